@@ -1,0 +1,1 @@
+"""Infrastructure shared by every sendpb service. No domain types live here."""

@@ -1,0 +1,157 @@
+"""JWT access tokens (EdDSA), the caller they describe, and the scope/LA checks every endpoint relies on."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kit.errors import Forbidden, Unauthorized
+
+ALGORITHM = "EdDSA"
+DEV_KID = "dev-1"
+SCOPES = ("casework", "panel", "finance", "health", "commissioning", "ras-admin", "read")
+
+
+def dev_private_key_pem() -> str:
+    """The dev signing key: derived from a public seed, so it is only ever accepted in dev mode."""
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"sendpb dev signing key - never in prod").digest())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def public_key_pem(private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def new_private_key_pem() -> str:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the OAuth client, its scopes and the LAs it may act for."""
+
+    client_id: str
+    scopes: frozenset[str]
+    las: tuple[str, ...]
+
+    def may_act_for(self, la: str) -> bool:
+        return la in self.las
+
+    def ensure_la(self, la: str, *, field: str = "local_authority") -> None:
+        """Refuse to create or act on records of an LA outside the token (403 naming the field)."""
+        if la not in self.las:
+            raise Forbidden(
+                f"{field}: this client may not act for local authority {la!r}",
+                errors=[{"field": field, "message": f"not one of this client's local authorities: {la}"}],
+            )
+
+
+class TokenIssuer:
+    def __init__(self, private_key_pem: str, *, kid: str, issuer: str, audience: str, ttl_seconds: int = 3600):
+        self._key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        self.kid, self.issuer, self.audience, self.ttl = kid, issuer, audience, ttl_seconds
+
+    def issue(self, *, client_id: str, scopes: list[str], las: list[str], now: float | None = None) -> str:
+        now = int(now if now is not None else time.time())
+        claims = {
+            "iss": self.issuer, "aud": self.audience, "sub": client_id, "iat": now, "nbf": now,
+            "exp": now + self.ttl, "scope": " ".join(scopes), "la": list(las),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+
+class TokenVerifier:
+    """Verifies signature (EdDSA only, key chosen by kid), issuer, audience and times; caches good tokens."""
+
+    def __init__(self, public_keys: dict[str, str], *, issuer: str, audience: str, cache_size: int = 10_000):
+        if not public_keys:
+            raise ValueError("at least one public key is required")
+        self._keys = {kid: serialization.load_pem_public_key(pem.encode()) for kid, pem in public_keys.items()}
+        self.issuer, self.audience = issuer, audience
+        self._cache: dict[str, tuple[Caller, int]] = {}
+        self._cache_size = cache_size
+
+    def verify(self, token: str) -> Caller:
+        hit = self._cache.get(token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        caller, exp = self._verify(token)
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[token] = (caller, exp)
+        return caller
+
+    def _verify(self, token: str) -> tuple[Caller, int]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"malformed token: {exc}") from None
+        if header.get("alg") != ALGORITHM:
+            raise Unauthorized(f"token algorithm {header.get('alg')!r} is not accepted")
+        key = self._keys.get(header.get("kid", ""))
+        if key is None:
+            raise Unauthorized("token signed with an unknown key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=[ALGORITHM], issuer=self.issuer, audience=self.audience,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]}, leeway=5,
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthorized("token is not yet valid") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from None
+        las = claims.get("la")
+        if not isinstance(las, list) or not all(isinstance(x, str) for x in las):
+            raise Unauthorized("token has no valid 'la' claim")
+        scope = claims.get("scope", "")
+        caller = Caller(client_id=str(claims["sub"]), scopes=frozenset(str(scope).split()), las=tuple(las))
+        return caller, int(claims["exp"])
+
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from POST /oauth/token")
+
+
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return verifier.verify(credentials.credentials)
+    except Unauthorized as exc:
+        exc.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        raise
+
+
+def requires(*any_of: str) -> Any:
+    """A dependency giving the caller, refusing (403) a token that holds none of ``any_of``."""
+
+    async def _caller(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Security(_bearer)
+    ) -> Caller:
+        caller = authenticate(request, credentials)
+        if not caller.scopes.intersection(any_of):
+            raise Forbidden(f"this needs one of the scopes: {' '.join(any_of)}")
+        return caller
+
+    return Depends(_caller)
+
+
+def caller_with(*any_of: str) -> Any:
+    """``Annotated`` alias: ``caller: caller_with("casework")``."""
+    return Annotated[Caller, requires(*any_of)]

@@ -1,0 +1,15 @@
+"""Two message buses behind one interface: in-memory (embedded mode, tests) and RabbitMQ (distributed mode)."""
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, topic_matches
+
+__all__ = ["Bus", "DeadLetter", "Handler", "Outgoing", "PoisonMessage", "topic_matches", "bus_from_settings"]
+
+
+def bus_from_settings(platform) -> Bus:
+    if platform.amqp_url:
+        from kit.bus.rabbit import RabbitBus
+
+        return RabbitBus(platform.amqp_url, prefetch=platform.amqp_prefetch,
+                         max_attempts=platform.consumer_max_attempts)
+    from kit.bus.memory import MemoryBus
+
+    return MemoryBus(max_attempts=platform.consumer_max_attempts)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+# A handler gets the raw message body. Returning means "done, acknowledge"; PoisonMessage means "never retry";
+# any other exception means "retry, then dead-letter".
+Handler = Callable[[bytes], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """The message can never be processed (not JSON, not an envelope): dead-letter it at once."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    routing_key: str
+    body: bytes
+    message_id: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    consumer: str
+    routing_key: str
+    body: bytes
+    reason: str
+    attempts: int
+    headers: dict = field(default_factory=dict)
+
+
+def topic_matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: ``*`` is exactly one word, ``#`` zero or more."""
+    p, k = pattern.split("."), key.split(".")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(p):
+            return j == len(k)
+        if p[i] == "#":
+            return any(match(i + 1, jj) for jj in range(j, len(k) + 1))
+        return j < len(k) and (p[i] == "*" or p[i] == k[j]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+class Bus(abc.ABC):
+    max_attempts: int
+
+    @abc.abstractmethod
+    async def start(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise if the broker is unreachable."""
+
+    @abc.abstractmethod
+    async def publish(self, messages: Sequence[Outgoing]) -> None:
+        """Publish and return only once the broker has confirmed every message."""
+
+    @abc.abstractmethod
+    async def subscribe(self, consumer: str, routing_keys: Sequence[str], handler: Handler) -> None:
+        """Declare the consumer's durable queue (and its dead-letter queue), bind it and start consuming."""
+
+    @abc.abstractmethod
+    async def take_dead_letters(self, consumer: str, limit: int = 1000) -> list[DeadLetter]:
+        """Remove and return messages from the consumer's dead-letter queue (inspection, tests)."""
+
+    @abc.abstractmethod
+    async def replay_dead_letters(self, consumer: str, limit: int = 1000) -> int:
+        """Move dead letters back onto the consumer's queue with a fresh attempt count."""
+
+    @staticmethod
+    def describe(exc: BaseException) -> str:
+        return f"{type(exc).__name__}: {exc}"[:1000]

@@ -1,0 +1,42 @@
+"""The event envelope of CONTRACT.md. Routing key = ``type``."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXCHANGE = "sendpb.events"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str = Field(min_length=3, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+\.v\d+$")
+    occurred_at: datetime = Field(default_factory=utcnow)
+    producer: str
+    local_authority: str
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    payload: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, body: bytes) -> Envelope:
+        return cls.model_validate_json(body)
+
+    def caused(self, type: str, *, producer: str, payload: dict[str, Any]) -> Envelope:
+        """A follow-on event that keeps this one's correlation id and names it as the cause."""
+        return Envelope(
+            type=type, producer=producer, local_authority=self.local_authority,
+            correlation_id=self.correlation_id or str(self.event_id), causation_id=str(self.event_id),
+            payload=payload,
+        )

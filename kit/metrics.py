@@ -1,0 +1,15 @@
+"""Prometheus metrics. One process may host several services (embedded mode), so each carries a service label."""
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter("sendpb_http_requests_total", "HTTP requests handled", ["service", "method", "status"])
+HTTP_LATENCY = Histogram(
+    "sendpb_http_request_duration_seconds", "Time to handle an HTTP request", ["service"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PUBLISHED = Counter("sendpb_events_published_total", "Outbox events confirmed by the broker", ["service"])
+EVENTS_CONSUMED = Counter(
+    "sendpb_events_consumed_total", "Events handled by a consumer", ["service", "type", "outcome"]
+)
+OUTBOX_PENDING = Gauge("sendpb_outbox_pending", "Outbox rows not yet published (at the last check)", ["service"])
+UPSTREAM_ERRORS = Counter("sendpb_gateway_upstream_errors_total", "Gateway upstream failures", ["service", "kind"])
+RATE_LIMITED = Counter("sendpb_gateway_rate_limited_total", "Requests refused by the rate limit", ["client"])

@@ -1,0 +1,101 @@
+"""Transactional outbox: events are rows written in the state change's transaction; a relay publishes them with
+publisher confirms after commit and only then marks them sent. A relay that dies in between publishes again on
+restart, and the consumers' inbox drops the duplicate."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.bus import Bus, Outgoing
+from kit.db import Database
+from kit.events import Envelope, utcnow
+from kit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
+from kit.tables import outbox
+
+log = logging.getLogger("sendpb.outbox")
+
+
+async def add_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """Record events to publish once (and only if) the session's transaction commits."""
+    if not envelopes:
+        return
+    now = utcnow()
+    await session.execute(insert(outbox), [
+        {"event_id": str(e.event_id), "type": e.type, "body": e.to_bytes(), "created_at": now} for e in envelopes
+    ])
+
+
+async def add_event(session: AsyncSession, envelope: Envelope) -> None:
+    await add_events(session, [envelope])
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, bus: Bus, *, service: str, batch_size: int = 500,
+                 poll_seconds: float = 1.0) -> None:
+        self.db, self.bus, self.service = db, bus, service
+        self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        # Fault injection for tests: runs after the broker confirmed and before the rows are marked sent.
+        self.after_publish: Callable[[], Awaitable[None]] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay:{self.service}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                while await self.relay_once() == self.batch_size:
+                    pass
+                backoff = self.poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the broker or database is down: keep the rows, try again later
+                log.exception("outbox relay for %s failed; will retry", self.service)
+                backoff = min(backoff * 2, 30.0)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows, oldest first; returns how many were published."""
+        async with self.db.sessions() as session, session.begin():
+            query = (select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body)
+                     .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size))
+            if self.db.dialect == "postgresql":
+                # Several replicas may relay at once; each takes rows no other is holding.
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            await self.bus.publish([Outgoing(r.type, r.body, r.event_id) for r in rows])
+            if self.after_publish is not None:
+                await self.after_publish()
+            await session.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
+                                  .values(published_at=utcnow()))
+        EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def pending(self) -> int:
+        async with self.db.sessions() as session:
+            n = (await session.execute(select(func.count()).select_from(outbox)
+                                       .where(outbox.c.published_at.is_(None)))).scalar_one()
+        OUTBOX_PENDING.labels(self.service).set(n)
+        return n

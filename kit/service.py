@@ -1,0 +1,159 @@
+"""Builds a service: its runtime (database, bus, outbox relay, consumers) and its FastAPI app.
+
+``create_app`` in each service calls ``build_app(SPEC, platform, ...)``. Nothing connects until the lifespan (or,
+in embedded mode, the runner) starts the runtime."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
+from kit.bus import Bus, bus_from_settings
+from kit.db import Database
+from kit.errors import install_error_handlers, problem
+from kit.inbox import Consumers
+from kit.middleware import RequestContext
+from kit.migrations import upgrade
+from kit.outbox import OutboxRelay
+from kit.settings import PlatformSettings, ServiceSettings
+
+
+@dataclass
+class ServiceSpec:
+    name: str                      # the service, its database and its consumer queue: "budget"
+    prefix: str                    # its URL prefix under /v1: "budgets"
+    title: str
+    description: str
+    migrations: Path
+    settings_cls: type[ServiceSettings]
+    routers: list[APIRouter] = field(default_factory=list)
+    consumers: Consumers = field(default_factory=Consumers)
+    version: str = "1.0.0"
+
+
+def verifier_from(platform: PlatformSettings) -> TokenVerifier:
+    keys = platform.jwt_public_keys or {DEV_KID: public_key_pem(dev_private_key_pem())}
+    return TokenVerifier(keys, issuer=platform.jwt_issuer, audience=platform.jwt_audience)
+
+
+class ServiceRuntime:
+    """The moving parts of one service. Start is in two steps so that, in one process, every consumer queue
+    exists before any relay publishes (as durable queues do on RabbitMQ)."""
+
+    def __init__(self, spec: ServiceSpec, platform: PlatformSettings, settings: ServiceSettings,
+                 bus: Bus | None) -> None:
+        self.spec, self.platform, self.settings = spec, platform, settings
+        self._own_bus = bus is None
+        self.bus = bus or bus_from_settings(platform)
+        self.db: Database | None = None
+        self.relay: OutboxRelay | None = None
+
+    async def start(self) -> None:
+        self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url))
+        if self.platform.migrate_on_start:
+            await upgrade(self.db.engine, self.spec.migrations)
+        if self._own_bus:
+            await self.bus.start()
+        self.relay = OutboxRelay(self.db, self.bus, service=self.spec.name,
+                                 batch_size=self.platform.relay_batch_size,
+                                 poll_seconds=self.platform.relay_poll_seconds)
+        self.db.on_commit(self.relay.wake)
+        if self.spec.consumers.handlers:
+            await self.bus.subscribe(self.spec.name, self.spec.consumers.routing_keys,
+                                     self.spec.consumers.bind(consumer=self.spec.name, db=self.db,
+                                                              settings=self.settings))
+
+    def start_relay(self) -> None:
+        assert self.relay is not None, "start() first"
+        self.relay.start()
+
+    async def stop(self) -> None:
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._own_bus:
+            await self.bus.close()
+        if self.db is not None:
+            await self.db.dispose()
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.db.transaction() as session:
+        yield session
+
+
+# The unit of work: one session per request, committed when the endpoint returns (before the response is sent),
+# rolled back when it raises. Services never commit.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+def settings_of(request: Request) -> Any:
+    return request.app.state.runtime.settings
+
+
+def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Alive")
+    async def healthz() -> dict:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Ready: database and broker reachable")
+    async def readyz(request: Request) -> Response:
+        """200 when this service's database and message broker answer; 503 naming what does not."""
+        runtime = runtime_of(request)
+        checks: dict[str, str] = {}
+        for name, probe in (("database", runtime.db.ping), ("broker", runtime.bus.ping)):
+            try:
+                await probe()
+                checks[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+                checks[name] = f"unavailable: {type(exc).__name__}"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ready", "service": runtime.spec.name, "checks": checks})
+        return problem(503, "not-ready", "Not ready", f"{runtime.spec.name} is not ready", checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: ServiceSettings | None = None,
+              bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
+    """The service's ASGI app. With ``manage_runtime=False`` (embedded mode) the runner starts the runtime."""
+    runtime = ServiceRuntime(spec, platform, settings or spec.settings_cls(), bus)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not manage_runtime:
+            yield
+            return
+        await runtime.start()
+        runtime.start_relay()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.state.runtime = runtime
+    app.state.verifier = verifier_from(platform)
+    install_error_handlers(app)
+    health = health_router(lambda request: request.app.state.runtime)
+    app.include_router(health)
+    app.include_router(health, prefix=f"/v1/{spec.prefix}", include_in_schema=False)
+    for router in spec.routers:
+        app.include_router(router, prefix=f"/v1/{spec.prefix}")
+    app.add_middleware(RequestContext, service=spec.name)
+    return app

@@ -1,0 +1,69 @@
+"""Validated settings. Built once in an entrypoint and passed down; nothing here is read at import time."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_MARKER = "dev-"
+
+
+class PlatformSettings(BaseSettings):
+    """Settings every process shares (env prefix ``SENDPB_``).
+
+    The run mode is only this: ``mode=dev`` with no ``database_url_template`` and no ``amqp_url`` gives the embedded
+    platform (SQLite per service, in-memory bus); set both for the distributed one.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SENDPB_", env_nested_delimiter="__", extra="ignore")
+
+    mode: Literal["dev", "prod"] = "dev"
+    data_dir: Path = Path("var")
+    # e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/sendpb_{service}; None means SQLite files under data_dir.
+    database_url_template: str | None = None
+    amqp_url: str | None = None  # None means the in-memory bus (one process only)
+    amqp_prefetch: int = Field(64, ge=1, le=10_000)
+    consumer_max_attempts: int = Field(5, ge=1, le=100)
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(1.0, gt=0)
+    migrate_on_start: bool = True
+    jwt_issuer: str = "sendpb-gateway"
+    jwt_audience: str = "sendpb"
+    # {kid: PEM public key}. Empty in dev mode means the built-in dev key.
+    jwt_public_keys: dict[str, str] = {}
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_outside_dev(self) -> PlatformSettings:
+        if self.mode != "dev":
+            if not self.jwt_public_keys:
+                raise ValueError("SENDPB_JWT_PUBLIC_KEYS must be set outside dev mode (the dev key is refused)")
+            if self.database_url_template is None:
+                raise ValueError("SENDPB_DATABASE_URL_TEMPLATE must be set outside dev mode")
+            if self.amqp_url is None:
+                raise ValueError("SENDPB_AMQP_URL must be set outside dev mode (the in-memory bus is dev only)")
+        return self
+
+    @property
+    def dev(self) -> bool:
+        return self.mode == "dev"
+
+    def database_url_for(self, service: str, override: str | None = None) -> str:
+        if override:
+            return override
+        if self.database_url_template:
+            return self.database_url_template.format(service=service)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+
+class ServiceSettings(BaseSettings):
+    """Per-service settings; each service subclasses this with its own env prefix (``SENDPB_<SERVICE>_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000

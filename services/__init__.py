@@ -1,0 +1,1 @@
+"""The five bounded contexts. Each owns its database, migrations and event contracts."""

@@ -1,0 +1,1 @@
+"""Budget service: One pooled budget per child per plan across education, health and social care (BUD-01..11)."""

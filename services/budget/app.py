@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kit.bus import Bus
+from kit.service import ServiceSpec, build_app
+from kit.settings import PlatformSettings
+from services.budget.handlers import consumers
+from services.budget.router import router
+from services.budget.settings import BudgetSettings
+
+SPEC = ServiceSpec(
+    name="budget",
+    prefix="budgets",
+    title="sendpb Budget",
+    description="One pooled budget per child per plan across education, health and social care (BUD-01..11).",
+    migrations=Path(__file__).parent / "migrations",
+    settings_cls=BudgetSettings,
+    routers=[router],
+    consumers=consumers,
+)
+
+
+def create_app(platform: PlatformSettings, *, settings: BudgetSettings | None = None, bus: Bus | None = None,
+               manage_runtime: bool = True) -> FastAPI:
+    return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kit.bus import Bus
+from kit.service import ServiceSpec, build_app
+from kit.settings import PlatformSettings
+from services.contracts.handlers import consumers
+from services.contracts.router import router
+from services.contracts.settings import ContractsSettings
+
+SPEC = ServiceSpec(
+    name="contracts",
+    prefix="contracts",
+    title="sendpb Contracts",
+    description="Block contracts made flexible: unit prices, releases into personal budgets, reviews, family summaries (CON-01..08).",
+    migrations=Path(__file__).parent / "migrations",
+    settings_cls=ContractsSettings,
+    routers=[router],
+    consumers=consumers,
+)
+
+
+def create_app(platform: PlatformSettings, *, settings: ContractsSettings | None = None, bus: Bus | None = None,
+               manage_runtime: bool = True) -> FastAPI:
+    return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

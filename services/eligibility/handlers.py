@@ -1,0 +1,4 @@
+"""Events the eligibility service consumes from others."""
+from kit.inbox import Consumers
+
+consumers = Consumers()

@@ -1,0 +1,1 @@
+"""Payments service: Direct payments: agreements, schedules, payment runs, bank files, audits and fair recovery (PAY-01..09)."""
