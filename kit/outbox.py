@@ -69,7 +69,8 @@ class OutboxRelay:
                 log.exception("outbox relay for %s failed; will retry", self.service)
                 backoff = min(backoff * 2, 30.0)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

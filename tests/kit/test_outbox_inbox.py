@@ -1,0 +1,114 @@
+"""The outbox, relay, inbox and bus, on SQLite + in-memory bus and on PostgreSQL + RabbitMQ."""
+import asyncio
+
+from kit.bus import Outgoing
+from kit.outbox import OutboxRelay
+from kit.testing import LA, auth, eventually, running_service
+from tests.kit.probe.app import ATTEMPTS, create_app
+
+CASEWORK = auth("casework")
+
+
+async def seen(client) -> dict[str, str]:
+    return (await client.get("/v1/probe/seen", headers=CASEWORK)).json()
+
+
+async def test_the_relay_delivers_what_committed_and_nothing_that_rolled_back(backend):
+    async with running_service(create_app, backend, service="probe") as svc:
+        kept = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "kept"},
+                                     headers=CASEWORK)
+        refused = await svc.client.post("/v1/probe/notes", json={"local_authority": LA,
+                                                                 "text": "explode-after-write"}, headers=CASEWORK)
+        assert kept.status_code == 201
+        assert refused.status_code == 409 and refused.json()["rule"] == "TEST-01"
+        await eventually(lambda: _contains(svc.client, kept.json()["id"]))
+        await asyncio.sleep(0.3)
+        # Every request that rolled back, in this test or any other, left no event behind.
+        assert "explode-after-write" not in (await seen(svc.client)).values()
+        assert await svc.runtime.relay.pending() == 0
+
+
+async def _contains(client, note_id):
+    return note_id in await seen(client)
+
+
+async def test_a_relay_killed_between_publish_and_mark_publishes_again_and_the_inbox_drops_the_duplicate(backend):
+    bus = await backend.bus()
+    deliveries: list[bytes] = []
+
+    async def tap(body: bytes) -> None:
+        deliveries.append(body)
+
+    await bus.subscribe("probe-tap", ["probe.#"], tap)
+    async with running_service(create_app, backend, service="probe", bus=bus) as svc:
+        relay: OutboxRelay = svc.runtime.relay
+        await relay.stop()  # drive the relay by hand
+
+        async def crash():
+            raise ConnectionResetError("relay process died before marking rows sent")
+
+        relay.after_publish = crash
+        created = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "twice"},
+                                        headers=CASEWORK)
+        note_id = created.json()["id"]
+        try:
+            await relay.relay_once()
+            raise AssertionError("the injected crash did not happen")
+        except ConnectionResetError:
+            pass
+        assert await relay.pending() == 1, "the row must stay unsent after a crash"
+        relay.after_publish = None
+        assert await relay.relay_once() == 1
+        assert await relay.pending() == 0
+        await eventually(lambda: len([d for d in deliveries if note_id.encode() in d]) == 2)
+        await eventually(lambda: _contains(svc.client, note_id))
+        await asyncio.sleep(0.3)
+        assert ATTEMPTS[note_id] == 1, "the duplicate delivery must not reach the handler"
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered_with_its_reason(backend):
+    async with running_service(create_app, backend, service="probe", consumer_max_attempts=3) as svc:
+        flaky = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "flaky-once"},
+                                      headers=CASEWORK)
+        poison = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "poison-pill"},
+                                       headers=CASEWORK)
+        await eventually(lambda: _contains(svc.client, flaky.json()["id"]))
+        assert ATTEMPTS[flaky.json()["id"]] == 3
+
+        letters = []
+
+        async def dead():
+            letters.extend(await svc.runtime.bus.take_dead_letters("probe"))
+            return letters
+
+        await eventually(dead)
+        assert len(letters) == 1
+        assert poison.json()["id"].encode() in letters[0].body
+        assert letters[0].attempts == 3
+        assert "cannot digest this note" in letters[0].reason
+        assert letters[0].routing_key == "probe.note_created.v1"
+        assert ATTEMPTS[poison.json()["id"]] == 3
+        assert poison.json()["id"] not in await seen(svc.client)
+
+
+async def test_a_message_that_is_not_an_envelope_is_dead_lettered_at_once(backend):
+    async with running_service(create_app, backend, service="probe") as svc:
+        await svc.runtime.bus.publish([Outgoing("probe.note_created.v1", b"{not json", "m-1")])
+        letters = await eventually(lambda: svc.runtime.bus.take_dead_letters("probe"))
+        assert letters[0].attempts == 1
+        assert "not a valid event envelope" in letters[0].reason
+
+
+async def test_replaying_a_dead_letter_delivers_it_again(backend):
+    async with running_service(create_app, backend, service="probe", consumer_max_attempts=1) as svc:
+        created = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "flaky-replay"},
+                                        headers=CASEWORK)
+        note_id = created.json()["id"]
+
+        async def one_dead_letter():
+            # The handler fails until its third attempt; each replay is one more attempt.
+            return await svc.runtime.bus.replay_dead_letters("probe") == 1
+
+        await eventually(one_dead_letter)
+        await eventually(one_dead_letter)
+        await eventually(lambda: _contains(svc.client, note_id))
