@@ -29,3 +29,34 @@ async def real_backend(tmp_path):
     b = await make_backend("real", tmp_path)
     yield b
     await b.close()
+
+
+@pytest.fixture
+async def platform(tmp_path):
+    """The whole embedded platform (gateway + five services, SQLite, in-memory bus) and an httpx client to the
+    gateway. ``platform.client`` talks to http://gateway; ``platform.embedded`` reaches runtimes and the bus."""
+    import httpx
+
+    from gateway.settings import GatewaySettings
+    from kit.settings import PlatformSettings
+    from sendpb.runner import build_embedded
+
+    settings = PlatformSettings(data_dir=tmp_path, relay_poll_seconds=0.2, log_json=False)
+    embedded = build_embedded(settings, GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+    async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
+        transport = httpx.ASGITransport(app=embedded.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield PlatformHandle(client, embedded)
+
+
+class PlatformHandle:
+    def __init__(self, client, embedded):
+        self.client, self.embedded = client, embedded
+
+    async def token(self, client_id: str = "dev-admin", scope: str | None = None) -> dict[str, str]:
+        data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "dev-secret"}
+        if scope:
+            data["scope"] = scope
+        r = await self.client.post("/oauth/token", data=data)
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}

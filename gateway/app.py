@@ -1,0 +1,259 @@
+"""The gateway app: a lean ASGI router in front (token check, rate limit, request id, forwarding) and a small
+FastAPI app behind it for /oauth/token, health, docs and the merged OpenAPI."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway.clients import ClientRegistry, dev_clients
+from gateway.clients import Client as OAuthClient
+from gateway.openapi import merge
+from gateway.ratelimit import RateLimiter
+from gateway.settings import GatewaySettings
+from gateway.upstream import UpstreamError
+from kit.auth import TokenIssuer, dev_private_key_pem
+from kit.errors import AppError, install_error_handlers, problem
+from kit.logs import request_id
+from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
+from kit.middleware import REQUEST_ID, incoming_request_id
+from kit.service import verifier_from
+from kit.settings import PlatformSettings
+
+log = logging.getLogger("sendpb.gateway")
+PUBLIC_SUFFIXES = ("/healthz", "/readyz")
+
+
+def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
+    body = {"type": f"https://sendpb.org/problems/{slug}", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return json.dumps(body).encode()
+
+
+class Gateway:
+    """The ASGI entry point."""
+
+    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: RateLimiter,
+                 timeout: float) -> None:
+        self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
+        self.timeout = timeout
+        self.latency = HTTP_LATENCY.labels("gateway")
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            return await self.control(scope, receive, send)
+        started = time.perf_counter()
+        rid = incoming_request_id(scope)
+        token = request_id.set(rid)
+        status = 500
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*(h for h in message.get("headers", []) if h[0] != REQUEST_ID),
+                                      (REQUEST_ID, rid.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self._route(scope, receive, send_with_id, rid)
+        finally:
+            self.latency.observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels("gateway", scope["method"], str(status)).inc()
+            request_id.reset(token)
+
+    async def _route(self, scope, receive, send, rid: str) -> None:
+        prefix = scope["path"].split("/", 3)[2]
+        upstream = self.upstreams.get(prefix)
+        if upstream is None:
+            return await self._reply(send, 404, "not-found", "Not found",
+                                     f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
+        if not scope["path"].endswith(PUBLIC_SUFFIXES):
+            authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+            scheme, _, credentials = authorization.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not credentials:
+                return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials",
+                                         "a bearer token is required", www="Bearer")
+            try:
+                caller = self.verifier.verify(credentials.strip())
+            except AppError as exc:
+                return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
+                                         www='Bearer error="invalid_token"')
+            allowed, retry_after = self.limiter.allow(caller.client_id)
+            if not allowed:
+                RATE_LIMITED.labels(caller.client_id).inc()
+                return await self._reply(send, 429, "rate-limited", "Too many requests",
+                                         f"client {caller.client_id} is over its rate limit",
+                                         retry_after=max(1, round(retry_after)))
+        headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
+        headers.append((REQUEST_ID, rid.encode("latin-1")))
+        upstream_scope = {**scope, "headers": headers}
+        started = False
+
+        async def send_tracking(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.timeout):
+                await upstream.forward(upstream_scope, receive, send_tracking)
+        except UpstreamError as exc:
+            UPSTREAM_ERRORS.labels(prefix, exc.kind).inc()
+            log.warning("upstream %s failed: %s", prefix, exc.detail)
+            if not started:
+                await self._reply(send, exc.status, exc.kind, "Upstream failure", exc.detail)
+        except TimeoutError:
+            UPSTREAM_ERRORS.labels(prefix, "timeout").inc()
+            if not started:
+                await self._reply(send, 504, "timeout", "Upstream timeout",
+                                  f"the {prefix} service did not answer within {self.timeout:g}s")
+        except Exception:  # noqa: BLE001 - never a stack trace to the caller
+            UPSTREAM_ERRORS.labels(prefix, "error").inc()
+            log.exception("upstream %s raised", prefix)
+            if not started:
+                await self._reply(send, 502, "bad-gateway", "Upstream failure", f"the {prefix} service failed")
+
+    @staticmethod
+    async def _reply(send, status: int, slug: str, title: str, detail: str, *, www: str | None = None,
+                     retry_after: int | None = None) -> None:
+        body = _problem_bytes(status, slug, title, detail)
+        headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+        if www:
+            headers.append((b"www-authenticate", www.encode()))
+        if retry_after:
+            headers.append((b"retry-after", str(retry_after).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
+    if settings.jwt_private_key:
+        key, kid = settings.jwt_private_key, settings.jwt_kid
+    elif platform.dev:
+        key, kid = dev_private_key_pem(), "dev-1"
+    else:
+        raise ValueError("SENDPB_GATEWAY_JWT_PRIVATE_KEY must be set outside dev mode")
+    return TokenIssuer(key, kid=kid, issuer=platform.jwt_issuer, audience=platform.jwt_audience,
+                       ttl_seconds=settings.token_ttl_seconds)
+
+
+def registry_from(platform: PlatformSettings, settings: GatewaySettings) -> ClientRegistry:
+    configured = [OAuthClient(c.client_id, c.secret_hash, tuple(c.scopes), tuple(c.las)) for c in settings.clients]
+    if not platform.dev and not configured:
+        raise ValueError("SENDPB_GATEWAY_CLIENTS must configure at least one client outside dev mode")
+    return ClientRegistry((dev_clients() if platform.dev else []) + configured)
+
+
+def _oauth_error(status: int, error: str, detail: str) -> JSONResponse:
+    # RFC 6749 names the error in `error`; the rest is the platform's problem+json.
+    return problem(status, f"oauth-{error.replace('_', '-')}", "Token request refused", detail, error=error,
+                   headers={"Cache-Control": "no-store"})
+
+
+def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstreams: dict[str, Any], *,
+                   lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None) -> Gateway:
+    issuer = issuer_from(platform, settings)
+    registry = registry_from(platform, settings)
+    verifier = verifier_from(platform)
+    cache: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            yield
+        else:
+            async with lifespan():
+                yield
+        for upstream in upstreams.values():
+            await upstream.close()
+
+    control = FastAPI(title="sendpb", version="1.0.0", lifespan=_lifespan, docs_url=None, redoc_url=None,
+                      openapi_url=None,
+                      description="Personal budgets for children and young people with SEND. Get a token from "
+                                  "POST /oauth/token, then call /v1/<service>/... with it.")
+    install_error_handlers(control)
+
+    @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)")
+    async def token(
+        grant_type: Annotated[str, Form()],
+        client_id: Annotated[str, Form(max_length=120)],
+        client_secret: Annotated[str, Form(max_length=500)],
+        scope: Annotated[str | None, Form(max_length=500)] = None,
+    ) -> Response:
+        """OAuth2 client credentials. Returns a JWT carrying the client, its scopes and its local authorities."""
+        if grant_type != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
+        client = await asyncio.to_thread(registry.authenticate, client_id, client_secret)
+        if client is None:
+            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+        wanted = scope.split() if scope else list(client.scopes)
+        extra = sorted(set(wanted) - set(client.scopes))
+        if extra:
+            return _oauth_error(400, "invalid_scope", f"client {client_id} may not have: {' '.join(extra)}")
+        access = issuer.issue(client_id=client.client_id, scopes=wanted, las=list(client.las))
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": issuer.ttl,
+                             "scope": " ".join(wanted)}, headers={"Cache-Control": "no-store"})
+
+    @control.get("/healthz", tags=["health"])
+    async def healthz() -> dict:
+        """The gateway is up."""
+        return {"status": "ok"}
+
+    @control.get("/readyz", tags=["health"])
+    async def readyz() -> Response:
+        """Every service's readiness, through the gateway: 200 when all are ready."""
+        async def one(name, upstream):
+            try:
+                status, body = await upstream.get_json("/readyz")
+                return name, body if status == 200 else {"status": "not ready", **body}
+            except UpstreamError as exc:
+                return name, {"status": "unreachable", "detail": exc.detail}
+        results = dict(await asyncio.gather(*(one(n, u) for n, u in upstreams.items())))
+        ready = all(r.get("status") == "ready" for r in results.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "services": results},
+                            status_code=200 if ready else 503)
+
+    @control.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @control.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        if "openapi" not in cache:
+            docs = {}
+            for name, upstream in upstreams.items():
+                try:
+                    status, doc = await upstream.get_json("/openapi.json")
+                except UpstreamError as exc:
+                    return problem(503, "unavailable", "Service unavailable",
+                                   f"cannot build the merged OpenAPI: {exc.detail}")
+                docs[name] = doc
+            base = control.openapi()
+            base["components"] = {**base.get("components", {}), "securitySchemes": {
+                "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "OAuth2": {"type": "oauth2", "flows": {"clientCredentials": {
+                    "tokenUrl": "/oauth/token", "scopes": {s: s for s in
+                                                           ("casework", "panel", "finance", "health",
+                                                            "commissioning", "ras-admin", "read")}}}}}}
+            cache["openapi"] = merge(base, docs)
+        return JSONResponse(cache["openapi"])
+
+    @control.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
+
+    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
+                      timeout=settings.upstream_timeout_seconds)
+    gateway.issuer = issuer
+    return gateway

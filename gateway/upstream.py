@@ -1,0 +1,91 @@
+"""Where the gateway sends a request: a service in this process (embedded mode) or one over HTTP (aiohttp, one
+pooled keep-alive session; measured against httpx in bench/gateway.py)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
+              b"transfer-encoding", b"upgrade", b"host", b"content-length"}
+
+
+class UpstreamError(Exception):
+    def __init__(self, status: int, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.detail = status, kind, detail
+
+
+class InProcessUpstream:
+    """Calls the service's ASGI app directly: no sockets, no copies."""
+
+    def __init__(self, name: str, app: Any) -> None:
+        self.name, self.app = name, app
+
+    async def forward(self, scope, receive, send) -> None:
+        await self.app(scope, receive, send)
+
+    async def get_json(self, path: str) -> tuple[int, Any]:
+        import httpx
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://svc") as c:
+            r = await c.get(path)
+            return r.status_code, r.json()
+
+    async def close(self) -> None:
+        return None
+
+
+class HttpUpstream:
+    def __init__(self, name: str, base_url: str, *, timeout: float, connections: int) -> None:
+        self.name, self.base_url = name, base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(5.0, timeout))
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._connections, keepalive_timeout=60, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
+                                                  auto_decompress=False, skip_auto_headers=("User-Agent",))
+        return self._session
+
+    async def forward(self, scope, receive, send) -> None:
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+        url = self.base_url + scope["raw_path"].decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        try:
+            async with self._client().request(scope["method"], url, headers=headers, data=bytes(body),
+                                              allow_redirects=False) as resp:
+                payload = await resp.read()
+                out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP]
+        except (TimeoutError, asyncio.TimeoutError) as exc:
+            raise UpstreamError(504, "timeout", f"the {self.name} service did not answer in time") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise UpstreamError(503, "unreachable", f"the {self.name} service is unreachable") from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(502, "bad-gateway", f"the {self.name} service failed: {type(exc).__name__}") from exc
+        out.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": resp.status, "headers": out})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def get_json(self, path: str) -> tuple[int, Any]:
+        try:
+            async with self._client().get(self.base_url + path) as resp:
+                return resp.status, json.loads(await resp.read())
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise UpstreamError(503, "unreachable", f"the {self.name} service is unreachable: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,152 @@
+"""``sendpb``: serve, migrate, token, hash-secret, dead-letters."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from kit.logs import configure_logging
+from kit.settings import PlatformSettings
+from sendpb.runner import BY_NAME, SERVICES, TARGETS
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.settings import GatewaySettings
+    from sendpb.runner import build_embedded, build_gateway, build_service
+
+    platform = PlatformSettings()
+    configure_logging(platform.log_level, json_logs=platform.log_json)
+    if args.target == "all":
+        gw = GatewaySettings()
+        app = build_embedded(platform, gw).gateway
+        host, port = args.host or gw.host, args.port or gw.port
+        _banner(host, port, platform)
+    elif args.target == "gateway":
+        gw = GatewaySettings()
+        app, host, port = build_gateway(platform, gw), args.host or gw.host, args.port or gw.port
+    else:
+        app = build_service(args.target, platform)
+        settings = app.state.runtime.settings
+        host, port = args.host or settings.host, args.port or settings.port
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def _banner(host: str, port: int, platform: PlatformSettings) -> None:
+    base = f"http://{host}:{port}"
+    print(f"""
+sendpb is starting on {base} (embedded: every service in this process, SQLite under {platform.data_dir}/,
+in-memory event bus).
+
+  Get a token:   curl -s -X POST {base}/oauth/token -d grant_type=client_credentials \\
+                      -d client_id=dev-admin -d client_secret=dev-secret
+  Health:        curl -s {base}/readyz
+  API docs:      {base}/docs   (merged OpenAPI at {base}/openapi.json)
+  Dev clients:   dev-admin, dev-casework, dev-finance, dev-icb, dev-other-la (secret: dev-secret)
+""", flush=True)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from kit.db import Database
+    from kit.migrations import upgrade
+
+    platform = PlatformSettings()
+    names = [c.name for c in SERVICES] if args.service == "all" else [args.service]
+
+    async def run() -> None:
+        for name in names:
+            component = BY_NAME[name]
+            spec = component.spec()
+            db = Database(platform.database_url_for(name, spec.settings_cls().database_url))
+            try:
+                await upgrade(db.engine, spec.migrations)
+                print(f"{name}: migrated to head")
+            finally:
+                await db.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from gateway.app import issuer_from, registry_from
+    from gateway.clients import DEV_SECRET
+    from gateway.settings import GatewaySettings
+
+    platform = PlatformSettings()
+    if not platform.dev:
+        print("sendpb token prints dev tokens only; outside dev mode use POST /oauth/token", file=sys.stderr)
+        return 2
+    gw = GatewaySettings()
+    client = registry_from(platform, gw).authenticate(args.client, DEV_SECRET)
+    if client is None:
+        print(f"unknown dev client {args.client!r}", file=sys.stderr)
+        return 2
+    print(issuer_from(platform, gw).issue(client_id=client.client_id, scopes=list(client.scopes),
+                                          las=list(client.las)))
+    return 0
+
+
+def _hash_secret(args: argparse.Namespace) -> int:
+    from gateway.clients import hash_secret
+
+    secret = args.secret or sys.stdin.readline().rstrip("\n")
+    print(hash_secret(secret))
+    return 0
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    from kit.bus import bus_from_settings
+
+    platform = PlatformSettings()
+    if not platform.amqp_url:
+        print("dead letters live in RabbitMQ; set SENDPB_AMQP_URL", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        bus = bus_from_settings(platform)
+        await bus.start()
+        try:
+            if args.action == "replay":
+                print(f"replayed {await bus.replay_dead_letters(args.consumer, args.limit)} message(s)")
+            else:
+                for dl in await bus.take_dead_letters(args.consumer, args.limit):
+                    print(f"{dl.routing_key}\tattempts={dl.attempts}\t{dl.reason}\t{dl.body.decode()[:200]}")
+        finally:
+            await bus.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sendpb", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the platform, the gateway or one service")
+    serve.add_argument("--target", choices=TARGETS, default="all")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=_serve)
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--service", choices=("all", *BY_NAME), default="all")
+    migrate.set_defaults(func=_migrate)
+    tok = sub.add_parser("token", help="print a dev access token (dev mode only)")
+    tok.add_argument("--client", default="dev-admin")
+    tok.set_defaults(func=_token)
+    hs = sub.add_parser("hash-secret", help="hash a client secret for SENDPB_GATEWAY_CLIENTS")
+    hs.add_argument("secret", nargs="?")
+    hs.set_defaults(func=_hash_secret)
+    dl = sub.add_parser("dead-letters", help="list (and remove) or replay a consumer's dead letters")
+    dl.add_argument("action", choices=("take", "replay"))
+    dl.add_argument("consumer", choices=tuple(BY_NAME))
+    dl.add_argument("--limit", type=int, default=100)
+    dl.set_defaults(func=_dead_letters)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
