@@ -178,7 +178,9 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
             await upstream.close()
 
     control = FastAPI(title="sendpb", version="1.0.0", lifespan=_lifespan, docs_url=None, redoc_url=None,
-                      openapi_url=None,
+                      openapi_url=None, openapi_tags=[
+                          {"name": "identity", "description": "OAuth2 client credentials: get a bearer token."},
+                          {"name": "health", "description": "Liveness and readiness of the whole platform."}],
                       description="Personal budgets for children and young people with SEND. Get a token from "
                                   "POST /oauth/token, then call /v1/<service>/... with it.")
     install_error_handlers(control)
