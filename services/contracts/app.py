@@ -8,6 +8,7 @@ from kit.settings import PlatformSettings
 from services.contracts.handlers import consumers
 from services.contracts.router import router
 from services.contracts.settings import ContractsSettings
+from services.contracts.transfers_router import router as transfers_router
 
 SPEC = ServiceSpec(
     name="contracts",
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
     description="Block contracts made flexible: unit prices, releases into personal budgets, reviews, family summaries (CON-01..08).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
-    routers=[router],
+    routers=[transfers_router, router],
     consumers=consumers,
 )
 

@@ -1,4 +1,102 @@
 """ORM tables of the contracts service."""
-from kit.db import make_base
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.db import UTCDateTime, make_base
 
 Base = make_base()
+
+
+class Contract(Base):
+    """A block contract (CON-01) and how much of it has been released into personal budgets so far (CON-04).
+    ``released_units``/``released_pence`` change only under a lock on this row."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    provider: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(200))
+    stream: Mapped[str] = mapped_column(String(20))
+    annual_value_pence: Mapped[int] = mapped_column(BigInteger)
+    contracted_units: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    renewal_date: Mapped[date] = mapped_column(Date)
+    max_release_percent: Mapped[int] = mapped_column(Integer)
+    fixed_cost_percent: Mapped[int] = mapped_column(Integer)
+    min_retained_units: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    separable: Mapped[bool] = mapped_column(Boolean)
+    inseparable_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    funders: Mapped[dict] = mapped_column(JSON)
+    released_units: Mapped[int] = mapped_column(BigInteger)
+    released_pence: Mapped[int] = mapped_column(BigInteger)
+    reviewed_for_renewal: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_contracts_la_created", "local_authority", "created_at", "id"),
+        Index("ix_contracts_la_renewal", "local_authority", "renewal_date"),
+    )
+
+
+class TransferRequest(Base):
+    """One request to move part of a contract into a child's personal budget and its decision (immutable), plus
+    whether an approved release is still ``active`` or was ``withdrawn`` (units returned to the contract)."""
+
+    __tablename__ = "transfer_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    budget_id: Mapped[str] = mapped_column(String(36))
+    child_id: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(20))
+    units: Mapped[int] = mapped_column(BigInteger)
+    route: Mapped[str] = mapped_column(String(40))
+    proposed_unit_price_pence: Mapped[int] = mapped_column(BigInteger)
+    evidence: Mapped[dict] = mapped_column(JSON)
+    exceptional_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    release_pence: Mapped[int] = mapped_column(BigInteger)
+    block_cost_pence: Mapped[int] = mapped_column(BigInteger)
+    proposed_cost_pence: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[list] = mapped_column(JSON)
+    missing_evidence: Mapped[list] = mapped_column(JSON)
+    public_purse: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # active | withdrawn | closed (not approved)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("ix_transfer_requests_contract_created", "contract_id", "created_at", "id"),
+        Index("ix_transfer_requests_child", "local_authority", "child_id"),
+    )
+
+
+class ContractReview(Base):
+    """CON-03: a review of a contract at or before renewal, and the flexibility it added."""
+
+    __tablename__ = "contract_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    for_renewal_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(20))
+    flexibility_added: Mapped[bool] = mapped_column(Boolean)
+    previous_max_release_percent: Mapped[int] = mapped_column(Integer)
+    new_max_release_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    families_involved: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,62 @@
+"""Every query of the contracts service. Reads on behalf of a caller are scoped to the caller's LAs."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import Caller
+from kit.pagination import newest_first
+from kit.tenancy import found, scoped
+from services.contracts.models import Contract, ContractReview, TransferRequest
+
+
+async def contract(session: AsyncSession, contract_id: str, caller: Caller, *, lock: bool = False) -> Contract:
+    """The caller's contract, or 404. ``lock`` holds its row until the transaction ends (PostgreSQL ``FOR UPDATE``;
+    SQLite already serialises writers), so releases against one contract are decided one at a time (CON-04)."""
+    stmt = scoped(select(Contract).where(Contract.id == contract_id), Contract.local_authority, caller)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return found((await session.execute(stmt)).scalar_one_or_none(), "contract", contract_id)
+
+
+async def contracts_page(session: AsyncSession, caller: Caller, *, limit: int, cursor: str | None,
+                         local_authority: str | None, service: str | None) -> list[Contract]:
+    stmt = scoped(select(Contract), Contract.local_authority, caller)
+    if local_authority:
+        stmt = stmt.where(Contract.local_authority == local_authority)
+    if service:
+        stmt = stmt.where(Contract.service == service)
+    stmt = newest_first(stmt, Contract.created_at, Contract.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def due_for_review(session: AsyncSession, caller: Caller, *, renewing_by: date) -> list[Contract]:
+    """CON-03: contracts renewing on or before ``renewing_by`` (overdue ones too) with no review recorded for
+    that renewal, soonest first."""
+    stmt = scoped(select(Contract), Contract.local_authority, caller).where(
+        Contract.renewal_date <= renewing_by,
+        or_(Contract.reviewed_for_renewal.is_(None), Contract.reviewed_for_renewal != Contract.renewal_date),
+    ).order_by(Contract.renewal_date, Contract.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def transfer(session: AsyncSession, transfer_id: str, caller: Caller) -> TransferRequest:
+    stmt = scoped(select(TransferRequest).where(TransferRequest.id == transfer_id),
+                  TransferRequest.local_authority, caller)
+    return found((await session.execute(stmt)).scalar_one_or_none(), "transfer request", transfer_id)
+
+
+async def transfers_page(session: AsyncSession, caller: Caller, *, contract_id: str, limit: int,
+                         cursor: str | None) -> list[TransferRequest]:
+    stmt = scoped(select(TransferRequest).where(TransferRequest.contract_id == contract_id),
+                  TransferRequest.local_authority, caller)
+    stmt = newest_first(stmt, TransferRequest.created_at, TransferRequest.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def reviews_of(session: AsyncSession, contract_id: str) -> list[ContractReview]:
+    stmt = select(ContractReview).where(ContractReview.contract_id == contract_id).order_by(
+        ContractReview.reviewed_on.desc(), ContractReview.created_at.desc())
+    return list((await session.execute(stmt)).scalars())

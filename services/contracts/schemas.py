@@ -1,0 +1,172 @@
+"""Request and response bodies of the contracts service."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stream = Literal["education", "health", "social_care", "transport"]
+Route = Literal["alternative_supplier", "combined_services", "pooled_purchase", "family_provision"]
+LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code of the council")]
+Percent = Annotated[int, Field(ge=0, le=100)]
+FunderName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContractCreate(Input):
+    local_authority: LocalAuthority
+    provider: str = Field(min_length=1, max_length=200)
+    service: str = Field(min_length=1, max_length=200, description="e.g. integrated therapies, CAMHS, short breaks")
+    stream: Stream = Field("social_care", description="The budget stream its releases go to (default social_care)")
+    annual_value_pence: int = Field(gt=0, le=10**12)
+    contracted_units: int = Field(gt=0, le=10**9)
+    unit: str = Field(min_length=1, max_length=40, description="One unit, singular: hour, session, night, item")
+    start_date: date
+    end_date: date
+    renewal_date: date
+    max_release_percent: Percent = Field(description="CON-04: most of the contracted units that may be released")
+    fixed_cost_percent: Percent = Field(description="CON-08: share of the annual value that is fixed cost")
+    min_retained_units: int | None = Field(None, ge=0, description="CON-04: least volume kept for other families")
+    separable: bool = Field(True, description="CON-02: false when a child's share cannot be separated")
+    inseparable_reason: str | None = Field(None, min_length=1, max_length=2000,
+                                           description="CON-02: why not (required when separable is false)")
+    funders: dict[FunderName, Percent] = Field(default_factory=lambda: {"council": 100},
+                                               description="Co-funding shares in percent, adding up to 100")
+
+
+class UnitPrice(BaseModel):
+    pence: int
+    remainder_pence: int
+    arithmetic: str
+
+
+class PersonalBudgetUnitPrice(BaseModel):
+    total_pence: int
+    marginal_pence: int
+    fixed_share_pence: int
+    arithmetic: str
+
+
+class ReleaseState(BaseModel):
+    limit_units: int
+    released_units: int
+    available_units: int
+    released_pence: int
+
+
+class ContractRead(BaseModel):
+    id: str
+    local_authority: str
+    provider: str
+    service: str
+    stream: Stream
+    annual_value_pence: int
+    contracted_units: int
+    unit: str
+    start_date: date
+    end_date: date
+    renewal_date: date
+    max_release_percent: int
+    fixed_cost_percent: int
+    min_retained_units: int | None
+    separable: bool
+    inseparable_reason: str | None
+    funders: dict[str, int]
+    block_unit_price_pence: int
+    block_unit_price: UnitPrice
+    personal_budget_unit_price: PersonalBudgetUnitPrice
+    release: ReleaseState
+    reviewed_for_renewal: date | None
+    created_at: datetime
+
+
+class TransferCreate(Input):
+    budget_id: uuid.UUID
+    child_id: str = Field(min_length=1, max_length=64)
+    units: int = Field(gt=0, le=10**9)
+    route: Route
+    proposed_unit_price_pence: int = Field(ge=0, le=10**10)
+    evidence: dict[str, Any] = Field(default_factory=dict, description="CON-06 a–d: the route's evidence keys")
+    exceptional_reason: Text | None = Field(None, description="CON-05: recorded exceptional circumstances")
+
+
+class ReasonRead(BaseModel):
+    rule: str
+    message: str
+    field: str | None = None
+
+
+class TransferRead(BaseModel):
+    id: str
+    contract_id: str
+    local_authority: str
+    budget_id: str
+    child_id: str
+    stream: Stream
+    units: int
+    route: Route
+    proposed_unit_price_pence: int
+    exceptional_reason: str | None
+    decision: Literal["approved", "declined", "evidence_required"]
+    release_pence: int
+    block_cost_pence: int
+    proposed_cost_pence: int
+    reasons: list[ReasonRead]
+    missing_evidence: list[str]
+    public_purse: dict[str, dict[str, int]]
+    status: Literal["active", "withdrawn", "closed"]
+    created_at: datetime
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+
+
+class WithdrawRequest(Input):
+    reason: Text
+
+
+class ReviewCreate(Input):
+    reviewed_on: date
+    outcome: Literal["renew", "vary", "recommission", "end"]
+    flexibility_added: bool
+    new_max_release_percent: Percent | None = None
+    families_involved: bool = False
+    notes: Text | None = None
+
+
+class ReviewRead(BaseModel):
+    id: str
+    contract_id: str
+    reviewed_on: date
+    for_renewal_on: date
+    on_time: bool
+    outcome: str
+    flexibility_added: bool
+    previous_max_release_percent: int
+    new_max_release_percent: int | None
+    families_involved: bool
+    notes: str | None
+    created_at: datetime
+
+
+class ReviewDue(BaseModel):
+    contract_id: str
+    local_authority: str
+    provider: str
+    service: str
+    renewal_date: date
+    days_to_renewal: int
+    overdue: bool
+    max_release_percent: int
+
+
+class Summary(BaseModel):
+    contract_id: str
+    text: str
+    parts: dict[str, str]
+    figures: dict[str, int]

@@ -1,0 +1,1 @@
+"""Use cases of the contracts service: load, call the domain, write state and outbox rows. Never commits."""

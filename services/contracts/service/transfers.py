@@ -1,0 +1,90 @@
+"""Transfer requests: deciding a release from a contract into a child's personal budget, and withdrawing it.
+The contract row is locked for the whole decision, so concurrent requests are decided one after another and can
+never release more than the contract's maximum between them (CON-04)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import Caller
+from kit.errors import Conflict, InvalidInput
+from kit.events import utcnow
+from kit.outbox import add_event
+from services.contracts import repository
+from services.contracts.domain.decision import APPROVED, Ask, Terms, decide
+from services.contracts.domain.evidence import EvidenceInvalid
+from services.contracts.events import funds_released, funds_returned
+from services.contracts.models import Contract, TransferRequest
+from services.contracts.schemas import TransferCreate, TransferRead
+
+
+def terms_of(c: Contract) -> Terms:
+    return Terms(annual_value_pence=c.annual_value_pence, contracted_units=c.contracted_units, unit=c.unit,
+                 max_release_percent=c.max_release_percent, min_retained_units=c.min_retained_units,
+                 fixed_cost_percent=c.fixed_cost_percent, separable=c.separable,
+                 inseparable_reason=c.inseparable_reason, released_units=c.released_units, funders=c.funders)
+
+
+async def request_transfer(session: AsyncSession, *, contract_id: str, body: TransferCreate,
+                           caller: Caller) -> TransferRequest:
+    """Decide and record a transfer request; an approval releases the units and writes the release event."""
+    contract = await repository.contract(session, contract_id, caller, lock=True)
+    now = utcnow()
+    if now.date() > contract.end_date:
+        raise Conflict(f"contract {contract.id} ended on {contract.end_date.isoformat()}")
+    ask = Ask(units=body.units, route=body.route, proposed_unit_price_pence=body.proposed_unit_price_pence,
+              evidence=body.evidence, exceptional_reason=body.exceptional_reason)
+    try:
+        decision = decide(terms_of(contract), ask, today=now.date())
+    except EvidenceInvalid as exc:
+        raise InvalidInput(str(exc), rule="CON-06",
+                           errors=[{"field": f, "message": m} for f, m in exc.errors]) from None
+    approved = decision.decision == APPROVED
+    transfer = TransferRequest(
+        id=str(uuid.uuid4()), contract_id=contract.id, local_authority=contract.local_authority,
+        budget_id=str(body.budget_id), child_id=body.child_id, stream=contract.stream, units=body.units,
+        route=body.route, proposed_unit_price_pence=body.proposed_unit_price_pence, evidence=body.evidence,
+        exceptional_reason=body.exceptional_reason, decision=decision.decision,
+        release_pence=decision.release_pence, block_cost_pence=decision.block_cost_pence,
+        proposed_cost_pence=decision.proposed_cost_pence, reasons=[r.as_dict() for r in decision.reasons],
+        missing_evidence=decision.missing_evidence, public_purse=decision.public_purse,
+        status="active" if approved else "closed", requested_by=caller.client_id, created_at=now,
+    )
+    session.add(transfer)
+    if approved:
+        contract.released_units += transfer.units
+        contract.released_pence += transfer.release_pence
+        await add_event(session, funds_released(transfer))
+    await session.flush()
+    return transfer
+
+
+async def withdraw_transfer(session: AsyncSession, *, transfer_id: str, reason: str,
+                            caller: Caller) -> TransferRequest:
+    """Withdraw (or end) an approved transfer: its units and money go back to the contract, once."""
+    transfer = await repository.transfer(session, transfer_id, caller)
+    contract = await repository.contract(session, transfer.contract_id, caller, lock=True)
+    await session.refresh(transfer)  # read again under the contract's lock: a concurrent withdrawal may have won
+    if transfer.status != "active":
+        raise Conflict(f"transfer {transfer.id} is {transfer.status}; only an approved, active transfer can be "
+                       "withdrawn")
+    now = utcnow()
+    transfer.status, transfer.withdrawn_at, transfer.withdrawal_reason = "withdrawn", now, reason
+    contract.released_units -= transfer.units
+    contract.released_pence -= transfer.release_pence
+    await add_event(session, funds_returned(transfer, returned_at=now, reason=reason))
+    await session.flush()
+    return transfer
+
+
+def transfer_view(t: TransferRequest) -> TransferRead:
+    return TransferRead(
+        id=t.id, contract_id=t.contract_id, local_authority=t.local_authority, budget_id=t.budget_id,
+        child_id=t.child_id, stream=t.stream, units=t.units, route=t.route,
+        proposed_unit_price_pence=t.proposed_unit_price_pence, exceptional_reason=t.exceptional_reason,
+        decision=t.decision, release_pence=t.release_pence, block_cost_pence=t.block_cost_pence,
+        proposed_cost_pence=t.proposed_cost_pence, reasons=t.reasons, missing_evidence=t.missing_evidence,
+        public_purse=t.public_purse, status=t.status, created_at=t.created_at, withdrawn_at=t.withdrawn_at,
+        withdrawal_reason=t.withdrawal_reason,
+    )
