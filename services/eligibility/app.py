@@ -13,7 +13,8 @@ SPEC = ServiceSpec(
     name="eligibility",
     prefix="eligibility",
     title="sendpb Eligibility",
-    description="Who may have a personal budget, for which funding streams, under which arrangements, with reasons (ELIG-01..11).",
+    description="Who may have a personal budget, for which funding streams, under which arrangements, "
+                "with reasons (ELIG-01..11).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EligibilitySettings,
     routers=[router],
@@ -21,6 +22,6 @@ SPEC = ServiceSpec(
 )
 
 
-def create_app(platform: PlatformSettings, *, settings: EligibilitySettings | None = None, bus: Bus | None = None,
-               manage_runtime: bool = True) -> FastAPI:
+def create_app(platform: PlatformSettings, *, settings: EligibilitySettings | None = None,
+               bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -1,4 +1,63 @@
-"""ORM tables of the eligibility service."""
-from kit.db import make_base
+"""ORM tables of the eligibility service. Requests, reviews and decisions are written once and never updated
+(ELIG-11): a review adds a decision that supersedes the current one, and the current decision of a request is
+the one nothing supersedes (a unique ``supersedes_decision_id`` keeps the history a single line)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.db import UTCDateTime, make_base
 
 Base = make_base()
+
+
+class EligibilityRequest(Base):
+    """A request for a personal budget as the family made it: the facts the rules were applied to."""
+
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_created_at_id", "created_at", "id"),)  # history, newest first
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9), index=True)
+    child_id: Mapped[str] = mapped_column(String(64), index=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    requested_by: Mapped[str] = mapped_column(String(20))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(120))  # the client that recorded it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Review(Base):
+    """A family's request to review a decision (ELIG-10): why, and who asked."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    reason: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Decision(Base):
+    """One decision on a request, with every reason and the rules version (ELIG-10, ELIG-11)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    status: Mapped[str] = mapped_column(String(24))
+    streams: Mapped[dict[str, Any]] = mapped_column(JSON)
+    arrangements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rules_version: Mapped[str] = mapped_column(String(20))
+    custody_rule: Mapped[bool] = mapped_column(
+        Boolean
+    )  # the LA's ELIG-08 setting the decision was made under
+    supersedes_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    review_id: Mapped[str | None] = mapped_column(ForeignKey("reviews.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -6,6 +7,16 @@ from kit.settings import ServiceSettings
 class EligibilitySettings(ServiceSettings):
     """Settings of the eligibility service (env prefix ``SENDPB_ELIGIBILITY_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="SENDPB_ELIGIBILITY_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SENDPB_ELIGIBILITY_", env_nested_delimiter="__", extra="ignore"
+    )
 
     port: int = 8001
+    # ELIG-08 is a DEFAULT (Cheshire East practice): on unless an LA turns it off,
+    # e.g. SENDPB_ELIGIBILITY_CUSTODY_RULE='{"E08000018": false}'.
+    custody_rule: dict[str, bool] = Field(default_factory=dict)
+    custody_rule_default: bool = True
+
+    def custody_rule_for(self, local_authority: str) -> bool:
+        """Whether ELIG-08 (no personal budget while in custody) applies in this LA."""
+        return self.custody_rule.get(local_authority, self.custody_rule_default)

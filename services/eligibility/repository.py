@@ -1,0 +1,88 @@
+"""Every query of the eligibility service. Reads on behalf of a caller are scoped to the caller's LAs."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from kit.auth import Caller
+from kit.pagination import newest_first, page_of
+from kit.tenancy import scoped
+from services.eligibility.models import Decision, EligibilityRequest, Review
+
+_later = aliased(Decision)
+# The current decision of a request is the one no other decision supersedes.
+IS_CURRENT = ~exists().where(_later.supersedes_decision_id == Decision.id)
+
+
+async def request_for(session: AsyncSession, request_id: str, caller: Caller) -> EligibilityRequest | None:
+    stmt = select(EligibilityRequest).where(EligibilityRequest.id == request_id)
+    return (
+        await session.execute(scoped(stmt, EligibilityRequest.local_authority, caller))
+    ).scalar_one_or_none()
+
+
+async def current_decision(session: AsyncSession, request_id: str) -> Decision | None:
+    stmt = select(Decision).where(Decision.request_id == request_id, IS_CURRENT)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def decision_of(session: AsyncSession, request_id: str, decision_id: str) -> Decision | None:
+    stmt = select(Decision).where(Decision.request_id == request_id, Decision.id == decision_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def is_superseded(session: AsyncSession, decision_id: str) -> bool:
+    stmt = select(exists().where(Decision.supersedes_decision_id == decision_id))
+    return bool((await session.execute(stmt)).scalar())
+
+
+async def reviews_by_id(session: AsyncSession, review_ids: list[str]) -> dict[str, Review]:
+    if not review_ids:
+        return {}
+    rows = (await session.execute(select(Review).where(Review.id.in_(review_ids)))).scalars()
+    return {r.id: r for r in rows}
+
+
+async def decisions_page(
+    session: AsyncSession, request_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[Decision], str | None]:
+    """A request's decisions, newest first."""
+    stmt = newest_first(
+        select(Decision).where(Decision.request_id == request_id),
+        Decision.decided_at,
+        Decision.id,
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    return page_of(rows, limit=limit, created="decided_at")
+
+
+async def requests_page(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    child_id: str | None,
+    local_authority: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[tuple[EligibilityRequest, Decision]], str | None]:
+    """The caller's requests, newest first, each with its current decision."""
+    stmt = (
+        select(EligibilityRequest, Decision)
+        .join(Decision, Decision.request_id == EligibilityRequest.id)
+        .where(IS_CURRENT)
+    )
+    stmt = scoped(stmt, EligibilityRequest.local_authority, caller)
+    if child_id is not None:
+        stmt = stmt.where(EligibilityRequest.child_id == child_id)
+    if local_authority is not None:
+        stmt = stmt.where(EligibilityRequest.local_authority == local_authority)
+    stmt = newest_first(
+        stmt, EligibilityRequest.created_at, EligibilityRequest.id, limit=limit, cursor=cursor
+    )
+    rows = [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+    requests, next_cursor = page_of([r for r, _ in rows], limit=limit)
+    return rows[: len(requests)], next_cursor

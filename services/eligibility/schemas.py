@@ -1,0 +1,133 @@
+"""What the eligibility API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
+
+LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
+
+
+class RecipientCreate(BaseModel):
+    """Who would receive direct payments (ELIG-06, ELIG-07)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: RecipientRole
+    capable_of_managing: bool = Field(
+        description="Appears capable of managing direct payments, alone or with help"
+    )
+    consents: bool = Field(description="Consents to receive direct payments")
+    drug_or_alcohol_requirement: bool = Field(
+        description="Under a drug-rehabilitation or alcohol-treatment requirement (community order, "
+        "suspended sentence or similar)"
+    )
+
+
+class RequestCreate(BaseModel):
+    """A parent's or young person's request for a personal budget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    child_id: str = Field(
+        min_length=1, max_length=64, description="The case-management system's id of the CYP"
+    )
+    local_authority: str = Field(pattern=LA_CODE, description="ONS code of the LA, e.g. E06000060")
+    date_of_birth: date
+    requested_on: date = Field(description="The day the family asked")
+    requested_by: Requester
+    ehcp_stage: EhcpStage
+    streams: list[Stream] = Field(min_length=1, max_length=4, description="The funding streams asked for")
+    arrangements: list[Arrangement] = Field(
+        min_length=1, max_length=3, description="How the budget would be held"
+    )
+    recipient: RecipientCreate | None = Field(None, description="Required when direct_payment is asked for")
+    in_custody: bool = False
+    provision_on_setting_premises: bool = Field(
+        False,
+        description="Direct-payment-funded provision would be delivered on a school's, college's or "
+        "early-years setting's premises",
+    )
+    setting_agreement: bool | None = Field(
+        None, description="The head's or principal's written agreement to that provision (ELIG-09)"
+    )
+
+    @field_validator("streams", "arrangements")
+    @classmethod
+    def _no_repeats(cls, values: list[str]) -> list[str]:
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return values
+
+
+class ReviewCreate(BaseModel):
+    """A family's request to review a decision (ELIG-10)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000, description="Why the family asks for a review")
+    asked_by: str | None = Field(
+        None, max_length=200, description="Who in the family asked, e.g. 'parent' or a name (optional)"
+    )
+
+
+class ReasonRead(BaseModel):
+    rule: str = Field(description="The DOMAIN.md rule ID, e.g. ELIG-07")
+    message: str
+
+
+class StreamRead(BaseModel):
+    eligible: bool
+    reasons: list[ReasonRead]
+
+
+class ArrangementRead(BaseModel):
+    allowed: bool
+    reasons: list[ReasonRead]
+
+
+class ReviewRead(BaseModel):
+    id: str
+    reason: str
+    asked_by: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class DecisionLinks(BaseModel):
+    self: str
+    decisions: str = Field(description="Every decision on this request, newest first")
+    supersedes: str | None = Field(description="The decision this one superseded, if any")
+
+
+class DecisionRead(BaseModel):
+    """A request and one decision on it. ``id`` is the request's id (stable across reviews); ``decision_id``
+    names this decision."""
+
+    id: str = Field(description="The request id: use it to read, list and review")
+    decision_id: str
+    supersedes_decision_id: str | None
+    current: bool = Field(description="True when no later decision supersedes this one")
+    child_id: str
+    local_authority: str
+    status: Status
+    streams: dict[Stream, StreamRead]
+    arrangements: dict[Arrangement, ArrangementRead]
+    eligible_streams: list[Stream]
+    allowed_arrangements: list[Arrangement]
+    decided_at: datetime
+    rules_version: str
+    requested_on: date
+    requested_by: Requester
+    recorded_by: str = Field(description="The client that recorded the request")
+    review: ReviewRead | None = Field(description="The review that led to this decision, if any")
+    links: DecisionLinks
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionRead]
+    next_cursor: str | None = None
