@@ -13,7 +13,8 @@ SPEC = ServiceSpec(
     name="ras",
     prefix="ras",
     title="sendpb RAS",
-    description="Resource Allocation System: versioned questionnaires, points and an explainable indicative budget per stream (RAS-01..08).",
+    description="Resource Allocation System: versioned questionnaires, points and an explainable indicative "
+                "budget per stream (RAS-01..08).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=RasSettings,
     routers=[router],

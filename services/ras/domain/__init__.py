@@ -1,0 +1,1 @@
+"""The RAS domain: model definitions and their checks, scoring and calibration. No I/O."""

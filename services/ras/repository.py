@@ -1,0 +1,148 @@
+"""Every query of the ras service. Reads on behalf of a caller are scoped to their LAs (kit.tenancy)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from kit.auth import Caller
+from kit.pagination import newest_first, page_of
+from kit.tenancy import scoped
+from services.ras.domain.definition import Bands, Conversion
+from services.ras.models import POINT_COLUMNS, Assessment, RasModel
+
+COHORT_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's and asyncpg's bound-parameter limits
+
+
+async def model(session: AsyncSession, caller: Caller, model_id: str) -> RasModel | None:
+    stmt = scoped(select(RasModel).where(RasModel.id == model_id), RasModel.local_authority, caller)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_model(session: AsyncSession, local_authority: str) -> RasModel | None:
+    """The LA's active model: its most recently published version."""
+    stmt = (select(RasModel).where(RasModel.local_authority == local_authority,
+                                   RasModel.status == "published")
+            .order_by(RasModel.published_at.desc(), RasModel.id.desc()).limit(1))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_model_ids(session: AsyncSession, local_authorities: Sequence[str]) -> set[str]:
+    ids = set()
+    for la in set(local_authorities):
+        active = await active_model(session, la)
+        if active is not None:
+            ids.add(active.id)
+    return ids
+
+
+async def models(session: AsyncSession, caller: Caller, *, local_authority: str | None,
+                 lineage_id: str | None,
+                 limit: int, cursor: str | None) -> tuple[list[RasModel], str | None]:
+    stmt = scoped(select(RasModel), RasModel.local_authority, caller)
+    if local_authority:
+        stmt = stmt.where(RasModel.local_authority == local_authority)
+    if lineage_id:
+        stmt = stmt.where(RasModel.lineage_id == lineage_id)
+    stmt = newest_first(stmt, RasModel.created_at, RasModel.id, limit=limit, cursor=cursor)
+    return page_of(list((await session.execute(stmt)).scalars()), limit=limit)
+
+
+async def next_version(session: AsyncSession, lineage_id: str) -> int:
+    stmt = select(func.coalesce(func.max(RasModel.version), 0)).where(RasModel.lineage_id == lineage_id)
+    return int((await session.execute(stmt)).scalar_one()) + 1
+
+
+async def assessment(session: AsyncSession, caller: Caller, assessment_id: str) -> Assessment | None:
+    stmt = scoped(select(Assessment).where(Assessment.id == assessment_id), Assessment.local_authority,
+                  caller)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def superseded_by(session: AsyncSession, assessment_id: str) -> str | None:
+    stmt = select(Assessment.id).where(Assessment.supersedes_assessment_id == assessment_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def assessments(session: AsyncSession, caller: Caller, *, child_id: str | None,
+                      local_authority: str | None,
+                      limit: int, cursor: str | None) -> tuple[list[Assessment], str | None]:
+    stmt = scoped(select(Assessment), Assessment.local_authority, caller)
+    if child_id:
+        stmt = stmt.where(Assessment.child_id == child_id)
+    if local_authority:
+        stmt = stmt.where(Assessment.local_authority == local_authority)
+    stmt = newest_first(stmt, Assessment.created_at, Assessment.id, limit=limit, cursor=cursor)
+    return page_of(list((await session.execute(stmt)).scalars()), limit=limit)
+
+
+# ------------------------------------------------------------------ calibration aggregates (RAS-07)
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def stream_measures(stream: str, conversion: Conversion, ceiling: int | None) -> dict[str, ColumnElement]:
+    """Labelled aggregates for one stream: ``points`` and ``counted`` over assessments not referred to panel,
+    ``scored`` (any points in the stream) and, for bands, one count per band ``band<i>``."""
+    column = getattr(Assessment, POINT_COLUMNS[stream])
+    within = column.is_not(None) if ceiling is None else column <= ceiling
+    measures = {
+        f"{stream}.points": func.coalesce(func.sum(case((within, column), else_=0)), 0),
+        f"{stream}.counted": _count(within),
+        f"{stream}.scored": func.count(column),
+    }
+    if isinstance(conversion, Bands):
+        for i, band in enumerate(conversion.bands):
+            measures[f"{stream}.band{i}"] = _count(and_(within, column.between(band.min_points,
+                                                                               band.max_points)))
+    return measures
+
+
+async def cohort_aggregates(session: AsyncSession, caller: Caller, *, lineage_id: str,
+                            measures: dict[str, ColumnElement], cohort: Sequence[str] | None) -> dict[str,
+                                                                                                      int]:
+    """SUMs over the cohort in SQL, never a loop over rows. ``cohort=None`` means every current (not
+    superseded) assessment on any version of the model; ``size`` is how many assessments were aggregated."""
+    labelled = [func.count().label("size"),
+                *(expr.label(name.replace(".", "__")) for name, expr in measures.items())]
+    on_model = Assessment.model_id.in_(select(RasModel.id).where(RasModel.lineage_id == lineage_id))
+    base = scoped(select(*labelled).where(on_model), Assessment.local_authority, caller)
+    if cohort is None:
+        later = aliased(Assessment)
+        stmt = base.where(~exists().where(later.supersedes_assessment_id == Assessment.id))
+        return _as_ints((await session.execute(stmt)).one())
+    totals: dict[str, int] = {}
+    for start in range(0, len(cohort), COHORT_CHUNK):
+        in_chunk = base.where(Assessment.id.in_(cohort[start:start + COHORT_CHUNK]))
+        chunk = (await session.execute(in_chunk)).one()
+        for name, value in _as_ints(chunk).items():
+            totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+def _as_ints(row: Any) -> dict[str, int]:
+    return {name.replace("__", "."): int(value or 0) for name, value in row._mapping.items()}
+
+
+async def missing_from_cohort(session: AsyncSession, caller: Caller, *, lineage_id: str,
+                              cohort: Sequence[str]) -> list[str]:
+    """The cohort ids that are not assessments on this model in the caller's LAs."""
+    on_model = Assessment.model_id.in_(select(RasModel.id).where(RasModel.lineage_id == lineage_id))
+    known: set[str] = set()
+    for start in range(0, len(cohort), COHORT_CHUNK):
+        stmt = scoped(select(Assessment.id).where(on_model,
+                                                  Assessment.id.in_(cohort[start:start + COHORT_CHUNK])),
+                      Assessment.local_authority, caller)
+        known.update((await session.execute(stmt)).scalars())
+    return [i for i in cohort if i not in known]
+
+
+async def mark_published(session: AsyncSession, model_id: str, published_at: datetime) -> bool:
+    """Publish a draft; False when it was not a draft any more (already published, perhaps concurrently)."""
+    result = await session.execute(update(RasModel).where(RasModel.id == model_id, RasModel.status == "draft")
+                                   .values(status="published", published_at=published_at))
+    return result.rowcount == 1
