@@ -1,4 +1,4 @@
-"""Events the budget service consumes from others."""
+"""Events the budget service consumes, read through its own minimal models of docs/events.md."""
 from kit.inbox import Consumers
 
 consumers = Consumers()

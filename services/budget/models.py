@@ -1,4 +1,148 @@
-"""ORM tables of the budget service."""
-from kit.db import make_base
+"""ORM tables of the budget service. Money columns are BigInteger pence; balances live only in ``ledger_entries``."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.db import UTCDateTime, make_base
 
 Base = make_base()
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Child(Base):
+    """What the budget service knows of a CYP from other services' events; also the per-CYP lock row that
+    serialises opening a budget and applying health funding (BUD-01, BUD-07)."""
+
+    __tablename__ = "children"
+    local_authority: Mapped[str] = mapped_column(String(9), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    eligibility_request_id: Mapped[str | None] = mapped_column(String(36))
+    eligibility_status: Mapped[str | None] = mapped_column(String(20))
+    eligible_streams: Mapped[list | None] = mapped_column(JSON)
+    eligibility_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    ras_assessment_id: Mapped[str | None] = mapped_column(String(36))
+    ras_indicative: Mapped[dict | None] = mapped_column(JSON)
+    ras_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Budget(Base):
+    __tablename__ = "budgets"
+    __table_args__ = (UniqueConstraint("local_authority", "child_id", "period_start"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9), index=True)
+    child_id: Mapped[str] = mapped_column(String(64), index=True)
+    plan_reference: Mapped[str] = mapped_column(String(80))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    opened_from: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_review_due: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class Provision(Base):
+    __tablename__ = "provisions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(500))
+    stream: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(60))
+    annual_cost_pence: Mapped[int] = mapped_column(BigInteger)
+    arrangement: Mapped[str] = mapped_column(String(20))
+    on_setting_premises: Mapped[bool] = mapped_column(Boolean)
+    setting_agreement: Mapped[bool] = mapped_column(Boolean)
+    contract_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PanelDecision(Base):
+    """Append-only: the latest decision per stream counts."""
+
+    __tablename__ = "panel_decisions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    stream: Mapped[str] = mapped_column(String(20))
+    requested: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(20))
+    agreed_pence: Mapped[int] = mapped_column(BigInteger)
+    extra_pence: Mapped[int] = mapped_column(BigInteger)
+    authority: Mapped[str] = mapped_column(String(20))
+    limit_pence: Mapped[int] = mapped_column(BigInteger)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    memo: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(120), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(Base):
+    """Immutable; debit positive, credit negative; the entries of one transaction sum to zero (BUD-08)."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    budget_id: Mapped[str] = mapped_column(String(36), index=True)
+    stream: Mapped[str] = mapped_column(String(20))
+    account: Mapped[str] = mapped_column(String(20))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+
+
+class HealthFundingEvent(Base):
+    """Every ICB health-funding event received, once per ICB ``event_id`` whichever channel brought it (BUD-07)."""
+
+    __tablename__ = "health_funding_events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64), index=True)
+    annual_amount_pence: Mapped[int] = mapped_column(BigInteger)
+    effective_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12))  # held | applied | superseded
+    budget_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Variation(Base):
+    __tablename__ = "variations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    stream: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))  # increase | reduction
+    from_pence: Mapped[int] = mapped_column(BigInteger)
+    to_pence: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))
+    notice_issued_on: Mapped[date] = mapped_column(Date)
+    reconsider_by: Mapped[date | None] = mapped_column(Date)
+    reconsideration_reason: Mapped[str | None] = mapped_column(Text)
+    reconsideration_outcome: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,143 @@
+"""Pure rules of pooled budgets (BUD-01..11) and value objects. No I/O; the ledger is in ``ledger.py``."""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.budget.ledger import STREAMS
+
+STATUSES = ("draft", "indicative", "submitted", "agreed", "closed")
+ARRANGEMENTS = ("direct_payment", "third_party", "notional")
+# BUD-03: a personal budget never pays for a place at a school, college or early-years setting.
+FORBIDDEN_CATEGORIES = {"school_place": "BUD-03"}
+SEN2_FUNDER_CODES = {"education": "E", "transport": "E", "social_care": "S", "health": "H"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    rule: str
+    message: str
+    field: str | None = None
+    stream: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A provision line as the rules see it."""
+
+    stream: str
+    category: str
+    annual_cost_pence: int
+    arrangement: str
+    on_setting_premises: bool
+    setting_agreement: bool
+    outcome: str
+
+
+def refuse_line(line: Line) -> Refusal | None:
+    """Why a provision line cannot be funded, or None."""
+    if not line.outcome.strip():
+        return Refusal("BUD-02", "a budget only funds provision written in the plan and tied to an outcome; "
+                                 "name the outcome this provision serves", field="outcome")
+    if line.category in FORBIDDEN_CATEGORIES:
+        return Refusal("BUD-03", "a personal budget can never pay for a place at a school, college or "
+                                 "early-years setting", field="category")
+    if line.arrangement == "direct_payment" and line.on_setting_premises and not line.setting_agreement:
+        return Refusal("ELIG-09", "direct-payment-funded provision on a school's, college's or early-years "
+                                  "setting's premises needs the head's or principal's written agreement first",
+                       field="setting_agreement")
+    return None
+
+
+def cost_by_stream(lines: Iterable[Line], *, arrangement: str | None = None) -> dict[str, int]:
+    """Annual cost of provision per stream (only streams with lines), optionally of one arrangement."""
+    costs: dict[str, int] = {}
+    for line in lines:
+        if arrangement is None or line.arrangement == arrangement:
+            costs[line.stream] = costs.get(line.stream, 0) + line.annual_cost_pence
+    return costs
+
+
+def panel_outcome(decision: str, agreed_pence: int, limit_pence: int) -> str:
+    """BUD-06: an approval above the decider's delegated authority is recorded as escalated, never accepted."""
+    if decision == "approved" and agreed_pence > limit_pence:
+        return "escalated"
+    return decision
+
+
+@dataclass(frozen=True)
+class StreamDecision:
+    decision: str
+    agreed_pence: int
+
+
+def agreement_refusals(costs: Mapping[str, int], decisions: Mapping[str, StreamDecision],
+                       targets: Mapping[str, int]) -> list[Refusal]:
+    """Why the budget cannot be agreed yet: every stream with provision needs an approval (BUD-06) and an agreed
+    amount that covers its provision (BUD-05). ``targets`` are the amounts agreement would set per stream."""
+    refusals = []
+    for stream in STREAMS:
+        if stream not in costs:
+            continue
+        decision = decisions.get(stream)
+        if decision is None or decision.decision != "approved":
+            state = "no panel decision" if decision is None else f"the panel decision is {decision.decision}"
+            refusals.append(Refusal("BUD-06", f"{stream}: {state}; every stream with provision needs approval",
+                                    stream=stream))
+        elif targets.get(stream, 0) < costs[stream]:
+            refusals.append(Refusal(
+                "BUD-05", f"{stream}: agreed {pounds(targets.get(stream, 0))} does not cover provision costing "
+                          f"{pounds(costs[stream])}; the amount must be increased", stream=stream))
+    return refusals
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_review_due(agreed_on: date) -> date:
+    """BUD-09: the first review falls within 3 months of agreement."""
+    return add_months(agreed_on, 3)
+
+
+def next_review_after(reviewed_on: date) -> date:
+    """BUD-09: then at least every 12 months (at each EHCP annual review)."""
+    return add_months(reviewed_on, 12)
+
+
+def default_period(start: date) -> tuple[date, date]:
+    """A plan period of one year from ``start`` (used for budgets opened from events)."""
+    return start, add_months(start, 12) - timedelta(days=1)
+
+
+def periods_overlap(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def newer_health_funding(candidate: tuple[date, int], current: tuple[date, int] | None) -> bool:
+    """BUD-07: an ICB event replaces the health amount only if it is effective later than the one applied
+    (ties broken by arrival order), so an older event arriving late never overwrites a newer one."""
+    return current is None or candidate > current
+
+
+def sen2_fields(*, agreed: bool, arrangements_by_stream: Mapping[str, set[str]]) -> dict:
+    """BUD-11: the SEN2 personal-budget fields of one plan."""
+    dp_codes = sorted({SEN2_FUNDER_CODES[s] for s, arr in arrangements_by_stream.items() if "direct_payment" in arr})
+    funders = "I" if len(dp_codes) > 1 else (dp_codes[0] if dp_codes else None)
+    return {
+        "has_personal_budget": "Y" if agreed else "N",
+        "organised_arrangements": "Y" if agreed and any("notional" in a for a in arrangements_by_stream.values())
+        else "N",
+        "direct_payment_funders": dp_codes,
+        "direct_payment_funder_code": funders if agreed else None,
+    }
+
+
+def pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{part:02d}"

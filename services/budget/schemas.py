@@ -1,0 +1,109 @@
+"""Request bodies of the budget API (responses are documented by the endpoint docstrings and examples)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+Stream = Literal["education", "health", "social_care", "transport"]
+Arrangement = Literal["direct_payment", "third_party", "notional"]
+LaCode = Field(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local authority, e.g. E06000060")
+Pence = Field(ge=0, le=10_000_000_000, description="integer pence")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BudgetCreate(Input):
+    child_id: str = Field(min_length=1, max_length=64)
+    local_authority: str = LaCode
+    plan_reference: str = Field(min_length=1, max_length=80)
+    period_start: date
+    period_end: date
+    indicative_pence: dict[Stream, int] | None = Field(
+        None, description="per stream; omitted: taken from the CYP's latest RAS result")
+
+    @field_validator("period_end")
+    @classmethod
+    def _period(cls, v: date, info: ValidationInfo) -> date:
+        start = info.data.get("period_start")
+        if start is not None and v < start:
+            raise ValueError("the plan period ends before it starts")
+        return v
+
+    @field_validator("indicative_pence")
+    @classmethod
+    def _amounts(cls, v: dict[str, int] | None) -> dict[str, int] | None:
+        if v is not None and any(a < 0 or a > 10_000_000_000 for a in v.values()):
+            raise ValueError("amounts are integer pence between 0 and 10,000,000,000")
+        return v
+
+
+class ProvisionCreate(Input):
+    description: str = Field(min_length=1, max_length=500)
+    outcome: str = Field(max_length=500, description="the EHCP outcome this provision serves (BUD-02)")
+    stream: Stream
+    category: str = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$",
+                          description="e.g. personal_assistant, therapy, short_breaks; never school_place (BUD-03)")
+    annual_cost_pence: int = Field(gt=0, le=10_000_000_000)
+    arrangement: Arrangement
+    on_setting_premises: bool = False
+    setting_agreement: bool = Field(False, description="the head's or principal's written agreement (ELIG-09)")
+    contract_id: str | None = Field(None, max_length=36)
+
+
+class PanelDecisionCreate(Input):
+    stream: Stream
+    decision: Literal["approved", "declined", "escalated"]
+    agreed_pence: int = Pence
+    decided_by: str = Field(min_length=1, max_length=200)
+    authority: Literal["stream", "senior"] = Field(
+        "stream", description="stream: the stream's representative; senior: who decides escalated decisions")
+
+
+class HealthFundingIn(Input):
+    event_id: str = Field(min_length=1, max_length=64, description="the ICB's id: applies the event once")
+    child_id: str = Field(min_length=1, max_length=64)
+    local_authority: str = LaCode
+    annual_amount_pence: int = Pence
+    effective_from: date
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class VariationCreate(Input):
+    stream: Stream
+    agreed_pence: int = Pence
+    reasons: str = Field(min_length=1, max_length=2000, description="written reasons, shown to the family")
+
+
+class ReconsiderationCreate(Input):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReconsiderationDecision(Input):
+    outcome: Literal["upheld", "withdrawn"] = Field(
+        description="upheld: the reduction applies now; withdrawn: the agreed amount stays")
+
+
+class ReviewCreate(Input):
+    reviewed_on: date
+    kind: Literal["first", "annual", "requested", "circumstances_changed"]
+    notes: str = Field("", max_length=5000)
+
+
+class ReviewRequest(Input):
+    requested_on: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CommitmentCreate(Input):
+    stream: Stream
+    amount_pence: int = Field(ge=-10_000_000_000, le=10_000_000_000,
+                              description="positive commits money; negative releases a commitment; not 0")
+    memo: str = Field(min_length=1, max_length=500)
+
+
+class ReversalCreate(Input):
+    reason: str = Field(min_length=1, max_length=500)

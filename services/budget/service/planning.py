@@ -1,0 +1,110 @@
+"""Provision, panel and agreement (BUD-02, BUD-03, BUD-05, BUD-06, ELIG-09)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import Conflict, InvalidInput, RuleViolation
+from kit.outbox import add_event
+from services.budget import events
+from services.budget import repository as repo
+from services.budget.domain import (
+    Line, StreamDecision, agreement_refusals, cost_by_stream, first_review_due, panel_outcome, pounds, refuse_line,
+)
+from services.budget.ledger import STREAMS, agree
+from services.budget.models import Budget, PanelDecision, Provision
+from services.budget.service import common
+from services.budget.service.health import health_funded
+from services.budget.settings import BudgetSettings
+
+EDITABLE = ("draft", "indicative")
+
+
+async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, description: str,
+                        contract_id: str | None) -> Provision:
+    """Add a costed provision line tied to an outcome. Refusals name their rule."""
+    refusal = refuse_line(line)
+    if refusal is not None:
+        error = InvalidInput if refusal.rule == "BUD-02" else RuleViolation
+        raise error(f"{refusal.field}: {refusal.message}", rule=refusal.rule,
+                    errors=[{"field": refusal.field, "message": refusal.message}])
+    if budget.status == "agreed":
+        # After agreement a line may be added only if the stream's agreed amount still covers it (BUD-05).
+        lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)] + [line]
+        needed = cost_by_stream(lines)[line.stream]
+        agreed = (await repo.balances(session, budget.id))[line.stream].agreed_pence
+        if needed > agreed:
+            raise RuleViolation(f"{line.stream}: provision would cost {pounds(needed)} against {pounds(agreed)} "
+                                "agreed; vary the budget first", rule="BUD-05", stream=line.stream)
+    elif budget.status not in EDITABLE:
+        raise Conflict(f"provision cannot be added while the budget is {budget.status}")
+    provision = Provision(id=str(uuid.uuid4()), budget_id=budget.id, description=description,
+                          outcome=line.outcome, stream=line.stream, category=line.category,
+                          annual_cost_pence=line.annual_cost_pence, arrangement=line.arrangement,
+                          on_setting_premises=line.on_setting_premises, setting_agreement=line.setting_agreement,
+                          contract_id=contract_id, created_at=common.now())
+    session.add(provision)
+    await session.flush()
+    return provision
+
+
+async def submit(session: AsyncSession, budget: Budget) -> None:
+    """Send the budget to panel (BUD-06 stages): it needs at least one provision line."""
+    if budget.status not in EDITABLE:
+        raise Conflict(f"only a draft or indicative budget can be submitted; this one is {budget.status}")
+    if not await repo.provisions(session, budget.id):
+        raise RuleViolation("a budget is submitted with the provision it will fund; add provision first",
+                            rule="BUD-02")
+    budget.status = "submitted"
+
+
+async def decide(session: AsyncSession, budget: Budget, settings: BudgetSettings, *, stream: str, decision: str,
+                 agreed_pence: int, decided_by: str, authority: str) -> PanelDecision:
+    """Record one stream's panel decision; an approval above the decider's limit is escalated (BUD-06)."""
+    if budget.status != "submitted":
+        raise Conflict(f"panel decisions are made on a submitted budget; this one is {budget.status}")
+    limit = settings.limit_for(budget.local_authority, stream, authority)
+    balances = await repo.balances(session, budget.id)
+    previous = await repo.panel_decisions(session, budget.id)
+    recorded = PanelDecision(
+        id=str(uuid.uuid4()), budget_id=budget.id, seq=len(previous) + 1, stream=stream, requested=decision,
+        decision=panel_outcome(decision, agreed_pence, limit), agreed_pence=agreed_pence,
+        # BUD-06: extra funding awarded when the pooled (indicative) amount falls short.
+        extra_pence=max(0, agreed_pence - balances[stream].indicative_pence),
+        authority=authority, limit_pence=limit, decided_by=decided_by, decided_at=common.now())
+    session.add(recorded)
+    await session.flush()
+    return recorded
+
+
+async def agree_budget(session: AsyncSession, budget: Budget) -> None:
+    """Agree the budget: every stream with provision approved and sufficient (BUD-05, BUD-06)."""
+    if budget.status != "submitted":
+        raise Conflict(f"only a submitted budget can be agreed; this one is {budget.status}")
+    lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
+    costs = cost_by_stream(lines)
+    latest = common.latest_decisions(await repo.panel_decisions(session, budget.id))
+    balances = await repo.balances(session, budget.id)
+    targets = {s: d.agreed_pence for s, d in latest.items() if d.decision == "approved"}
+    if await health_funded(session, budget.id):
+        # The ICB funds the health stream (BUD-07): its amount stands; the panel approves provision against it.
+        targets["health"] = balances["health"].agreed_pence
+    refusals = agreement_refusals(costs, {s: StreamDecision(d.decision, d.agreed_pence) for s, d in latest.items()},
+                                  targets)
+    if refusals:
+        first = refusals[0]
+        raise RuleViolation(first.message, rule=first.rule, stream=first.stream,
+                            refusals=[{"rule": r.rule, "stream": r.stream, "message": r.message}
+                                      for r in refusals])
+    now = common.now()
+    await repo.post(session, budget.id, [
+        agree(s, targets[s] - balances[s].agreed_pence, f"Agreed {s.replace('_', ' ')} budget of "
+                                                         f"{pounds(targets[s])} (panel decision)")
+        for s in STREAMS if s in targets], now=now)
+    budget.status, budget.agreed_at = "agreed", now
+    budget.next_review_due = first_review_due(now.date())
+    direct = cost_by_stream(lines, arrangement="direct_payment")
+    agreed = {s: targets.get(s, balances[s].agreed_pence) for s in STREAMS}
+    await add_event(session, events.budget_agreed(budget, {
+        s: (agreed[s], direct.get(s, 0)) for s in STREAMS if agreed[s] > 0 or s in costs}))

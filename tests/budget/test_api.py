@@ -1,0 +1,116 @@
+"""The budget API on SQLite: opening (BUD-01), provision (BUD-02, BUD-03, ELIG-09), panel (BUD-06), agreement
+(BUD-05) and tenancy."""
+import pytest
+
+from kit.testing import running_service
+from services.budget.app import create_app
+from tests.budget.helpers import (
+    CASEWORK, OTHER, PANEL, READ, child, decide, line, new_budget, open_with_lines, submitted,
+)
+
+
+@pytest.fixture
+async def svc(memory_backend):
+    async with running_service(create_app, memory_backend, service="budget") as running:
+        yield running
+
+
+async def test_a_budget_opens_with_its_indicative_amounts_in_every_stream(svc):
+    r = await svc.client.post("/v1/budgets", json=new_budget(child(), indicative={"education": 400_000,
+                                                                                  "social_care": 100_000}),
+                              headers=CASEWORK)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "indicative"
+    assert body["streams"]["education"]["indicative_pence"] == 400_000
+    assert body["streams"]["social_care"] == {"indicative_pence": 100_000, "agreed_pence": 0, "released_pence": 0,
+                                              "committed_pence": 0, "spent_pence": 0, "available_pence": 0}
+    assert set(body["streams"]) == {"education", "health", "social_care", "transport"}
+
+
+async def test_bud_01_a_second_budget_for_an_overlapping_plan_period_is_refused(svc):
+    cyp = child()
+    first = await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
+    second = await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
+    assert second.status_code == 409
+    assert second.json()["rule"] == "BUD-01" and second.json()["budget_id"] == first.json()["id"]
+
+
+async def test_bud_02_provision_without_an_outcome_is_refused_naming_the_field(svc):
+    budget = await open_with_lines(svc.client, [])
+    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions", json=line(outcome="  "), headers=CASEWORK)
+    assert r.status_code == 422
+    assert r.json()["rule"] == "BUD-02" and r.json()["errors"][0]["field"] == "outcome"
+
+
+async def test_bud_03_a_school_place_is_never_funded(svc):
+    budget = await open_with_lines(svc.client, [])
+    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions",
+                              json=line("education", category="school_place", arrangement="notional"),
+                              headers=CASEWORK)
+    assert r.status_code == 409 and r.json()["rule"] == "BUD-03"
+
+
+@pytest.mark.parametrize("agreement, status", [(False, 409), (True, 201)])
+async def test_elig_09_direct_payment_on_setting_premises_needs_the_settings_agreement(svc, agreement, status):
+    budget = await open_with_lines(svc.client, [])
+    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions", headers=CASEWORK,
+                              json=line("education", category="tuition", on_setting_premises=True,
+                                        setting_agreement=agreement))
+    assert r.status_code == status, r.text
+    if status == 409:
+        assert r.json()["rule"] == "ELIG-09"
+
+
+async def test_bud_06_an_approval_above_the_delegated_limit_is_escalated_until_a_senior_decides(svc):
+    budget = await submitted(svc.client, [line("social_care", 6_000_000)])
+    r = await decide(svc.client, budget["id"], "social_care", 6_000_000)
+    assert r.status_code == 201
+    assert r.json()["decision"] == "escalated" and r.json()["rule"] == "BUD-06"
+    assert r.json()["limit_pence"] == 5_000_000
+    refused = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+    assert refused.status_code == 409 and refused.json()["rule"] == "BUD-06"
+    assert refused.json()["stream"] == "social_care"
+    senior = await decide(svc.client, budget["id"], "social_care", 6_000_000, authority="senior")
+    assert senior.json()["decision"] == "approved"
+    agreed = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+    assert agreed.status_code == 200 and agreed.json()["streams"]["social_care"]["agreed_pence"] == 6_000_000
+
+
+async def test_bud_05_agreement_is_refused_while_a_stream_costs_more_than_agreed(svc):
+    budget = await submitted(svc.client, [line("social_care", 260_000), line("education", 300_000,
+                                                                            category="tuition")],
+                             indicative={"social_care": 200_000})
+    await decide(svc.client, budget["id"], "social_care", 260_000)
+    await decide(svc.client, budget["id"], "education", 250_000)
+    refused = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "BUD-05" and refused.json()["stream"] == "education"
+    # BUD-06: the panel may award extra when the pooled total falls short.
+    extra = await decide(svc.client, budget["id"], "education", 300_000)
+    assert extra.json()["extra_pence"] == 300_000
+    agreed = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+    assert agreed.status_code == 200, agreed.text
+    streams = agreed.json()["streams"]
+    assert streams["social_care"]["agreed_pence"] == 260_000
+    assert streams["social_care"]["available_pence"] == 260_000
+    assert agreed.json()["status"] == "agreed"
+
+
+async def test_another_las_budget_is_not_found_and_reads_need_a_scope(svc):
+    budget = await open_with_lines(svc.client, [])
+    assert (await svc.client.get(f"/v1/budgets/{budget['id']}", headers=OTHER)).status_code == 404
+    assert (await svc.client.get(f"/v1/budgets/{budget['id']}", headers=READ)).status_code == 200
+    assert (await svc.client.get(f"/v1/budgets/{budget['id']}/ledger", headers=OTHER)).status_code == 404
+    assert (await svc.client.post(f"/v1/budgets/{budget['id']}/submit", headers=PANEL)).status_code == 403
+    other_la = await svc.client.post("/v1/budgets", json=new_budget(child(), la="E08000018"), headers=CASEWORK)
+    assert other_la.status_code == 403
+
+
+async def test_bad_input_is_a_422_naming_the_field(svc):
+    r = await svc.client.post("/v1/budgets", json={**new_budget(child()), "indicative_pence": {"dental": 1}},
+                              headers=CASEWORK)
+    assert r.status_code == 422 and "indicative_pence" in r.json()["errors"][0]["field"]
+    r = await svc.client.post("/v1/budgets", json={**new_budget(child()), "period_end": "2020-01-01"},
+                              headers=CASEWORK)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period_end"
