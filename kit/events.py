@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kit.logs import correlation_id as current_correlation
+
 EXCHANGE = "sendpb.events"
 
 
@@ -22,7 +24,8 @@ class Envelope(BaseModel):
     occurred_at: datetime = Field(default_factory=utcnow)
     producer: str
     local_authority: str
-    correlation_id: str | None = None
+    # By default an event belongs to the request or event chain that produced it.
+    correlation_id: str | None = Field(default_factory=lambda: current_correlation.get())
     causation_id: str | None = None
     payload: dict[str, Any]
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.bus import PoisonMessage
 from kit.db import Database
 from kit.events import Envelope, utcnow
+from kit.logs import correlation_id
 from kit.metrics import EVENTS_CONSUMED
 from kit.tables import inbox
 
@@ -56,12 +57,21 @@ class Consumers:
             if handler is None:
                 EVENTS_CONSUMED.labels(consumer, envelope.type, "ignored").inc()
                 return
-            async with db.transaction() as session:
-                fresh = await insert_ignoring_duplicates(session, inbox, {
-                    "consumer": consumer, "event_id": str(envelope.event_id), "type": envelope.type,
-                    "received_at": utcnow(),
-                })
-                if fresh:
-                    await handler(session, envelope, settings)
+            token = correlation_id.set(envelope.correlation_id or str(envelope.event_id))
+            try:
+                fresh = await self._apply(db, consumer, envelope, handler, settings)
+            finally:
+                correlation_id.reset(token)
             EVENTS_CONSUMED.labels(consumer, envelope.type, "applied" if fresh else "duplicate").inc()
         return handle
+
+    @staticmethod
+    async def _apply(db: Database, consumer: str, envelope: Envelope, handler: EventHandler, settings: Any) -> bool:
+        async with db.transaction() as session:
+            fresh = await insert_ignoring_duplicates(session, inbox, {
+                "consumer": consumer, "event_id": str(envelope.event_id), "type": envelope.type,
+                "received_at": utcnow(),
+            })
+            if fresh:
+                await handler(session, envelope, settings)
+        return fresh

@@ -8,7 +8,8 @@ import sys
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-client_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_id", default=None)
+# The request or event chain the current work belongs to; new events inherit it.
+correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,9 +20,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        rid = request_id.get()
+        rid, cid = request_id.get(), correlation_id.get()
         if rid:
             entry["request_id"] = rid
+        if cid and cid != rid:
+            entry["correlation_id"] = cid
         for key in ("service", "method", "path", "status", "duration_ms", "client"):
             value = getattr(record, key, None)
             if value is not None:

@@ -5,7 +5,7 @@ import logging
 import time
 import uuid
 
-from kit.logs import request_id
+from kit.logs import correlation_id, request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access = logging.getLogger("sendpb.access")
@@ -28,7 +28,7 @@ class RequestContext:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         rid = incoming_request_id(scope)
-        token = request_id.set(rid)
+        token, ctoken = request_id.set(rid), correlation_id.set(rid)
         started = time.perf_counter()
         status = 500
 
@@ -51,3 +51,4 @@ class RequestContext:
                     "service": self.service, "method": scope["method"], "path": scope["path"],
                     "status": status, "duration_ms": round(elapsed * 1000, 2)})
             request_id.reset(token)
+            correlation_id.reset(ctoken)

@@ -112,3 +112,36 @@ async def test_replaying_a_dead_letter_delivers_it_again(backend):
         await eventually(one_dead_letter)
         await eventually(one_dead_letter)
         await eventually(lambda: _contains(svc.client, note_id))
+
+
+async def test_an_event_carries_the_request_id_of_the_request_that_caused_it(memory_backend):
+    from kit.events import Envelope
+
+    bus = await memory_backend.bus()
+    seen_envelopes: list[Envelope] = []
+
+    async def tap(body: bytes) -> None:
+        seen_envelopes.append(Envelope.from_bytes(body))
+
+    await bus.subscribe("probe-tap", ["probe.note_created.v1"], tap)
+    async with running_service(create_app, memory_backend, service="probe", bus=bus) as svc:
+        await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "traced"},
+                              headers={**CASEWORK, "X-Request-ID": "corr-42"})
+        await eventually(lambda: seen_envelopes)
+        assert seen_envelopes[0].correlation_id == "corr-42"
+        assert seen_envelopes[0].producer == "probe" and seen_envelopes[0].local_authority == LA
+
+
+def test_log_lines_are_json_with_the_request_id():
+    import json
+    import logging
+
+    from kit.logs import JsonFormatter, request_id
+
+    token = request_id.set("rid-7")
+    try:
+        record = logging.LogRecord("sendpb.test", logging.INFO, __file__, 1, "hello %s", ("world",), None)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["msg"] == "hello world" and line["request_id"] == "rid-7" and line["level"] == "INFO"
