@@ -1,1 +1,2 @@
-"""Payments service: Direct payments: agreements, schedules, payment runs, bank files, audits and fair recovery (PAY-01..09)."""
+"""Payments service: direct-payment agreements, schedules, payment runs, bank files, audits and fair
+recovery (PAY-01..09)."""

@@ -5,22 +5,23 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
+from services.payments import audits_router, router, runs_router
 from services.payments.handlers import consumers
-from services.payments.router import router
 from services.payments.settings import PaymentsSettings
 
 SPEC = ServiceSpec(
     name="payments",
     prefix="payments",
     title="sendpb Payments",
-    description="Direct payments: agreements, schedules, payment runs, bank files, audits and fair recovery (PAY-01..09).",
+    description=("Direct payments: agreements, schedules, payment runs, bank files, audits and fair recovery "
+                 "(PAY-01..09)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=PaymentsSettings,
-    routers=[router],
+    routers=[router.router, runs_router.router, audits_router.router],
     consumers=consumers,
 )
 
 
-def create_app(platform: PlatformSettings, *, settings: PaymentsSettings | None = None, bus: Bus | None = None,
-               manage_runtime: bool = True) -> FastAPI:
+def create_app(platform: PlatformSettings, *, settings: PaymentsSettings | None = None,
+               bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -1,4 +1,164 @@
-"""ORM tables of the payments service."""
-from kit.db import make_base
+"""ORM tables of the payments service. Money is integer pence in BigInteger columns."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.db import UTCDateTime, make_base
 
 Base = make_base()
+LIVE = text("status <> 'returned'")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Agreement(Base):
+    """A direct-payment agreement (PAY-01) with its payee (PAY-02, PAY-09) held inline."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("budget_id", "stream"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9), index=True)
+    budget_id: Mapped[str | None] = mapped_column(String(36))
+    child_id: Mapped[str] = mapped_column(String(64), index=True)
+    stream: Mapped[str | None] = mapped_column(String(20))
+    annual_amount_pence: Mapped[int] = mapped_column(BigInteger)
+    frequency: Mapped[str] = mapped_column(String(12))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_reason: Mapped[str | None] = mapped_column(String(40))
+    opened_from: Mapped[str] = mapped_column(String(10))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    payee_role: Mapped[str | None] = mapped_column(String(20))
+    payee_name: Mapped[str | None] = mapped_column(String(200))
+    account_kind: Mapped[str | None] = mapped_column(String(20))
+    sort_code: Mapped[str | None] = mapped_column(String(6))
+    account_number: Mapped[str | None] = mapped_column(String(8))
+    card_reference: Mapped[str | None] = mapped_column(String(40))
+    monthly_fee_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    close_relative_same_household: Mapped[bool] = mapped_column(Boolean, default=False)
+    exceptional_reason: Mapped[str | None] = mapped_column(Text)
+    next_audit_due: Mapped[date | None] = mapped_column(Date)
+    final_audit_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduledInstalment(Base):
+    """One instalment of an agreement's schedule (PAY-03); ``deducted_pence`` is recovery taken from it (PAY-07)."""
+
+    __tablename__ = "instalments"
+    __table_args__ = (UniqueConstraint("agreement_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    deducted_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    basis: Mapped[str] = mapped_column(Text)
+
+
+class Payment(Base):
+    """One payment of one instalment. PAY-04: at most one live (not returned) payment per (agreement, due date),
+    enforced by a partial unique index, so no retry or concurrent run can pay an instalment twice."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("uq_payments_live_instalment", "agreement_id", "due_date", unique=True,
+              postgresql_where=LIVE, sqlite_where=LIVE),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))  # issued | returned | deducted (nothing left to pay)
+    basis: Mapped[str] = mapped_column(Text)
+    payee_name: Mapped[str] = mapped_column(String(200))
+    sort_code: Mapped[str] = mapped_column(String(6))
+    account_number: Mapped[str] = mapped_column(String(8))
+    reference: Mapped[str] = mapped_column(String(18))
+    issued_on: Mapped[date] = mapped_column(Date)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(Base):
+    """An immutable movement of money (double entry: from one account to another); corrections are reversals."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(20))  # payment | return | recovery
+    debit_account: Mapped[str] = mapped_column(String(60))
+    credit_account: Mapped[str] = mapped_column(String(60))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    payment_id: Mapped[str | None] = mapped_column(String(36))
+    recovery_id: Mapped[str | None] = mapped_column(String(36))
+    memo: Mapped[str] = mapped_column(Text)
+    entry_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9), index=True)
+    run_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    due_count: Mapped[int] = mapped_column(Integer, default=0)
+    payments_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Audit(Base):
+    __tablename__ = "audits"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(12))  # scheduled | final
+    period_end: Mapped[date] = mapped_column(Date)
+    audited_on: Mapped[date] = mapped_column(Date)
+    balance_held_pence: Mapped[int] = mapped_column(BigInteger)
+    outstanding_commitments_pence: Mapped[int] = mapped_column(BigInteger)
+    contingency_pence: Mapped[int] = mapped_column(BigInteger)
+    surplus_pence: Mapped[int] = mapped_column(BigInteger)
+    basis: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Recovery(Base):
+    """A recovery notice (PAY-07) and what became of it."""
+
+    __tablename__ = "recoveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    audit_id: Mapped[str] = mapped_column(String(36))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[list] = mapped_column(JSON)
+    who_must_repay: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))  # deduction | invoice
+    status: Mapped[str] = mapped_column(String(20))
+    notice_issued_on: Mapped[date] = mapped_column(Date)
+    challenge_by: Mapped[date] = mapped_column(Date)
+    repay_by: Mapped[date] = mapped_column(Date)
+    challenge_grounds: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    deductions: Mapped[list | None] = mapped_column(JSON)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

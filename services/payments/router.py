@@ -1,4 +1,125 @@
-"""HTTP endpoints of the payments service, mounted under ``/v1/payments``."""
-from fastapi import APIRouter
+"""Agreements, payees, signing and schedules: ``/v1/payments/agreements``."""
 
-router = APIRouter(tags=["payments"])
+from fastapi import APIRouter, Query, Request
+
+from kit.auth import caller_with
+from kit.pagination import Limit
+from kit.service import SessionDep, settings_of
+from services.payments import clock, repository, views
+from services.payments.schemas import (
+    AgreementCreate,
+    AgreementRead,
+    AmountChange,
+    PayeeSet,
+    Sign,
+    StatusChange,
+    Stop,
+)
+from services.payments.service import agreements
+
+router = APIRouter(tags=["payments: agreements"])
+Casework = caller_with("casework")
+Changer = caller_with("casework", "finance")
+Reader = caller_with("casework", "finance", "read")
+
+
+@router.post("/agreements", status_code=201, response_model=AgreementRead)
+async def create_agreement(body: AgreementCreate, session: SessionDep, caller: Casework) -> dict:
+    """Open a direct-payment agreement (casework). It starts `awaiting_signature`: nothing is paid until it is
+    signed (PAY-01). Its year's schedule is planned at once from `start_date` (PAY-03). Agreements for a budget's
+    direct-payment streams are also opened automatically from `budget.agreed.v1`."""
+    caller.ensure_la(body.local_authority)
+    agreement = await agreements.open_agreement(
+        session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id, stream=body.stream,
+        annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date, end=body.end_date,
+        purpose=body.purpose, opened_from="manual")
+    return views.agreement(agreement)
+
+
+@router.get("/agreements", response_model=list[AgreementRead])
+async def list_agreements(session: SessionDep, caller: Reader, budget_id: str | None = Query(None, max_length=36),
+                          child_id: str | None = Query(None, max_length=64), limit: Limit = 100) -> list[dict]:
+    """Agreements of the caller's local authorities, filtered by `budget_id` and/or `child_id`, oldest first."""
+    rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit)
+    return [views.agreement(a) for a in rows]
+
+
+@router.get("/agreements/{agreement_id}", response_model=AgreementRead)
+async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader) -> dict:
+    """One agreement with its terms, status and payee. Bank details show only their last 4 digits."""
+    return views.agreement(await repository.agreement(session, caller, agreement_id))
+
+
+@router.put("/agreements/{agreement_id}/payee", response_model=AgreementRead)
+async def set_payee(agreement_id: str, body: PayeeSet, request: Request, session: SessionDep,
+                    caller: Casework) -> dict:
+    """Who is paid (parent, young person, nominee or representative) and into what: a dedicated bank account
+    (`sort_code` 6 digits, `account_number` 8 digits), a prepaid card (`card_reference`) or a managed account
+    (bank details and a monthly fee, DEFAULT £9.99) (PAY-02). Paying a close relative in the same household is
+    exceptional and needs `exceptional_reason` (PAY-09). The details are stored for the bank file and never
+    returned or logged in full."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    await agreements.set_payee(agreement, body, settings_of(request))
+    return views.agreement(agreement)
+
+
+@router.post("/agreements/{agreement_id}/sign", response_model=AgreementRead)
+async def sign_agreement(agreement_id: str, body: Sign, session: SessionDep, caller: Casework) -> dict:
+    """Record the signed agreement: it becomes `active` and payment runs pay it from then on, arrears included
+    (PAY-01, PAY-04). The first audit falls due within 3 months of `signed_on` (PAY-05)."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
+    return views.agreement(agreement)
+
+
+@router.put("/agreements/{agreement_id}/amount", response_model=AgreementRead)
+async def change_amount(agreement_id: str, body: AmountChange, session: SessionDep, caller: Casework) -> dict:
+    """Change the agreed annual amount: instalments not yet paid and due from `effective_from` (default today)
+    are re-planned so the year still adds up exactly, each stating its new basis (PAY-03)."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    await agreements.change_amount(session, agreement, annual_pence=body.annual_amount_pence,
+                                   effective_from=body.effective_from or clock.today())
+    return views.agreement(agreement)
+
+
+@router.get("/agreements/{agreement_id}/schedule")
+async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
+    """The instalments `[{due_date, amount_pence, basis, ...}]`, adding up exactly to the annual amount, each with
+    how it was calculated (PAY-03), any recovery deducted from it (PAY-07) and whether it has been paid."""
+    await repository.agreement(session, caller, agreement_id)
+    return [{"due_date": i.due_date, "amount_pence": i.amount_pence, "deducted_pence": i.deducted_pence,
+             "payable_pence": max(i.amount_pence - i.deducted_pence, 0), "basis": i.basis, "paid": paid}
+            for i, paid in await repository.instalments(session, agreement_id)]
+
+
+@router.get("/agreements/{agreement_id}/payments")
+async def payments(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
+    """Every payment of the agreement, including those the bank returned (bank details masked)."""
+    await repository.agreement(session, caller, agreement_id)
+    return [views.payment(p) for p in await repository.payments_of_agreement(session, agreement_id)]
+
+
+@router.post("/agreements/{agreement_id}/suspend", response_model=AgreementRead)
+async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
+    """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    agreements.suspend(agreement, body.reason)
+    return views.agreement(agreement)
+
+
+@router.post("/agreements/{agreement_id}/resume", response_model=AgreementRead)
+async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
+    """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears (PAY-04)."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    agreements.resume(agreement, body.reason)
+    return views.agreement(agreement)
+
+
+@router.post("/agreements/{agreement_id}/stop", response_model=AgreementRead)
+async def stop(agreement_id: str, body: Stop, session: SessionDep, caller: Changer) -> dict:
+    """Stop direct payments (PAY-08) for one of the reasons in `reason_code` (consent withdrawn, recipient
+    ineligible, money not used for the agreed provision, provision can no longer be secured this way, harm to
+    other services) with a written `reason`. No run pays it again; a final audit falls due at once."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    agreements.stop(agreement, reason_code=body.reason_code, reason=body.reason)
+    return views.agreement(agreement)

@@ -1,11 +1,41 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
 
 
 class PaymentsSettings(ServiceSettings):
-    """Settings of the payments service (env prefix ``SENDPB_PAYMENTS_``)."""
+    """Settings of the payments service (env prefix ``SENDPB_PAYMENTS_``). Per-LA dicts are keyed by ONS code,
+    e.g. ``SENDPB_PAYMENTS_CONTINGENCY_WEEKS='{"E06000049": 4}'``; an LA not listed gets the DEFAULT."""
 
     model_config = SettingsConfigDict(env_prefix="SENDPB_PAYMENTS_", env_nested_delimiter="__", extra="ignore")
 
     port: int = 8004
+    # PAY-02 DEFAULT: a managed account may carry a fee of £9.99 a month.
+    managed_account_fee_pence: int = Field(999, ge=0)
+    managed_account_fee_pence_by_la: dict[str, int] = {}
+    # PAY-06 DEFAULT: the contingency kept at an audit is 8 weeks of payments.
+    contingency_weeks: int = Field(8, ge=0, le=52)
+    contingency_weeks_by_la: dict[str, int] = {}
+    # PAY-07 DEFAULT: 28 days to challenge a recovery notice.
+    challenge_days: int = Field(28, ge=1, le=365)
+    challenge_days_by_la: dict[str, int] = {}
+    # The originator of the BACS file (the council's direct-payments account) and its service user number.
+    originator_sort_code: str = Field("200000", pattern=r"^\d{6}$")
+    originator_account_number: str = Field("55779911", pattern=r"^\d{8}$")
+    service_user_number: str = Field("123456", pattern=r"^\d{6}$")
+    originator_name: str = Field("SENDPB DIRECT PAY", max_length=18)
+    # Prepaid cards are loaded through the card provider's account, the card reference as the BACS reference.
+    prepaid_card_sort_code: str = Field("608371", pattern=r"^\d{6}$")
+    prepaid_card_account_number: str = Field("00001234", pattern=r"^\d{8}$")
+    # Payments, ledger and outbox rows of a run are written in chunks of this many.
+    run_chunk_size: int = Field(5000, ge=1, le=100_000)
+
+    def managed_fee_for(self, la: str) -> int:
+        return self.managed_account_fee_pence_by_la.get(la, self.managed_account_fee_pence)
+
+    def contingency_weeks_for(self, la: str) -> int:
+        return self.contingency_weeks_by_la.get(la, self.contingency_weeks)
+
+    def challenge_days_for(self, la: str) -> int:
+        return self.challenge_days_by_la.get(la, self.challenge_days)

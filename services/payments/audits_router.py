@@ -1,0 +1,73 @@
+"""Audits, surplus and recovery: ``/v1/payments/agreements/{id}/audits``, ``/v1/payments/recoveries``."""
+from datetime import timedelta
+
+from fastapi import APIRouter, Query, Request
+
+from kit.auth import caller_with
+from kit.pagination import Limit
+from kit.service import SessionDep, settings_of
+from services.payments import clock, repository, views
+from services.payments.schemas import AuditCreate, Challenge, ChallengeDecision, Confirm
+from services.payments.service import audits
+
+router = APIRouter(tags=["payments: audits and recovery"])
+Finance = caller_with("finance")
+Challenger = caller_with("casework", "finance")
+Reader = caller_with("casework", "finance", "read")
+
+
+@router.get("/audits-due")
+async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100,
+                     within_days: int = Query(0, ge=0, le=366)) -> list[dict]:
+    """Agreements whose audit is due within `within_days` (0: due or overdue today): the first within 3 months of
+    signing, then yearly (PAY-05), and the final audit after payments stop (PAY-08)."""
+    today = clock.today()
+    rows = await repository.audits_due(session, caller, by=today + timedelta(days=within_days), limit=limit)
+    return [{"agreement_id": a.id, "child_id": a.child_id, "local_authority": a.local_authority,
+             "due_on": a.next_audit_due, "overdue": a.next_audit_due < today,
+             "kind": "final" if a.final_audit_due else "scheduled", "status": a.status} for a in rows]
+
+
+@router.post("/agreements/{agreement_id}/audits", status_code=201)
+async def record_audit(agreement_id: str, body: AuditCreate, request: Request, session: SessionDep,
+                       caller: Finance) -> dict:
+    """Record an audit: surplus = balance held − outstanding commitments − contingency (DEFAULT 8 weeks of
+    payments, per LA) (PAY-06). Only a surplus above zero is reclaimed: it issues a written recovery notice with
+    reasons, amount, who must repay, a deadline and a challenge window (DEFAULT 28 days) (PAY-07). The next audit
+    falls due a year later (PAY-05)."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    audit, recovery = await audits.record_audit(session, agreement, body, settings_of(request))
+    return views.audit(audit, recovery)
+
+
+@router.get("/recoveries/{recovery_id}")
+async def read_recovery(recovery_id: str, session: SessionDep, caller: Reader) -> dict:
+    """A recovery notice and what became of it."""
+    return views.recovery(await repository.recovery(session, caller, recovery_id))
+
+
+@router.post("/recoveries/{recovery_id}/challenge")
+async def challenge(recovery_id: str, body: Challenge, session: SessionDep, caller: Challenger) -> dict:
+    """The family challenges the notice, with their `grounds`, before `challenge_by` (PAY-07)."""
+    recovery = await repository.recovery(session, caller, recovery_id)
+    audits.challenge(recovery, body.grounds)
+    return views.recovery(recovery)
+
+
+@router.post("/recoveries/{recovery_id}/decision")
+async def decide(recovery_id: str, body: ChallengeDecision, session: SessionDep, caller: Finance) -> dict:
+    """Decide a challenge: `upheld` withdraws the recovery; `rejected` allows it to be confirmed."""
+    recovery = await repository.recovery(session, caller, recovery_id)
+    audits.decide(recovery, outcome=body.outcome, reason=body.reason)
+    return views.recovery(recovery)
+
+
+@router.post("/recoveries/{recovery_id}/confirm")
+async def confirm(recovery_id: str, body: Confirm, session: SessionDep, caller: Finance) -> dict:
+    """Confirm a recovery once the challenge window has ended or a challenge was rejected (PAY-07; earlier is a
+    409 naming the rule). By `deduction` the amount comes off the next instalments, each stating it; by
+    `invoice` the family is invoiced. Publishes `payments.recovery_confirmed.v1`."""
+    recovery = await repository.recovery(session, caller, recovery_id)
+    agreement = await repository.agreement(session, caller, recovery.agreement_id, lock=True)
+    await audits.confirm(session, recovery, agreement, method=body.method)
+    return views.recovery(recovery)

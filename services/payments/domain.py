@@ -1,0 +1,159 @@
+"""Pure rules of direct payments: schedules (PAY-03), payees (PAY-02, PAY-09), audits and surplus (PAY-05, PAY-06),
+recovery windows (PAY-07) and stopping (PAY-08). No I/O here."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Frequency = Literal["four_weekly", "monthly"]
+INSTALMENTS_A_YEAR: dict[str, int] = {"four_weekly": 13, "monthly": 12}  # PAY-03: 13 (DEFAULT) or 12 a year
+PAYEE_ROLES = ("parent", "young_person", "nominee", "representative")  # PAY-02
+ACCOUNT_KINDS = ("bank_account", "prepaid_card", "managed_account")  # PAY-02
+# PAY-08: the reasons direct payments stop.
+STOP_REASONS = ("consent_withdrawn", "recipient_ineligible", "not_used_for_agreed_provision",
+                "provision_cannot_be_secured", "harms_other_services")
+FIRST_AUDIT_MONTHS = 3    # PAY-05: first audit within 3 months of signing
+LATER_AUDIT_MONTHS = 12   # PAY-05: then at least annually
+
+# PAY-01: what the family signs. Shown on every agreement so the signed terms are on record.
+AGREEMENT_TERMS = {
+    "conditions": "The money is spent only on the provision agreed in the plan, from a dedicated account or card.",
+    "monitoring": "An audit within 3 months of signing, then at least every year, and whenever asked (PAY-05).",
+    "recovery_rights": ("Only a surplus above commitments and a contingency may be recovered, after written notice "
+                        "with reasons and a chance to challenge (PAY-06, PAY-07)."),
+}
+
+
+def pounds(pence: int) -> str:
+    """``520001`` → ``£5,200.01`` (negative amounts keep their sign in front)."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{part:02d}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the end of a shorter month (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Instalment:
+    seq: int
+    due_date: date
+    amount_pence: int
+    basis: str
+
+
+def due_dates(frequency: Frequency, start: date) -> list[date]:
+    """In advance from the start date: every 28 days (13) or on the same day each month (12)."""
+    count = INSTALMENTS_A_YEAR[frequency]
+    if frequency == "four_weekly":
+        return [start + timedelta(days=28 * k) for k in range(count)]
+    return [add_months(start, k) for k in range(count)]
+
+
+def split(total_pence: int, count: int) -> tuple[int, int]:
+    """PAY-03: equal instalments and the remainder pennies, which go on one instalment."""
+    if count <= 0:
+        raise ValueError("at least one instalment")
+    return divmod(total_pence, count)
+
+
+def plan_schedule(annual_pence: int, frequency: Frequency, start: date) -> list[Instalment]:
+    """PAY-03: the year's instalments add up exactly to ``annual_pence``; the remainder goes on the first (paid
+    soonest) and each instalment states how it was calculated."""
+    if annual_pence < 0:
+        raise ValueError("annual amount cannot be negative")
+    dates = due_dates(frequency, start)
+    each, remainder = split(annual_pence, len(dates))
+    head = f"{pounds(annual_pence)} a year ÷ {len(dates)} = {pounds(each)}"
+    return [_instalment(k, d, each, remainder, head, carries=k == 1) for k, d in enumerate(dates, start=1)]
+
+
+def replan(*, annual_pence: int, kept: list[tuple[date, int]], remaining: list[date],
+           on: date) -> list[Instalment]:
+    """Re-plan unpaid instalments after the agreed amount changes: what is left of the new annual amount after
+    the instalments kept (paid, or due before the change) is spread over ``remaining``, remainder on the first
+    (PAY-03)."""
+    already = sum(amount for _, amount in kept)
+    left = max(annual_pence - already, 0)
+    if not remaining:
+        return []
+    each, remainder = split(left, len(remaining))
+    head = (f"re-planned {on.isoformat()}: {pounds(annual_pence)} a year − {pounds(already)} paid or due before = "
+            f"{pounds(left)} ÷ {len(remaining)} = {pounds(each)}")
+    first_seq = len(kept) + 1
+    return [_instalment(first_seq + k, d, each, remainder, head, carries=k == 0)
+            for k, d in enumerate(remaining)]
+
+
+def _instalment(seq: int, due: date, each: int, remainder: int, head: str, *, carries: bool) -> Instalment:
+    if not remainder:
+        return Instalment(seq, due, each, f"{head}; remainder 0p")
+    if carries:
+        return Instalment(seq, due, each + remainder,
+                          f"{head}; remainder {remainder}p added to this instalment = {pounds(each + remainder)}")
+    return Instalment(seq, due, each, f"{head}; remainder {remainder}p paid with an earlier instalment")
+
+
+# ------------------------------------------------------------------ payees (PAY-02, PAY-09)
+def mask(digits: str | None) -> str | None:
+    """Bank details are never returned in full: all but the last 4 digits are masked."""
+    if not digits:
+        return digits
+    return "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+# ------------------------------------------------------------------ audits, surplus and recovery
+def first_audit_due(signed_on: date) -> date:
+    """PAY-05: the first audit is due within 3 months of signing."""
+    return add_months(signed_on, FIRST_AUDIT_MONTHS)
+
+
+def next_audit_due(audited_on: date) -> date:
+    """PAY-05: then at least every year."""
+    return add_months(audited_on, LATER_AUDIT_MONTHS)
+
+
+@dataclass(frozen=True)
+class Surplus:
+    contingency_pence: int
+    contingency_basis: str
+    surplus_pence: int
+    basis: str
+
+
+def surplus(*, balance_pence: int, commitments_pence: int, annual_pence: int, contingency_weeks: int) -> Surplus:
+    """PAY-06: surplus = balance − commitments − contingency (``contingency_weeks`` of payments, DEFAULT 8).
+    Only a surplus above zero may be reclaimed."""
+    contingency = annual_pence * contingency_weeks // 52
+    contingency_basis = f"{contingency_weeks} weeks × {pounds(annual_pence)} a year ÷ 52 = {pounds(contingency)}"
+    raw = balance_pence - commitments_pence - contingency
+    basis = (f"{pounds(balance_pence)} held − {pounds(commitments_pence)} committed − {pounds(contingency)} "
+             f"contingency = {pounds(raw)}")
+    return Surplus(contingency, contingency_basis, max(raw, 0), basis)
+
+
+def recovery_reasons(result: Surplus, *, period_end: date, extra: list[str]) -> list[str]:
+    """PAY-07: the written reasons of a recovery notice."""
+    return [f"At the audit of the period ending {period_end.isoformat()} the unspent balance exceeded what is "
+            f"needed: {result.basis}.", f"Contingency kept for the family (PAY-06): {result.contingency_basis}.",
+            *extra]
+
+
+def deduction_plan(amount_pence: int, upcoming: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """PAY-07: recover by deduction from future instalments, soonest first. ``upcoming`` is (instalment id, amount
+    still payable); returns (instalment id, deduction). What the instalments cannot cover stays undeducted."""
+    plan, left = [], amount_pence
+    for ident, payable in upcoming:
+        if left <= 0:
+            break
+        take = min(payable, left)
+        if take > 0:
+            plan.append((ident, take))
+            left -= take
+    return plan

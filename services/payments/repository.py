@@ -1,0 +1,137 @@
+"""Every query of the payments service. Reads on behalf of a caller are scoped to the caller's LAs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import Caller
+from kit.tables import outbox
+from kit.tenancy import found, scoped
+from services.payments.models import Agreement, LedgerEntry, Payment, Recovery, Run, ScheduledInstalment
+
+LIVE = Payment.status != "returned"
+PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date", "amount_pence", "status",
+                   "basis", "payee_name", "sort_code", "account_number", "reference", "issued_on", "created_at")
+LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account", "amount_pence",
+                  "payment_id", "memo", "entry_date", "created_at")
+OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at")
+
+
+async def agreement(session: AsyncSession, caller: Caller, agreement_id: str, *, lock: bool = False) -> Agreement:
+    stmt = scoped(select(Agreement).where(Agreement.id == agreement_id), Agreement.local_authority, caller)
+    if lock:
+        stmt = stmt.with_for_update()
+    return found((await session.execute(stmt)).scalar_one_or_none(), "agreement", agreement_id)
+
+
+async def agreement_for_stream(session: AsyncSession, budget_id: str, stream: str) -> Agreement | None:
+    stmt = select(Agreement).where(Agreement.budget_id == budget_id, Agreement.stream == stream)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def agreements(session: AsyncSession, caller: Caller, *, budget_id: str | None, child_id: str | None,
+                     limit: int) -> Sequence[Agreement]:
+    stmt = scoped(select(Agreement), Agreement.local_authority, caller)
+    if budget_id:
+        stmt = stmt.where(Agreement.budget_id == budget_id)
+    if child_id:
+        stmt = stmt.where(Agreement.child_id == child_id)
+    stmt = stmt.order_by(Agreement.created_at, Agreement.id).limit(limit)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def instalments(session: AsyncSession, agreement_id: str) -> list[tuple[ScheduledInstalment, bool]]:
+    """The schedule, each instalment with whether it has a live (not returned) payment."""
+    paid = exists().where(Payment.agreement_id == ScheduledInstalment.agreement_id,
+                          Payment.due_date == ScheduledInstalment.due_date, LIVE)
+    stmt = (select(ScheduledInstalment, paid.label("paid"))
+            .where(ScheduledInstalment.agreement_id == agreement_id).order_by(ScheduledInstalment.due_date))
+    return [(row[0], bool(row[1])) for row in (await session.execute(stmt)).all()]
+
+
+async def payments_of_agreement(session: AsyncSession, agreement_id: str) -> Sequence[Payment]:
+    stmt = select(Payment).where(Payment.agreement_id == agreement_id).order_by(Payment.due_date, Payment.created_at)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def audits_due(session: AsyncSession, caller: Caller, *, by: date, limit: int) -> Sequence[Agreement]:
+    stmt = scoped(select(Agreement).where(Agreement.next_audit_due.is_not(None), Agreement.next_audit_due <= by),
+                  Agreement.local_authority, caller)
+    return (await session.execute(stmt.order_by(Agreement.next_audit_due, Agreement.id).limit(limit))).scalars().all()
+
+
+async def recovery(session: AsyncSession, caller: Caller, recovery_id: str) -> Recovery:
+    stmt = scoped(select(Recovery).where(Recovery.id == recovery_id), Recovery.local_authority, caller)
+    return found((await session.execute(stmt.with_for_update())).scalar_one_or_none(), "recovery", recovery_id)
+
+
+async def run(session: AsyncSession, caller: Caller, run_id: str) -> Run:
+    stmt = scoped(select(Run).where(Run.id == run_id), Run.local_authority, caller)
+    return found((await session.execute(stmt)).scalar_one_or_none(), "run", run_id)
+
+
+# ------------------------------------------------------------------ payment runs
+async def serialise_runs(session: AsyncSession, la: str) -> None:
+    """One run at a time per LA: a second waits, then finds what the first paid already (PostgreSQL advisory lock;
+    SQLite's writer lock already serialises)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"payments-run:{la}"})
+
+
+async def due_instalments(session: AsyncSession, *, la: str, run_date: date) -> list[Any]:
+    """PAY-01 + PAY-04: instalments of signed, active agreements due up to the run date (arrears included) that
+    have no live payment."""
+    i, a = ScheduledInstalment, Agreement
+    paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
+    stmt = (select(i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id, a.child_id,
+                   a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number, a.card_reference)
+            .join(a, a.id == i.agreement_id)
+            .where(a.local_authority == la, a.status == "active", i.due_date <= run_date, ~paid)
+            .order_by(i.agreement_id, i.due_date))
+    return list((await session.execute(stmt)).all())
+
+
+async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Set-based insert: COPY on PostgreSQL (inside the session's open transaction), multi-row inserts elsewhere."""
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        conn = await session.connection()
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        return
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows[start:start + 1000]])
+
+
+async def write_payments(session: AsyncSession, payments: list[tuple], ledger: list[tuple],
+                         events: list[tuple]) -> None:
+    await bulk_insert(session, Payment.__table__, PAYMENT_COLUMNS, payments)
+    await bulk_insert(session, LedgerEntry.__table__, LEDGER_COLUMNS, ledger)
+    await bulk_insert(session, outbox, OUTBOX_COLUMNS, events)
+
+
+async def run_payments(session: AsyncSession, run_id: str, *, ids: Sequence[str] | None = None,
+                       lock: bool = False) -> Sequence[Payment]:
+    stmt = select(Payment).where(Payment.run_id == run_id)
+    if ids is not None:
+        stmt = stmt.where(Payment.id.in_(ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt.order_by(Payment.agreement_id, Payment.due_date))).scalars().all()
+
+
+async def upcoming_instalments(session: AsyncSession, agreement_id: str, *, after: date) -> list[ScheduledInstalment]:
+    """Unpaid instalments due after ``after``, soonest first (what a deduction may come from)."""
+    i = ScheduledInstalment
+    paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
+    stmt = select(i).where(i.agreement_id == agreement_id, i.due_date > after, ~paid).order_by(i.due_date)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def count(session: AsyncSession, model: Any, *where: Any) -> int:
+    return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()

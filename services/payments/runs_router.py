@@ -1,0 +1,67 @@
+"""Payment runs, bank files and bank returns: ``/v1/payments/runs``."""
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from kit.auth import caller_with
+from kit.idempotency import IdempotencyKey, idempotent
+from kit.service import SessionDep, settings_of
+from services.payments import bankfile, repository, views
+from services.payments.schemas import Returns, RunCreate, RunRead
+from services.payments.service import runs
+
+router = APIRouter(tags=["payments: runs"])
+Finance = caller_with("finance")
+Reader = caller_with("finance", "read")
+
+
+@router.post("/runs", status_code=201, response_model=RunRead)
+async def start_run(body: RunCreate, request: Request, session: SessionDep, caller: Finance,
+                    key: IdempotencyKey = None):
+    """Pay every instalment of the LA's signed, active agreements due up to `run_date` and not yet paid, arrears
+    included (PAY-01, PAY-04). Suspended and stopped agreements are not paid. Send an `Idempotency-Key`: a retry
+    replays the first response. Whatever happens (a retry, a second run for the same date, a run that failed half
+    way and is posted again) no instalment is paid twice and none is skipped: the run commits whole or not at all,
+    and the database allows one live payment per agreement and due date. Each payment publishes
+    `payments.payment_issued.v1`."""
+    caller.ensure_la(body.local_authority)
+
+    async def produce():
+        run = await runs.pay(session, la=body.local_authority, run_date=body.run_date, requested_by=caller.client_id,
+                             settings=settings_of(request))
+        return 201, views.run(run)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
+
+
+@router.get("/runs/{run_id}", response_model=RunRead)
+async def read_run(run_id: str, session: SessionDep, caller: Reader) -> dict:
+    """A run's status, how many payments it issued, their total and its progress."""
+    return views.run(await repository.run(session, caller, run_id))
+
+
+@router.get("/runs/{run_id}/file", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/plain": {}, "text/csv": {}}}})
+async def bank_file(run_id: str, request: Request, session: SessionDep, caller: Finance,
+                    format: Literal["bacs18", "csv"] = Query("bacs18")) -> PlainTextResponse:
+    """The run's bank file. `bacs18`: BACS Standard 18, fixed 100-character records — a `UHL1` header with the
+    service user number and processing date, one credit (transaction code 99) per payment with the amount in
+    pence and the payee name and reference cut to 18 characters, and a contra (17) debiting the originator's
+    account with the total. `csv`: one row per payment for finance systems. Contains full bank details."""
+    run = await repository.run(session, caller, run_id)
+    credits = runs.credits(await repository.run_payments(session, run.id))
+    if format == "csv":
+        return PlainTextResponse(bankfile.csv_file(credits), media_type="text/csv",
+                                 headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})
+    text = bankfile.bacs18(credits, origin=runs.originator(settings_of(request)), processing_date=run.run_date)
+    return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="run-{run.id}.txt"'})
+
+
+@router.post("/runs/{run_id}/returns")
+async def bank_returns(run_id: str, body: Returns, session: SessionDep, caller: Finance) -> dict:
+    """Record payments the bank returned unpaid (`items: [{payment_id, reason}]`). Each is marked `returned`,
+    reversed in the ledger, and paid again by the next run as a new payment (PAY-04). Reporting the same item
+    twice changes nothing; an id that was not sent to the bank in this run is a 422 naming the item."""
+    run = await repository.run(session, caller, run_id)
+    return await runs.record_returns(session, run, body.items)

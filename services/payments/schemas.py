@@ -1,0 +1,161 @@
+"""Request and response bodies of /v1/payments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
+Stream = Literal["education", "health", "social_care", "transport"]
+Frequency = Literal["four_weekly", "monthly"]
+MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside the BACS amount field
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgreementCreate(Input):
+    budget_id: str | None = Field(None, max_length=36)
+    child_id: str = Field(min_length=1, max_length=64)
+    local_authority: str = LACode
+    stream: Stream | None = Field(None, description="The budget stream paid (additive); null for a whole-budget "
+                                                    "agreement")
+    annual_amount_pence: int = Field(gt=0, le=MAX_PENCE)
+    frequency: Frequency = "four_weekly"
+    start_date: date
+    end_date: date
+    purpose: str = Field("The direct-payment provision agreed in the plan.", min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _period(self) -> AgreementCreate:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        return self
+
+
+class Account(Input):
+    kind: Literal["bank_account", "prepaid_card", "managed_account"]
+    sort_code: str | None = Field(None, pattern=r"^\d{6}$", description="6 digits, no dashes")
+    account_number: str | None = Field(None, pattern=r"^\d{8}$", description="8 digits")
+    card_reference: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{4,40}$")
+    monthly_fee_pence: int | None = Field(None, ge=0, le=100_000, description="managed account fee; DEFAULT from "
+                                                                             "the LA's settings (PAY-02)")
+
+
+class PayeeSet(Input):
+    role: Literal["parent", "young_person", "nominee", "representative"]
+    name: str = Field(min_length=1, max_length=200)
+    account: Account
+    close_relative_same_household: bool = False
+    exceptional_reason: str | None = Field(None, min_length=1, max_length=2000)
+
+
+class Sign(Input):
+    signed_on: date
+    signed_by: str = Field(min_length=1, max_length=200)
+
+
+class AmountChange(Input):
+    annual_amount_pence: int = Field(ge=0, le=MAX_PENCE)
+    effective_from: date | None = Field(None, description="instalments due on or after this date are re-planned; "
+                                                          "default today")
+
+
+class StatusChange(Input):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Stop(StatusChange):
+    reason_code: Literal["consent_withdrawn", "recipient_ineligible", "not_used_for_agreed_provision",
+                         "provision_cannot_be_secured", "harms_other_services"]
+
+
+class PayeeRead(BaseModel):
+    role: str
+    name: str
+    account: dict
+    close_relative_same_household: bool
+    exceptional: bool
+    exceptional_reason: str | None
+
+
+class AgreementRead(BaseModel):
+    id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: str | None
+    annual_amount_pence: int
+    frequency: str
+    start_date: date
+    end_date: date
+    purpose: str
+    terms: dict[str, str]
+    status: str
+    status_reason: str | None
+    stop_reason: str | None
+    opened_from: str
+    signed_on: date | None
+    signed_by: str | None
+    payee: PayeeRead | None
+    next_audit_due: date | None
+    final_audit_due: bool
+    created_at: datetime
+
+
+class InstalmentRead(BaseModel):
+    due_date: date
+    amount_pence: int
+    deducted_pence: int
+    payable_pence: int
+    basis: str
+    paid: bool
+
+
+class RunCreate(Input):
+    local_authority: str = LACode
+    run_date: date
+
+
+class RunRead(BaseModel):
+    id: str
+    local_authority: str
+    run_date: date
+    status: str
+    payments_count: int
+    total_pence: int
+    progress: dict
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class ReturnedItem(Input):
+    payment_id: str = Field(min_length=1, max_length=36)
+    reason: str = Field("returned unpaid by the bank", min_length=1, max_length=500)
+
+
+class Returns(Input):
+    items: list[ReturnedItem] = Field(min_length=1, max_length=10_000)
+
+
+class AuditCreate(Input):
+    period_end: date
+    balance_held_pence: int = Field(ge=0, le=MAX_PENCE)
+    outstanding_commitments_pence: int = Field(ge=0, le=MAX_PENCE)
+    reasons: list[str] = Field(default_factory=list, max_length=20, description="further written reasons")
+    recovery_method: Literal["deduction", "invoice"] = "deduction"
+
+
+class Challenge(Input):
+    grounds: str = Field(min_length=1, max_length=4000)
+
+
+class ChallengeDecision(Input):
+    outcome: Literal["upheld", "rejected"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class Confirm(Input):
+    method: Literal["deduction", "invoice"] | None = None

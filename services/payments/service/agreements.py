@@ -1,0 +1,117 @@
+"""Agreements: opening (PAY-01), payee (PAY-02, PAY-09), signing, schedule (PAY-03), suspend and stop (PAY-08)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import Conflict, InvalidInput, RuleViolation
+from kit.events import utcnow
+from services.payments import clock, domain, repository
+from services.payments.models import Agreement, ScheduledInstalment
+from services.payments.schemas import PayeeSet
+from services.payments.settings import PaymentsSettings
+
+
+async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | None, child_id: str,
+                         stream: str | None, annual_pence: int, frequency: str, start: date, end: date,
+                         purpose: str, opened_from: str) -> Agreement:
+    """A new agreement awaiting signature, with its year's schedule planned (PAY-01, PAY-03)."""
+    agreement = Agreement(
+        id=str(uuid.uuid4()), local_authority=la, budget_id=budget_id, child_id=child_id, stream=stream,
+        annual_amount_pence=annual_pence, frequency=frequency, start_date=start, end_date=end, purpose=purpose,
+        status="awaiting_signature", opened_from=opened_from, monthly_fee_pence=0,
+        close_relative_same_household=False, final_audit_due=False, created_at=utcnow())
+    session.add(agreement)
+    await session.flush()
+    plan = domain.plan_schedule(annual_pence, frequency, start)
+    await session.execute(insert(ScheduledInstalment), [
+        {"agreement_id": agreement.id, "seq": i.seq, "due_date": i.due_date, "amount_pence": i.amount_pence,
+         "deducted_pence": 0, "basis": i.basis} for i in plan])
+    return agreement
+
+
+def _require(value: str | None, field: str, kind: str) -> str:
+    if not value:
+        raise InvalidInput.field(f"account.{field}", f"required for a {kind.replace('_', ' ')}", rule="PAY-02")
+    return value
+
+
+async def set_payee(agreement: Agreement, body: PayeeSet, settings: PaymentsSettings) -> None:
+    """PAY-02: who is paid and into what; PAY-09: a close relative in the same household is exceptional."""
+    if agreement.status == "stopped":
+        raise RuleViolation("direct payments under this agreement have stopped", rule="PAY-08")
+    if body.close_relative_same_household and not body.exceptional_reason:
+        raise InvalidInput.field("exceptional_reason", "paying a close relative in the same household is "
+                                 "exceptional and needs a recorded reason", rule="PAY-09")
+    account = body.account
+    sort_code = account_number = card = None
+    fee = 0
+    if account.kind in ("bank_account", "managed_account"):
+        sort_code = _require(account.sort_code, "sort_code", account.kind)
+        account_number = _require(account.account_number, "account_number", account.kind)
+    else:
+        card = _require(account.card_reference, "card_reference", account.kind)
+    if account.kind == "managed_account":
+        fee = account.monthly_fee_pence if account.monthly_fee_pence is not None else \
+            settings.managed_fee_for(agreement.local_authority)
+    agreement.payee_role, agreement.payee_name, agreement.account_kind = body.role, body.name, account.kind
+    agreement.sort_code, agreement.account_number, agreement.card_reference = sort_code, account_number, card
+    agreement.monthly_fee_pence = fee
+    agreement.close_relative_same_household = body.close_relative_same_household
+    agreement.exceptional_reason = body.exceptional_reason if body.close_relative_same_household else None
+
+
+def sign(agreement: Agreement, *, signed_on: date, signed_by: str) -> None:
+    """PAY-01: the signed agreement makes it active; PAY-05: the first audit falls due within 3 months."""
+    if agreement.status != "awaiting_signature":
+        raise Conflict(f"agreement is {agreement.status}, not awaiting signature")
+    if agreement.payee_name is None:
+        raise RuleViolation("the agreement must name its payee and account before it is signed", rule="PAY-02",
+                            errors=[{"field": "payee", "message": "set with PUT .../payee first"}])
+    if signed_on > clock.today():
+        raise InvalidInput.field("signed_on", "cannot be in the future")
+    agreement.status, agreement.signed_on, agreement.signed_by = "active", signed_on, signed_by
+    agreement.next_audit_due = domain.first_audit_due(signed_on)
+
+
+async def change_amount(session: AsyncSession, agreement: Agreement, *, annual_pence: int,
+                        effective_from: date) -> None:
+    """PAY-03: a changed agreed amount re-plans the instalments not yet paid and due from ``effective_from``."""
+    if agreement.status == "stopped":
+        raise RuleViolation("direct payments under this agreement have stopped", rule="PAY-08")
+    schedule = await repository.instalments(session, agreement.id)
+    kept = [(i.due_date, i.amount_pence) for i, paid in schedule if paid or i.due_date < effective_from]
+    remaining = [i for i, paid in schedule if not paid and i.due_date >= effective_from]
+    plan = domain.replan(annual_pence=annual_pence, kept=kept, remaining=[i.due_date for i in remaining],
+                         on=effective_from)
+    for row, new in zip(remaining, plan, strict=True):
+        row.amount_pence, row.basis, row.seq = new.amount_pence, new.basis, new.seq
+    agreement.annual_amount_pence = annual_pence
+
+
+def suspend(agreement: Agreement, reason: str) -> None:
+    """PAY-08: a suspended agreement is not paid by runs until it is resumed."""
+    if agreement.status != "active":
+        raise Conflict(f"only an active agreement can be suspended; this one is {agreement.status}")
+    agreement.status, agreement.status_reason = "suspended", reason
+
+
+def resume(agreement: Agreement, reason: str) -> None:
+    if agreement.status != "suspended":
+        raise Conflict(f"only a suspended agreement can be resumed; this one is {agreement.status}")
+    agreement.status, agreement.status_reason = "active", reason
+
+
+def stop(agreement: Agreement, *, reason_code: str, reason: str) -> None:
+    """PAY-08: stopping is recorded with its reasons and followed by a final audit (due at once)."""
+    if agreement.status == "stopped":
+        raise Conflict("agreement has already stopped")
+    was_signed = agreement.signed_on is not None
+    agreement.status, agreement.stop_reason, agreement.status_reason = "stopped", reason_code, reason
+    if was_signed:
+        agreement.next_audit_due, agreement.final_audit_due = clock.today(), True
+    else:
+        agreement.next_audit_due = None

@@ -1,0 +1,109 @@
+"""Audits (PAY-05), surplus (PAY-06) and fair recovery (PAY-07)."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import Conflict, RuleViolation
+from kit.events import utcnow
+from kit.outbox import add_event
+from services.payments import clock, domain, events, repository
+from services.payments.models import Agreement, Audit, LedgerEntry, Recovery
+from services.payments.schemas import AuditCreate
+from services.payments.settings import PaymentsSettings
+
+REPAY_DAYS_AFTER_WINDOW = 28
+
+
+async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditCreate,
+                       settings: PaymentsSettings) -> tuple[Audit, Recovery | None]:
+    """PAY-05/06: record the audit, keep the contingency, and issue a recovery notice only for a surplus."""
+    if agreement.signed_on is None:
+        raise Conflict("an agreement that was never signed has paid nothing to audit")
+    today, la = clock.today(), agreement.local_authority
+    result = domain.surplus(balance_pence=body.balance_held_pence,
+                            commitments_pence=body.outstanding_commitments_pence,
+                            annual_pence=agreement.annual_amount_pence,
+                            contingency_weeks=settings.contingency_weeks_for(la))
+    audit = Audit(id=str(uuid.uuid4()), agreement_id=agreement.id, local_authority=la,
+                  kind="final" if agreement.final_audit_due else "scheduled", period_end=body.period_end,
+                  audited_on=today, balance_held_pence=body.balance_held_pence,
+                  outstanding_commitments_pence=body.outstanding_commitments_pence,
+                  contingency_pence=result.contingency_pence, surplus_pence=result.surplus_pence,
+                  basis={"surplus": result.basis, "contingency": result.contingency_basis}, created_at=utcnow())
+    session.add(audit)
+    if agreement.status == "stopped":
+        agreement.next_audit_due, agreement.final_audit_due = None, False
+    else:
+        agreement.next_audit_due = domain.next_audit_due(today)
+    recovery = None
+    if result.surplus_pence > 0:
+        challenge_by = today + timedelta(days=settings.challenge_days_for(la))
+        recovery = Recovery(
+            id=str(uuid.uuid4()), agreement_id=agreement.id, audit_id=audit.id, local_authority=la,
+            amount_pence=result.surplus_pence,
+            reasons=domain.recovery_reasons(result, period_end=body.period_end, extra=body.reasons),
+            who_must_repay=f"{agreement.payee_name} ({agreement.payee_role})", method=body.recovery_method,
+            status="notice_issued", notice_issued_on=today, challenge_by=challenge_by,
+            repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow())
+        session.add(recovery)
+    await session.flush()
+    return audit, recovery
+
+
+def challenge(recovery: Recovery, grounds: str) -> None:
+    """PAY-07: the family may challenge the notice until the window closes."""
+    if recovery.status != "notice_issued":
+        raise Conflict(f"recovery is {recovery.status}; only an issued notice can be challenged")
+    if clock.today() > recovery.challenge_by:
+        raise RuleViolation(f"the challenge window closed on {recovery.challenge_by.isoformat()}", rule="PAY-07")
+    recovery.status, recovery.challenge_grounds = "challenged", grounds
+
+
+def decide(recovery: Recovery, *, outcome: str, reason: str) -> None:
+    """An upheld challenge withdraws the recovery; a rejected one lets it be confirmed."""
+    if recovery.status != "challenged":
+        raise Conflict(f"recovery is {recovery.status}; there is no challenge to decide")
+    recovery.status = "withdrawn" if outcome == "upheld" else "challenge_rejected"
+    recovery.decision_reason = reason
+
+
+async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreement, *, method: str | None) -> None:
+    """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then taken
+    by deduction from future instalments or by invoice."""
+    if recovery.status == "challenged":
+        raise RuleViolation("a challenge to this notice is awaiting a decision", rule="PAY-07")
+    if recovery.status not in ("notice_issued", "challenge_rejected"):
+        raise Conflict(f"recovery is {recovery.status} and cannot be confirmed")
+    if recovery.status == "notice_issued" and clock.today() <= recovery.challenge_by:
+        raise RuleViolation(f"the family may challenge until {recovery.challenge_by.isoformat()}; the recovery "
+                            "cannot be confirmed before then", rule="PAY-07", challenge_by=str(recovery.challenge_by))
+    method = method or recovery.method
+    if method == "deduction":
+        await _deduct(session, recovery, agreement)
+    now = utcnow()
+    recovery.status, recovery.method, recovery.confirmed_at = "confirmed", method, now
+    session.add(LedgerEntry(
+        agreement_id=agreement.id, local_authority=agreement.local_authority, kind="recovery",
+        debit_account=f"la:{agreement.local_authority}:direct_payments", credit_account=f"payee:{agreement.id}",
+        amount_pence=recovery.amount_pence, recovery_id=recovery.id,
+        memo=f"surplus recovered by {method} after notice of {recovery.notice_issued_on.isoformat()} (PAY-07)",
+        entry_date=now.date(), created_at=now))
+    await add_event(session, events.recovery_confirmed(recovery_id=recovery.id, agreement=agreement,
+                                                       amount_pence=recovery.amount_pence, method=method,
+                                                       confirmed_at=now))
+
+
+async def _deduct(session: AsyncSession, recovery: Recovery, agreement: Agreement) -> None:
+    upcoming = await repository.upcoming_instalments(session, agreement.id, after=clock.today())
+    payable = [(i.id, max(i.amount_pence - i.deducted_pence, 0)) for i in upcoming]
+    plan = domain.deduction_plan(recovery.amount_pence, payable)
+    if sum(take for _, take in plan) < recovery.amount_pence:
+        raise RuleViolation("the remaining instalments cannot cover this recovery; confirm it with method "
+                            "invoice", rule="PAY-07", errors=[{"field": "method", "message": "use invoice"}])
+    by_id = {i.id: i for i in upcoming}
+    for ident, take in plan:
+        by_id[ident].deducted_pence += take
+    recovery.deductions = [{"due_date": by_id[i].due_date.isoformat(), "amount_pence": take} for i, take in plan]

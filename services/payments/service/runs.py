@@ -1,0 +1,123 @@
+"""Payment runs (PAY-04), bank returns and the bank files of a run."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import Conflict, InvalidInput
+from kit.events import utcnow
+from services.payments import events, repository
+from services.payments.bankfile import Credit, Originator
+from services.payments.models import LedgerEntry, Payment, Run
+from services.payments.settings import PaymentsSettings
+
+# Fault injection for tests: awaited after each chunk of a run is written (a crash half way through a run).
+after_chunk: Callable[[Run], Awaitable[None]] | None = None
+
+
+def progress(run: Run) -> dict:
+    """How far a run got: instalments found due, payments issued, percent of the due instalments settled."""
+    return {"instalments_due": run.due_count, "payments_issued": run.payments_count,
+            "percent": 100 if run.status == "completed" else 0}
+
+
+def destination(row, settings: PaymentsSettings) -> tuple[str, str, str]:
+    """Where an instalment goes: the payee's account, or the card provider's with the card as reference."""
+    if row.account_kind == "prepaid_card":
+        return settings.prepaid_card_sort_code, settings.prepaid_card_account_number, row.card_reference[:18]
+    return row.sort_code, row.account_number, f"DP{row.agreement_id[:8]}{row.due_date:%y%m%d}".upper()
+
+
+def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple[list, list, list, int, int]:
+    now, la = utcnow(), run.local_authority
+    payments, ledger, outbox = [], [], []
+    count = total = 0
+    for row in chunk:
+        payment_id = str(uuid.uuid4())
+        amount = max(row.amount_pence - row.deducted_pence, 0)
+        sort_code, account, reference = destination(row, settings)
+        status = "issued" if amount > 0 else "deducted"
+        basis = row.basis if not row.deducted_pence else f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
+        payments.append((payment_id, run.id, row.agreement_id, la, row.due_date, amount, status, basis,
+                         row.payee_name, sort_code, account, reference, run.run_date, now))
+        if amount == 0:
+            continue  # fully recovered by deduction: settled, nothing to send to the bank
+        count, total = count + 1, total + amount
+        ledger.append((row.agreement_id, la, "payment", f"payee:{row.agreement_id}", f"la:{la}:direct_payments",
+                       amount, payment_id, basis, run.run_date, now))
+        payload = events.payment_issued(
+            payment_id=payment_id, agreement_id=row.agreement_id, budget_id=row.budget_id, child_id=row.child_id,
+            la=la, stream=row.stream, amount_pence=amount, due_date=row.due_date, run_id=run.id,
+            issued_on=run.run_date)
+        event_id, body = events.envelope_bytes(event_type=events.PAYMENT_ISSUED, la=la, payload=payload,
+                                               occurred_at=now, correlation_id=run.id)
+        outbox.append((event_id, events.PAYMENT_ISSUED, body, now))
+    return payments, ledger, outbox, count, total
+
+
+async def pay(session: AsyncSession, *, la: str, run_date: date, requested_by: str,
+              settings: PaymentsSettings) -> Run:
+    """PAY-04: pay every instalment due up to ``run_date`` and unpaid, once. Payments, ledger entries and
+    payment_issued events are written set-based in chunks, all in the request's one transaction: a run either
+    commits whole or leaves nothing, and a run re-posted later pays only what is still unpaid."""
+    run = Run(id=str(uuid.uuid4()), local_authority=la, run_date=run_date, status="running", due_count=0,
+              payments_count=0, total_pence=0, requested_by=requested_by, created_at=utcnow())
+    session.add(run)
+    await repository.serialise_runs(session, la)
+    due = await repository.due_instalments(session, la=la, run_date=run_date)
+    run.due_count = len(due)
+    try:
+        for start in range(0, len(due), settings.run_chunk_size):
+            payments, ledger, outbox, count, total = _rows_for(due[start:start + settings.run_chunk_size],
+                                                               run=run, settings=settings)
+            await repository.write_payments(session, payments, ledger, outbox)
+            run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
+            if after_chunk is not None:
+                await after_chunk(run)
+    except IntegrityError as exc:  # pragma: no cover - the advisory lock makes this a last line of defence
+        raise Conflict("another run paid some of these instalments at the same time; post the run again",
+                       rule="PAY-04") from exc
+    run.status, run.completed_at = "completed", utcnow()
+    await session.flush()
+    return run
+
+
+async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:
+    """Payments the bank returned unpaid are marked returned, reversed in the ledger and, having no live payment
+    any more, are paid again by the next run (PAY-04)."""
+    ids = [item.payment_id for item in items]
+    found = {p.id: p for p in await repository.run_payments(session, run.id, ids=ids, lock=True)}
+    for n, item in enumerate(items):
+        if item.payment_id not in found or found[item.payment_id].status == "deducted":
+            raise InvalidInput.field(f"items[{n}].payment_id", "not a payment sent to the bank in this run")
+    returned, already, now = [], [], utcnow()
+    for item in items:
+        payment = found[item.payment_id]
+        if payment.status == "returned":
+            already.append(payment.id)
+            continue
+        payment.status, payment.return_reason = "returned", item.reason
+        returned.append(payment)
+        session.add(LedgerEntry(
+            agreement_id=payment.agreement_id, local_authority=payment.local_authority, kind="return",
+            debit_account=f"la:{payment.local_authority}:direct_payments", credit_account=f"payee:{payment.agreement_id}",
+            amount_pence=payment.amount_pence, payment_id=payment.id, memo=f"returned by the bank: {item.reason}",
+            entry_date=now.date(), created_at=now))
+    await session.flush()
+    return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
+            "returned_pence": sum(p.amount_pence for p in returned)}
+
+
+def credits(payments: Sequence[Payment]) -> list[Credit]:
+    """What the bank was asked to pay in a run (returned payments included: they were sent)."""
+    return [Credit(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference, p.amount_pence,
+                   p.due_date) for p in payments if p.status != "deducted"]
+
+
+def originator(settings: PaymentsSettings) -> Originator:
+    return Originator(settings.originator_sort_code, settings.originator_account_number,
+                      settings.service_user_number, settings.originator_name)

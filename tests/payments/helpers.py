@@ -1,0 +1,59 @@
+"""Shared steps of the payments tests: an agreement opened, given a payee and signed through the API."""
+from __future__ import annotations
+
+from datetime import date
+
+from kit.testing import LA, auth
+
+CASEWORK = auth("casework")
+FINANCE = auth("finance", client_id="finance-client")
+READ = auth("read")
+BANK = {"kind": "bank_account", "sort_code": "401276", "account_number": "12345678"}
+
+
+def agreement_body(*, la: str = LA, annual: int = 520000, frequency: str = "four_weekly",
+                   start: date = date(2026, 12, 1), child: str = "C-1", **extra) -> dict:
+    end = date(start.year + 1, start.month, start.day if start.day < 29 else 28)
+    return {"child_id": child, "local_authority": la, "annual_amount_pence": annual, "frequency": frequency,
+            "start_date": start.isoformat(), "end_date": end.isoformat(), **extra}
+
+
+async def open_agreement(client, **kw) -> dict:
+    r = await client.post("/v1/payments/agreements", json=agreement_body(**kw), headers=CASEWORK)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def set_payee(client, agreement_id: str, *, name: str = "Alex Parent", account: dict | None = None,
+                    **extra) -> dict:
+    body = {"role": "parent", "name": name, "account": account or BANK, **extra}
+    r = await client.put(f"/v1/payments/agreements/{agreement_id}/payee", json=body, headers=CASEWORK)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def sign(client, agreement_id: str, signed_on: date = date(2026, 11, 20)) -> dict:
+    r = await client.post(f"/v1/payments/agreements/{agreement_id}/sign",
+                          json={"signed_on": signed_on.isoformat(), "signed_by": "Alex Parent"}, headers=CASEWORK)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def active_agreement(client, *, signed_on: date = date(2026, 11, 20), **kw) -> dict:
+    agreement = await open_agreement(client, **kw)
+    await set_payee(client, agreement["id"])
+    return await sign(client, agreement["id"], signed_on)
+
+
+async def run(client, run_date: date, *, la: str = LA, key: str | None = None, expect: int = 201) -> dict:
+    headers = {**FINANCE, **({"Idempotency-Key": key} if key else {})}
+    r = await client.post("/v1/payments/runs", json={"local_authority": la, "run_date": run_date.isoformat()},
+                          headers=headers)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def payments_of(client, agreement_id: str) -> list[dict]:
+    r = await client.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=READ)
+    assert r.status_code == 200, r.text
+    return r.json()
