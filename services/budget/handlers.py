@@ -1,4 +1,160 @@
-"""Events the budget service consumes, read through its own minimal models of docs/events.md."""
+"""Events the budget service consumes, read through its own minimal models of docs/events.md. Every handler runs
+in the inbox's transaction: its changes and the inbox row commit together, or neither does."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kit.bus import PoisonMessage
+from kit.events import Envelope
 from kit.inbox import Consumers
+from services.budget import repository as repo
+from services.budget.ledger import STREAMS
+from services.budget.service import health, money, opening
+from services.budget.settings import BudgetSettings
 
 consumers = Consumers()
+
+
+class Reader(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+R = TypeVar("R", bound=Reader)
+
+
+def read(model: type[R], envelope: Envelope) -> R:
+    """The payload as this service reads it; a payload that can never be read is dead-lettered at once."""
+    try:
+        return model.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise PoisonMessage(f"{envelope.type} payload is not readable: {exc.errors()[:3]}") from None
+
+
+class RequestDecided(Reader):
+    request_id: str
+    child_id: str
+    local_authority: str
+    status: str
+    eligible_streams: list[str] = []
+    requested_on: date
+    decided_at: datetime
+
+
+class AssessmentCompleted(Reader):
+    assessment_id: str
+    child_id: str
+    local_authority: str
+    indicative_pence: dict[str, int]
+    completed_at: datetime
+
+
+class HealthFundingChanged(Reader):
+    event_id: str = Field(min_length=1, max_length=64)
+    child_id: str = Field(min_length=1, max_length=64)
+    local_authority: str
+    annual_amount_pence: int = Field(ge=0)
+    effective_from: date
+    reason: str = Field(max_length=500)
+
+
+class FundsMoved(Reader):
+    transfer_id: str
+    budget_id: str
+    child_id: str
+    local_authority: str
+    stream: str = Field(pattern="^(" + "|".join(STREAMS) + ")$")
+    amount_pence: int = Field(ge=0)
+
+
+class PaymentIssued(Reader):
+    payment_id: str
+    budget_id: str | None = None
+    child_id: str
+    local_authority: str
+    stream: str | None = Field(None, pattern="^(" + "|".join(STREAMS) + ")$")
+    amount_pence: int = Field(ge=0)
+
+
+class RecoveryConfirmed(Reader):
+    recovery_id: str
+    budget_id: str | None = None
+    child_id: str
+    local_authority: str
+    stream: str | None = Field(None, pattern="^(" + "|".join(STREAMS) + ")$")
+    amount_pence: int = Field(ge=0)
+
+
+@consumers.on("eligibility.request_decided.v1")
+async def on_request_decided(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """Remember the CYP's latest decision; open a budget if a RAS result is already there."""
+    event = read(RequestDecided, envelope)
+    child = await repo.lock_child(session, event.local_authority, event.child_id)
+    if child.eligibility_decided_at is not None and child.eligibility_decided_at > event.decided_at:
+        return  # an older decision arriving late does not replace a newer one
+    child.eligibility_request_id, child.eligibility_status = event.request_id, event.status
+    child.eligible_streams = [s for s in event.eligible_streams if s in STREAMS]
+    child.eligibility_decided_at, child.requested_on = event.decided_at, event.requested_on
+    await session.flush()
+    await opening.open_from_events(session, child, envelope)
+
+
+@consumers.on("ras.assessment_completed.v1")
+async def on_assessment_completed(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """Remember the CYP's latest RAS result; open a budget if an eligible request is already there."""
+    event = read(AssessmentCompleted, envelope)
+    child = await repo.lock_child(session, event.local_authority, event.child_id)
+    if child.ras_completed_at is not None and child.ras_completed_at > event.completed_at:
+        return
+    child.ras_assessment_id, child.ras_completed_at = event.assessment_id, event.completed_at
+    child.ras_indicative = {s: int(v) for s, v in event.indicative_pence.items() if s in STREAMS}
+    await session.flush()
+    await opening.open_from_events(session, child, envelope)
+
+
+@consumers.on("icb.health_funding.changed.v1")
+async def on_health_funding_changed(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """BUD-07: the same as POST /v1/budgets/health-funding-events."""
+    event = read(HealthFundingChanged, envelope)
+    await health.receive_health_funding(session, health.HealthFunding(**event.model_dump()), channel="amqp",
+                                        cause=envelope)
+
+
+async def _funds(session, envelope: Envelope, *, returned: bool) -> None:
+    event = read(FundsMoved, envelope)
+    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
+                                   child_id=event.child_id)
+    await money.book_release(session, budget, stream=event.stream, amount_pence=event.amount_pence,
+                             reference=f"transfer:{event.transfer_id}:{'returned' if returned else 'released'}",
+                             returned=returned)
+
+
+@consumers.on("contracts.funds_released.v1")
+async def on_funds_released(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    await _funds(session, envelope, returned=False)
+
+
+@consumers.on("contracts.funds_returned.v1")
+async def on_funds_returned(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    await _funds(session, envelope, returned=True)
+
+
+@consumers.on("payments.payment_issued.v1")
+async def on_payment_issued(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    event = read(PaymentIssued, envelope)
+    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
+                                   child_id=event.child_id)
+    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
+                             reference=f"payment:{event.payment_id}", recovered=False)
+
+
+@consumers.on("payments.recovery_confirmed.v1")
+async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    event = read(RecoveryConfirmed, envelope)
+    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
+                                   child_id=event.child_id)
+    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
+                             reference=f"recovery:{event.recovery_id}", recovered=True)

@@ -1,0 +1,68 @@
+"""Money moved by other services: funds released from block contracts and direct payments (BUD-08).
+
+Each outside id (transfer, payment, recovery) is booked once: its ledger transaction carries the id as a unique
+``reference``, on top of the inbox's per-envelope idempotency."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.bus import PoisonMessage
+from services.budget import repository as repo
+from services.budget.domain import cost_by_stream, pounds
+from services.budget.ledger import commit, release, spend, split_by_weight
+from services.budget.models import Budget
+from services.budget.service import common
+
+
+async def budget_of(session: AsyncSession, *, budget_id: str | None, la: str, child_id: str) -> Budget:
+    """The budget an event names (or the CYP's open one); an event for no budget of ours is dead-lettered,
+    never dropped."""
+    budget = (await repo.budget_by_id(session, budget_id, lock=True) if budget_id
+              else await repo.open_budget(session, la, child_id))
+    if budget is None or budget.local_authority != la:
+        raise PoisonMessage(f"no budget {budget_id or '(open)'} for child {child_id} in {la}")
+    return budget
+
+
+async def book_release(session: AsyncSession, budget: Budget, *, stream: str, amount_pence: int,
+                       reference: str, returned: bool) -> bool:
+    """Funds released from (or, returned, given back to) a block contract on a stream."""
+    if await repo.reference_booked(session, reference):
+        return False
+    signed = -amount_pence if returned else amount_pence
+    memo = (f"{pounds(amount_pence)} {'returned to' if returned else 'released from'} a block contract "
+            f"({stream.replace('_', ' ')})")
+    await repo.post(session, budget.id, [release(stream, signed, memo, reference=reference)], now=common.now())
+    return True
+
+
+async def book_payment(session: AsyncSession, budget: Budget, *, stream: str | None, amount_pence: int,
+                       reference: str, recovered: bool) -> bool:
+    """A direct payment (spent) or a confirmed recovery (back into the budget) on its stream; without a stream,
+    split across the direct-payment streams in proportion to their direct-payment amounts."""
+    if await repo.reference_booked(session, reference):
+        return False
+    what = "recovered" if recovered else "paid"
+    if stream is not None:
+        parts, how = {stream: amount_pence}, ""
+    else:
+        weights = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)],
+                                 arrangement="direct_payment")
+        if not weights:
+            raise PoisonMessage(f"budget {budget.id} has no direct-payment provision to book a payment against")
+        parts = split_by_weight(amount_pence, weights)
+        how = (" (no stream given: split across direct-payment streams in proportion to their direct-payment "
+               "amounts, remainder pennies to the largest)")
+    postings = [spend(s, -part if recovered else part,
+                      f"{pounds(part)} of {pounds(amount_pence)} {what} by direct payment{how}",
+                      reference=reference if i == 0 else f"{reference}#{s}")
+                for i, (s, part) in enumerate(sorted(parts.items())) if part]
+    await repo.post(session, budget.id, postings, now=common.now())
+    return True
+
+
+async def book_commitment(session: AsyncSession, budget: Budget, *, stream: str, amount_pence: int,
+                          memo: str) -> int:
+    """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional provision."""
+    [txn] = await repo.post(session, budget.id, [commit(stream, amount_pence, memo)], now=common.now())
+    return txn

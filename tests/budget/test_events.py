@@ -1,0 +1,134 @@
+"""Events in and out, on SQLite + in-memory bus and on PostgreSQL + RabbitMQ: opening from eligibility and RAS
+events in either order, ICB health funding (BUD-07) and budget.agreed.v1."""
+import asyncio
+import json
+import uuid
+
+import pytest
+
+from kit.testing import LA, eventually, running_service
+from services.budget.app import create_app
+from tests.budget.helpers import (
+    CASEWORK, HEALTH, child, decide, health_event, line, new_budget, publish, submitted,
+)
+
+
+def decided(cyp: str, streams=("education", "social_care"), status="eligible") -> dict:
+    return {"request_id": str(uuid.uuid4()), "decision_id": str(uuid.uuid4()), "supersedes_decision_id": None,
+            "child_id": cyp, "local_authority": LA, "status": status,
+            "streams": {s: {"eligible": True, "reasons": []} for s in streams},
+            "arrangements": {"direct_payment": {"allowed": True, "reasons": []}},
+            "eligible_streams": list(streams), "allowed_arrangements": ["direct_payment", "notional"],
+            "requested_on": "2026-11-20", "decided_at": "2026-11-20T10:00:00Z", "rules_version": "2026.11"}
+
+
+def assessed(cyp: str) -> dict:
+    return {"assessment_id": str(uuid.uuid4()), "supersedes_assessment_id": None, "child_id": cyp,
+            "local_authority": LA, "model_id": str(uuid.uuid4()), "model_version": 2,
+            "points": {"education": 40, "social_care": 120, "health": 10},
+            "indicative_pence": {"education": 400_000, "social_care": 100_000, "health": 90_000},
+            "total_indicative_pence": 590_000, "referred_to_panel": False, "referred_streams": [],
+            "completed_at": "2026-11-22T10:00:00Z"}
+
+
+async def budgets_of(client, cyp: str) -> list[dict]:
+    return (await client.get("/v1/budgets", params={"child_id": cyp}, headers=CASEWORK)).json()["items"]
+
+
+async def tapped(backend, keys=("budget.#",)):
+    bus = await backend.bus()
+    seen: list[bytes] = []
+
+    async def tap(body: bytes) -> None:
+        seen.append(body)
+
+    await bus.subscribe(f"tap-{uuid.uuid4().hex[:6]}", list(keys), tap)
+    return bus, seen
+
+
+@pytest.mark.parametrize("ras_first", [False, True])
+async def test_an_eligible_request_and_a_ras_result_open_a_budget_in_either_order(memory_backend, ras_first):
+    async with running_service(create_app, memory_backend, service="budget") as svc:
+        cyp, bus = child(), svc.runtime.bus
+        first, second = (assessed(cyp), decided(cyp)) if ras_first else (decided(cyp), assessed(cyp))
+        kinds = ("ras.assessment_completed.v1", "eligibility.request_decided.v1")
+        kinds = kinds if ras_first else kinds[::-1]
+        await publish(bus, kinds[0], first)
+        await asyncio.sleep(0.1)
+        assert await budgets_of(svc.client, cyp) == []
+        await publish(bus, kinds[1], second)
+        [budget] = await eventually(lambda: budgets_of(svc.client, cyp))
+        assert budget["opened_from"] == "events" and budget["status"] == "indicative"
+        assert budget["plan_reference"].startswith("REQ-") and budget["period_start"] == "2026-11-22"
+        # Only eligible streams take the RAS figure: health was assessed but not requested.
+        assert {s: v["indicative_pence"] for s, v in budget["streams"].items()} == {
+            "education": 400_000, "social_care": 100_000, "health": 0, "transport": 0}
+
+
+async def test_a_not_eligible_request_opens_nothing(memory_backend):
+    async with running_service(create_app, memory_backend, service="budget") as svc:
+        cyp = child()
+        await publish(svc.runtime.bus, "ras.assessment_completed.v1", assessed(cyp))
+        await publish(svc.runtime.bus, "eligibility.request_decided.v1",
+                      decided(cyp, streams=(), status="not_eligible"))
+        await svc.runtime.bus.drain()
+        assert await budgets_of(svc.client, cyp) == []
+
+
+async def test_budget_agreed_v1_carries_agreed_and_direct_payment_amounts_per_stream(backend):
+    bus, seen = await tapped(backend)
+    async with running_service(create_app, backend, service="budget", bus=bus) as svc:
+        budget = await submitted(svc.client, [line("social_care", 260_000),
+                                              line("social_care", 260_000, arrangement="notional",
+                                                   category="short_breaks")])
+        await decide(svc.client, budget["id"], "social_care", 520_000)
+        assert (await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)).status_code == 200
+        body = await eventually(lambda: next((b for b in seen if b"budget.agreed.v1" in b
+                                              and budget["id"].encode() in b), None))
+        payload = json.loads(body)["payload"]
+        assert payload["streams"] == {"social_care": {"agreed_pence": 520_000, "direct_payment_pence": 260_000}}
+        assert payload["direct_payment_total_pence"] == 260_000
+        assert payload["plan_reference"] == budget["plan_reference"]
+        assert set(payload) == {"budget_id", "child_id", "local_authority", "plan_reference", "period_start",
+                                "period_end", "agreed_at", "streams", "direct_payment_total_pence"}
+
+
+async def health_of(client, cyp: str) -> int | None:
+    items = await budgets_of(client, cyp)
+    return items[0]["streams"]["health"]["agreed_pence"] if items else None
+
+
+async def test_bud_07_duplicate_late_and_early_health_events_end_as_one_in_order_delivery(backend):
+    """Events for a CYP without a budget are held; a duplicate (by the ICB's event_id, over either channel)
+    applies once; an older event arriving after a newer one does not overwrite it."""
+    bus, seen = await tapped(backend)
+    async with running_service(create_app, backend, service="budget", bus=bus) as svc:
+        cyp = child()
+        jan, mar, jun = (health_event(cyp, 120_000, "2027-01-01"), health_event(cyp, 150_000, "2027-03-01"),
+                         health_event(cyp, 90_000, "2027-06-01"))
+        held = await svc.client.post("/v1/budgets/health-funding-events", json=mar, headers=HEALTH)
+        assert held.status_code == 202 and held.json()["outcome"] == "held"
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", mar, producer="icb")   # duplicate
+        opened = await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
+        assert opened.json()["streams"]["health"]["agreed_pence"] == 150_000
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", jun, producer="icb")
+        await eventually(lambda: _is(health_of(svc.client, cyp), 90_000))
+        late = await svc.client.post("/v1/budgets/health-funding-events", json=jan, headers=HEALTH)
+        assert late.json()["outcome"] == "superseded"
+        again = await svc.client.post("/v1/budgets/health-funding-events", json=jun, headers=HEALTH)
+        assert again.json()["outcome"] == "duplicate"
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", jan, producer="icb")
+        await asyncio.sleep(0.3)
+        assert await health_of(svc.client, cyp) == 90_000
+        applied = await eventually(lambda: _applied(seen, cyp, 2))
+        assert [(p["annual_amount_pence"], p["previous_amount_pence"]) for p in applied] == [
+            (150_000, 0), (90_000, 150_000)]
+
+
+async def _is(value, expected):
+    return await value == expected
+
+
+def _applied(seen: list[bytes], cyp: str, n: int):
+    found = [json.loads(b)["payload"] for b in seen if b"health_funding_applied" in b and cyp.encode() in b]
+    return sorted(found, key=lambda p: p["effective_from"]) if len(found) >= n else None
