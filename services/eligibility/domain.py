@@ -43,6 +43,8 @@ STAGE_WORDS = {
 }
 STREAM_WORDS = {"education": "education", "health": "health", "social_care": "social care",
                 "transport": "home-to-school transport"}
+BUDGET_WORDS = {"education": "An education budget", "health": "A health budget",
+                "social_care": "A social care budget", "transport": "A home-to-school transport budget"}
 ARRANGEMENT_WORDS = {"direct_payment": "direct payments", "third_party": "a third-party arrangement",
                      "notional": "a notional (organised) arrangement"}
 
@@ -149,14 +151,14 @@ def _whole_request_barriers(request: EligibilityRequest) -> list[Reason]:
 
 def _stream(stream: str, request: EligibilityRequest, barriers: list[Reason]) -> Outcome:
     refusals = list(barriers)
-    stage, words = request.ehcp_stage, STREAM_WORDS[stream]
+    stage, budget = request.ehcp_stage, BUDGET_WORDS[stream]
     if stream in PLAN_STREAMS:
         if stage not in PLAN_STAGES:
-            refusals.append(Reason("ELIG-03", f"A {words} budget needs an EHCP; there is "
+            refusals.append(Reason("ELIG-03", f"{budget} needs an EHCP; there is "
                                               f"{STAGE_WORDS[stage]}. A health or social care budget is "
                                               "still possible."))
         if stage not in REQUEST_STAGES:
-            refusals.append(Reason("ELIG-02", f"A {words} budget is requested at the draft plan, an annual "
+            refusals.append(Reason("ELIG-02", f"{budget} is requested at the draft plan, an annual "
                                               f"review or a re-assessment, not with {STAGE_WORDS[stage]}."))
     if refusals:
         return Outcome(False, tuple(refusals))
@@ -164,15 +166,15 @@ def _stream(stream: str, request: EligibilityRequest, barriers: list[Reason]) ->
 
 
 def _stream_grounds(stream: str, request: EligibilityRequest) -> list[Reason]:
-    stage, words = request.ehcp_stage, STREAM_WORDS[stream]
+    stage, budget = request.ehcp_stage, BUDGET_WORDS[stream]
     if stage in PLAN_STAGES:
         grounds = [Reason("ELIG-01", f"With {STAGE_WORDS[stage]}, the local authority must prepare a "
                                      "personal budget when the family asks.")]
     else:
-        grounds = [Reason("ELIG-03", f"A {words} budget does not need an EHCP.")]
+        grounds = [Reason("ELIG-03", f"{budget} does not need an EHCP.")]
     if stream in PLAN_STREAMS:
-        grounds.append(Reason("ELIG-02", f"Requested at {STAGE_WORDS[stage]}, one of the stages at which a "
-                                         f"{words} budget is requested."))
+        grounds.append(Reason("ELIG-02", f"Requested at {STAGE_WORDS[stage]}, one of the stages at which "
+                                         f"{budget.lower()} is requested."))
     age = age_on(request.date_of_birth, request.requested_on)
     who = "the young person" if request.requested_by == "young_person" else "the parent"
     grounds.append(Reason("ELIG-04", f"Aged {age} on {request.requested_on.isoformat()}, under {AGE_LIMIT}; "

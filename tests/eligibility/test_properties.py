@@ -1,0 +1,78 @@
+"""Properties of every decision over generated requests (hypothesis, bounded)."""
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.eligibility.domain import (
+    ARRANGEMENTS,
+    EHCP_STAGES,
+    STREAMS,
+    EligibilityRequest,
+    Recipient,
+    decide,
+)
+
+recipients = st.none() | st.builds(
+    Recipient, role=st.sampled_from(["parent", "young_person", "nominee", "representative"]),
+    capable_of_managing=st.booleans(), consents=st.booleans(), drug_or_alcohol_requirement=st.booleans(),
+)
+
+
+@st.composite
+def requests(draw) -> EligibilityRequest:
+    requested_on = draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)))
+    born = requested_on - timedelta(days=draw(st.integers(min_value=0, max_value=30 * 366)))
+    return EligibilityRequest(
+        date_of_birth=born, requested_on=requested_on,
+        requested_by=draw(st.sampled_from(["parent", "young_person"])),
+        ehcp_stage=draw(st.sampled_from(EHCP_STAGES)),
+        streams=tuple(draw(st.lists(st.sampled_from(STREAMS), min_size=1, max_size=4, unique=True))),
+        arrangements=tuple(draw(st.lists(st.sampled_from(ARRANGEMENTS), min_size=1, max_size=3,
+                                         unique=True))),
+        recipient=draw(recipients), in_custody=draw(st.booleans()),
+        provision_on_setting_premises=draw(st.booleans()), setting_agreement=draw(st.none() | st.booleans()),
+        custody_rule=draw(st.booleans()),
+    )
+
+
+def forbidden_by(request: EligibilityRequest) -> set[str]:
+    """The rules that, on their own reading of DOMAIN.md, forbid direct payments for this request."""
+    r = request.recipient
+    rules = set()
+    if r is None or not r.capable_of_managing or not r.consents:
+        rules.add("ELIG-06")
+    if r is not None and r.drug_or_alcohol_requirement:
+        rules.add("ELIG-07")
+    if request.provision_on_setting_premises and request.setting_agreement is not True:
+        rules.add("ELIG-09")
+    return rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests().filter(lambda r: "direct_payment" in r.arrangements))
+def test_ELIG_06_07_09_direct_payment_is_never_allowed_while_a_rule_forbids_it(request):
+    outcome = decide(request).arrangements["direct_payment"]
+    forbidding = forbidden_by(request)
+    if forbidding:
+        assert not outcome.granted
+        assert forbidding <= {r.rule for r in outcome.reasons}, "every forbidding rule is given as a reason"
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests())
+def test_every_decision_explains_itself_and_its_status_follows_from_its_parts(request):
+    decision = decide(request)
+    assert list(decision.streams) == list(request.streams)            # ELIG-05: exactly what was asked
+    assert set(decision.arrangements) == set(request.arrangements)
+    for outcome in [*decision.streams.values(), *decision.arrangements.values()]:
+        assert outcome.reasons, "ELIG-10: a stream or arrangement always says why"
+        assert all(r.rule.startswith("ELIG-") and r.message for r in outcome.reasons)
+    eligible = [o.granted for o in decision.streams.values()]
+    allowed = [o.granted for o in decision.arrangements.values()]
+    if not any(eligible):
+        assert decision.status == "not_eligible" and not any(allowed)
+    elif all(eligible) and any(allowed):
+        assert decision.status == "eligible"
+    else:
+        assert decision.status == "partially_eligible"
