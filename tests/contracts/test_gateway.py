@@ -1,0 +1,33 @@
+"""The contracts API through the gateway of the embedded platform, with the dev clients' real tokens."""
+from tests.contracts.conftest import contract_body, transfer_body
+
+
+async def test_a_commissioner_records_a_contract_and_a_caseworker_moves_part_of_it_into_a_budget(platform):
+    admin = await platform.token("dev-admin")
+    casework = await platform.token("dev-casework")
+    created = await platform.client.post("/v1/contracts", json=contract_body(), headers=admin)
+    assert created.status_code == 201, created.text
+    c = created.json()
+    assert c["block_unit_price_pence"] == 100_00
+    t = await platform.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
+                                   headers={**casework, "Idempotency-Key": "gw-1"})
+    assert t.status_code == 201 and t.json()["decision"] == "approved" and t.json()["release_pence"] == 960_00
+    summary = await platform.client.get(f"/v1/contracts/{c['id']}/summary", headers=casework)
+    assert summary.status_code == 200 and "468 hours of that are still available" in summary.json()["text"]
+    # A caseworker reads contracts but does not write them.
+    assert (await platform.client.post("/v1/contracts", json=contract_body(), headers=casework)).status_code == 403
+
+
+async def test_another_la_cannot_see_or_draw_on_a_contract_through_the_gateway(platform):
+    admin = await platform.token("dev-admin")
+    other = await platform.token("dev-other-la")
+    c = (await platform.client.post("/v1/contracts", json=contract_body(), headers=admin)).json()
+    for path in (f"/v1/contracts/{c['id']}", f"/v1/contracts/{c['id']}/summary"):
+        r = await platform.client.get(path, headers=other)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    r = await platform.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
+                                   headers=other)
+    assert r.status_code == 404
+    due = await platform.client.get("/v1/contracts/reviews-due", params={"within_days": 3650}, headers=other)
+    assert due.status_code == 200 and c["id"] not in {d["contract_id"] for d in due.json()}
+    assert (await platform.client.get(f"/v1/contracts/{c['id']}")).status_code == 401
