@@ -176,8 +176,9 @@ def _band_problems(conversion: Bands, ceiling: int | None, where: str) -> list[P
             found.append(Problem(f"{at}.amount_pence", "must be zero or more pence", "RAS-03"))
         expected = 0 if i == 0 else bands[i - 1].max_points + 1
         if band.min_points > expected:
-            found.append(Problem(at, f"starts at {band.min_points} points: {expected}–{band.min_points - 1} "
-                                     "points fall in no band", "RAS-03"))
+            start = "the bands must start at 0 points; " if i == 0 else ""
+            found.append(Problem(at, f"starts at {band.min_points} points: {start}{expected}–"
+                                     f"{band.min_points - 1} points fall in no band", "RAS-03"))
         elif band.min_points < expected:
             what = ("the bands must start at 0 points" if i == 0
                     else f"overlaps bands[{i - 1}] (which ends at {bands[i - 1].max_points} points)")
