@@ -1,1 +1,2 @@
-"""Contracts service: Block contracts made flexible: unit prices, releases into personal budgets, reviews, family summaries (CON-01..08)."""
+"""Contracts service: Block contracts made flexible: unit prices, releases into personal budgets, reviews,
+family summaries (CON-01..08)."""

@@ -14,7 +14,8 @@ SPEC = ServiceSpec(
     name="contracts",
     prefix="contracts",
     title="sendpb Contracts",
-    description="Block contracts made flexible: unit prices, releases into personal budgets, reviews, family summaries (CON-01..08).",
+    description=("Block contracts made flexible: unit prices, releases into personal budgets, reviews, "
+                 "family summaries (CON-01..08)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
     routers=[transfers_router, router],
@@ -22,6 +23,6 @@ SPEC = ServiceSpec(
 )
 
 
-def create_app(platform: PlatformSettings, *, settings: ContractsSettings | None = None, bus: Bus | None = None,
-               manage_runtime: bool = True) -> FastAPI:
+def create_app(platform: PlatformSettings, *, settings: ContractsSettings | None = None,
+               bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -11,7 +11,8 @@ FUNDS_RETURNED = "contracts.funds_returned.v1"
 
 
 def _payload(t: TransferRequest) -> dict:
-    return {"transfer_id": t.id, "contract_id": t.contract_id, "budget_id": t.budget_id, "child_id": t.child_id,
+    return {"transfer_id": t.id, "contract_id": t.contract_id, "budget_id": t.budget_id,
+            "child_id": t.child_id,
             "local_authority": t.local_authority, "stream": t.stream, "units": t.units,
             "amount_pence": t.release_pence, "released_at": t.created_at.isoformat()}
 
@@ -23,8 +24,8 @@ def funds_released(t: TransferRequest) -> Envelope:
 
 
 def funds_returned(t: TransferRequest, *, returned_at: datetime, reason: str) -> Envelope:
-    """A withdrawn or ended transfer: the same fields as the release (the same amount goes back), plus when and why
-    (additive fields ``returned_at`` and ``reason``)."""
+    """A withdrawn or ended transfer: the same fields as the release (the same amount goes back), plus when
+    and why (additive fields ``returned_at`` and ``reason``)."""
     payload = {**_payload(t), "returned_at": returned_at.isoformat(), "reason": reason}
     return Envelope(type=FUNDS_RETURNED, producer="contracts", local_authority=t.local_authority,
                     correlation_id=t.id, payload=payload)

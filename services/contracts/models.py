@@ -47,8 +47,9 @@ class Contract(Base):
 
 
 class TransferRequest(Base):
-    """One request to move part of a contract into a child's personal budget and its decision (immutable), plus
-    whether an approved release is still ``active`` or was ``withdrawn`` (units returned to the contract)."""
+    """One request to move part of a contract into a child's personal budget and its decision (immutable),
+    plus whether an approved release is still ``active`` or was ``withdrawn`` (units returned to the
+    contract)."""
 
     __tablename__ = "transfer_requests"
 

@@ -12,9 +12,11 @@ from kit.tenancy import found, scoped
 from services.contracts.models import Contract, ContractReview, TransferRequest
 
 
-async def contract(session: AsyncSession, contract_id: str, caller: Caller, *, lock: bool = False) -> Contract:
-    """The caller's contract, or 404. ``lock`` holds its row until the transaction ends (PostgreSQL ``FOR UPDATE``;
-    SQLite already serialises writers), so releases against one contract are decided one at a time (CON-04)."""
+async def contract(session: AsyncSession, contract_id: str, caller: Caller, *,
+                   lock: bool = False) -> Contract:
+    """The caller's contract, or 404. ``lock`` holds its row until the transaction ends (PostgreSQL ``FOR
+    UPDATE``; SQLite already serialises writers), so releases against one contract are decided one at a time
+    (CON-04)."""
     stmt = scoped(select(Contract).where(Contract.id == contract_id), Contract.local_authority, caller)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)

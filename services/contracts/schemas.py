@@ -22,17 +22,21 @@ class Input(BaseModel):
 class ContractCreate(Input):
     local_authority: LocalAuthority
     provider: str = Field(min_length=1, max_length=200)
-    service: str = Field(min_length=1, max_length=200, description="e.g. integrated therapies, CAMHS, short breaks")
-    stream: Stream = Field("social_care", description="The budget stream its releases go to (default social_care)")
+    service: str = Field(min_length=1, max_length=200,
+                         description="e.g. integrated therapies, CAMHS, short breaks, community equipment")
+    stream: Stream = Field("social_care",
+                           description="The budget stream its releases go to (default social_care)")
     annual_value_pence: int = Field(gt=0, le=10**12)
     contracted_units: int = Field(gt=0, le=10**9)
-    unit: str = Field(min_length=1, max_length=40, description="One unit, singular: hour, session, night, item")
+    unit: str = Field(min_length=1, max_length=40,
+                      description="One unit, singular: hour, session, night, item")
     start_date: date
     end_date: date
     renewal_date: date
-    max_release_percent: Percent = Field(description="CON-04: most of the contracted units that may be released")
+    max_release_percent: Percent = Field(description="CON-04: most of the units that may be released, %")
     fixed_cost_percent: Percent = Field(description="CON-08: share of the annual value that is fixed cost")
-    min_retained_units: int | None = Field(None, ge=0, description="CON-04: least volume kept for other families")
+    min_retained_units: int | None = Field(None, ge=0,
+                                           description="CON-04: least volume kept for other families")
     separable: bool = Field(True, description="CON-02: false when a child's share cannot be separated")
     inseparable_reason: str | None = Field(None, min_length=1, max_length=2000,
                                            description="CON-02: why not (required when separable is false)")
@@ -92,7 +96,8 @@ class TransferCreate(Input):
     units: int = Field(gt=0, le=10**9)
     route: Route
     proposed_unit_price_pence: int = Field(ge=0, le=10**10)
-    evidence: dict[str, Any] = Field(default_factory=dict, description="CON-06 a–d: the route's evidence keys")
+    evidence: dict[str, Any] = Field(default_factory=dict,
+                                     description="CON-06 a–d: the route's evidence keys")
     exceptional_reason: Text | None = Field(None, description="CON-05: recorded exceptional circumstances")
 
 

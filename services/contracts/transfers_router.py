@@ -26,10 +26,12 @@ async def read_transfer(transfer_id: str, session: SessionDep, caller: Reader):
 async def withdraw(transfer_id: str, body: WithdrawRequest, request: Request, session: SessionDep,
                    caller: Requester, key: IdempotencyKey = None):
     """Withdraw or end an approved transfer (`{reason}`; scope `commissioning` or `casework`). Its units and
-    `release_pence` go back to the contract, and `contracts.funds_returned.v1` is published so the budget gives
-    the money back. Only an `active` transfer can be withdrawn, once (409 otherwise). Accepts `Idempotency-Key`."""
+    `release_pence` go back to the contract, and `contracts.funds_returned.v1` is published so the budget
+    gives the money back. Only an `active` transfer can be withdrawn, once (409 otherwise). Accepts
+    `Idempotency-Key`."""
     async def produce():
-        transfer = await withdraw_transfer(session, transfer_id=transfer_id, reason=body.reason, caller=caller)
+        transfer = await withdraw_transfer(session, transfer_id=transfer_id, reason=body.reason,
+                                           caller=caller)
         return 200, transfer_view(transfer)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
@@ -39,30 +41,35 @@ async def withdraw(transfer_id: str, body: WithdrawRequest, request: Request, se
              summary="Ask to move part of a contract into a personal budget")
 async def create_transfer(contract_id: str, body: TransferCreate, request: Request, session: SessionDep,
                           caller: Requester, key: IdempotencyKey = None):
-    """Ask to release `units` of the contract into a child's personal budget (scope `commissioning` or `casework`).
-    Every request is decided and recorded (201); `decision` is one of:
+    """Ask to release `units` of the contract into a child's personal budget (scope `commissioning` or
+    `casework`). Every request is decided and recorded (201); `decision` is one of:
 
-    - `declined`, with the refusing rule(s) in `reasons`: **CON-02** the child's share cannot be separated (the
-      contract's reason is given), **CON-04** the release would pass the contract's maximum share or its minimum
-      retained volume (counting every active release), **CON-05** the proposed cost (`units ×
-      proposed_unit_price_pence`) is above the block cost of those units and no `exceptional_reason` is recorded,
-      **CON-06** the route's evidence shows it is not value for money;
-    - `evidence_required`: nothing refuses it but the route's evidence is incomplete; `missing_evidence` lists the
-      keys and `reasons` says what each means;
-    - `approved`: `release_pence` (the proposed cost, capped at the block cost unless exceptional, CON-05) moves to
-      the budget's stream and `contracts.funds_released.v1` is published.
+    - `declined`, with the refusing rule(s) in `reasons`: **CON-02** the child's share cannot be separated
+      (the contract's reason is given), **CON-04** the release would pass the contract's maximum share or its
+      minimum retained volume (counting every active release), **CON-05** the proposed cost (`units ×
+      proposed_unit_price_pence`) is above the block cost of those units and no `exceptional_reason` is
+      recorded, **CON-06** the route's evidence shows it is not value for money;
+    - `evidence_required`: nothing refuses it but the route's evidence is incomplete; `missing_evidence` lists
+      the keys and `reasons` says what each means;
+    - `approved`: `release_pence` (the proposed cost, capped at the block cost unless exceptional, CON-05)
+      moves to the budget's stream and `contracts.funds_released.v1` is published.
 
     Evidence keys per `route` (CON-06):
-    `alternative_supplier` (a): `supplier_name`, `meets_outcomes` (bool), `quality_equivalent` (bool),
-    `price_held_until` (date, not past), and a unit price below the block's;
-    `combined_services` (b): `combined_with` (list), `total_cost_before_pence`, `total_cost_after_pence` (lower);
-    `pooled_purchase` (c): `pool_members` (≥ 2), `pooling_agreement`, `fair_share_basis`, `sustainable_until` (date);
-    `family_provision` (d): `provided_by`, `wishes_recorded_on` (date); delivery evidence may be asked for later.
+
+    - `alternative_supplier` (a): `supplier_name`, `meets_outcomes` (bool), `quality_equivalent` (bool),
+      `price_held_until` (date, not past), and a unit price below the block's;
+    - `combined_services` (b): `combined_with` (list), `total_cost_before_pence`, `total_cost_after_pence`
+      (lower);
+    - `pooled_purchase` (c): `pool_members` (≥ 2), `pooling_agreement`, `fair_share_basis`,
+      `sustainable_until` (date);
+    - `family_provision` (d): `provided_by`, `wishes_recorded_on` (date); delivery evidence may be asked for
+      later.
+
     A known key of the wrong kind is a 422 naming `evidence.<key>`.
 
-    `public_purse` shows the cost of these units to each funder of the contract (e.g. council and ICB) under the
-    block (`before`), through the personal budget (`after`) and the `change`: the whole public purse counts.
-    Concurrent requests against one contract are decided one at a time. Accepts `Idempotency-Key`."""
+    `public_purse` shows the cost of these units to each funder of the contract (e.g. council and ICB) under
+    the block (`before`), through the personal budget (`after`) and the `change`: the whole public purse
+    counts. Concurrent requests against one contract are decided one at a time. Accepts `Idempotency-Key`."""
     async def produce():
         transfer = await request_transfer(session, contract_id=contract_id, body=body, caller=caller)
         return 201, transfer_view(transfer)
@@ -76,6 +83,7 @@ async def list_transfers(contract_id: str, session: SessionDep, caller: Reader, 
                          cursor: Cursor = None):
     """The contract's transfer requests, newest first."""
     contract = await repository.contract(session, contract_id, caller)
-    rows = await repository.transfers_page(session, caller, contract_id=contract.id, limit=limit, cursor=cursor)
+    rows = await repository.transfers_page(session, caller, contract_id=contract.id, limit=limit,
+                                           cursor=cursor)
     items, next_cursor = page_of(rows, limit=limit)
     return Page[TransferRead](items=[transfer_view(t) for t in items], next_cursor=next_cursor)

@@ -26,7 +26,8 @@ def contract_body(**overrides):
 def transfer_body(**overrides):
     body = {"budget_id": str(uuid.uuid4()), "child_id": f"C-{uuid.uuid4().hex[:8]}", "units": 12,
             "route": "family_provision", "proposed_unit_price_pence": 80_00,
-            "evidence": {"provided_by": "mother", "wishes_recorded_on": str(TODAY)}, "exceptional_reason": None}
+            "evidence": {"provided_by": "mother", "wishes_recorded_on": str(TODAY)},
+            "exceptional_reason": None}
     return {**body, **overrides}
 
 

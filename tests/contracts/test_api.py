@@ -1,4 +1,5 @@
-"""The contracts API through the service app: contracts, prices, transfers, withdrawals (SQLite, in-memory bus)."""
+"""The contracts API through the service app: contracts, prices, transfers, withdrawals (SQLite, in-memory
+bus)."""
 import pytest
 
 from kit.testing import LA2, OTHER_LA, auth
@@ -8,10 +9,12 @@ from tests.contracts.conftest import CASEWORK, COMMISSIONING, READ, contract_bod
 async def test_CON_01_CON_08_a_new_contract_shows_its_unit_prices_with_their_arithmetic(svc):
     c = await new_contract(svc.client)
     assert c["block_unit_price_pence"] == 100_00
-    assert c["block_unit_price"]["arithmetic"].startswith("£480,000.00 a year ÷ 4,800 hours = £100.00 per hour")
+    assert c["block_unit_price"]["arithmetic"].startswith(
+        "£480,000.00 a year ÷ 4,800 hours = £100.00 per hour")
     pb = c["personal_budget_unit_price"]
     assert (pb["total_pence"], pb["marginal_pence"], pb["fixed_share_pence"]) == (100_00, 75_00, 25_00)
-    assert c["release"] == {"limit_units": 480, "released_units": 0, "available_units": 480, "released_pence": 0}
+    assert c["release"] == {"limit_units": 480, "released_units": 0, "available_units": 480,
+                            "released_pence": 0}
     again = await svc.client.get(f"/v1/contracts/{c['id']}", headers=READ)
     assert again.json() == c
 
@@ -20,7 +23,8 @@ async def test_a_contract_defaults_to_the_social_care_stream_and_a_council_only_
     body = contract_body()
     del body["stream"], body["funders"]
     r = await svc.client.post("/v1/contracts", json=body, headers=COMMISSIONING)
-    assert r.status_code == 201 and r.json()["stream"] == "social_care" and r.json()["funders"] == {"council": 100}
+    assert r.status_code == 201
+    assert r.json()["stream"] == "social_care" and r.json()["funders"] == {"council": 100}
 
 
 @pytest.mark.parametrize("overrides, field, rule", [
@@ -40,7 +44,8 @@ async def test_bad_contract_input_is_a_422_naming_the_field(svc, overrides, fiel
 
 async def test_only_commissioning_writes_contracts_and_only_for_its_own_las(svc):
     assert (await svc.client.post("/v1/contracts", json=contract_body(), headers=CASEWORK)).status_code == 403
-    other = await svc.client.post("/v1/contracts", json=contract_body(local_authority=LA2), headers=COMMISSIONING)
+    other = await svc.client.post("/v1/contracts", json=contract_body(local_authority=LA2),
+                                  headers=COMMISSIONING)
     assert other.status_code == 403 and other.json()["errors"][0]["field"] == "local_authority"
     assert (await svc.client.post("/v1/contracts", json=contract_body())).status_code == 401
 
@@ -51,7 +56,8 @@ async def test_another_las_contract_and_its_transfers_are_not_found(svc):
     for path in (f"/v1/contracts/{c['id']}", f"/v1/contracts/{c['id']}/summary",
                  f"/v1/contracts/{c['id']}/transfer-requests"):
         assert (await svc.client.get(path, headers=stranger)).status_code == 404
-    r = await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(), headers=stranger)
+    r = await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
+                              headers=stranger)
     assert r.status_code == 404
     listed = await svc.client.get("/v1/contracts", headers=stranger)
     assert c["id"] not in {x["id"] for x in listed.json()["items"]}
@@ -60,23 +66,28 @@ async def test_another_las_contract_and_its_transfers_are_not_found(svc):
 async def test_contracts_list_newest_first_with_a_cursor(svc):
     service = "short breaks list test"
     ids = [(await new_contract(svc.client, service=service))["id"] for _ in range(3)]
-    first = (await svc.client.get("/v1/contracts", params={"service": service, "limit": 2}, headers=READ)).json()
-    rest = (await svc.client.get("/v1/contracts", params={"service": service, "limit": 2,
-                                                          "cursor": first["next_cursor"]}, headers=READ)).json()
+    params = {"service": service, "limit": 2}
+    first = (await svc.client.get("/v1/contracts", params=params, headers=READ)).json()
+    rest = (await svc.client.get("/v1/contracts", params={**params, "cursor": first["next_cursor"]},
+                                 headers=READ)).json()
     assert [x["id"] for x in first["items"] + rest["items"]] == ids[::-1] and rest["next_cursor"] is None
 
 
 async def test_an_approved_transfer_releases_units_and_shows_the_public_purse(svc):
     c = await new_contract(svc.client)
-    r = await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(), headers=CASEWORK)
+    r = await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
+                              headers=CASEWORK)
     assert r.status_code == 201, r.text
     t = r.json()
-    assert (t["decision"], t["release_pence"], t["stream"], t["status"]) == ("approved", 960_00, "health", "active")
+    assert (t["decision"], t["release_pence"], t["stream"], t["status"]) == \
+        ("approved", 960_00, "health", "active")
     assert {x["rule"] for x in t["reasons"]} == {"CON-04", "CON-05", "CON-06d"}
-    assert t["public_purse"]["before"] == {"council_pence": 840_00, "icb_pence": 360_00, "total_pence": 1_200_00}
+    assert t["public_purse"]["before"] == {"council_pence": 840_00, "icb_pence": 360_00,
+                                           "total_pence": 1_200_00}
     assert t["public_purse"]["after"] == {"council_pence": 672_00, "icb_pence": 288_00, "total_pence": 960_00}
     release = (await svc.client.get(f"/v1/contracts/{c['id']}", headers=READ)).json()["release"]
-    assert release == {"limit_units": 480, "released_units": 12, "available_units": 468, "released_pence": 960_00}
+    assert release == {"limit_units": 480, "released_units": 12, "available_units": 468,
+                       "released_pence": 960_00}
 
 
 async def test_CON_04_at_the_limit_approved_then_one_unit_over_declined_through_the_api(svc):
@@ -92,7 +103,8 @@ async def test_CON_06_evidence_required_names_the_missing_keys(svc):
     c = await new_contract(svc.client)
     body = transfer_body(route="alternative_supplier", proposed_unit_price_pence=90_00,
                          evidence={"supplier_name": "Local Therapy CIC"})
-    t = (await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=body, headers=CASEWORK)).json()
+    url = f"/v1/contracts/{c['id']}/transfer-requests"
+    t = (await svc.client.post(url, json=body, headers=CASEWORK)).json()
     assert t["decision"] == "evidence_required" and t["status"] == "closed"
     assert t["missing_evidence"] == ["meets_outcomes", "quality_equivalent", "price_held_until"]
 
@@ -136,8 +148,8 @@ async def test_withdrawing_returns_the_units_once_and_only_an_active_transfer(sv
     release = (await svc.client.get(f"/v1/contracts/{c['id']}", headers=READ)).json()["release"]
     assert release == {"limit_units": 480, "released_units": 0, "available_units": 480, "released_pence": 0}
     # The returned units can be released again.
-    assert (await svc.client.post(url, json=transfer_body(units=480), headers=CASEWORK)).json()["decision"] == \
-        "approved"
+    again = await svc.client.post(url, json=transfer_body(units=480), headers=CASEWORK)
+    assert again.json()["decision"] == "approved"
 
 
 async def test_a_declined_transfer_cannot_be_withdrawn(svc):
@@ -145,5 +157,6 @@ async def test_a_declined_transfer_cannot_be_withdrawn(svc):
     t = (await svc.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
                                headers=CASEWORK)).json()
     assert t["decision"] == "declined" and t["reasons"][0]["rule"] == "CON-02"
-    r = await svc.client.post(f"/v1/contracts/transfers/{t['id']}/withdraw", json={"reason": "x"}, headers=CASEWORK)
+    r = await svc.client.post(f"/v1/contracts/transfers/{t['id']}/withdraw", json={"reason": "x"},
+                              headers=CASEWORK)
     assert r.status_code == 409

@@ -1,4 +1,5 @@
-"""Transfer decisions (CON-02, CON-04, CON-05, CON-06 a–d) and family summaries (CON-07) — pure, no database."""
+"""Transfer decisions (CON-02, CON-04, CON-05, CON-06 a–d) and family summaries (CON-07) — pure, no database.
+"""
 from dataclasses import replace
 from datetime import date
 
@@ -58,7 +59,8 @@ def test_CON_04_the_minimum_retained_volume_also_limits_releases():
 
 
 def test_CON_02_an_inseparable_contract_is_declined_and_says_why():
-    terms = replace(TERMS, separable=False, inseparable_reason="one therapist serves the whole special school")
+    terms = replace(TERMS, separable=False,
+                    inseparable_reason="one therapist serves the whole special school")
     d = decide(terms, ask(), today=TODAY)
     assert d.decision == "declined" and "CON-02" in rules(d)
     assert "one therapist serves the whole special school" in d.reasons[0].message
@@ -103,7 +105,8 @@ def test_CON_06_missing_evidence_is_named_key_by_key(route):
     d = decide(TERMS, ask(route=route, evidence={}, price=90_00), today=TODAY)
     assert d.decision == "evidence_required" and d.release_pence == 0
     assert d.missing_evidence == [item.key for item in ROUTES[route].items]
-    assert {r.field for r in d.reasons if r.rule == ROUTES[route].rule} == {f"evidence.{k}" for k in d.missing_evidence}
+    named = {r.field for r in d.reasons if r.rule == ROUTES[route].rule}
+    assert named == {f"evidence.{k}" for k in d.missing_evidence}
 
 
 @pytest.mark.parametrize("route, evidence, field", [
@@ -124,7 +127,8 @@ def test_CON_06a_an_alternative_supplier_must_be_cheaper_than_the_block():
 
 def test_CON_06_evidence_of_the_wrong_kind_names_the_field():
     with pytest.raises(EvidenceInvalid) as err:
-        decide(TERMS, ask(route="pooled_purchase", evidence={**POOLED, "sustainable_until": "soon"}), today=TODAY)
+        decide(TERMS, ask(route="pooled_purchase", evidence={**POOLED, "sustainable_until": "soon"}),
+               today=TODAY)
     assert err.value.errors == [("evidence.sustainable_until", "must be a date, YYYY-MM-DD")]
 
 
@@ -139,7 +143,8 @@ def test_a_refused_request_lists_every_refusal_and_the_missing_evidence_too():
     terms = replace(TERMS, separable=False, inseparable_reason="shared group sessions")
     d = decide(terms, ask(units=1000, price=200_00, evidence={}), today=TODAY)
     assert d.decision == "declined"
-    assert rules(d) == {"CON-02", "CON-04", "CON-05"} and d.missing_evidence == ["provided_by", "wishes_recorded_on"]
+    assert rules(d) == {"CON-02", "CON-04", "CON-05"}
+    assert d.missing_evidence == ["provided_by", "wishes_recorded_on"]
 
 
 FACTS = ContractFacts(provider="Bucks Therapy Partnership", service="integrated therapies", stream="health",

@@ -15,7 +15,8 @@ async def test_a_commissioner_records_a_contract_and_a_caseworker_moves_part_of_
     summary = await platform.client.get(f"/v1/contracts/{c['id']}/summary", headers=casework)
     assert summary.status_code == 200 and "468 hours of that are still available" in summary.json()["text"]
     # A caseworker reads contracts but does not write them.
-    assert (await platform.client.post("/v1/contracts", json=contract_body(), headers=casework)).status_code == 403
+    refused = await platform.client.post("/v1/contracts", json=contract_body(), headers=casework)
+    assert refused.status_code == 403
 
 
 async def test_another_la_cannot_see_or_draw_on_a_contract_through_the_gateway(platform):

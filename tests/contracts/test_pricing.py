@@ -1,4 +1,5 @@
-"""CON-01 block unit price, CON-08 personal-budget price, CON-04 release limit, and splits by funder — pure."""
+"""CON-01 block unit price, CON-08 personal-budget price, CON-04 release limit, and splits by funder — pure.
+"""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,8 @@ def test_CON_08_personal_budget_price_is_marginal_part_plus_fair_share_of_fixed_
 
 @settings(max_examples=150, deadline=None)
 @given(value=st.integers(1, 10**11), units=st.integers(1, 10**6), fixed=st.integers(0, 100), data=st.data())
-def test_CON_08_the_two_parts_always_add_back_to_the_block_cost_and_never_exceed_it(value, units, fixed, data):
+def test_CON_08_the_two_parts_always_add_back_to_the_block_cost_and_never_exceed_it(value, units, fixed,
+                                                                                     data):
     n = data.draw(st.integers(1, units))
     pb = personal_budget_price(annual_value_pence=value, contracted_units=units, fixed_cost_percent=fixed,
                                units=n, unit="hour")
@@ -54,7 +56,8 @@ def test_CON_08_the_two_parts_always_add_back_to_the_block_cost_and_never_exceed
     (1000, 100, 1000, 0),
 ])
 def test_CON_04_release_limit_takes_the_tighter_of_share_and_retained_volume(units, pct, retained, limit):
-    assert release_limit_units(contracted_units=units, max_release_percent=pct, min_retained_units=retained) == limit
+    assert release_limit_units(contracted_units=units, max_release_percent=pct,
+                               min_retained_units=retained) == limit
 
 
 @settings(max_examples=150, deadline=None)
@@ -62,7 +65,8 @@ def test_CON_04_release_limit_takes_the_tighter_of_share_and_retained_volume(uni
 def test_CON_06_a_public_purse_split_adds_back_exactly(amount, council):
     parts = split_by_shares(amount, {"council": council, "icb": 100 - council})
     assert sum(parts.values()) == amount
-    assert all(abs(parts[k] * 100 - amount * pct) < 100 for k, pct in (("council", council), ("icb", 100 - council)))
+    for name, pct in (("council", council), ("icb", 100 - council)):
+        assert abs(parts[name] * 100 - amount * pct) < 100  # each part is within a penny of its share
 
 
 def test_pounds_reads_as_money():

@@ -5,8 +5,8 @@ from tests.contracts.conftest import CASEWORK, COMMISSIONING, READ, TODAY, new_c
 
 
 def review_body(**overrides):
-    body = {"reviewed_on": str(TODAY), "outcome": "vary", "flexibility_added": True, "new_max_release_percent": 20,
-            "families_involved": True}
+    body = {"reviewed_on": str(TODAY), "outcome": "vary", "flexibility_added": True,
+            "new_max_release_percent": 20, "families_involved": True}
     return {**body, **overrides}
 
 
@@ -17,21 +17,23 @@ async def test_CON_03_contracts_renewing_within_the_window_are_listed_until_revi
     due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 60}, headers=READ)).json()
     assert [(d["contract_id"], d["overdue"], d["days_to_renewal"]) for d in due] == [
         (overdue["id"], True, -3), (soon["id"], False, 30)]
-    r = await svc.client.post(f"/v1/contracts/{soon['id']}/reviews", json=review_body(), headers=COMMISSIONING)
+    r = await svc.client.post(f"/v1/contracts/{soon['id']}/reviews", json=review_body(),
+                              headers=COMMISSIONING)
     assert r.status_code == 201, r.text
     assert r.json()["on_time"] is True and r.json()["previous_max_release_percent"] == 10
-    due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 365}, headers=READ)).json()
+    due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 365},
+                                headers=READ)).json()
     assert [d["contract_id"] for d in due] == [overdue["id"], later["id"]]
 
 
 async def test_CON_03_a_review_that_adds_flexibility_raises_the_release_limit_at_once(svc):
     c = await new_contract(svc.client)
     url = f"/v1/contracts/{c['id']}/transfer-requests"
-    assert (await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)).json()["decision"] == \
-        "declined"
+    before = await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)
+    assert before.json()["decision"] == "declined"
     await svc.client.post(f"/v1/contracts/{c['id']}/reviews", json=review_body(), headers=COMMISSIONING)
-    assert (await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)).json()["decision"] == \
-        "approved"
+    after = await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)
+    assert after.json()["decision"] == "approved"
     reviews = (await svc.client.get(f"/v1/contracts/{c['id']}/reviews", headers=READ)).json()
     assert [(r["outcome"], r["new_max_release_percent"]) for r in reviews] == [("vary", 20)]
 
@@ -63,8 +65,9 @@ async def test_CON_07_a_family_summary_in_plain_english_with_its_parts(svc):
                           headers=CASEWORK)
     s = (await svc.client.get(f"/v1/contracts/{c['id']}/summary", headers=CASEWORK)).json()
     assert s["contract_id"] == c["id"]
-    assert s["parts"]["who"] == "Bucks Therapy Partnership provides it under a block contract with the council."
+    assert s["parts"]["who"] == \
+        "Bucks Therapy Partnership provides it under a block contract with the council."
     assert "400 hours of that are still available" in s["parts"]["how_much"]
     assert s["text"].startswith("The council pays for 4,800 hours of integrated therapies a year (health)")
-    assert s["figures"] == {"block_unit_price_pence": 100_00, "release_limit_units": 480, "released_units": 80,
-                            "available_units": 400}
+    assert s["figures"] == {"block_unit_price_pence": 100_00, "release_limit_units": 480,
+                            "released_units": 80, "available_units": 400}

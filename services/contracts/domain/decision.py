@@ -1,7 +1,7 @@
 """Deciding a request to move part of a block contract into a child's personal budget (CON-02, 04, 05, 06).
 
-Every reason carries its rule ID. A request is *declined* when any rule refuses it, *evidence_required* when nothing
-refuses it but the route's evidence (CON-06 a–d) is incomplete, and *approved* otherwise."""
+Every reason carries its rule ID. A request is *declined* when any rule refuses it, *evidence_required* when
+nothing refuses it but the route's evidence (CON-06 a–d) is incomplete, and *approved* otherwise."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -90,7 +90,8 @@ def decide(terms: Terms, ask: Ask, *, today: date) -> Decision:
 
 
 def _separable(terms: Terms) -> list[Reason]:
-    """CON-02: no release where the child's share cannot be separated without harming others or wasting money."""
+    """CON-02: no release where the child's share cannot be separated without harming others or wasting money.
+    """
     if not terms.separable:
         return [Reason("CON-02", "this contract's provision cannot be separated child by child: "
                                  f"{terms.inseparable_reason}", refuses=True)]
@@ -102,7 +103,8 @@ def _separable(terms: Terms) -> list[Reason]:
 
 
 def _capacity(terms: Terms, ask: Ask) -> list[Reason]:
-    """CON-04: the releases of a contract never pass its maximum share or eat into its minimum retained volume."""
+    """CON-04: the releases of a contract never pass its maximum share or eat into its minimum retained
+    volume."""
     limit = release_limit_units(contracted_units=terms.contracted_units,
                                 max_release_percent=terms.max_release_percent,
                                 min_retained_units=terms.min_retained_units)
@@ -111,10 +113,11 @@ def _capacity(terms: Terms, ask: Ask) -> list[Reason]:
     if terms.min_retained_units:
         basis += f", keeping at least {plural(terms.min_retained_units, terms.unit)} for families who stay"
     if ask.units > available:
-        return [Reason("CON-04", f"releasing {plural(ask.units, terms.unit)} would harm families who stay on the "
-                                 f"contract: it may release {basis} ({plural(limit, terms.unit)} in all); "
-                                 f"{plural(terms.released_units, terms.unit)} already released, "
-                                 f"{plural(available, terms.unit)} left", refuses=True, field="units")]
+        message = (f"releasing {plural(ask.units, terms.unit)} would harm families who stay on the contract: "
+                   f"it may release {basis} ({plural(limit, terms.unit)} in all); "
+                   f"{plural(terms.released_units, terms.unit)} already released, "
+                   f"{plural(available, terms.unit)} left")
+        return [Reason("CON-04", message, refuses=True, field="units")]
     return [Reason("CON-04", f"{plural(ask.units, terms.unit)} fit within the release limit ({basis}); "
                              f"{plural(available - ask.units, terms.unit)} will be left")]
 
@@ -128,10 +131,12 @@ def _price_cap(ask: Ask, *, block_cost: int, proposed: int) -> tuple[list[Reason
                                  f"{pounds(block_cost)}" + (f"; the public purse saves {pounds(saving)}"
                                                             if saving else ""))], proposed
     if ask.exceptional_reason:
-        return [Reason("CON-05", f"the proposed cost {pounds(proposed)} exceeds the block cost {pounds(block_cost)}; "
-                                 f"allowed in recorded exceptional circumstances: {ask.exceptional_reason}")], proposed
-    return [Reason("CON-05", f"the proposed cost {pounds(proposed)} exceeds the block cost {pounds(block_cost)}; a "
-                             "larger sum needs recorded exceptional circumstances (exceptional_reason)",
+        return [Reason("CON-05", f"the proposed cost {pounds(proposed)} exceeds the block cost "
+                                 f"{pounds(block_cost)}; allowed in recorded exceptional circumstances: "
+                                 f"{ask.exceptional_reason}")], proposed
+    return [Reason("CON-05", f"the proposed cost {pounds(proposed)} exceeds the block cost "
+                             f"{pounds(block_cost)}; a larger sum needs recorded exceptional circumstances "
+                             "(exceptional_reason)",
                    refuses=True, field="proposed_unit_price_pence")], block_cost
 
 
@@ -152,7 +157,7 @@ def _failures(ask: Ask, values: dict[str, Any], *, block_cost: int, today: date)
     out: list[tuple[str, str]] = []
     if ask.route == "alternative_supplier":
         if ask.units * ask.proposed_unit_price_pence >= block_cost and not ask.exceptional_reason:
-            out.append(("proposed_unit_price_pence", "the alternative supplier is not cheaper than the block"))
+            out.append(("proposed_unit_price_pence", "the other supplier is not cheaper than the block"))
         if values.get("meets_outcomes") is False:
             out.append(("evidence.meets_outcomes", "the supplier cannot meet the outcomes in the plan"))
         if values.get("quality_equivalent") is False:
@@ -171,7 +176,8 @@ def _failures(ask: Ask, values: dict[str, Any], *, block_cost: int, today: date)
     return out
 
 
-def public_purse(funders: Mapping[str, int], *, before_pence: int, after_pence: int) -> dict[str, dict[str, int]]:
+def public_purse(funders: Mapping[str, int], *, before_pence: int,
+                 after_pence: int) -> dict[str, dict[str, int]]:
     """CON-06: the cost of these units to each public funder under the block (before) and through the personal
     budget (after), each split adding back exactly to its total."""
     before = split_by_shares(before_pence, funders)
@@ -179,5 +185,6 @@ def public_purse(funders: Mapping[str, int], *, before_pence: int, after_pence: 
     return {
         "before": {**{f"{k}_pence": v for k, v in before.items()}, "total_pence": before_pence},
         "after": {**{f"{k}_pence": v for k, v in after.items()}, "total_pence": after_pence},
-        "change": {**{f"{k}_pence": after[k] - before[k] for k in before}, "total_pence": after_pence - before_pence},
+        "change": {**{f"{k}_pence": after[k] - before[k] for k in before},
+                   "total_pence": after_pence - before_pence},
     }

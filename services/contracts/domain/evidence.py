@@ -2,17 +2,18 @@
 
 Evidence keys, per route (documented for integrators in the transfer-request endpoint):
 
-- ``alternative_supplier`` (CON-06a): ``supplier_name`` (text), ``meets_outcomes`` (true: the supplier can meet the
-  outcomes in the plan), ``quality_equivalent`` (true: quality equivalent to the block service), ``price_held_until``
-  (date: the supplier holds its price until then, so the lower price is likely to hold; must not be past).
-  The proposed unit price must also be lower than the block unit price.
+- ``alternative_supplier`` (CON-06a): ``supplier_name`` (text), ``meets_outcomes`` (true: the supplier can
+  meet the outcomes in the plan), ``quality_equivalent`` (true: quality equivalent to the block service),
+  ``price_held_until`` (date: the supplier holds its price until then, so the lower price is likely to hold;
+  must not be past). The proposed unit price must also be lower than the block unit price.
 - ``combined_services`` (CON-06b): ``combined_with`` (non-empty list of the other purchased services),
   ``total_cost_before_pence`` and ``total_cost_after_pence`` (integers; after must be lower than before).
-- ``pooled_purchase`` (CON-06c): ``pool_members`` (integer, at least 2 families), ``pooling_agreement`` (text: the
-  reference of the written agreement), ``fair_share_basis`` (text: how the cost is shared fairly),
+- ``pooled_purchase`` (CON-06c): ``pool_members`` (integer, at least 2 families), ``pooling_agreement`` (text:
+  the reference of the written agreement), ``fair_share_basis`` (text: how the cost is shared fairly),
   ``sustainable_until`` (date: the pool is funded until then; must not be past).
-- ``family_provision`` (CON-06d): ``provided_by`` (text: who in the family provides it), ``wishes_recorded_on``
-  (date: when the family's wish was recorded). Evidence of delivery may be asked for later.
+- ``family_provision`` (CON-06d): ``provided_by`` (text: who in the family provides it),
+  ``wishes_recorded_on`` (date: when the family's wish was recorded). Evidence of delivery may be asked for
+  later.
 """
 from __future__ import annotations
 
@@ -37,13 +38,13 @@ class RouteEvidence:
 
 
 ROUTES: dict[str, RouteEvidence] = {
-    "alternative_supplier": RouteEvidence("CON-06a", "another supplier at a lower price that meets the outcomes", (
+    "alternative_supplier": RouteEvidence("CON-06a", "another supplier at a lower price meets the outcomes", (
         Item("supplier_name", "text", "who would provide the service"),
         Item("meets_outcomes", "yes", "the supplier can meet the outcomes in the plan"),
         Item("quality_equivalent", "yes", "the quality is equivalent to the block service"),
         Item("price_held_until", "date", "the date until which the supplier holds its price"),
     )),
-    "combined_services": RouteEvidence("CON-06b", "combining with other purchased services lowers the total", (
+    "combined_services": RouteEvidence("CON-06b", "combining with other bought services lowers the total", (
         Item("combined_with", "list", "the other purchased services it is combined with"),
         Item("total_cost_before_pence", "pence", "the total cost of the services bought separately"),
         Item("total_cost_after_pence", "pence", "the total cost once combined"),
@@ -62,7 +63,8 @@ ROUTES: dict[str, RouteEvidence] = {
 
 
 class EvidenceInvalid(ValueError):
-    """A piece of evidence is present but of the wrong kind: the request is malformed (a 422 naming the field)."""
+    """A piece of evidence is present but of the wrong kind: the request is malformed (a 422 naming the
+    field)."""
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
@@ -100,8 +102,8 @@ class EvidenceCheck:
 
 
 def read_evidence(route: str, evidence: Mapping[str, Any]) -> EvidenceCheck:
-    """The route's evidence read by kind, and which items are missing. Unknown keys are kept out of the decision
-    (they may be notes for a person); a known key of the wrong kind raises ``EvidenceInvalid``."""
+    """The route's evidence read by kind, and which items are missing. Unknown keys are kept out of the
+    decision (they may be notes for a person); a known key of the wrong kind raises ``EvidenceInvalid``."""
     spec = ROUTES[route]
     values: dict[str, Any] = {}
     missing: list[Item] = []

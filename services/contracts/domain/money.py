@@ -12,8 +12,8 @@ def pounds(pence: int) -> str:
 
 
 def split_by_shares(amount_pence: int, shares: Mapping[str, int]) -> dict[str, int]:
-    """Split ``amount_pence`` by percentage shares (summing to 100), largest remainder first, so the parts add back
-    to the amount exactly. Ties go to the funder listed first."""
+    """Split ``amount_pence`` by percentage shares (summing to 100), largest remainder first, so the parts add
+    back to the amount exactly. Ties go to the funder listed first."""
     if sum(shares.values()) != 100:
         raise ValueError("shares must add up to 100")
     floors = {name: amount_pence * pct // 100 for name, pct in shares.items()}

@@ -28,8 +28,8 @@ def block_unit_price(*, annual_value_pence: int, contracted_units: int, unit: st
 
 
 def block_cost_pence(*, annual_value_pence: int, contracted_units: int, units: int) -> int:
-    """CON-01/CON-05: what ``units`` cost under the block, from the exact fraction (not the rounded unit price), so
-    releasing every unit gives back exactly the annual value."""
+    """CON-01/CON-05: what ``units`` cost under the block, from the exact fraction (not the rounded unit
+    price), so releasing every unit gives back exactly the annual value."""
     return annual_value_pence * units // contracted_units
 
 
@@ -46,11 +46,12 @@ class PersonalBudgetPrice:
 
 def personal_budget_price(*, annual_value_pence: int, contracted_units: int, fixed_cost_percent: int,
                           units: int, unit: str) -> PersonalBudgetPrice:
-    """CON-08. The fixed costs (``fixed_cost_percent`` of the annual value: premises, management, on-call cover)
-    are shared fairly over every contracted unit; the marginal part is what the provider spends per unit delivered.
-    The fair share is taken first (rounded down) and the marginal part is the rest, so the two add back exactly to
-    the block cost of the units (CON-05's cap)."""
-    total = block_cost_pence(annual_value_pence=annual_value_pence, contracted_units=contracted_units, units=units)
+    """CON-08. The fixed costs (``fixed_cost_percent`` of the annual value: premises, management, on-call
+    cover) are shared fairly over every contracted unit; the marginal part is what the provider spends per
+    unit delivered. The fair share is taken first (rounded down) and the marginal part is the rest, so the two
+    add back exactly to the block cost of the units (CON-05's cap)."""
+    total = block_cost_pence(annual_value_pence=annual_value_pence, contracted_units=contracted_units,
+                             units=units)
     fixed_total = annual_value_pence * fixed_cost_percent // 100
     fixed_share = annual_value_pence * fixed_cost_percent * units // (100 * contracted_units)
     marginal = total - fixed_share
@@ -64,9 +65,10 @@ def personal_budget_price(*, annual_value_pence: int, contracted_units: int, fix
     return PersonalBudgetPrice(units, total, marginal, fixed_share, arithmetic)
 
 
-def release_limit_units(*, contracted_units: int, max_release_percent: int, min_retained_units: int | None) -> int:
-    """CON-04: the most units that may leave the contract in total: the maximum share, and never so many that fewer
-    than the minimum volume stay for the families who remain."""
+def release_limit_units(*, contracted_units: int, max_release_percent: int,
+                        min_retained_units: int | None) -> int:
+    """CON-04: the most units that may leave the contract in total: the maximum share, and never so many that
+    fewer than the minimum volume stay for the families who remain."""
     by_share = contracted_units * max_release_percent // 100
     by_volume = contracted_units - (min_retained_units or 0)
     return max(0, min(by_share, by_volume))

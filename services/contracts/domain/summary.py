@@ -1,5 +1,5 @@
-"""CON-07: a plain-English summary of a block contract for the families it serves: what it provides, who provides
-it, how much of it can go into a personal budget and why, and how to ask."""
+"""CON-07: a plain-English summary of a block contract for the families it serves: what it provides, who
+provides it, how much of it can go into a personal budget and why, and how to ask."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,10 @@ from datetime import date
 from services.contracts.domain.money import plural, pounds
 from services.contracts.domain.pricing import block_unit_price, personal_budget_price, release_limit_units
 
+HOW_TO_ASK = ("Ask your child's SEND case worker to move part of this service into your child's personal "
+              "budget. Tell them how you would use it: a different supplier that costs less, combining it "
+              "with other services you buy, pooling with other families, or providing it yourselves. We will "
+              "tell you what evidence we need, and give our decision with its reasons.")
 SERVICE_WORDS = {"education": "education", "health": "health", "social_care": "social care",
                  "transport": "school transport"}
 
@@ -37,7 +41,8 @@ def summarise(c: ContractFacts) -> dict[str, object]:
                              unit=c.unit)
     one = personal_budget_price(annual_value_pence=c.annual_value_pence, contracted_units=c.contracted_units,
                                 fixed_cost_percent=c.fixed_cost_percent, units=1, unit=c.unit)
-    limit = release_limit_units(contracted_units=c.contracted_units, max_release_percent=c.max_release_percent,
+    limit = release_limit_units(contracted_units=c.contracted_units,
+                                max_release_percent=c.max_release_percent,
                                 min_retained_units=c.min_retained_units)
     available = max(0, limit - c.released_units)
     parts = {
@@ -45,18 +50,16 @@ def summarise(c: ContractFacts) -> dict[str, object]:
                  f"({SERVICE_WORDS[c.stream]}) from {c.start_date:%-d %B %Y} to {c.end_date:%-d %B %Y}, "
                  f"costing {pounds(c.annual_value_pence)} a year."),
         "who": f"{c.provider} provides it under a block contract with the council.",
-        "price": (f"One {c.unit} costs {pounds(price.pence)} under the contract. A personal budget can have up to "
-                  f"that for each {c.unit} ({pounds(one.marginal_pence)} for the service itself and "
-                  f"{pounds(one.fixed_share_pence)} as a fair share of the provider's fixed costs); more only in "
-                  "exceptional circumstances, because the block price is good value for everyone."),
+        "price": (f"One {c.unit} costs {pounds(price.pence)} under the contract. A personal budget can have "
+                  f"up to that for each {c.unit} ({pounds(one.marginal_pence)} for the service itself and "
+                  f"{pounds(one.fixed_share_pence)} as a fair share of the provider's fixed costs); more "
+                  "only in exceptional circumstances, because the block price is good value for everyone."),
         "how_much": _how_much(c, limit, available),
         "why": _why(c),
-        "how_to_ask": ("Ask your child's SEND case worker to move part of this service into your child's personal "
-                       "budget. Tell them how you would use it: a different supplier that costs less, combining it "
-                       "with other services you buy, pooling with other families, or providing it yourselves. We "
-                       "will tell you what evidence we need, and give our decision with its reasons."),
-        "review": (f"The contract is due for renewal on {c.renewal_date:%-d %B %Y}; the council reviews it before "
-                   "then to see whether more of it can go into personal budgets, and involves families in that."),
+        "how_to_ask": HOW_TO_ASK,
+        "review": (f"The contract is due for renewal on {c.renewal_date:%-d %B %Y}; the council reviews "
+                   "it before then to see whether more of it can go into personal budgets, and involves "
+                   "families in that."),
     }
     return {"text": " ".join(parts.values()), "parts": parts,
             "figures": {"block_unit_price_pence": price.pence, "release_limit_units": limit,
@@ -75,9 +78,10 @@ def _how_much(c: ContractFacts, limit: int, available: int) -> str:
 
 def _why(c: ContractFacts) -> str:
     if not c.separable:
-        return f"This is because one child's share cannot be separated without harming others: {c.inseparable_reason}"
+        return ("This is because one child's share cannot be separated without harming others: "
+                f"{c.inseparable_reason}")
     if c.fixed_cost_percent == 100:
-        return ("This is because all of its cost is fixed: the council would still pay the provider in full, so "
-                "moving money out would pay twice for the same service.")
-    return ("The limit is there so that families who keep using the service are not harmed when others take their "
-            "share as a personal budget.")
+        return ("This is because all of its cost is fixed: the council would still pay the provider in full, "
+                "so moving money out would pay twice for the same service.")
+    return ("The limit is there so that families who keep using the service are not harmed when others take "
+            "their share as a personal budget.")

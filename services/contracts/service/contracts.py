@@ -23,7 +23,8 @@ def _check(body: ContractCreate) -> None:
     if body.min_retained_units is not None and body.min_retained_units > body.contracted_units:
         raise InvalidInput.field("min_retained_units", "cannot be more than contracted_units", rule="CON-04")
     if not body.separable and not body.inseparable_reason:
-        raise InvalidInput.field("inseparable_reason", "say why a child's share cannot be separated", rule="CON-02")
+        raise InvalidInput.field("inseparable_reason", "say why a child's share cannot be separated",
+                                 rule="CON-02")
     if sum(body.funders.values()) != 100:
         raise InvalidInput.field("funders", "the shares must add up to 100", rule="CON-06")
 
@@ -44,8 +45,8 @@ def facts(c: Contract) -> ContractFacts:
         provider=c.provider, service=c.service, stream=c.stream, annual_value_pence=c.annual_value_pence,
         contracted_units=c.contracted_units, unit=c.unit, start_date=c.start_date, end_date=c.end_date,
         renewal_date=c.renewal_date, max_release_percent=c.max_release_percent,
-        min_retained_units=c.min_retained_units, fixed_cost_percent=c.fixed_cost_percent, separable=c.separable,
-        inseparable_reason=c.inseparable_reason, released_units=c.released_units)
+        min_retained_units=c.min_retained_units, fixed_cost_percent=c.fixed_cost_percent,
+        separable=c.separable, inseparable_reason=c.inseparable_reason, released_units=c.released_units)
 
 
 def contract_view(c: Contract) -> ContractRead:
@@ -54,14 +55,16 @@ def contract_view(c: Contract) -> ContractRead:
                              unit=c.unit)
     pb = personal_budget_price(annual_value_pence=c.annual_value_pence, contracted_units=c.contracted_units,
                                fixed_cost_percent=c.fixed_cost_percent, units=1, unit=c.unit)
-    limit = release_limit_units(contracted_units=c.contracted_units, max_release_percent=c.max_release_percent,
+    limit = release_limit_units(contracted_units=c.contracted_units,
+                                max_release_percent=c.max_release_percent,
                                 min_retained_units=c.min_retained_units)
     return ContractRead(
         id=c.id, local_authority=c.local_authority, provider=c.provider, service=c.service, stream=c.stream,
         annual_value_pence=c.annual_value_pence, contracted_units=c.contracted_units, unit=c.unit,
         start_date=c.start_date, end_date=c.end_date, renewal_date=c.renewal_date,
         max_release_percent=c.max_release_percent, fixed_cost_percent=c.fixed_cost_percent,
-        min_retained_units=c.min_retained_units, separable=c.separable, inseparable_reason=c.inseparable_reason,
+        min_retained_units=c.min_retained_units, separable=c.separable,
+        inseparable_reason=c.inseparable_reason,
         funders=c.funders, block_unit_price_pence=price.pence,
         block_unit_price={"pence": price.pence, "remainder_pence": price.remainder_pence,
                           "arithmetic": price.arithmetic},

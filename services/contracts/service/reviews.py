@@ -15,18 +15,21 @@ from services.contracts.models import ContractReview
 from services.contracts.schemas import ReviewCreate, ReviewDue, ReviewRead
 
 
-async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int, today: date) -> list[ReviewDue]:
+async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int,
+                      today: date) -> list[ReviewDue]:
     """Contracts renewing within ``within_days`` (and overdue ones) without a review for that renewal."""
     rows = await repository.due_for_review(session, caller, renewing_by=today + timedelta(days=within_days))
-    return [ReviewDue(contract_id=c.id, local_authority=c.local_authority, provider=c.provider, service=c.service,
-                      renewal_date=c.renewal_date, days_to_renewal=(c.renewal_date - today).days,
-                      overdue=c.renewal_date < today, max_release_percent=c.max_release_percent) for c in rows]
+    return [ReviewDue(contract_id=c.id, local_authority=c.local_authority, provider=c.provider,
+                      service=c.service, renewal_date=c.renewal_date,
+                      days_to_renewal=(c.renewal_date - today).days, overdue=c.renewal_date < today,
+                      max_release_percent=c.max_release_percent) for c in rows]
 
 
 async def record_review(session: AsyncSession, *, contract_id: str, body: ReviewCreate,
                         caller: Caller) -> ContractReview:
     """Record a review's outcome for the contract's next renewal; a new maximum release share applies at once.
-    A new maximum below what is already released is refused (CON-04): it would leave families who stay short."""
+    A new maximum below what is already released is refused (CON-04): it would leave families who stay short.
+    """
     contract = await repository.contract(session, contract_id, caller, lock=True)
     if body.reviewed_on > utcnow().date():
         raise InvalidInput.field("reviewed_on", "cannot be in the future")
@@ -38,7 +41,8 @@ async def record_review(session: AsyncSession, *, contract_id: str, body: Review
                                     min_retained_units=contract.min_retained_units)
         if limit < contract.released_units:
             raise RuleViolation(
-                f"a maximum of {new_max}% allows {limit} units, but {contract.released_units} are already released",
+                f"a maximum of {new_max}% allows {limit} units, but {contract.released_units} are already "
+                "released",
                 rule="CON-04", errors=[{"field": "new_max_release_percent",
                                         "message": "below the units already released"}])
     review = ContractReview(
@@ -57,9 +61,11 @@ async def record_review(session: AsyncSession, *, contract_id: str, body: Review
 
 
 def review_view(r: ContractReview) -> ReviewRead:
-    return ReviewRead(id=r.id, contract_id=r.contract_id, reviewed_on=r.reviewed_on, for_renewal_on=r.for_renewal_on,
+    return ReviewRead(id=r.id, contract_id=r.contract_id, reviewed_on=r.reviewed_on,
+                      for_renewal_on=r.for_renewal_on,
                       on_time=r.reviewed_on <= r.for_renewal_on, outcome=r.outcome,
                       flexibility_added=r.flexibility_added,
                       previous_max_release_percent=r.previous_max_release_percent,
-                      new_max_release_percent=r.new_max_release_percent, families_involved=r.families_involved,
+                      new_max_release_percent=r.new_max_release_percent,
+                      families_involved=r.families_involved,
                       notes=r.notes, created_at=r.created_at)

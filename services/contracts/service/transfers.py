@@ -1,6 +1,6 @@
 """Transfer requests: deciding a release from a contract into a child's personal budget, and withdrawing it.
-The contract row is locked for the whole decision, so concurrent requests are decided one after another and can
-never release more than the contract's maximum between them (CON-04)."""
+The contract row is locked for the whole decision, so concurrent requests are decided one after another and
+can never release more than the contract's maximum between them (CON-04)."""
 from __future__ import annotations
 
 import uuid
@@ -65,10 +65,11 @@ async def withdraw_transfer(session: AsyncSession, *, transfer_id: str, reason: 
     """Withdraw (or end) an approved transfer: its units and money go back to the contract, once."""
     transfer = await repository.transfer(session, transfer_id, caller)
     contract = await repository.contract(session, transfer.contract_id, caller, lock=True)
-    await session.refresh(transfer)  # read again under the contract's lock: a concurrent withdrawal may have won
+    # Read it again under the contract's lock: a concurrent withdrawal may have won.
+    await session.refresh(transfer)
     if transfer.status != "active":
-        raise Conflict(f"transfer {transfer.id} is {transfer.status}; only an approved, active transfer can be "
-                       "withdrawn")
+        raise Conflict(f"transfer {transfer.id} is {transfer.status}; only an approved, active transfer "
+                       "can be withdrawn")
     now = utcnow()
     transfer.status, transfer.withdrawn_at, transfer.withdrawal_reason = "withdrawn", now, reason
     contract.released_units -= transfer.units

@@ -67,7 +67,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"],
                                 name="fk_transfer_requests_contract_id_contracts"),
     )
-    op.create_index("ix_transfer_requests_contract_created", "transfer_requests", ["contract_id", "created_at", "id"])
+    op.create_index("ix_transfer_requests_contract_created", "transfer_requests",
+                    ["contract_id", "created_at", "id"])
     op.create_index("ix_transfer_requests_child", "transfer_requests", ["local_authority", "child_id"])
     op.create_table(
         "contract_reviews",
@@ -85,7 +86,8 @@ def upgrade() -> None:
         sa.Column("recorded_by", sa.String(120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_contract_reviews"),
-        sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"], name="fk_contract_reviews_contract_id_contracts"),
+        sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"],
+                                name="fk_contract_reviews_contract_id_contracts"),
     )
     op.create_index("ix_contract_reviews_contract_id", "contract_reviews", ["contract_id"])
 
