@@ -1,4 +1,5 @@
 """Agreements, payees and signing through the service's API (PAY-01, PAY-02, PAY-03, PAY-09)."""
+import logging
 from datetime import date
 
 from kit.testing import LA, OTHER_LA, auth
@@ -15,7 +16,8 @@ async def test_an_agreement_opens_awaiting_signature_with_its_terms_and_schedule
     assert schedule[0]["basis"] == "£5,200.01 a year ÷ 13 = £400.00; remainder 1p added to this instalment = £400.01"
 
 
-async def test_PAY_02_bank_details_are_validated_for_shape_and_never_returned_in_full(svc):
+async def test_PAY_02_bank_details_are_validated_for_shape_and_never_returned_or_logged_in_full(svc, caplog):
+    caplog.set_level(logging.DEBUG)
     agreement = await open_agreement(svc.client)
     bad = await svc.client.put(f"/v1/payments/agreements/{agreement['id']}/payee", headers=CASEWORK, json={
         "role": "parent", "name": "A", "account": {"kind": "bank_account", "sort_code": "40-12-76",
@@ -26,6 +28,7 @@ async def test_PAY_02_bank_details_are_validated_for_shape_and_never_returned_in
     assert shown["payee"]["account"] == {"kind": "bank_account", "sort_code": "**1276", "account_number": "****5678"}
     assert "12345678" not in (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}",
                                                    headers=READ)).text
+    assert "12345678" not in caplog.text and "1234567" not in caplog.text
 
 
 async def test_PAY_02_each_kind_of_account_needs_its_own_details(svc):

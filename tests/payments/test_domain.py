@@ -1,0 +1,98 @@
+"""Pure rules: schedules (PAY-03), surplus (PAY-06), deductions (PAY-07), masking and the BACS file."""
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.payments import bankfile, domain
+
+FREQUENCIES = st.sampled_from(["four_weekly", "monthly"])
+DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31))
+PENCE = st.integers(min_value=0, max_value=10_000_000_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(annual=PENCE, frequency=FREQUENCIES, start=DATES)
+def test_PAY_03_instalments_add_up_exactly_with_the_remainder_stated_on_one(annual, frequency, start):
+    plan = domain.plan_schedule(annual, frequency, start)
+    assert len(plan) == domain.INSTALMENTS_A_YEAR[frequency]
+    assert sum(i.amount_pence for i in plan) == annual
+    amounts = {i.amount_pence for i in plan}
+    assert max(amounts) - min(amounts) < len(plan)  # equal but for the remainder pennies
+    assert plan[0].due_date == start and all(a.due_date < b.due_date for a, b in zip(plan, plan[1:]))
+    assert plan[-1].due_date < start + timedelta(days=366)
+    remainder = annual % len(plan)
+    carrying = [i for i in plan if "added to this instalment" in i.basis]
+    assert len(carrying) == (1 if remainder else 0)
+    assert all(f"remainder {remainder}p" in i.basis for i in plan)
+
+
+@settings(max_examples=150, deadline=None)
+@given(annual=PENCE, new=PENCE, frequency=FREQUENCIES, start=DATES, kept=st.integers(0, 12))
+def test_PAY_03_a_re_plan_keeps_the_year_exact_whenever_the_new_amount_covers_what_was_paid(
+        annual, new, frequency, start, kept):
+    plan = domain.plan_schedule(annual, frequency, start)
+    kept = min(kept, len(plan) - 1)
+    done = [(i.due_date, i.amount_pence) for i in plan[:kept]]
+    replanned = domain.replan(annual_pence=new, kept=done, remaining=[i.due_date for i in plan[kept:]], on=start)
+    total = sum(a for _, a in done) + sum(i.amount_pence for i in replanned)
+    assert total == max(new, sum(a for _, a in done))
+    assert all(i.amount_pence >= 0 for i in replanned)
+
+
+@pytest.mark.parametrize(("annual", "frequency", "basis"), [
+    (520000, "four_weekly", "£5,200.00 a year ÷ 13 = £400.00; remainder 0p"),
+    (100000, "monthly", "£1,000.00 a year ÷ 12 = £83.33; remainder 4p added to this instalment = £83.37"),
+])
+def test_PAY_03_each_instalment_states_how_it_was_calculated(annual, frequency, basis):
+    assert domain.plan_schedule(annual, frequency, date(2026, 12, 1))[0].basis == basis
+
+
+def test_PAY_03_monthly_instalments_fall_on_the_same_day_or_the_end_of_a_short_month():
+    dates = domain.due_dates("monthly", date(2027, 1, 31))
+    assert dates[:3] == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]
+
+
+@pytest.mark.parametrize(("weeks", "balance", "commitments", "contingency", "surplus"), [
+    (8, 100000, 15000, 80000, 5000),
+    (8, 50000, 0, 80000, 0),       # below the contingency: nothing is reclaimed
+    (4, 100000, 15000, 40000, 45000),
+    (10, 200000, 0, 100000, 100000),
+])
+def test_PAY_06_surplus_is_balance_less_commitments_less_contingency(weeks, balance, commitments,
+                                                                     contingency, surplus):
+    result = domain.surplus(balance_pence=balance, commitments_pence=commitments, annual_pence=520000,
+                            contingency_weeks=weeks)
+    assert (result.contingency_pence, result.surplus_pence) == (contingency, surplus)
+
+
+def test_PAY_07_deductions_come_from_the_soonest_instalments_and_never_exceed_them():
+    assert domain.deduction_plan(50000, [(1, 40000), (2, 40000), (3, 40000)]) == [(1, 40000), (2, 10000)]
+    assert domain.deduction_plan(90000, [(1, 0), (2, 40000)]) == [(2, 40000)]
+
+
+def test_bank_details_are_masked_but_for_the_last_4_digits():
+    assert (domain.mask("12345678"), domain.mask("401276"), domain.mask(None)) == ("****5678", "**1276", None)
+
+
+ORIGIN = bankfile.Originator("200000", "55779911", "123456", "SENDPB DIRECT PAY")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 99_999_999), st.text(min_size=1, max_size=40)), min_size=1, max_size=30))
+def test_a_bacs18_file_has_100_character_records_whose_credits_sum_to_the_contra(items):
+    credits = [bankfile.Credit(f"p{n}", "a", "401276", "12345678", name, f"REF{n}", amount, date(2026, 12, 1))
+               for n, (amount, name) in enumerate(items)]
+    lines = bankfile.bacs18(credits, origin=ORIGIN, processing_date=date(2026, 12, 1)).split("\r\n")[:-1]
+    assert all(len(line) == 100 for line in lines)
+    assert lines[0].startswith("UHL1 26335123456")
+    body = lines[1:]
+    assert [line[15:17] for line in body] == ["99"] * len(items) + ["17"]
+    assert sum(int(line[35:46]) for line in body[:-1]) == int(body[-1][35:46]) == sum(a for a, _ in items)
+    first = body[0]
+    assert (first[:6], first[6:14], first[14], first[17:23], first[23:31]) == ("401276", "12345678", "0",
+                                                                                "200000", "55779911")
+    assert first[46:64] == "SENDPB DIRECT PAY " and first[64:82] == "REF0".ljust(18)
+    assert first[82:100] == bankfile.bacs_text(items[0][1]) and len(first[82:100].rstrip()) <= 18
+    assert body[-1][:14] == "20000055779911"

@@ -1,0 +1,35 @@
+"""Direct payments through the gateway with the dev clients: tokens, scopes, masking and LA isolation."""
+from datetime import date
+
+from kit.testing import LA
+
+
+async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(platform):
+    casework = await platform.token("dev-casework")
+    finance = await platform.token("dev-finance")
+    other = await platform.token("dev-other-la")
+    c = platform.client
+    r = await c.post("/v1/payments/agreements", headers=casework, json={
+        "child_id": "C-gw", "local_authority": LA, "annual_amount_pence": 520000, "stream": "social_care",
+        "start_date": "2026-11-01", "end_date": "2027-10-31"})
+    assert r.status_code == 201, r.text
+    agreement_id = r.json()["id"]
+    r = await c.put(f"/v1/payments/agreements/{agreement_id}/payee", headers=casework, json={
+        "role": "parent", "name": "Sam Parent",
+        "account": {"kind": "bank_account", "sort_code": "309634", "account_number": "87654321"}})
+    assert r.status_code == 200 and "87654321" not in r.text and "309634" not in r.text
+    assert r.json()["payee"]["account"]["account_number"] == "****4321"
+    assert (await c.post("/v1/payments/runs", headers=casework,
+                         json={"local_authority": LA, "run_date": "2026-12-01"})).status_code == 403
+    await c.post(f"/v1/payments/agreements/{agreement_id}/sign", headers=casework,
+                 json={"signed_on": "2026-11-01", "signed_by": "Sam Parent"})
+    run = await c.post("/v1/payments/runs", headers={**finance, "Idempotency-Key": "gw-1"},
+                       json={"local_authority": LA, "run_date": date(2026, 12, 1).isoformat()})
+    assert run.status_code == 201 and run.json()["payments_count"] == 2 and run.json()["total_pence"] == 80000
+    payments = await c.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=finance)
+    assert {p["account_number"] for p in payments.json()} == {"****4321"}
+    for path in (f"/v1/payments/agreements/{agreement_id}", f"/v1/payments/agreements/{agreement_id}/schedule",
+                 f"/v1/payments/runs/{run.json()['id']}"):
+        r = await c.get(path, headers=other)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert (await c.get(f"/v1/payments/agreements/{agreement_id}")).status_code == 401
