@@ -7,6 +7,7 @@ from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.budget.handlers import consumers
 from services.budget.router import router
+from services.budget.router_after import router as after_agreement
 from services.budget.settings import BudgetSettings
 
 SPEC = ServiceSpec(
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
     description="One pooled budget per child per plan across education, health and social care (BUD-01..11).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=BudgetSettings,
-    routers=[router],
+    routers=[after_agreement, router],  # its fixed paths (/reviews, /sen2) before /{budget_id}
     consumers=consumers,
 )
 

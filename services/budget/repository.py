@@ -163,3 +163,17 @@ async def provisions_of(session: AsyncSession, budget_ids: Sequence[str]) -> lis
     if not budget_ids:
         return []
     return list((await session.execute(select(Provision).where(Provision.budget_id.in_(budget_ids)))).scalars())
+
+
+async def transaction(session: AsyncSession, budget_id: str, transaction_id: int):
+    txn = (await session.execute(select(LedgerTransaction).where(
+        LedgerTransaction.budget_id == budget_id, LedgerTransaction.id == transaction_id))).scalar_one_or_none()
+    found(txn, "ledger transaction", transaction_id)
+    entries = (await session.execute(select(LedgerEntry).where(LedgerEntry.transaction_id == transaction_id)
+                                     .order_by(LedgerEntry.id))).scalars()
+    return txn, list(entries)
+
+
+async def reversal_of(session: AsyncSession, transaction_id: int) -> LedgerTransaction | None:
+    stmt = select(LedgerTransaction).where(LedgerTransaction.reverses_id == transaction_id)
+    return (await session.execute(stmt)).scalar_one_or_none()

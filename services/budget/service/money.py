@@ -7,9 +7,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.bus import PoisonMessage
+from kit.errors import Conflict, RuleViolation
 from services.budget import repository as repo
 from services.budget.domain import cost_by_stream, pounds
-from services.budget.ledger import commit, release, spend, split_by_weight
+from services.budget.ledger import Entry, Posting, commit, release, spend, split_by_weight
 from services.budget.models import Budget
 from services.budget.service import common
 
@@ -66,3 +67,19 @@ async def book_commitment(session: AsyncSession, budget: Budget, *, stream: str,
     """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional provision."""
     [txn] = await repo.post(session, budget.id, [commit(stream, amount_pence, memo)], now=common.now())
     return txn
+
+
+async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int, reason: str) -> int:
+    """Correct a commitment by reversing it (BUD-08: entries are never edited). Money booked from other services'
+    events is corrected by their own events (a return, a recovery), not here."""
+    txn, entries = await repo.transaction(session, budget.id, transaction_id)
+    if txn.kind != "commitment":
+        raise RuleViolation(f"a {txn.kind} is corrected by its own service's events, not reversed here",
+                            rule="BUD-08")
+    if await repo.reversal_of(session, transaction_id) is not None:
+        raise Conflict(f"transaction {transaction_id} is already reversed")
+    posting = Posting("commitment", "x", tuple(Entry(e.stream, e.account, e.amount_pence) for e in entries))
+    [rid] = await repo.post(session, budget.id, [posting.reversed(f"Reversal of transaction {transaction_id}: "
+                                                                  f"{reason}")],
+                            now=common.now(), reverses_id=transaction_id)
+    return rid
