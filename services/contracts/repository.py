@@ -50,10 +50,14 @@ async def transfer(session: AsyncSession, transfer_id: str, caller: Caller) -> T
     return found((await session.execute(stmt)).scalar_one_or_none(), "transfer request", transfer_id)
 
 
-async def transfers_page(session: AsyncSession, caller: Caller, *, contract_id: str, limit: int,
-                         cursor: str | None) -> list[TransferRequest]:
-    stmt = scoped(select(TransferRequest).where(TransferRequest.contract_id == contract_id),
-                  TransferRequest.local_authority, caller)
+async def transfers_page(session: AsyncSession, caller: Caller, *, limit: int, cursor: str | None,
+                         contract_id: str | None = None, child_id: str | None = None,
+                         budget_id: str | None = None) -> list[TransferRequest]:
+    stmt = scoped(select(TransferRequest), TransferRequest.local_authority, caller)
+    for column, value in ((TransferRequest.contract_id, contract_id), (TransferRequest.child_id, child_id),
+                          (TransferRequest.budget_id, budget_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
     stmt = newest_first(stmt, TransferRequest.created_at, TransferRequest.id, limit=limit, cursor=cursor)
     return list((await session.execute(stmt)).scalars())
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,10 @@ LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code
 Percent = Annotated[int, Field(ge=0, le=100)]
 FunderName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+EvidenceKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# Evidence values are the kinds the routes ask for: text (also dates), yes/no, whole numbers, lists of names.
+EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
+                 | list[Annotated[str, Field(max_length=200)]])
 
 
 class Input(BaseModel):
@@ -93,11 +97,11 @@ class ContractRead(BaseModel):
 class TransferCreate(Input):
     budget_id: uuid.UUID
     child_id: str = Field(min_length=1, max_length=64)
-    units: int = Field(gt=0, le=10**9)
+    units: int = Field(gt=0, le=10**7)
     route: Route
-    proposed_unit_price_pence: int = Field(ge=0, le=10**10)
-    evidence: dict[str, Any] = Field(default_factory=dict,
-                                     description="CON-06 a–d: the route's evidence keys")
+    proposed_unit_price_pence: int = Field(ge=0, le=10**9)
+    evidence: dict[EvidenceKey, EvidenceValue | None] = Field(
+        default_factory=dict, max_length=50, description="CON-06 a–d: the route's evidence keys")
     exceptional_reason: Text | None = Field(None, description="CON-05: recorded exceptional circumstances")
 
 

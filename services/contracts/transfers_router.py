@@ -1,9 +1,12 @@
 """HTTP endpoints for transfer requests: moving part of a block contract into a child's personal budget."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import uuid
+
+from fastapi import APIRouter, Query, Request
 
 from kit.auth import caller_with
+from kit.errors import InvalidInput
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep
@@ -14,6 +17,20 @@ from services.contracts.service.transfers import request_transfer, transfer_view
 router = APIRouter(tags=["contract transfers"])
 Requester = caller_with("commissioning", "casework")
 Reader = caller_with("commissioning", "casework", "read")
+
+
+@router.get("/transfers", response_model=Page[TransferRead], summary="Transfer requests of a child or budget")
+async def transfers_of(session: SessionDep, caller: Reader, limit: Limit = 50, cursor: Cursor = None,
+                       child_id: str | None = Query(None, min_length=1, max_length=64),
+                       budget_id: uuid.UUID | None = None):
+    """Transfer requests across the caller's LAs for one `child_id` and/or one `budget_id`, newest first: what
+    a family has asked for from block contracts and what was decided."""
+    if child_id is None and budget_id is None:
+        raise InvalidInput.field("child_id", "give child_id or budget_id")
+    rows = await repository.transfers_page(session, caller, limit=limit, cursor=cursor, child_id=child_id,
+                                           budget_id=str(budget_id) if budget_id else None)
+    items, next_cursor = page_of(rows, limit=limit)
+    return Page[TransferRead](items=[transfer_view(t) for t in items], next_cursor=next_cursor)
 
 
 @router.get("/transfers/{transfer_id}", response_model=TransferRead, summary="One transfer request")

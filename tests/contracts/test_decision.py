@@ -4,9 +4,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.contracts.domain.decision import Ask, Terms, decide
 from services.contracts.domain.evidence import ROUTES, EvidenceInvalid
+from services.contracts.domain.pricing import release_limit_units
 from services.contracts.domain.summary import ContractFacts, summarise
 
 TODAY = date(2026, 11, 22)
@@ -171,3 +174,21 @@ def test_CON_07_an_inseparable_contract_summary_gives_the_reason():
     s = summarise(replace(FACTS, separable=False, inseparable_reason="one nurse covers the whole school"))
     assert s["parts"]["how_much"].startswith("None of this contract")
     assert "one nurse covers the whole school" in s["parts"]["why"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(asks=st.lists(st.tuples(st.booleans(), st.integers(1, 200)), min_size=1, max_size=30),
+       pct=st.integers(0, 100), retained=st.none() | st.integers(0, 4_800))
+def test_CON_04_no_sequence_of_requests_and_withdrawals_ever_releases_past_the_limit(asks, pct, retained):
+    terms = replace(TERMS, max_release_percent=pct, min_retained_units=retained)
+    limit = release_limit_units(contracted_units=4_800, max_release_percent=pct, min_retained_units=retained)
+    active: list[int] = []
+    for withdraw, units in asks:
+        if withdraw and active:
+            active.pop()
+            continue
+        d = decide(replace(terms, released_units=sum(active)), ask(units=units), today=TODAY)
+        assert (d.decision == "approved") == (sum(active) + units <= limit)
+        if d.decision == "approved":
+            active.append(units)
+        assert sum(active) <= limit

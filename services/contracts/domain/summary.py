@@ -83,5 +83,8 @@ def _why(c: ContractFacts) -> str:
     if c.fixed_cost_percent == 100:
         return ("This is because all of its cost is fixed: the council would still pay the provider in full, "
                 "so moving money out would pay twice for the same service.")
+    if c.max_release_percent == 0:
+        return ("The contract has no flexibility for personal budgets yet; the council looks at adding some "
+                "when it reviews the contract before renewal.")
     return ("The limit is there so that families who keep using the service are not harmed when others take "
             "their share as a personal budget.")
