@@ -19,8 +19,8 @@ Reader = caller_with("casework", "finance", "read")
 @router.get("/audits-due")
 async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100,
                      within_days: int = Query(0, ge=0, le=366)) -> list[dict]:
-    """Agreements whose audit is due within `within_days` (0: due or overdue today): the first within 3 months of
-    signing, then yearly (PAY-05), and the final audit after payments stop (PAY-08)."""
+    """Agreements whose audit is due within `within_days` (0: due or overdue today): the first within 3
+    months of signing, then yearly (PAY-05), and the final audit after payments stop (PAY-08)."""
     today = clock.today()
     rows = await repository.audits_due(session, caller, by=today + timedelta(days=within_days), limit=limit)
     return [{"agreement_id": a.id, "child_id": a.child_id, "local_authority": a.local_authority,
@@ -32,9 +32,9 @@ async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100,
 async def record_audit(agreement_id: str, body: AuditCreate, request: Request, session: SessionDep,
                        caller: Finance) -> dict:
     """Record an audit: surplus = balance held − outstanding commitments − contingency (DEFAULT 8 weeks of
-    payments, per LA) (PAY-06). Only a surplus above zero is reclaimed: it issues a written recovery notice with
-    reasons, amount, who must repay, a deadline and a challenge window (DEFAULT 28 days) (PAY-07). The next audit
-    falls due a year later (PAY-05)."""
+    payments, per LA) (PAY-06). Only a surplus above zero is reclaimed: it issues a written recovery notice
+    with reasons, amount, who must repay, a deadline and a challenge window (DEFAULT 28 days) (PAY-07). The
+    next audit falls due a year later (PAY-05)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     audit, recovery = await audits.record_audit(session, agreement, body, settings_of(request))
     return views.audit(audit, recovery)
@@ -64,9 +64,9 @@ async def decide(recovery_id: str, body: ChallengeDecision, session: SessionDep,
 
 @router.post("/recoveries/{recovery_id}/confirm")
 async def confirm(recovery_id: str, body: Confirm, session: SessionDep, caller: Finance) -> dict:
-    """Confirm a recovery once the challenge window has ended or a challenge was rejected (PAY-07; earlier is a
-    409 naming the rule). By `deduction` the amount comes off the next instalments, each stating it; by
-    `invoice` the family is invoiced. Publishes `payments.recovery_confirmed.v1`."""
+    """Confirm a recovery once the challenge window has ended or a challenge was rejected (PAY-07; earlier
+    is a 409 naming the rule). By `deduction` the amount comes off the next instalments, each stating it;
+    by `invoice` the family is invoiced. Publishes `payments.recovery_confirmed.v1`."""
     recovery = await repository.recovery(session, caller, recovery_id)
     agreement = await repository.agreement(session, caller, recovery.agreement_id, lock=True)
     await audits.confirm(session, recovery, agreement, method=body.method)

@@ -1,5 +1,5 @@
-"""Pure rules of direct payments: schedules (PAY-03), payees (PAY-02, PAY-09), audits and surplus (PAY-05, PAY-06),
-recovery windows (PAY-07) and stopping (PAY-08). No I/O here."""
+"""Pure rules of direct payments: schedules (PAY-03), payees (PAY-02, PAY-09), audits and surplus (PAY-05,
+PAY-06), recovery windows (PAY-07) and stopping (PAY-08). No I/O here."""
 from __future__ import annotations
 
 import calendar
@@ -19,10 +19,12 @@ LATER_AUDIT_MONTHS = 12   # PAY-05: then at least annually
 
 # PAY-01: what the family signs. Shown on every agreement so the signed terms are on record.
 AGREEMENT_TERMS = {
-    "conditions": "The money is spent only on the provision agreed in the plan, from a dedicated account or card.",
-    "monitoring": "An audit within 3 months of signing, then at least every year, and whenever asked (PAY-05).",
-    "recovery_rights": ("Only a surplus above commitments and a contingency may be recovered, after written notice "
-                        "with reasons and a chance to challenge (PAY-06, PAY-07)."),
+    "conditions": ("The money is spent only on the provision agreed in the plan, from a dedicated account "
+                   "or card."),
+    "monitoring": ("An audit within 3 months of signing, then at least every year, and whenever asked "
+                   "(PAY-05)."),
+    "recovery_rights": ("Only a surplus above commitments and a contingency may be recovered, after written "
+                        "notice with reasons and a chance to challenge (PAY-06, PAY-07)."),
 }
 
 
@@ -64,8 +66,8 @@ def split(total_pence: int, count: int) -> tuple[int, int]:
 
 
 def plan_schedule(annual_pence: int, frequency: Frequency, start: date) -> list[Instalment]:
-    """PAY-03: the year's instalments add up exactly to ``annual_pence``; the remainder goes on the first (paid
-    soonest) and each instalment states how it was calculated."""
+    """PAY-03: the year's instalments add up exactly to ``annual_pence``; the remainder goes on the first
+    (paid soonest) and each instalment states how it was calculated."""
     if annual_pence < 0:
         raise ValueError("annual amount cannot be negative")
     dates = due_dates(frequency, start)
@@ -84,8 +86,8 @@ def replan(*, annual_pence: int, kept: list[tuple[date, int]], remaining: list[d
     if not remaining:
         return []
     each, remainder = split(left, len(remaining))
-    head = (f"re-planned {on.isoformat()}: {pounds(annual_pence)} a year − {pounds(already)} paid or due before = "
-            f"{pounds(left)} ÷ {len(remaining)} = {pounds(each)}")
+    head = (f"re-planned {on.isoformat()}: {pounds(annual_pence)} a year − {pounds(already)} paid or due "
+            f"before = {pounds(left)} ÷ {len(remaining)} = {pounds(each)}")
     first_seq = len(kept) + 1
     return [_instalment(first_seq + k, d, each, remainder, head, carries=k == 0)
             for k, d in enumerate(remaining)]
@@ -96,7 +98,8 @@ def _instalment(seq: int, due: date, each: int, remainder: int, head: str, *, ca
         return Instalment(seq, due, each, f"{head}; remainder 0p")
     if carries:
         return Instalment(seq, due, each + remainder,
-                          f"{head}; remainder {remainder}p added to this instalment = {pounds(each + remainder)}")
+                          f"{head}; remainder {remainder}p added to this instalment = "
+                          f"{pounds(each + remainder)}")
     return Instalment(seq, due, each, f"{head}; remainder {remainder}p paid with an earlier instalment")
 
 
@@ -127,11 +130,13 @@ class Surplus:
     basis: str
 
 
-def surplus(*, balance_pence: int, commitments_pence: int, annual_pence: int, contingency_weeks: int) -> Surplus:
+def surplus(*, balance_pence: int, commitments_pence: int, annual_pence: int,
+            contingency_weeks: int) -> Surplus:
     """PAY-06: surplus = balance − commitments − contingency (``contingency_weeks`` of payments, DEFAULT 8).
     Only a surplus above zero may be reclaimed."""
     contingency = annual_pence * contingency_weeks // 52
-    contingency_basis = f"{contingency_weeks} weeks × {pounds(annual_pence)} a year ÷ 52 = {pounds(contingency)}"
+    contingency_basis = (f"{contingency_weeks} weeks × {pounds(annual_pence)} a year ÷ 52 = "
+                         f"{pounds(contingency)}")
     raw = balance_pence - commitments_pence - contingency
     basis = (f"{pounds(balance_pence)} held − {pounds(commitments_pence)} committed − {pounds(contingency)} "
              f"contingency = {pounds(raw)}")
@@ -140,14 +145,16 @@ def surplus(*, balance_pence: int, commitments_pence: int, annual_pence: int, co
 
 def recovery_reasons(result: Surplus, *, period_end: date, extra: list[str]) -> list[str]:
     """PAY-07: the written reasons of a recovery notice."""
-    return [f"At the audit of the period ending {period_end.isoformat()} the unspent balance exceeded what is "
-            f"needed: {result.basis}.", f"Contingency kept for the family (PAY-06): {result.contingency_basis}.",
+    return [f"At the audit of the period ending {period_end.isoformat()} the unspent balance exceeded what "
+            f"is needed: {result.basis}.",
+            f"Contingency kept for the family (PAY-06): {result.contingency_basis}.",
             *extra]
 
 
 def deduction_plan(amount_pence: int, upcoming: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """PAY-07: recover by deduction from future instalments, soonest first. ``upcoming`` is (instalment id, amount
-    still payable); returns (instalment id, deduction). What the instalments cannot cover stays undeducted."""
+    """PAY-07: recover by deduction from future instalments, soonest first. ``upcoming`` is (instalment id,
+    amount still payable); returns (instalment id, deduction). What the instalments cannot cover stays
+    undeducted."""
     plan, left = [], amount_pence
     for ident, payable in upcoming:
         if left <= 0:

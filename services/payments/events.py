@@ -13,9 +13,12 @@ RECOVERY_CONFIRMED = "payments.recovery_confirmed.v1"
 
 
 def payment_issued(*, payment_id: str, agreement_id: str, budget_id: str | None, child_id: str, la: str,
-                   stream: str | None, amount_pence: int, due_date: date, run_id: str, issued_on: date) -> dict:
-    return {"payment_id": payment_id, "agreement_id": agreement_id, "budget_id": budget_id, "child_id": child_id,
-            "local_authority": la, "stream": stream, "amount_pence": amount_pence, "due_date": due_date.isoformat(),
+                   stream: str | None, amount_pence: int, due_date: date, run_id: str,
+                   issued_on: date) -> dict:
+    return {"payment_id": payment_id, "agreement_id": agreement_id, "budget_id": budget_id,
+            "child_id": child_id,
+            "local_authority": la, "stream": stream, "amount_pence": amount_pence,
+            "due_date": due_date.isoformat(),
             "run_id": run_id, "issued_on": issued_on.isoformat()}
 
 

@@ -12,9 +12,10 @@ consumers = Consumers()
 
 @consumers.on("budget.agreed.v1")
 async def on_budget_agreed(session, envelope: Envelope, settings) -> None:
-    """One agreement awaiting signature per stream with direct-payment money (PAY-01); a budget agreed again with
-    a different amount re-plans that agreement's unpaid instalments (PAY-03). The inbox makes a redelivery a no-op
-    and the unique (budget, stream) makes a second agreement for the same stream impossible."""
+    """One agreement awaiting signature per stream with direct-payment money (PAY-01); a budget agreed
+    again with a different amount re-plans that agreement's unpaid instalments (PAY-03). The inbox makes a
+    redelivery a no-op and the unique (budget, stream) makes a second agreement for the same stream
+    impossible."""
     p = envelope.payload
     start, end = date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"])
     for stream, amounts in sorted(p.get("streams", {}).items()):
@@ -27,7 +28,8 @@ async def on_budget_agreed(session, envelope: Envelope, settings) -> None:
             continue
         if annual > 0:
             await agreements.open_agreement(
-                session, la=p["local_authority"], budget_id=p["budget_id"], child_id=p["child_id"], stream=stream,
+                session, la=p["local_authority"], budget_id=p["budget_id"], child_id=p["child_id"],
+                stream=stream,
                 annual_pence=annual, frequency="four_weekly", start=start, end=end,
                 purpose=f"Direct payment for the agreed {stream.replace('_', ' ')} provision of plan "
                         f"{p.get('plan_reference') or p['budget_id']}", opened_from="event")

@@ -48,7 +48,8 @@ class Agreement(Base):
 
 
 class ScheduledInstalment(Base):
-    """One instalment of an agreement's schedule (PAY-03); ``deducted_pence`` is recovery taken from it (PAY-07)."""
+    """One instalment of an agreement's schedule (PAY-03); ``deducted_pence`` is recovery taken from it
+    (PAY-07)."""
 
     __tablename__ = "instalments"
     __table_args__ = (UniqueConstraint("agreement_id", "due_date"),)
@@ -63,8 +64,8 @@ class ScheduledInstalment(Base):
 
 
 class Payment(Base):
-    """One payment of one instalment. PAY-04: at most one live (not returned) payment per (agreement, due date),
-    enforced by a partial unique index, so no retry or concurrent run can pay an instalment twice."""
+    """One payment of one instalment. PAY-04: at most one live (not returned) payment per (agreement, due
+    date), enforced by a partial unique index, so no retry or concurrent run can pay an instalment twice."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -90,7 +91,8 @@ class Payment(Base):
 
 
 class LedgerEntry(Base):
-    """An immutable movement of money (double entry: from one account to another); corrections are reversals."""
+    """An immutable movement of money (double entry: from one account to another); corrections are
+    reversals."""
 
     __tablename__ = "ledger_entries"
 

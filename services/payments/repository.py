@@ -15,13 +15,16 @@ from services.payments.models import Agreement, LedgerEntry, Payment, Recovery, 
 
 LIVE = Payment.status != "returned"
 PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date", "amount_pence", "status",
-                   "basis", "payee_name", "sort_code", "account_number", "reference", "issued_on", "created_at")
-LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account", "amount_pence",
+                   "basis", "payee_name", "sort_code", "account_number", "reference", "issued_on",
+                   "created_at")
+LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account",
+                  "amount_pence",
                   "payment_id", "memo", "entry_date", "created_at")
 OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at")
 
 
-async def agreement(session: AsyncSession, caller: Caller, agreement_id: str, *, lock: bool = False) -> Agreement:
+async def agreement(session: AsyncSession, caller: Caller, agreement_id: str, *,
+                    lock: bool = False) -> Agreement:
     stmt = scoped(select(Agreement).where(Agreement.id == agreement_id), Agreement.local_authority, caller)
     if lock:
         stmt = stmt.with_for_update()
@@ -54,19 +57,23 @@ async def instalments(session: AsyncSession, agreement_id: str) -> list[tuple[Sc
 
 
 async def payments_of_agreement(session: AsyncSession, agreement_id: str) -> Sequence[Payment]:
-    stmt = select(Payment).where(Payment.agreement_id == agreement_id).order_by(Payment.due_date, Payment.created_at)
+    stmt = select(Payment).where(Payment.agreement_id == agreement_id).order_by(Payment.due_date,
+                                                                                Payment.created_at)
     return (await session.execute(stmt)).scalars().all()
 
 
 async def audits_due(session: AsyncSession, caller: Caller, *, by: date, limit: int) -> Sequence[Agreement]:
-    stmt = scoped(select(Agreement).where(Agreement.next_audit_due.is_not(None), Agreement.next_audit_due <= by),
+    stmt = scoped(select(Agreement).where(Agreement.next_audit_due.is_not(None),
+                                          Agreement.next_audit_due <= by),
                   Agreement.local_authority, caller)
-    return (await session.execute(stmt.order_by(Agreement.next_audit_due, Agreement.id).limit(limit))).scalars().all()
+    return (await session.execute(stmt.order_by(Agreement.next_audit_due,
+                                                Agreement.id).limit(limit))).scalars().all()
 
 
 async def recovery(session: AsyncSession, caller: Caller, recovery_id: str) -> Recovery:
     stmt = scoped(select(Recovery).where(Recovery.id == recovery_id), Recovery.local_authority, caller)
-    return found((await session.execute(stmt.with_for_update())).scalar_one_or_none(), "recovery", recovery_id)
+    return found((await session.execute(stmt.with_for_update())).scalar_one_or_none(), "recovery",
+                 recovery_id)
 
 
 async def run(session: AsyncSession, caller: Caller, run_id: str) -> Run:
@@ -76,18 +83,19 @@ async def run(session: AsyncSession, caller: Caller, run_id: str) -> Run:
 
 # ------------------------------------------------------------------ payment runs
 async def serialise_runs(session: AsyncSession, la: str) -> None:
-    """One run at a time per LA: a second waits, then finds what the first paid already (PostgreSQL advisory lock;
-    SQLite's writer lock already serialises)."""
+    """One run at a time per LA: a second waits, then finds what the first paid already (PostgreSQL
+    advisory lock; SQLite's writer lock already serialises)."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"payments-run:{la}"})
 
 
 async def due_instalments(session: AsyncSession, *, la: str, run_date: date) -> list[Any]:
-    """PAY-01 + PAY-04: instalments of signed, active agreements due up to the run date (arrears included) that
-    have no live payment."""
+    """PAY-01 + PAY-04: instalments of signed, active agreements due up to the run date (arrears included)
+    that have no live payment."""
     i, a = ScheduledInstalment, Agreement
     paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
-    stmt = (select(i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id, a.child_id,
+    stmt = (select(i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id,
+                   a.child_id,
                    a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number, a.card_reference)
             .join(a, a.id == i.agreement_id)
             .where(a.local_authority == la, a.status == "active", i.due_date <= run_date, ~paid)
@@ -96,7 +104,8 @@ async def due_instalments(session: AsyncSession, *, la: str, run_date: date) -> 
 
 
 async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Set-based insert: COPY on PostgreSQL (inside the session's open transaction), multi-row inserts elsewhere."""
+    """Set-based insert: COPY on PostgreSQL (inside the session's open transaction), multi-row inserts
+    elsewhere."""
     if not rows:
         return
     if session.bind.dialect.name == "postgresql":
@@ -105,7 +114,8 @@ async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str],
         await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))
         return
     for start in range(0, len(rows), 1000):
-        await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows[start:start + 1000]])
+        await session.execute(insert(table), [dict(zip(columns, r,
+                                                       strict=True)) for r in rows[start:start + 1000]])
 
 
 async def write_payments(session: AsyncSession, payments: list[tuple], ledger: list[tuple],
@@ -125,7 +135,8 @@ async def run_payments(session: AsyncSession, run_id: str, *, ids: Sequence[str]
     return (await session.execute(stmt.order_by(Payment.agreement_id, Payment.due_date))).scalars().all()
 
 
-async def upcoming_instalments(session: AsyncSession, agreement_id: str, *, after: date) -> list[ScheduledInstalment]:
+async def upcoming_instalments(session: AsyncSession, agreement_id: str, *,
+                               after: date) -> list[ScheduledInstalment]:
     """Unpaid instalments due after ``after``, soonest first (what a deduction may come from)."""
     i = ScheduledInstalment
     paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)

@@ -25,21 +25,26 @@ Reader = caller_with("casework", "finance", "read")
 
 @router.post("/agreements", status_code=201, response_model=AgreementRead)
 async def create_agreement(body: AgreementCreate, session: SessionDep, caller: Casework) -> dict:
-    """Open a direct-payment agreement (casework). It starts `awaiting_signature`: nothing is paid until it is
-    signed (PAY-01). Its year's schedule is planned at once from `start_date` (PAY-03). Agreements for a budget's
-    direct-payment streams are also opened automatically from `budget.agreed.v1`."""
+    """Open a direct-payment agreement (casework). It starts `awaiting_signature`: nothing is paid until it
+    is signed (PAY-01). Its year's schedule is planned at once from `start_date` (PAY-03). Agreements for a
+    budget's direct-payment streams are also opened automatically from `budget.agreed.v1`."""
     caller.ensure_la(body.local_authority)
     agreement = await agreements.open_agreement(
-        session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id, stream=body.stream,
-        annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date, end=body.end_date,
+        session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id,
+        stream=body.stream,
+        annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
+        end=body.end_date,
         purpose=body.purpose, opened_from="manual")
     return views.agreement(agreement)
 
 
 @router.get("/agreements", response_model=list[AgreementRead])
-async def list_agreements(session: SessionDep, caller: Reader, budget_id: str | None = Query(None, max_length=36),
-                          child_id: str | None = Query(None, max_length=64), limit: Limit = 100) -> list[dict]:
-    """Agreements of the caller's local authorities, filtered by `budget_id` and/or `child_id`, oldest first."""
+async def list_agreements(session: SessionDep, caller: Reader, budget_id: str | None = Query(None,
+                                                                                             max_length=36),
+                          child_id: str | None = Query(None, max_length=64),
+                          limit: Limit = 100) -> list[dict]:
+    """Agreements of the caller's local authorities, filtered by `budget_id` and/or `child_id`, oldest
+    first."""
     rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit)
     return [views.agreement(a) for a in rows]
 
@@ -84,8 +89,9 @@ async def change_amount(agreement_id: str, body: AmountChange, session: SessionD
 
 @router.get("/agreements/{agreement_id}/schedule")
 async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
-    """The instalments `[{due_date, amount_pence, basis, ...}]`, adding up exactly to the annual amount, each with
-    how it was calculated (PAY-03), any recovery deducted from it (PAY-07) and whether it has been paid."""
+    """The instalments `[{due_date, amount_pence, basis, ...}]`, adding up exactly to the annual amount,
+    each with how it was calculated (PAY-03), any recovery deducted from it (PAY-07) and whether it has
+    been paid."""
     await repository.agreement(session, caller, agreement_id)
     return [{"due_date": i.due_date, "amount_pence": i.amount_pence, "deducted_pence": i.deducted_pence,
              "payable_pence": max(i.amount_pence - i.deducted_pence, 0), "basis": i.basis, "paid": paid}
@@ -109,7 +115,8 @@ async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, ca
 
 @router.post("/agreements/{agreement_id}/resume", response_model=AgreementRead)
 async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
-    """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears (PAY-04)."""
+    """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears
+    (PAY-04)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     agreements.resume(agreement, body.reason)
     return views.agreement(agreement)

@@ -19,16 +19,17 @@ Reader = caller_with("finance", "read")
 @router.post("/runs", status_code=201, response_model=RunRead)
 async def start_run(body: RunCreate, request: Request, session: SessionDep, caller: Finance,
                     key: IdempotencyKey = None):
-    """Pay every instalment of the LA's signed, active agreements due up to `run_date` and not yet paid, arrears
-    included (PAY-01, PAY-04). Suspended and stopped agreements are not paid. Send an `Idempotency-Key`: a retry
-    replays the first response. Whatever happens (a retry, a second run for the same date, a run that failed half
-    way and is posted again) no instalment is paid twice and none is skipped: the run commits whole or not at all,
-    and the database allows one live payment per agreement and due date. Each payment publishes
-    `payments.payment_issued.v1`."""
+    """Pay every instalment of the LA's signed, active agreements due up to `run_date` and not yet paid,
+    arrears included (PAY-01, PAY-04). Suspended and stopped agreements are not paid. Send an
+    `Idempotency-Key`: a retry replays the first response. Whatever happens (a retry, a second run for the
+    same date, a run that failed half way and is posted again) no instalment is paid twice and none is
+    skipped: the run commits whole or not at all, and the database allows one live payment per agreement
+    and due date. Each payment publishes `payments.payment_issued.v1`."""
     caller.ensure_la(body.local_authority)
 
     async def produce():
-        run = await runs.pay(session, la=body.local_authority, run_date=body.run_date, requested_by=caller.client_id,
+        run = await runs.pay(session, la=body.local_authority, run_date=body.run_date,
+                             requested_by=caller.client_id,
                              settings=settings_of(request))
         return 201, views.run(run)
 
@@ -54,8 +55,10 @@ async def bank_file(run_id: str, request: Request, session: SessionDep, caller: 
     if format == "csv":
         return PlainTextResponse(bankfile.csv_file(credits), media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})
-    text = bankfile.bacs18(credits, origin=runs.originator(settings_of(request)), processing_date=run.run_date)
-    return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="run-{run.id}.txt"'})
+    text = bankfile.bacs18(credits, origin=runs.originator(settings_of(request)),
+                           processing_date=run.run_date)
+    return PlainTextResponse(text,
+                             headers={"Content-Disposition": f'attachment; filename="run-{run.id}.txt"'})
 
 
 @router.post("/runs/{run_id}/returns")

@@ -20,7 +20,8 @@ class AgreementCreate(Input):
     budget_id: str | None = Field(None, max_length=36)
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LACode
-    stream: Stream | None = Field(None, description="The budget stream paid (additive); null for a whole-budget "
+    stream: Stream | None = Field(None,
+                                  description="The budget stream paid (additive); null for a whole-budget "
                                                     "agreement")
     annual_amount_pence: int = Field(gt=0, le=MAX_PENCE)
     frequency: Frequency = "four_weekly"
@@ -40,7 +41,8 @@ class Account(Input):
     sort_code: str | None = Field(None, pattern=r"^\d{6}$", description="6 digits, no dashes")
     account_number: str | None = Field(None, pattern=r"^\d{8}$", description="8 digits")
     card_reference: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{4,40}$")
-    monthly_fee_pence: int | None = Field(None, ge=0, le=100_000, description="managed account fee; DEFAULT from "
+    monthly_fee_pence: int | None = Field(None, ge=0, le=100_000,
+                                          description="managed account fee; DEFAULT from "
                                                                              "the LA's settings (PAY-02)")
 
 
@@ -59,7 +61,8 @@ class Sign(Input):
 
 class AmountChange(Input):
     annual_amount_pence: int = Field(ge=0, le=MAX_PENCE)
-    effective_from: date | None = Field(None, description="instalments due on or after this date are re-planned; "
+    effective_from: date | None = Field(None,
+                                        description="instalments due on or after this date are re-planned; "
                                                           "default today")
 
 

@@ -8,7 +8,8 @@ class PaymentsSettings(ServiceSettings):
     """Settings of the payments service (env prefix ``SENDPB_PAYMENTS_``). Per-LA dicts are keyed by ONS code,
     e.g. ``SENDPB_PAYMENTS_CONTINGENCY_WEEKS='{"E06000049": 4}'``; an LA not listed gets the DEFAULT."""
 
-    model_config = SettingsConfigDict(env_prefix="SENDPB_PAYMENTS_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SENDPB_PAYMENTS_", env_nested_delimiter="__",
+                                      extra="ignore")
 
     port: int = 8004
     # PAY-02 DEFAULT: a managed account may carry a fee of £9.99 a month.

@@ -1,4 +1,5 @@
-"""How records are shown to callers. Bank details are never returned in full (all but the last 4 digits masked)."""
+"""How records are shown to callers. Bank details are never returned in full (all but the last 4 digits
+masked)."""
 from __future__ import annotations
 
 from services.payments import domain
@@ -22,14 +23,17 @@ def payee(a: Agreement) -> dict | None:
 
 
 def agreement(a: Agreement) -> dict:
-    return {"id": a.id, "budget_id": a.budget_id, "child_id": a.child_id, "local_authority": a.local_authority,
+    return {"id": a.id, "budget_id": a.budget_id, "child_id": a.child_id,
+            "local_authority": a.local_authority,
             "stream": a.stream, "annual_amount_pence": a.annual_amount_pence, "frequency": a.frequency,
             "start_date": a.start_date, "end_date": a.end_date, "purpose": a.purpose,
             "terms": {"purpose": a.purpose, "amount": f"{domain.pounds(a.annual_amount_pence)} a year",
                       "frequency": a.frequency.replace("_", "-"), **domain.AGREEMENT_TERMS},
             "status": a.status, "status_reason": a.status_reason, "stop_reason": a.stop_reason,
-            "opened_from": a.opened_from, "signed_on": a.signed_on, "signed_by": a.signed_by, "payee": payee(a),
-            "next_audit_due": a.next_audit_due, "final_audit_due": a.final_audit_due, "created_at": a.created_at}
+            "opened_from": a.opened_from, "signed_on": a.signed_on, "signed_by": a.signed_by,
+            "payee": payee(a),
+            "next_audit_due": a.next_audit_due, "final_audit_due": a.final_audit_due,
+            "created_at": a.created_at}
 
 
 def payment(p: Payment) -> dict:

@@ -34,7 +34,8 @@ async def set_payee(client, agreement_id: str, *, name: str = "Alex Parent", acc
 
 async def sign(client, agreement_id: str, signed_on: date = date(2026, 11, 20)) -> dict:
     r = await client.post(f"/v1/payments/agreements/{agreement_id}/sign",
-                          json={"signed_on": signed_on.isoformat(), "signed_by": "Alex Parent"}, headers=CASEWORK)
+                          json={"signed_on": signed_on.isoformat(), "signed_by": "Alex Parent"},
+                          headers=CASEWORK)
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -11,9 +11,11 @@ async def test_an_agreement_opens_awaiting_signature_with_its_terms_and_schedule
     assert agreement["status"] == "awaiting_signature" and agreement["stream"] == "social_care"
     assert {"purpose", "amount", "frequency", "conditions", "monitoring", "recovery_rights"} <= set(
         agreement["terms"])
-    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule", headers=READ)).json()
+    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule",
+                                     headers=READ)).json()
     assert len(schedule) == 13 and sum(i["amount_pence"] for i in schedule) == 520001
-    assert schedule[0]["basis"] == "£5,200.01 a year ÷ 13 = £400.00; remainder 1p added to this instalment = £400.01"
+    assert schedule[0]["basis"] == ("£5,200.01 a year ÷ 13 = £400.00; "
+                                  "remainder 1p added to this instalment = £400.01")
 
 
 async def test_PAY_02_bank_details_are_validated_for_shape_and_never_returned_or_logged_in_full(svc, caplog):
@@ -25,7 +27,8 @@ async def test_PAY_02_bank_details_are_validated_for_shape_and_never_returned_or
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"account.sort_code", "account.account_number"}
     shown = await set_payee(svc.client, agreement["id"])
-    assert shown["payee"]["account"] == {"kind": "bank_account", "sort_code": "**1276", "account_number": "****5678"}
+    assert shown["payee"]["account"] == {"kind": "bank_account", "sort_code": "**1276",
+                                         "account_number": "****5678"}
     assert "12345678" not in (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}",
                                                    headers=READ)).text
     assert "12345678" not in caplog.text and "1234567" not in caplog.text
@@ -47,7 +50,8 @@ async def test_PAY_02_a_managed_account_carries_the_default_monthly_fee(svc):
 
 async def test_PAY_09_paying_a_close_relative_in_the_household_is_recorded_as_exceptional(svc):
     agreement = await open_agreement(svc.client)
-    refused = await svc.client.put(f"/v1/payments/agreements/{agreement['id']}/payee", headers=CASEWORK, json={
+    refused = await svc.client.put(f"/v1/payments/agreements/{agreement['id']}/payee", headers=CASEWORK,
+                                   json={
         "role": "nominee", "name": "Gran", "account": BANK, "close_relative_same_household": True})
     assert refused.status_code == 422 and refused.json()["rule"] == "PAY-09"
     shown = await set_payee(svc.client, agreement["id"], close_relative_same_household=True,
@@ -72,7 +76,8 @@ async def test_PAY_01_an_agreement_is_signed_only_once_it_names_a_payee(svc):
 async def test_another_las_agreement_is_not_found_and_cannot_be_created(svc):
     agreement = await open_agreement(svc.client)
     other = auth("casework", "read", las=[OTHER_LA])
-    assert (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}", headers=other)).status_code == 404
+    assert (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}",
+                                 headers=other)).status_code == 404
     r = await svc.client.put(f"/v1/payments/agreements/{agreement['id']}/payee", headers=other,
                              json={"role": "parent", "name": "X", "account": BANK})
     assert r.status_code == 404
@@ -104,7 +109,8 @@ async def test_PAY_03_a_changed_amount_re_plans_only_what_is_unpaid_and_still_ad
     r = await svc.client.put(f"/v1/payments/agreements/{agreement['id']}/amount", headers=CASEWORK,
                              json={"annual_amount_pence": 650003, "effective_from": "2027-03-01"})
     assert r.status_code == 200, r.text
-    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule", headers=READ)).json()
+    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule",
+                                     headers=READ)).json()
     assert sum(i["amount_pence"] for i in schedule) == 650003
     assert [i["amount_pence"] for i in schedule[:4]] == [40000] * 4  # due before 1 March: unchanged
     assert schedule[4]["basis"].startswith("re-planned 2027-03-01: £6,500.03 a year − £1,600.00")

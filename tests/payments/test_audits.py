@@ -1,18 +1,18 @@
-"""Audits and fair recovery: PAY-05 cadence, PAY-06 surplus, PAY-07 notice, challenge and confirmation, PAY-08 final
-audit. Time is moved with the ``today`` fixture."""
+"""Audits and fair recovery: PAY-05 cadence, PAY-06 surplus, PAY-07 notice, challenge and confirmation,
+PAY-08 final audit. Time is moved with the ``today`` fixture."""
 from datetime import date
 
 from sqlalchemy import select
 
 from kit.events import Envelope
 from kit.tables import outbox
-
 from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement, run
 
 
 async def audit(client, agreement_id, *, balance, commitments=0, **extra):
     r = await client.post(f"/v1/payments/agreements/{agreement_id}/audits", headers=FINANCE, json={
-        "period_end": "2027-02-28", "balance_held_pence": balance, "outstanding_commitments_pence": commitments,
+        "period_end": "2027-02-28", "balance_held_pence": balance,
+        "outstanding_commitments_pence": commitments,
         **extra})
     assert r.status_code == 201, r.text
     return r.json()
@@ -58,17 +58,20 @@ async def test_PAY_07_a_recovery_waits_for_the_challenge_window_then_comes_off_f
     early = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE, json={})
     assert early.status_code == 409 and early.json()["rule"] == "PAY-07"
     today(date(2027, 2, 8))  # the window closed on 7 February
-    confirmed = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE, json={})
+    confirmed = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE,
+                                      json={})
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["deductions"] == [{"due_date": "2027-02-23", "amount_pence": 40000},
                                               {"due_date": "2027-03-23", "amount_pence": 10000}]
-    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule", headers=READ)).json()
+    schedule = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/schedule",
+                                     headers=READ)).json()
     assert sum(i["amount_pence"] for i in schedule) == 520000
     assert sum(i["payable_pence"] for i in schedule) == 520000 - 50000
     paid = await run(svc.client, date(2027, 3, 23))
     assert paid["total_pence"] == 40000 + 30000  # 26 Jan in full, 23 Feb fully deducted, 23 Mar less £100
     async with svc.runtime.db.sessions() as s:
-        bodies = (await s.execute(select(outbox.c.body).where(outbox.c.type == "payments.recovery_confirmed.v1")))
+        bodies = await s.execute(select(outbox.c.body)
+                                 .where(outbox.c.type == "payments.recovery_confirmed.v1"))
         [event] = [Envelope.from_bytes(b) for b in bodies.scalars()]
     assert event.payload["recovery_id"] == notice["id"] and event.payload["amount_pence"] == 50000
     assert event.payload["method"] == "deduction" and event.payload["agreement_id"] == agreement["id"]
@@ -82,11 +85,13 @@ async def test_PAY_07_a_challenge_stops_confirmation_until_it_is_decided(svc, to
                               json={"grounds": "the money is committed to a summer scheme"})
     assert r.json()["status"] == "challenged"
     today(date(2027, 4, 1))
-    blocked = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE, json={})
+    blocked = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE,
+                                    json={})
     assert blocked.status_code == 409 and blocked.json()["rule"] == "PAY-07"
     await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/decision", headers=FINANCE,
                           json={"outcome": "rejected", "reason": "no booking evidence"})
-    confirmed = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE, json={})
+    confirmed = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE,
+                                      json={})
     assert confirmed.json()["status"] == "confirmed" and confirmed.json()["method"] == "invoice"
 
 
@@ -113,7 +118,8 @@ async def test_PAY_08_stopping_records_the_reason_and_makes_a_final_audit_due(sv
     today(date(2026, 12, 5))
     r = await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/stop", headers=CASEWORK,
                               json={"reason_code": "recipient_ineligible", "reason": "ELIG-07 order made"})
-    assert (r.json()["stop_reason"], r.json()["status_reason"]) == ("recipient_ineligible", "ELIG-07 order made")
+    assert (r.json()["stop_reason"], r.json()["status_reason"]) == ("recipient_ineligible",
+                                                                    "ELIG-07 order made")
     listed = (await due(svc.client))[agreement["id"]]
     assert (listed["kind"], listed["due_on"]) == ("final", "2026-12-05")
     final = await audit(svc.client, agreement["id"], balance=0)

@@ -2,7 +2,6 @@
 ``payments.payment_issued.v1`` per payment (docs/events.md)."""
 import random
 import uuid
-from datetime import date
 
 from sqlalchemy import select
 
@@ -59,7 +58,8 @@ async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_strea
 
         await eventually(replanned)
         care = next(a for a in agreements if a["stream"] == "social_care")
-        schedule = (await svc.client.get(f"/v1/payments/agreements/{care['id']}/schedule", headers=headers)).json()
+        schedule = (await svc.client.get(f"/v1/payments/agreements/{care['id']}/schedule",
+                                         headers=headers)).json()
         assert len(schedule) == 13 and sum(i["amount_pence"] for i in schedule) == 390000
 
         await svc.client.put(f"/v1/payments/agreements/{care['id']}/payee", headers=headers, json={

@@ -1,5 +1,6 @@
-"""PAY-04 at the database: whatever happens to a run, no instalment is paid twice and none is skipped. Runs on
-SQLite and on PostgreSQL (``backend``); each test uses its own LA code because the PostgreSQL database is shared."""
+"""PAY-04 at the database: whatever happens to a run, no instalment is paid twice and none is skipped. Runs
+on SQLite and on PostgreSQL (``backend``); each test uses its own LA code because the PostgreSQL database
+is shared."""
 import asyncio
 import random
 from datetime import date
@@ -8,8 +9,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from kit.testing import auth, running_service
 from kit.tables import outbox
+from kit.testing import auth, running_service
 from services.payments.app import create_app
 from services.payments.models import Payment
 from services.payments.service import runs
@@ -63,19 +64,22 @@ async def test_PAY_04_a_run_that_fails_half_way_leaves_nothing_and_the_rerun_pay
             raise ConnectionResetError("the database connection dropped half way through the run")
 
         monkeypatch.setattr(runs, "after_chunk", crash)
-        with pytest.raises(ConnectionResetError):  # the test client re-raises what the server answers with a 500
+        # The test client re-raises the error the server answers with a 500.
+        with pytest.raises(ConnectionResetError):
             await _post_run(svc, la, headers, key="crashing")
         assert await _live_payments(svc, ids) == {}
         async with svc.runtime.db.sessions() as s:
             assert (await s.execute(select(func.count()).select_from(outbox))).scalar_one() == events_before
 
         monkeypatch.setattr(runs, "after_chunk", None)
-        rerun = await _post_run(svc, la, headers, key="crashing")  # the key was never stored: the run is redone
+        rerun = await _post_run(svc, la, headers,
+                                key="crashing")  # the key was never stored: the run is redone
         assert rerun.status_code == 201 and rerun.json()["payments_count"] == 8
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}
 
 
-async def test_PAY_04_concurrent_runs_for_one_la_pay_each_instalment_exactly_once(backend, la_headers, monkeypatch):
+async def test_PAY_04_concurrent_runs_for_one_la_pay_each_instalment_exactly_once(backend, la_headers,
+                                                                                  monkeypatch):
     la, headers = la_headers
     async with running_service(create_app, backend, service="payments") as svc:
         import tests.payments.helpers as h
@@ -98,7 +102,8 @@ async def test_PAY_04_the_database_itself_refuses_a_second_live_payment_of_an_in
         async with svc.runtime.db.sessions() as s:
             [first] = (await s.execute(select(Payment).where(Payment.agreement_id == agreement_id)
                                        .order_by(Payment.due_date).limit(1))).scalars().all()
-            row = {c.name: getattr(first, c.key) for c in Payment.__table__.columns} | {"id": "dup-" + first.id[4:]}
+            row = {c.name: getattr(first,
+                                   c.key) for c in Payment.__table__.columns} | {"id": "dup-" + first.id[4:]}
             with pytest.raises(IntegrityError):
                 await s.execute(insert(Payment), [row])
             await s.rollback()

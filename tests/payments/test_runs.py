@@ -107,10 +107,12 @@ async def test_the_bank_file_balances_and_the_csv_lists_every_payment(svc):
 
 
 async def test_runs_need_the_finance_scope_and_stay_in_their_la(svc):
-    r = await svc.client.post("/v1/payments/runs", json={"local_authority": OTHER_LA, "run_date": "2026-12-01"},
+    r = await svc.client.post("/v1/payments/runs", json={"local_authority": OTHER_LA,
+                                                         "run_date": "2026-12-01"},
                               headers=FINANCE)
     assert r.status_code == 403
-    r = await svc.client.post("/v1/payments/runs", json={"local_authority": OTHER_LA, "run_date": "2026-12-01"},
+    r = await svc.client.post("/v1/payments/runs", json={"local_authority": OTHER_LA,
+                                                         "run_date": "2026-12-01"},
                               headers=CASEWORK)
     assert r.status_code == 403
     mine = await run(svc.client, date(2026, 12, 1))

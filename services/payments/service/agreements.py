@@ -1,4 +1,5 @@
-"""Agreements: opening (PAY-01), payee (PAY-02, PAY-09), signing, schedule (PAY-03), suspend and stop (PAY-08)."""
+"""Agreements: opening (PAY-01), payee (PAY-02, PAY-09), signing, schedule (PAY-03), suspend and stop
+(PAY-08)."""
 from __future__ import annotations
 
 import uuid
@@ -21,7 +22,8 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
     """A new agreement awaiting signature, with its year's schedule planned (PAY-01, PAY-03)."""
     agreement = Agreement(
         id=str(uuid.uuid4()), local_authority=la, budget_id=budget_id, child_id=child_id, stream=stream,
-        annual_amount_pence=annual_pence, frequency=frequency, start_date=start, end_date=end, purpose=purpose,
+        annual_amount_pence=annual_pence, frequency=frequency, start_date=start, end_date=end,
+        purpose=purpose,
         status="awaiting_signature", opened_from=opened_from, monthly_fee_pence=0,
         close_relative_same_household=False, final_audit_due=False, created_at=utcnow())
     session.add(agreement)
@@ -35,7 +37,8 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
 
 def _require(value: str | None, field: str, kind: str) -> str:
     if not value:
-        raise InvalidInput.field(f"account.{field}", f"required for a {kind.replace('_', ' ')}", rule="PAY-02")
+        raise InvalidInput.field(f"account.{field}", f"required for a {kind.replace('_', ' ')}",
+                                 rule="PAY-02")
     return value
 
 
@@ -69,7 +72,8 @@ def sign(agreement: Agreement, *, signed_on: date, signed_by: str) -> None:
     if agreement.status != "awaiting_signature":
         raise Conflict(f"agreement is {agreement.status}, not awaiting signature")
     if agreement.payee_name is None:
-        raise RuleViolation("the agreement must name its payee and account before it is signed", rule="PAY-02",
+        raise RuleViolation("the agreement must name its payee and account before it is signed",
+                            rule="PAY-02",
                             errors=[{"field": "payee", "message": "set with PUT .../payee first"}])
     if signed_on > clock.today():
         raise InvalidInput.field("signed_on", "cannot be in the future")
@@ -79,7 +83,8 @@ def sign(agreement: Agreement, *, signed_on: date, signed_by: str) -> None:
 
 async def change_amount(session: AsyncSession, agreement: Agreement, *, annual_pence: int,
                         effective_from: date) -> None:
-    """PAY-03: a changed agreed amount re-plans the instalments not yet paid and due from ``effective_from``."""
+    """PAY-03: a changed agreed amount re-plans the instalments not yet paid and due from
+    ``effective_from``."""
     if agreement.status == "stopped":
         raise RuleViolation("direct payments under this agreement have stopped", rule="PAY-08")
     schedule = await repository.instalments(session, agreement.id)

@@ -32,7 +32,8 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
                   audited_on=today, balance_held_pence=body.balance_held_pence,
                   outstanding_commitments_pence=body.outstanding_commitments_pence,
                   contingency_pence=result.contingency_pence, surplus_pence=result.surplus_pence,
-                  basis={"surplus": result.basis, "contingency": result.contingency_basis}, created_at=utcnow())
+                  basis={"surplus": result.basis, "contingency": result.contingency_basis},
+                  created_at=utcnow())
     session.add(audit)
     if agreement.status == "stopped":
         agreement.next_audit_due, agreement.final_audit_due = None, False
@@ -58,7 +59,8 @@ def challenge(recovery: Recovery, grounds: str) -> None:
     if recovery.status != "notice_issued":
         raise Conflict(f"recovery is {recovery.status}; only an issued notice can be challenged")
     if clock.today() > recovery.challenge_by:
-        raise RuleViolation(f"the challenge window closed on {recovery.challenge_by.isoformat()}", rule="PAY-07")
+        raise RuleViolation(f"the challenge window closed on {recovery.challenge_by.isoformat()}",
+                            rule="PAY-07")
     recovery.status, recovery.challenge_grounds = "challenged", grounds
 
 
@@ -70,16 +72,18 @@ def decide(recovery: Recovery, *, outcome: str, reason: str) -> None:
     recovery.decision_reason = reason
 
 
-async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreement, *, method: str | None) -> None:
-    """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then taken
-    by deduction from future instalments or by invoice."""
+async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreement, *,
+                  method: str | None) -> None:
+    """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then
+    taken by deduction from future instalments or by invoice."""
     if recovery.status == "challenged":
         raise RuleViolation("a challenge to this notice is awaiting a decision", rule="PAY-07")
     if recovery.status not in ("notice_issued", "challenge_rejected"):
         raise Conflict(f"recovery is {recovery.status} and cannot be confirmed")
     if recovery.status == "notice_issued" and clock.today() <= recovery.challenge_by:
-        raise RuleViolation(f"the family may challenge until {recovery.challenge_by.isoformat()}; the recovery "
-                            "cannot be confirmed before then", rule="PAY-07", challenge_by=str(recovery.challenge_by))
+        raise RuleViolation(f"the family may challenge until {recovery.challenge_by.isoformat()}; the "
+                            "recovery cannot be confirmed before then", rule="PAY-07",
+                            challenge_by=str(recovery.challenge_by))
     method = method or recovery.method
     if method == "deduction":
         await _deduct(session, recovery, agreement)
@@ -87,9 +91,11 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
     recovery.status, recovery.method, recovery.confirmed_at = "confirmed", method, now
     session.add(LedgerEntry(
         agreement_id=agreement.id, local_authority=agreement.local_authority, kind="recovery",
-        debit_account=f"la:{agreement.local_authority}:direct_payments", credit_account=f"payee:{agreement.id}",
+        debit_account=f"la:{agreement.local_authority}:direct_payments",
+        credit_account=f"payee:{agreement.id}",
         amount_pence=recovery.amount_pence, recovery_id=recovery.id,
-        memo=f"surplus recovered by {method} after notice of {recovery.notice_issued_on.isoformat()} (PAY-07)",
+        memo=f"surplus recovered by {method} after notice of {recovery.notice_issued_on.isoformat()} "
+             "(PAY-07)",
         entry_date=now.date(), created_at=now))
     await add_event(session, events.recovery_confirmed(recovery_id=recovery.id, agreement=agreement,
                                                        amount_pence=recovery.amount_pence, method=method,
@@ -106,4 +112,5 @@ async def _deduct(session: AsyncSession, recovery: Recovery, agreement: Agreemen
     by_id = {i.id: i for i in upcoming}
     for ident, take in plan:
         by_id[ident].deducted_pence += take
-    recovery.deductions = [{"due_date": by_id[i].due_date.isoformat(), "amount_pence": take} for i, take in plan]
+    recovery.deductions = [{"due_date": by_id[i].due_date.isoformat(), "amount_pence": take} for i,
+                           take in plan]

@@ -41,16 +41,18 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
         amount = max(row.amount_pence - row.deducted_pence, 0)
         sort_code, account, reference = destination(row, settings)
         status = "issued" if amount > 0 else "deducted"
-        basis = row.basis if not row.deducted_pence else f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
+        basis = row.basis if not row.deducted_pence else \
+            f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
         payments.append((payment_id, run.id, row.agreement_id, la, row.due_date, amount, status, basis,
                          row.payee_name, sort_code, account, reference, run.run_date, now))
         if amount == 0:
             continue  # fully recovered by deduction: settled, nothing to send to the bank
         count, total = count + 1, total + amount
-        ledger.append((row.agreement_id, la, "payment", f"payee:{row.agreement_id}", f"la:{la}:direct_payments",
-                       amount, payment_id, basis, run.run_date, now))
+        ledger.append((row.agreement_id, la, "payment", f"payee:{row.agreement_id}",
+                       f"la:{la}:direct_payments", amount, payment_id, basis, run.run_date, now))
         payload = events.payment_issued(
-            payment_id=payment_id, agreement_id=row.agreement_id, budget_id=row.budget_id, child_id=row.child_id,
+            payment_id=payment_id, agreement_id=row.agreement_id, budget_id=row.budget_id,
+            child_id=row.child_id,
             la=la, stream=row.stream, amount_pence=amount, due_date=row.due_date, run_id=run.id,
             issued_on=run.run_date)
         event_id, body = events.envelope_bytes(event_type=events.PAYMENT_ISSUED, la=la, payload=payload,
@@ -87,8 +89,8 @@ async def pay(session: AsyncSession, *, la: str, run_date: date, requested_by: s
 
 
 async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:
-    """Payments the bank returned unpaid are marked returned, reversed in the ledger and, having no live payment
-    any more, are paid again by the next run (PAY-04)."""
+    """Payments the bank returned unpaid are marked returned, reversed in the ledger and, having no live
+    payment any more, are paid again by the next run (PAY-04)."""
     ids = [item.payment_id for item in items]
     found = {p.id: p for p in await repository.run_payments(session, run.id, ids=ids, lock=True)}
     for n, item in enumerate(items):
@@ -104,8 +106,10 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
         returned.append(payment)
         session.add(LedgerEntry(
             agreement_id=payment.agreement_id, local_authority=payment.local_authority, kind="return",
-            debit_account=f"la:{payment.local_authority}:direct_payments", credit_account=f"payee:{payment.agreement_id}",
-            amount_pence=payment.amount_pence, payment_id=payment.id, memo=f"returned by the bank: {item.reason}",
+            debit_account=f"la:{payment.local_authority}:direct_payments",
+            credit_account=f"payee:{payment.agreement_id}",
+            amount_pence=payment.amount_pence, payment_id=payment.id,
+            memo=f"returned by the bank: {item.reason}",
             entry_date=now.date(), created_at=now))
     await session.flush()
     return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
@@ -114,8 +118,8 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
 
 def credits(payments: Sequence[Payment]) -> list[Credit]:
     """What the bank was asked to pay in a run (returned payments included: they were sent)."""
-    return [Credit(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference, p.amount_pence,
-                   p.due_date) for p in payments if p.status != "deducted"]
+    return [Credit(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference,
+                   p.amount_pence, p.due_date) for p in payments if p.status != "deducted"]
 
 
 def originator(settings: PaymentsSettings) -> Originator:
