@@ -1,1 +1,2 @@
-"""Budget service: One pooled budget per child per plan across education, health and social care (BUD-01..11)."""
+"""Budget service: one pooled budget per child per plan across education, health and social care
+(BUD-01..11)."""

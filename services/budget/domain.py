@@ -45,9 +45,12 @@ def refuse_line(line: Line) -> Refusal | None:
         return Refusal("BUD-03", "a personal budget can never pay for a place at a school, college or "
                                  "early-years setting", field="category")
     if line.arrangement == "direct_payment" and line.on_setting_premises and not line.setting_agreement:
-        return Refusal("ELIG-09", "direct-payment-funded provision on a school's, college's or early-years "
-                                  "setting's premises needs the head's or principal's written agreement first",
-                       field="setting_agreement")
+        return Refusal(
+            "ELIG-09",
+            "direct-payment-funded provision on a school's, college's or early-years "
+            "setting's premises needs the head's or principal's written agreement first",
+            field="setting_agreement",
+        )
     return None
 
 
@@ -61,7 +64,7 @@ def cost_by_stream(lines: Iterable[Line], *, arrangement: str | None = None) -> 
 
 
 def panel_outcome(decision: str, agreed_pence: int, limit_pence: int) -> str:
-    """BUD-06: an approval above the decider's delegated authority is recorded as escalated, never accepted."""
+    """BUD-06: an approval above the decider's delegated authority is escalated, never accepted."""
     if decision == "approved" and agreed_pence > limit_pence:
         return "escalated"
     return decision
@@ -73,10 +76,12 @@ class StreamDecision:
     agreed_pence: int
 
 
-def agreement_refusals(costs: Mapping[str, int], decisions: Mapping[str, StreamDecision],
-                       targets: Mapping[str, int]) -> list[Refusal]:
-    """Why the budget cannot be agreed yet: every stream with provision needs an approval (BUD-06) and an agreed
-    amount that covers its provision (BUD-05). ``targets`` are the amounts agreement would set per stream."""
+def agreement_refusals(
+    costs: Mapping[str, int], decisions: Mapping[str, StreamDecision], targets: Mapping[str, int]
+) -> list[Refusal]:
+    """Why the budget cannot be agreed yet: every stream with provision needs an approval (BUD-06) and an
+    agreed amount that covers its provision (BUD-05). ``targets`` are the amounts agreement would set per
+    stream."""
     refusals = []
     for stream in STREAMS:
         if stream not in costs:
@@ -84,12 +89,20 @@ def agreement_refusals(costs: Mapping[str, int], decisions: Mapping[str, StreamD
         decision = decisions.get(stream)
         if decision is None or decision.decision != "approved":
             state = "no panel decision" if decision is None else f"the panel decision is {decision.decision}"
-            refusals.append(Refusal("BUD-06", f"{stream}: {state}; every stream with provision needs approval",
-                                    stream=stream))
+            refusals.append(
+                Refusal(
+                    "BUD-06", f"{stream}: {state}; every stream with provision needs approval", stream=stream
+                )
+            )
         elif targets.get(stream, 0) < costs[stream]:
-            refusals.append(Refusal(
-                "BUD-05", f"{stream}: agreed {pounds(targets.get(stream, 0))} does not cover provision costing "
-                          f"{pounds(costs[stream])}; the amount must be increased", stream=stream))
+            refusals.append(
+                Refusal(
+                    "BUD-05",
+                    f"{stream}: agreed {pounds(targets.get(stream, 0))} does not cover provision costing "
+                    f"{pounds(costs[stream])}; the amount must be increased",
+                    stream=stream,
+                )
+            )
     return refusals
 
 
@@ -126,11 +139,14 @@ def newer_health_funding(candidate: tuple[date, int], current: tuple[date, int] 
 
 def sen2_fields(*, agreed: bool, arrangements_by_stream: Mapping[str, set[str]]) -> dict:
     """BUD-11: the SEN2 personal-budget fields of one plan."""
-    dp_codes = sorted({SEN2_FUNDER_CODES[s] for s, arr in arrangements_by_stream.items() if "direct_payment" in arr})
+    dp_codes = sorted(
+        {SEN2_FUNDER_CODES[s] for s, arr in arrangements_by_stream.items() if "direct_payment" in arr}
+    )
     funders = "I" if len(dp_codes) > 1 else (dp_codes[0] if dp_codes else None)
     return {
         "has_personal_budget": "Y" if agreed else "N",
-        "organised_arrangements": "Y" if agreed and any("notional" in a for a in arrangements_by_stream.values())
+        "organised_arrangements": "Y"
+        if agreed and any("notional" in a for a in arrangements_by_stream.values())
         else "N",
         "direct_payment_funders": dp_codes,
         "direct_payment_funder_code": funders if agreed else None,

@@ -15,41 +15,82 @@ def _envelope(type_: str, budget: Budget, payload: dict, cause: Envelope | None)
     return Envelope(type=type_, producer=PRODUCER, local_authority=budget.local_authority, payload=payload)
 
 
-def budget_opened(budget: Budget, indicative_pence: Mapping[str, int], cause: Envelope | None = None) -> Envelope:
-    return _envelope("budget.opened.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "plan_reference": budget.plan_reference, "period_start": budget.period_start.isoformat(),
-        "period_end": budget.period_end.isoformat(), "indicative_pence": dict(indicative_pence),
-        "opened_from": budget.opened_from,
-    }, cause)
+def budget_opened(
+    budget: Budget, indicative_pence: Mapping[str, int], cause: Envelope | None = None
+) -> Envelope:
+    return _envelope(
+        "budget.opened.v1",
+        budget,
+        {
+            "budget_id": budget.id,
+            "child_id": budget.child_id,
+            "local_authority": budget.local_authority,
+            "plan_reference": budget.plan_reference,
+            "period_start": budget.period_start.isoformat(),
+            "period_end": budget.period_end.isoformat(),
+            "indicative_pence": dict(indicative_pence),
+            "opened_from": budget.opened_from,
+        },
+        cause,
+    )
 
 
 def budget_agreed(budget: Budget, streams: Mapping[str, tuple[int, int]]) -> Envelope:
     """``streams``: stream → (agreed_pence, direct_payment_pence)."""
-    return _envelope("budget.agreed.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "plan_reference": budget.plan_reference, "period_start": budget.period_start.isoformat(),
-        "period_end": budget.period_end.isoformat(), "agreed_at": budget.agreed_at.isoformat(),
-        "streams": {s: {"agreed_pence": a, "direct_payment_pence": dp} for s, (a, dp) in streams.items()},
-        "direct_payment_total_pence": sum(dp for _, dp in streams.values()),
-    }, None)
+    return _envelope(
+        "budget.agreed.v1",
+        budget,
+        {
+            "budget_id": budget.id,
+            "child_id": budget.child_id,
+            "local_authority": budget.local_authority,
+            "plan_reference": budget.plan_reference,
+            "period_start": budget.period_start.isoformat(),
+            "period_end": budget.period_end.isoformat(),
+            "agreed_at": budget.agreed_at.isoformat(),
+            "streams": {s: {"agreed_pence": a, "direct_payment_pence": dp} for s, (a, dp) in streams.items()},
+            "direct_payment_total_pence": sum(dp for _, dp in streams.values()),
+        },
+        None,
+    )
 
 
-def health_funding_applied(budget: Budget, event: HealthFundingEvent, previous_pence: int,
-                           cause: Envelope | None) -> Envelope:
-    return _envelope("budget.health_funding_applied.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "icb_event_id": event.event_id, "annual_amount_pence": event.annual_amount_pence,
-        "previous_amount_pence": previous_pence, "effective_from": event.effective_from.isoformat(),
-        "reason": event.reason,
-    }, cause)
+def health_funding_applied(
+    budget: Budget, event: HealthFundingEvent, previous_pence: int, cause: Envelope | None
+) -> Envelope:
+    return _envelope(
+        "budget.health_funding_applied.v1",
+        budget,
+        {
+            "budget_id": budget.id,
+            "child_id": budget.child_id,
+            "local_authority": budget.local_authority,
+            "icb_event_id": event.event_id,
+            "annual_amount_pence": event.annual_amount_pence,
+            "previous_amount_pence": previous_pence,
+            "effective_from": event.effective_from.isoformat(),
+            "reason": event.reason,
+        },
+        cause,
+    )
 
 
-def budget_varied(budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int,
-                  reasons: str) -> Envelope:
+def budget_varied(
+    budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int, reasons: str
+) -> Envelope:
     """Additive to v1: a stream's agreed amount changed after agreement (BUD-10)."""
-    return _envelope("budget.varied.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "variation_id": variation_id, "stream": stream, "previous_agreed_pence": from_pence,
-        "agreed_pence": to_pence, "reasons": reasons,
-    }, None)
+    return _envelope(
+        "budget.varied.v1",
+        budget,
+        {
+            "budget_id": budget.id,
+            "child_id": budget.child_id,
+            "local_authority": budget.local_authority,
+            "variation_id": variation_id,
+            "stream": stream,
+            "previous_agreed_pence": from_pence,
+            "agreed_pence": to_pence,
+            "reasons": reasons,
+        },
+        None,
+    )

@@ -1,9 +1,9 @@
-"""Events the budget service consumes, read through its own minimal models of docs/events.md. Every handler runs
-in the inbox's transaction: its changes and the inbox row commit together, or neither does."""
+"""Events the budget service consumes, read through its own minimal models of docs/events.md. Every handler
+runs in the inbox's transaction: its changes and the inbox row commit together, or neither does."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -119,17 +119,24 @@ async def on_assessment_completed(session, envelope: Envelope, settings: BudgetS
 async def on_health_funding_changed(session, envelope: Envelope, settings: BudgetSettings) -> None:
     """BUD-07: the same as POST /v1/budgets/health-funding-events."""
     event = read(HealthFundingChanged, envelope)
-    await health.receive_health_funding(session, health.HealthFunding(**event.model_dump()), channel="amqp",
-                                        cause=envelope)
+    await health.receive_health_funding(
+        session, health.HealthFunding(**event.model_dump()), channel="amqp", cause=envelope
+    )
 
 
 async def _funds(session, envelope: Envelope, *, returned: bool) -> None:
     event = read(FundsMoved, envelope)
-    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
-                                   child_id=event.child_id)
-    await money.book_release(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                             reference=f"transfer:{event.transfer_id}:{'returned' if returned else 'released'}",
-                             returned=returned)
+    budget = await money.budget_of(
+        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
+    )
+    await money.book_release(
+        session,
+        budget,
+        stream=event.stream,
+        amount_pence=event.amount_pence,
+        reference=f"transfer:{event.transfer_id}:{'returned' if returned else 'released'}",
+        returned=returned,
+    )
 
 
 @consumers.on("contracts.funds_released.v1")
@@ -145,16 +152,30 @@ async def on_funds_returned(session, envelope: Envelope, settings: BudgetSetting
 @consumers.on("payments.payment_issued.v1")
 async def on_payment_issued(session, envelope: Envelope, settings: BudgetSettings) -> None:
     event = read(PaymentIssued, envelope)
-    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
-                                   child_id=event.child_id)
-    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                             reference=f"payment:{event.payment_id}", recovered=False)
+    budget = await money.budget_of(
+        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
+    )
+    await money.book_payment(
+        session,
+        budget,
+        stream=event.stream,
+        amount_pence=event.amount_pence,
+        reference=f"payment:{event.payment_id}",
+        recovered=False,
+    )
 
 
 @consumers.on("payments.recovery_confirmed.v1")
 async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSettings) -> None:
     event = read(RecoveryConfirmed, envelope)
-    budget = await money.budget_of(session, budget_id=event.budget_id, la=event.local_authority,
-                                   child_id=event.child_id)
-    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                             reference=f"recovery:{event.recovery_id}", recovered=True)
+    budget = await money.budget_of(
+        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
+    )
+    await money.book_payment(
+        session,
+        budget,
+        stream=event.stream,
+        amount_pence=event.amount_pence,
+        reference=f"recovery:{event.recovery_id}",
+        recovered=True,
+    )

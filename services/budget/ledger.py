@@ -1,18 +1,18 @@
 """The pure double-entry ledger of a budget (BUD-08). No I/O.
 
-Every movement of money is a posting of signed entries (debit positive, credit negative) that sum to zero. Each
-stream has these accounts:
+Every movement of money is a posting of signed entries (debit positive, credit negative) that sum to zero.
+Each stream has these accounts:
 
 - ``available``: debit balance, the money the family can still use;
-- ``agreed`` / ``released``: credit balances, where available money comes from (the funder's agreement, and funds
-  released from a block contract);
+- ``agreed`` / ``released``: credit balances, where available money comes from (the funder's agreement, and
+  funds released from a block contract);
 - ``committed`` / ``spent``: debit balances, where available money goes;
 - ``indicative`` / ``indicative_offset``: a memorandum pair for the RAS figure, which is a plan, not money.
 
-Agreeing, releasing, committing and spending always move money between ``available`` and one of the other four, so
-``available = agreed + released - committed - spent`` holds by construction, and every balance is a sum of entries.
-Entries are never changed: a correction is a reversal (the same entries with the signs flipped).
-"""
+Agreeing, releasing, committing and spending always move money between ``available`` and one of the other
+four, so ``available = agreed + released - committed - spent`` holds by construction, and every balance is a
+sum of entries. Entries are never changed: a correction is a reversal (the same entries with the signs
+flipped)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -61,15 +61,25 @@ class Posting:
 
     def reversed(self, memo: str) -> Posting:
         """The correction of this posting: the same entries with the signs flipped (BUD-08)."""
-        return Posting("reversal", memo, tuple(Entry(e.stream, e.account, -e.amount_pence) for e in self.entries))
+        return Posting(
+            "reversal", memo, tuple(Entry(e.stream, e.account, -e.amount_pence) for e in self.entries)
+        )
 
 
-def _pair(kind: str, memo: str, stream: str, debit: str, credit: str, amount_pence: int,
-          reference: str | None = None) -> Posting | None:
+def _pair(
+    kind: str,
+    memo: str,
+    stream: str,
+    debit: str,
+    credit: str,
+    amount_pence: int,
+    reference: str | None = None,
+) -> Posting | None:
     if amount_pence == 0:
         return None
-    return Posting(kind, memo, (Entry(stream, debit, amount_pence), Entry(stream, credit, -amount_pence)),
-                   reference)
+    return Posting(
+        kind, memo, (Entry(stream, debit, amount_pence), Entry(stream, credit, -amount_pence)), reference
+    )
 
 
 def indicative(stream: str, delta_pence: int, memo: str) -> Posting | None:
@@ -77,16 +87,24 @@ def indicative(stream: str, delta_pence: int, memo: str) -> Posting | None:
     return _pair("indicative", memo, stream, "indicative", "indicative_offset", delta_pence)
 
 
-def agree(stream: str, delta_pence: int, memo: str, *, kind: str = "agreement",
-          reference: str | None = None) -> Posting | None:
+def agree(
+    stream: str, delta_pence: int, memo: str, *, kind: str = "agreement", reference: str | None = None
+) -> Posting | None:
     """Raise (or, negative, lower) the stream's agreed amount and its available balance together."""
     return _pair(kind, memo, stream, "available", "agreed", delta_pence, reference)
 
 
 def release(stream: str, amount_pence: int, memo: str, *, reference: str | None = None) -> Posting | None:
     """Funds released from a block contract into the stream (negative: given back to the contract)."""
-    return _pair("release" if amount_pence >= 0 else "return", memo, stream, "available", "released",
-                 amount_pence, reference)
+    return _pair(
+        "release" if amount_pence >= 0 else "return",
+        memo,
+        stream,
+        "available",
+        "released",
+        amount_pence,
+        reference,
+    )
 
 
 def commit(stream: str, amount_pence: int, memo: str, *, reference: str | None = None) -> Posting | None:
@@ -95,8 +113,15 @@ def commit(stream: str, amount_pence: int, memo: str, *, reference: str | None =
 
 def spend(stream: str, amount_pence: int, memo: str, *, reference: str | None = None) -> Posting | None:
     """Money paid out of the stream (negative: money recovered back into it)."""
-    return _pair("payment" if amount_pence >= 0 else "recovery", memo, stream, "spent", "available",
-                 amount_pence, reference)
+    return _pair(
+        "payment" if amount_pence >= 0 else "recovery",
+        memo,
+        stream,
+        "spent",
+        "available",
+        amount_pence,
+        reference,
+    )
 
 
 @dataclass
@@ -141,8 +166,8 @@ class Balances:
 
 
 def split_by_weight(amount_pence: int, weights: dict[str, int]) -> dict[str, int]:
-    """Split ``amount_pence`` in proportion to ``weights``; the remainder pennies go to the largest weight, so the
-    parts add back exactly to the amount."""
+    """Split ``amount_pence`` in proportion to ``weights``; the remainder pennies go to the largest weight, so
+    the parts add back exactly to the amount."""
     positive = {k: w for k, w in weights.items() if w > 0}
     if not positive:
         raise ValueError("nothing to split across")

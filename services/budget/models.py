@@ -1,4 +1,5 @@
-"""ORM tables of the budget service. Money columns are BigInteger pence; balances live only in ``ledger_entries``."""
+"""ORM tables of the budget service. Money columns are BigInteger pence; balances live only in
+``ledger_entries``."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -103,7 +104,8 @@ class LedgerEntry(Base):
 
 
 class HealthFundingEvent(Base):
-    """Every ICB health-funding event received, once per ICB ``event_id`` whichever channel brought it (BUD-07)."""
+    """Every ICB health-funding event received, once per ICB ``event_id`` whichever channel brought it
+    (BUD-07)."""
 
     __tablename__ = "health_funding_events"
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -12,7 +12,15 @@ from kit.inbox import insert_ignoring_duplicates
 from kit.tenancy import found, scoped
 from services.budget.ledger import Balances, Posting
 from services.budget.models import (
-    Budget, Child, HealthFundingEvent, LedgerEntry, LedgerTransaction, PanelDecision, Provision, Review, Variation,
+    Budget,
+    Child,
+    HealthFundingEvent,
+    LedgerEntry,
+    LedgerTransaction,
+    PanelDecision,
+    Provision,
+    Review,
+    Variation,
 )
 
 
@@ -51,11 +59,14 @@ async def lock_child(session: AsyncSession, la: str, child_id: str) -> Child:
     funding for one CYP never interleave (BUD-01, BUD-07)."""
     await insert_ignoring_duplicates(session, Child.__table__, {"local_authority": la, "child_id": child_id})
     stmt = select(Child).where(Child.local_authority == la, Child.child_id == child_id)
-    return (await session.execute(_lock(stmt, session).execution_options(populate_existing=True))).scalar_one()
+    return (
+        await session.execute(_lock(stmt, session).execution_options(populate_existing=True))
+    ).scalar_one()
 
 
-async def list_budgets(session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int,
-                       cursor_stmt) -> list[Budget]:
+async def list_budgets(
+    session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int, cursor_stmt
+) -> list[Budget]:
     stmt = scoped(select(Budget), Budget.local_authority, caller)
     if child_id:
         stmt = stmt.where(Budget.child_id == child_id)
@@ -63,7 +74,9 @@ async def list_budgets(session: AsyncSession, caller: Caller, *, child_id: str |
 
 
 async def provisions(session: AsyncSession, budget_id: str) -> list[Provision]:
-    stmt = select(Provision).where(Provision.budget_id == budget_id).order_by(Provision.created_at, Provision.id)
+    stmt = (
+        select(Provision).where(Provision.budget_id == budget_id).order_by(Provision.created_at, Provision.id)
+    )
     return list((await session.execute(stmt)).scalars())
 
 
@@ -74,25 +87,50 @@ async def panel_decisions(session: AsyncSession, budget_id: str) -> list[PanelDe
 
 async def balances(session: AsyncSession, budget_id: str) -> Balances:
     """Every balance is the sum of its ledger entries (BUD-08)."""
-    stmt = (select(LedgerEntry.stream, LedgerEntry.account, func.sum(LedgerEntry.amount_pence))
-            .where(LedgerEntry.budget_id == budget_id).group_by(LedgerEntry.stream, LedgerEntry.account))
+    stmt = (
+        select(LedgerEntry.stream, LedgerEntry.account, func.sum(LedgerEntry.amount_pence))
+        .where(LedgerEntry.budget_id == budget_id)
+        .group_by(LedgerEntry.stream, LedgerEntry.account)
+    )
     return Balances.of((await session.execute(stmt)).all())
 
 
-async def post(session: AsyncSession, budget_id: str, postings: Sequence[Posting | None], *, now,
-               reverses_id: int | None = None) -> list[int]:
+async def post(
+    session: AsyncSession,
+    budget_id: str,
+    postings: Sequence[Posting | None],
+    *,
+    now,
+    reverses_id: int | None = None,
+) -> list[int]:
     """Append balanced postings to the ledger; None (nothing to move) is skipped."""
     ids = []
     for posting in postings:
         if posting is None:
             continue
-        txn = LedgerTransaction(budget_id=budget_id, kind=posting.kind, memo=posting.memo,
-                                reference=posting.reference, reverses_id=reverses_id, created_at=now)
+        txn = LedgerTransaction(
+            budget_id=budget_id,
+            kind=posting.kind,
+            memo=posting.memo,
+            reference=posting.reference,
+            reverses_id=reverses_id,
+            created_at=now,
+        )
         session.add(txn)
         await session.flush()
-        await session.execute(insert(LedgerEntry), [
-            {"transaction_id": txn.id, "budget_id": budget_id, "stream": e.stream, "account": e.account,
-             "amount_pence": e.amount_pence} for e in posting.entries])
+        await session.execute(
+            insert(LedgerEntry),
+            [
+                {
+                    "transaction_id": txn.id,
+                    "budget_id": budget_id,
+                    "stream": e.stream,
+                    "account": e.account,
+                    "amount_pence": e.amount_pence,
+                }
+                for e in posting.entries
+            ],
+        )
         ids.append(txn.id)
     return ids
 
@@ -106,20 +144,30 @@ async def ledger(session: AsyncSession, budget_id: str, *, limit: int, before: i
     stmt = select(LedgerTransaction).where(LedgerTransaction.budget_id == budget_id)
     if before is not None:
         stmt = stmt.where(LedgerTransaction.id < before)
-    txns = list((await session.execute(stmt.order_by(LedgerTransaction.id.desc()).limit(limit + 1))).scalars())
-    entries = (await session.execute(select(LedgerEntry).where(
-        LedgerEntry.transaction_id.in_([t.id for t in txns])).order_by(LedgerEntry.id))).scalars()
+    txns = list(
+        (await session.execute(stmt.order_by(LedgerTransaction.id.desc()).limit(limit + 1))).scalars()
+    )
+    entries = (
+        await session.execute(
+            select(LedgerEntry)
+            .where(LedgerEntry.transaction_id.in_([t.id for t in txns]))
+            .order_by(LedgerEntry.id)
+        )
+    ).scalars()
     by_txn: dict[int, list[LedgerEntry]] = {}
     for e in entries:
         by_txn.setdefault(e.transaction_id, []).append(e)
     return txns, by_txn
 
 
-async def health_events(session: AsyncSession, la: str, child_id: str, *, statuses: Sequence[str],
-                        budget_id: str | None = None) -> list[HealthFundingEvent]:
-    stmt = select(HealthFundingEvent).where(HealthFundingEvent.local_authority == la,
-                                            HealthFundingEvent.child_id == child_id,
-                                            HealthFundingEvent.status.in_(statuses))
+async def health_events(
+    session: AsyncSession, la: str, child_id: str, *, statuses: Sequence[str], budget_id: str | None = None
+) -> list[HealthFundingEvent]:
+    stmt = select(HealthFundingEvent).where(
+        HealthFundingEvent.local_authority == la,
+        HealthFundingEvent.child_id == child_id,
+        HealthFundingEvent.status.in_(statuses),
+    )
     if budget_id is not None:
         stmt = stmt.where(HealthFundingEvent.budget_id == budget_id)
     stmt = stmt.order_by(HealthFundingEvent.effective_from, HealthFundingEvent.received_at)
@@ -136,8 +184,11 @@ async def variations(session: AsyncSession, budget_id: str) -> list[Variation]:
 
 
 async def variation(session: AsyncSession, budget_id: str, variation_id: str) -> Variation:
-    v = (await session.execute(select(Variation).where(Variation.budget_id == budget_id,
-                                                       Variation.id == variation_id))).scalar_one_or_none()
+    v = (
+        await session.execute(
+            select(Variation).where(Variation.budget_id == budget_id, Variation.id == variation_id)
+        )
+    ).scalar_one_or_none()
     return found(v, "variation", variation_id)
 
 
@@ -147,9 +198,18 @@ async def reviews(session: AsyncSession, budget_id: str) -> list[Review]:
 
 
 async def reviews_due(session: AsyncSession, caller: Caller, due_before: date, limit: int) -> list[Budget]:
-    stmt = scoped(select(Budget).where(Budget.status == "agreed", Budget.next_review_due.is_not(None),
-                                       Budget.next_review_due <= due_before), Budget.local_authority, caller)
-    return list((await session.execute(stmt.order_by(Budget.next_review_due, Budget.id).limit(limit))).scalars())
+    stmt = scoped(
+        select(Budget).where(
+            Budget.status == "agreed",
+            Budget.next_review_due.is_not(None),
+            Budget.next_review_due <= due_before,
+        ),
+        Budget.local_authority,
+        caller,
+    )
+    return list(
+        (await session.execute(stmt.order_by(Budget.next_review_due, Budget.id).limit(limit))).scalars()
+    )
 
 
 async def budgets_of_la(session: AsyncSession, la: str, *, limit: int, after: str | None) -> list[Budget]:
@@ -162,15 +222,25 @@ async def budgets_of_la(session: AsyncSession, la: str, *, limit: int, after: st
 async def provisions_of(session: AsyncSession, budget_ids: Sequence[str]) -> list[Provision]:
     if not budget_ids:
         return []
-    return list((await session.execute(select(Provision).where(Provision.budget_id.in_(budget_ids)))).scalars())
+    return list(
+        (await session.execute(select(Provision).where(Provision.budget_id.in_(budget_ids)))).scalars()
+    )
 
 
 async def transaction(session: AsyncSession, budget_id: str, transaction_id: int):
-    txn = (await session.execute(select(LedgerTransaction).where(
-        LedgerTransaction.budget_id == budget_id, LedgerTransaction.id == transaction_id))).scalar_one_or_none()
+    txn = (
+        await session.execute(
+            select(LedgerTransaction).where(
+                LedgerTransaction.budget_id == budget_id, LedgerTransaction.id == transaction_id
+            )
+        )
+    ).scalar_one_or_none()
     found(txn, "ledger transaction", transaction_id)
-    entries = (await session.execute(select(LedgerEntry).where(LedgerEntry.transaction_id == transaction_id)
-                                     .order_by(LedgerEntry.id))).scalars()
+    entries = (
+        await session.execute(
+            select(LedgerEntry).where(LedgerEntry.transaction_id == transaction_id).order_by(LedgerEntry.id)
+        )
+    ).scalars()
     return txn, list(entries)
 
 

@@ -30,10 +30,10 @@ async def create_budget(body: BudgetCreate, request: Request, session: SessionDe
     """Open a child's pooled budget for one plan period (BUD-01).
 
     `indicative_pence` per stream is optional: without it the amounts come from the child's latest RAS result
-    (eligible streams only). Any health funding the ICB sent before the budget existed is applied now (BUD-07).
-    A second budget for a period overlapping an existing one is **409** with `rule: BUD-01` and its `budget_id`.
-    Returns the budget (as `GET /v1/budgets/{id}`). Budgets are also opened automatically when the child has
-    both an eligible request and a RAS result (`opened_from: events`)."""
+    (eligible streams only). Any health funding the ICB sent before the budget existed is applied now
+    (BUD-07). A second budget for a period overlapping an existing one is **409** with `rule: BUD-01` and its
+    `budget_id`. Returns the budget (as `GET /v1/budgets/{id}`). Budgets are also opened automatically when
+    the child has both an eligible request and a RAS result (`opened_from: events`)."""
     caller.ensure_la(body.local_authority)
 
     async def produce():
@@ -49,27 +49,34 @@ async def create_budget(body: BudgetCreate, request: Request, session: SessionDe
 async def list_budgets(session: SessionDep, caller: Reader, child_id: str | None = Query(None, max_length=64),
                        limit: Limit = 50, cursor: Cursor = None) -> dict:
     """The caller's LAs' budgets, newest first, optionally for one child: `{items, next_cursor}`."""
-    rows = await repo.list_budgets(session, caller, child_id=child_id, limit=limit, cursor_stmt=lambda s: newest_first(
-        s, Budget.created_at, Budget.id, limit=limit, cursor=cursor))
+    rows = await repo.list_budgets(
+        session,
+        caller,
+        child_id=child_id,
+        limit=limit,
+        cursor_stmt=lambda s: newest_first(s, Budget.created_at, Budget.id, limit=limit, cursor=cursor),
+    )
     page, next_cursor = page_of(rows, limit=limit)
     return {"items": [await common.budget_view(session, b) for b in page], "next_cursor": next_cursor}
 
 
 @router.post("/health-funding-events", status_code=202, summary="Receive ICB health funding")
-async def health_funding_event(body: HealthFundingIn, request: Request, session: SessionDep, caller: Health,
-                               key: IdempotencyKey = None) -> JSONResponse:
+async def health_funding_event(
+    body: HealthFundingIn, request: Request, session: SessionDep, caller: Health, key: IdempotencyKey = None
+) -> JSONResponse:
     """An ICB's change to a child's health funding: the same payload as the RabbitMQ event
     `icb.health_funding.changed.v1` (BUD-07).
 
     Each `event_id` applies once, whichever channel brought it. The health stream's agreed amount becomes the
-    `annual_amount_pence` of the event with the latest `effective_from`; an older event arriving later is kept but
-    does not overwrite it. For a child without an open budget the event is held and applied when one opens.
-    **202** `{event_id, outcome: applied|held|superseded|duplicate, status, budget_id, ...}`."""
+    `annual_amount_pence` of the event with the latest `effective_from`; an older event arriving later is kept
+    but does not overwrite it. For a child without an open budget the event is held and applied when one
+    opens. **202** `{event_id, outcome: applied|held|superseded|duplicate, status, budget_id, ...}`."""
     caller.ensure_la(body.local_authority)
 
     async def produce():
-        result = await health.receive_health_funding(session, health.HealthFunding(**body.model_dump()),
-                                                     channel="rest")
+        result = await health.receive_health_funding(
+            session, health.HealthFunding(**body.model_dump()), channel="rest"
+        )
         return 202, result
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
@@ -78,42 +85,66 @@ async def health_funding_event(body: HealthFundingIn, request: Request, session:
 @router.get("/{budget_id}", summary="A budget")
 async def read_budget(budget_id: str, session: SessionDep, caller: Reader) -> dict:
     """The budget: `status` (draft, indicative, submitted, agreed, closed), per stream `indicative_pence`,
-    `agreed_pence`, `released_pence`, `committed_pence`, `spent_pence` and `available_pence` (= agreed + released −
-    committed − spent, BUD-08; every figure is a sum of ledger entries), `provisions`, `panel_decisions` and
-    `next_review_due`. Another LA's budget is 404."""
+    `agreed_pence`, `released_pence`, `committed_pence`, `spent_pence` and `available_pence` (= agreed +
+    released − committed − spent, BUD-08; every figure is a sum of ledger entries), `provisions`,
+    `panel_decisions` and `next_review_due`. Another LA's budget is 404."""
     return await common.budget_view(session, await repo.budget_for(session, budget_id, caller))
 
 
 @router.get("/{budget_id}/ledger", summary="The budget's ledger")
-async def read_ledger(budget_id: str, session: SessionDep, caller: LedgerReader, limit: Limit = 100,
-                      before: int | None = Query(None, ge=1, description="next_before from the previous page")
-                      ) -> dict:
-    """Every movement of money on the budget, newest first (BUD-08): each transaction has `kind`, a plain-English
-    `memo` and double entries `{stream, account, amount_pence}` (debit positive, credit negative) summing to 0.
-    Corrections appear as reversals, never as edits. `{items, next_before}`."""
+async def read_ledger(
+    budget_id: str,
+    session: SessionDep,
+    caller: LedgerReader,
+    limit: Limit = 100,
+    before: int | None = Query(None, ge=1, description="next_before from the previous page"),
+) -> dict:
+    """Every movement of money on the budget, newest first (BUD-08): each transaction has `kind`, a
+    plain-English `memo` and double entries `{stream, account, amount_pence}` (debit positive, credit
+    negative) summing to 0. Corrections appear as reversals, never as edits. `{items, next_before}`."""
     await repo.budget_for(session, budget_id, caller)
     txns, entries = await repo.ledger(session, budget_id, limit=limit, before=before)
     page = txns[:limit]
-    return {"items": [{
-        "id": t.id, "kind": t.kind, "memo": t.memo, "reference": t.reference, "reverses_id": t.reverses_id,
-        "created_at": t.created_at,
-        "entries": [{"stream": e.stream, "account": e.account, "amount_pence": e.amount_pence}
-                    for e in entries.get(t.id, [])]} for t in page],
-        "next_before": page[-1].id if len(txns) > limit else None}
+    return {
+        "items": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "memo": t.memo,
+                "reference": t.reference,
+                "reverses_id": t.reverses_id,
+                "created_at": t.created_at,
+                "entries": [
+                    {"stream": e.stream, "account": e.account, "amount_pence": e.amount_pence}
+                    for e in entries.get(t.id, [])
+                ],
+            }
+            for t in page
+        ],
+        "next_before": page[-1].id if len(txns) > limit else None,
+    }
 
 
 @router.post("/{budget_id}/provisions", status_code=201, summary="Add a provision line")
 async def add_provision(budget_id: str, body: ProvisionCreate, session: SessionDep, caller: Casework) -> dict:
-    """Add costed provision written in the plan. `outcome` is required (BUD-02: 422 naming it);
-    `category: school_place` is refused (BUD-03: 409); a `direct_payment` line `on_setting_premises` without
-    `setting_agreement: true` is refused (ELIG-09: 409). Lines are added while the budget is draft or indicative;
-    after agreement only if the stream's agreed amount still covers them (BUD-05). Returns the line."""
+    """Add costed provision written in the plan. `outcome` is required (BUD-02: 422 naming it); `category:
+    school_place` is refused (BUD-03: 409); a `direct_payment` line `on_setting_premises` without
+    `setting_agreement: true` is refused (ELIG-09: 409). Lines are added while the budget is draft or
+    indicative; after agreement only if the stream's agreed amount still covers them (BUD-05). Returns the
+    line."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    line = Line(stream=body.stream, category=body.category, annual_cost_pence=body.annual_cost_pence,
-                arrangement=body.arrangement, on_setting_premises=body.on_setting_premises,
-                setting_agreement=body.setting_agreement, outcome=body.outcome)
-    provision = await planning.add_provision(session, budget, line, description=body.description,
-                                             contract_id=body.contract_id)
+    line = Line(
+        stream=body.stream,
+        category=body.category,
+        annual_cost_pence=body.annual_cost_pence,
+        arrangement=body.arrangement,
+        on_setting_premises=body.on_setting_premises,
+        setting_agreement=body.setting_agreement,
+        outcome=body.outcome,
+    )
+    provision = await planning.add_provision(
+        session, budget, line, description=body.description, contract_id=body.contract_id
+    )
     return common.provision_view(provision)
 
 
@@ -127,32 +158,43 @@ async def submit(budget_id: str, session: SessionDep, caller: Casework) -> dict:
 
 
 @router.post("/{budget_id}/panel-decisions", status_code=201, summary="Record a panel decision")
-async def panel_decision(budget_id: str, body: PanelDecisionCreate, request: Request, session: SessionDep,
-                         caller: Panel) -> dict:
+async def panel_decision(
+    budget_id: str, body: PanelDecisionCreate, request: Request, session: SessionDep, caller: Panel
+) -> dict:
     """One stream's decision on a submitted budget (BUD-06): `approved`, `declined` or `escalated`, with the
-    `agreed_pence` for the stream. An approval above the decider's delegated authority limit (per LA and stream;
-    `authority: stream` by default, `senior` for escalations) is recorded as `escalated` with `rule: BUD-06` and
-    needs a decision by someone whose limit covers it. `extra_pence` is what the panel awarded above the
-    indicative amount. The latest decision per stream counts. Returns the recorded decision."""
+    `agreed_pence` for the stream. An approval above the decider's delegated authority limit (per LA and
+    stream; `authority: stream` by default, `senior` for escalations) is recorded as `escalated` with `rule:
+    BUD-06` and needs a decision by someone whose limit covers it. `extra_pence` is what the panel awarded
+    above the indicative amount. The latest decision per stream counts. Returns the recorded decision."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    recorded = await planning.decide(session, budget, settings_of(request), stream=body.stream,
-                                     decision=body.decision, agreed_pence=body.agreed_pence,
-                                     decided_by=body.decided_by, authority=body.authority)
+    recorded = await planning.decide(
+        session,
+        budget,
+        settings_of(request),
+        stream=body.stream,
+        decision=body.decision,
+        agreed_pence=body.agreed_pence,
+        decided_by=body.decided_by,
+        authority=body.authority,
+    )
     return common.decision_view(recorded)
 
 
 @router.post("/{budget_id}/agree", summary="Agree the budget")
-async def agree(budget_id: str, request: Request, session: SessionDep, caller: Agreeing,
-                key: IdempotencyKey = None) -> JSONResponse:
-    """Agree a submitted budget: each stream's agreed amount becomes its approved panel amount (the health stream
-    keeps the ICB's funding when the ICB has sent any). Refused with **409** while a stream with provision has no
-    approval (`rule: BUD-06`) or its agreed amount is less than its provision costs (`rule: BUD-05`), naming the
-    `stream` and listing every `refusals` item. Publishes `budget.agreed.v1`; the first review falls due within
-    3 months (BUD-09). Returns the budget."""
+async def agree(
+    budget_id: str, request: Request, session: SessionDep, caller: Agreeing, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Agree a submitted budget: each stream's agreed amount becomes its approved panel amount (the health
+    stream keeps the ICB's funding when the ICB has sent any). Refused with **409** while a stream with
+    provision has no approval (`rule: BUD-06`) or its agreed amount is less than its provision costs (`rule:
+    BUD-05`), naming the `stream` and listing every `refusals` item. Publishes `budget.agreed.v1`; the first
+    review falls due within 3 months (BUD-09). Returns the budget."""
+
     async def produce():
         budget = await repo.budget_for(session, budget_id, caller, lock=True)
         await planning.agree_budget(session, budget)
         return 200, await common.budget_view(session, budget)
 
-    return await idempotent(session, request=request, caller=caller, key=key, body={"budget_id": budget_id},
-                            produce=produce)
+    return await idempotent(
+        session, request=request, caller=caller, key=key, body={"budget_id": budget_id}, produce=produce
+    )

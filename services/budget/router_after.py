@@ -14,7 +14,12 @@ from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
 from services.budget import repository as repo
 from services.budget.schemas import (
-    CommitmentCreate, ReconsiderationCreate, ReconsiderationDecision, ReversalCreate, ReviewCreate, ReviewRequest,
+    CommitmentCreate,
+    ReconsiderationCreate,
+    ReconsiderationDecision,
+    ReversalCreate,
+    ReviewCreate,
+    ReviewRequest,
     VariationCreate,
 )
 from services.budget.service import money, reporting, reviews, variations
@@ -43,8 +48,8 @@ async def reviews_due(session: SessionDep, caller: Reader, due_before: date = Qu
 @router.get("/sen2", summary="SEN2 personal-budget fields")
 async def sen2(session: SessionDep, caller: Reader, local_authority: str = Query(pattern=r"^[EWSN]\d{8}$"),
                limit: Limit = 500, cursor: str | None = Query(None, max_length=36)) -> dict:
-    """BUD-11: per plan of the LA, `has_personal_budget` (Y/N, Y once agreed), `organised_arrangements` (Y/N: any
-    notional provision), `direct_payment_funders` (E education, S social care, H health) and
+    """BUD-11: per plan of the LA, `has_personal_budget` (Y/N, Y once agreed), `organised_arrangements` (Y/N:
+    any notional provision), `direct_payment_funders` (E education, S social care, H health) and
     `direct_payment_funder_code` (one of those, or I integrated when more than one funds direct payments).
     `{items, next_cursor}`."""
     caller.ensure_la(local_authority)
@@ -53,27 +58,40 @@ async def sen2(session: SessionDep, caller: Reader, local_authority: str = Query
 
 
 @router.get("/{budget_id}/statement", summary="Family statement", response_model=None)
-async def statement(budget_id: str, session: SessionDep, caller: Reader,
-                    format: str = Query("json", pattern="^(json|html)$")) -> dict | HTMLResponse:
-    """The family's statement: per stream what was indicated, agreed, released, spent and what is left, in plain
-    English. `?format=html` gives a printable page."""
+async def statement(
+    budget_id: str, session: SessionDep, caller: Reader, format: str = Query("json", pattern="^(json|html)$")
+) -> dict | HTMLResponse:
+    """The family's statement: per stream what was indicated, agreed, released, spent and what is left, in
+    plain English. `?format=html` gives a printable page."""
     data = await reporting.statement(session, await repo.budget_for(session, budget_id, caller))
     return HTMLResponse(reporting.statement_html(data)) if format == "html" else data
 
 
 @router.post("/{budget_id}/variations", status_code=201, summary="Vary an agreed budget")
-async def vary(budget_id: str, body: VariationCreate, request: Request, session: SessionDep, caller: Casework,
-               key: IdempotencyKey = None) -> JSONResponse:
+async def vary(
+    budget_id: str,
+    body: VariationCreate,
+    request: Request,
+    session: SessionDep,
+    caller: Casework,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Change a stream's agreed amount (BUD-10). An increase applies at once (`status: applied`). A reduction
-    issues a written `notice` with the reasons and `reconsider_by` (the family may ask once for reconsideration
-    until then) and applies only after that date (`/apply`) or when a reconsideration is upheld; it is refused
-    with `rule: BUD-05` if it would not cover the stream's agreed provision. Publishes `budget.varied.v1` when
-    the change applies."""
+    issues a written `notice` with the reasons and `reconsider_by` (the family may ask once for
+    reconsideration until then) and applies only after that date (`/apply`) or when a reconsideration is
+    upheld; it is refused with `rule: BUD-05` if it would not cover the stream's agreed provision. Publishes
+    `budget.varied.v1` when the change applies."""
+
     async def produce():
         budget = await repo.budget_for(session, budget_id, caller, lock=True)
-        v = await variations.vary(session, budget, stream=body.stream, agreed_pence=body.agreed_pence,
-                                  reasons=body.reasons,
-                                  reconsideration_days=settings_of(request).reconsideration_days)
+        v = await variations.vary(
+            session,
+            budget,
+            stream=body.stream,
+            agreed_pence=body.agreed_pence,
+            reasons=body.reasons,
+            reconsideration_days=settings_of(request).reconsideration_days,
+        )
         return 201, variations.variation_view(v)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
@@ -86,9 +104,12 @@ async def list_variations(budget_id: str, session: SessionDep, caller: Reader) -
     return {"items": [variations.variation_view(v) for v in await repo.variations(session, budget_id)]}
 
 
-@router.post("/{budget_id}/variations/{variation_id}/reconsideration", summary="Ask to reconsider a reduction")
-async def reconsider(budget_id: str, variation_id: str, body: ReconsiderationCreate, session: SessionDep,
-                     caller: Casework) -> dict:
+@router.post(
+    "/{budget_id}/variations/{variation_id}/reconsideration", summary="Ask to reconsider a reduction"
+)
+async def reconsider(
+    budget_id: str, variation_id: str, body: ReconsiderationCreate, session: SessionDep, caller: Casework
+) -> dict:
     """Record the family's one request to reconsider a reduction, before `reconsider_by` (BUD-10: 409 after,
     or a second time). The reduction waits for the panel's decision."""
     await repo.budget_for(session, budget_id, caller, lock=True)
@@ -97,10 +118,12 @@ async def reconsider(budget_id: str, variation_id: str, body: ReconsiderationCre
     return variations.variation_view(v)
 
 
-@router.post("/{budget_id}/variations/{variation_id}/reconsideration-decision",
-             summary="Decide a reconsideration")
-async def reconsideration_decision(budget_id: str, variation_id: str, body: ReconsiderationDecision,
-                                   session: SessionDep, caller: Panel) -> dict:
+@router.post(
+    "/{budget_id}/variations/{variation_id}/reconsideration-decision", summary="Decide a reconsideration"
+)
+async def reconsideration_decision(
+    budget_id: str, variation_id: str, body: ReconsiderationDecision, session: SessionDep, caller: Panel
+) -> dict:
     """`upheld`: the reduction applies now; `withdrawn`: the agreed amount stays."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
     v = await repo.variation(session, budget_id, variation_id)
@@ -119,20 +142,23 @@ async def apply_variation(budget_id: str, variation_id: str, session: SessionDep
 
 @router.post("/{budget_id}/reviews", status_code=201, summary="Record a review")
 async def record_review(budget_id: str, body: ReviewCreate, session: SessionDep, caller: Casework) -> dict:
-    """Record a review held on `reviewed_on` (BUD-09); the next falls due 12 months later. Returns the review and
-    the budget's `next_review_due`."""
+    """Record a review held on `reviewed_on` (BUD-09); the next falls due 12 months later. Returns the review
+    and the budget's `next_review_due`."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    review = await reviews.record(session, budget, reviewed_on=body.reviewed_on, kind=body.kind, notes=body.notes,
-                                  by=caller.client_id)
+    review = await reviews.record(
+        session, budget, reviewed_on=body.reviewed_on, kind=body.kind, notes=body.notes, by=caller.client_id
+    )
     return {**reviews.review_view(review), "next_review_due": budget.next_review_due}
 
 
 @router.post("/{budget_id}/review-requests", status_code=201, summary="Ask for a review")
 async def request_review(budget_id: str, body: ReviewRequest, session: SessionDep, caller: Casework) -> dict:
-    """The family asked for a review, or circumstances changed (BUD-09): a review is due from `requested_on`."""
+    """The family asked for a review, or circumstances changed (BUD-09): a review is due from
+    `requested_on`."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    review = await reviews.request(session, budget, requested_on=body.requested_on, reason=body.reason,
-                                   by=caller.client_id)
+    review = await reviews.request(
+        session, budget, requested_on=body.requested_on, reason=body.reason, by=caller.client_id
+    )
     return {**reviews.review_view(review), "next_review_due": budget.next_review_due}
 
 
@@ -140,31 +166,45 @@ async def request_review(budget_id: str, body: ReviewRequest, session: SessionDe
 async def list_reviews(budget_id: str, session: SessionDep, caller: Reader) -> dict:
     """Reviews held and requested, newest first, and the next due date."""
     budget = await repo.budget_for(session, budget_id, caller)
-    return {"next_review_due": budget.next_review_due,
-            "items": [reviews.review_view(r) for r in await repo.reviews(session, budget_id)]}
+    return {
+        "next_review_due": budget.next_review_due,
+        "items": [reviews.review_view(r) for r in await repo.reviews(session, budget_id)],
+    }
 
 
 @router.post("/{budget_id}/commitments", status_code=201, summary="Commit money on a stream")
-async def commit(budget_id: str, body: CommitmentCreate, request: Request, session: SessionDep, caller: Finance,
-                 key: IdempotencyKey = None) -> JSONResponse:
+async def commit(
+    budget_id: str,
+    body: CommitmentCreate,
+    request: Request,
+    session: SessionDep,
+    caller: Finance,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Set money aside on a stream for something ordered (positive) or free it (negative): `committed_pence`
     rises and `available_pence` falls by the same amount (BUD-08). Returns `{transaction_id}`."""
+
     async def produce():
         budget = await repo.budget_for(session, budget_id, caller, lock=True)
         if body.amount_pence == 0:
             raise InvalidInput.field("amount_pence", "must not be 0")
-        txn = await money.book_commitment(session, budget, stream=body.stream, amount_pence=body.amount_pence,
-                                          memo=body.memo)
+        txn = await money.book_commitment(
+            session, budget, stream=body.stream, amount_pence=body.amount_pence, memo=body.memo
+        )
         return 201, {"transaction_id": txn}
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/{budget_id}/ledger/{transaction_id}/reversal", status_code=201, summary="Reverse a commitment")
-async def reverse(budget_id: str, transaction_id: int, body: ReversalCreate, session: SessionDep,
-                  caller: Finance) -> dict:
+async def reverse(
+    budget_id: str, transaction_id: int, body: ReversalCreate, session: SessionDep, caller: Finance
+) -> dict:
     """Correct a commitment by a reversing transaction (entries are never edited, BUD-08). Other kinds are
     corrected by the events of the service that booked them (409 `rule: BUD-08`); a second reversal is 409."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    return {"transaction_id": await money.reverse(session, budget, transaction_id=transaction_id,
-                                                  reason=body.reason)}
+    return {
+        "transaction_id": await money.reverse(
+            session, budget, transaction_id=transaction_id, reason=body.reason
+        )
+    }

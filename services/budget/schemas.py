@@ -45,12 +45,18 @@ class ProvisionCreate(Input):
     description: str = Field(min_length=1, max_length=500)
     outcome: str = Field(max_length=500, description="the EHCP outcome this provision serves (BUD-02)")
     stream: Stream
-    category: str = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$",
-                          description="e.g. personal_assistant, therapy, short_breaks; never school_place (BUD-03)")
+    category: str = Field(
+        min_length=1,
+        max_length=60,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="e.g. personal_assistant, therapy, short_breaks; never school_place (BUD-03)",
+    )
     annual_cost_pence: int = Field(gt=0, le=10_000_000_000)
     arrangement: Arrangement
     on_setting_premises: bool = False
-    setting_agreement: bool = Field(False, description="the head's or principal's written agreement (ELIG-09)")
+    setting_agreement: bool = Field(
+        False, description="the head's or principal's written agreement (ELIG-09)"
+    )
     contract_id: str | None = Field(None, max_length=36)
 
 
@@ -60,7 +66,8 @@ class PanelDecisionCreate(Input):
     agreed_pence: int = Pence
     decided_by: str = Field(min_length=1, max_length=200)
     authority: Literal["stream", "senior"] = Field(
-        "stream", description="stream: the stream's representative; senior: who decides escalated decisions")
+        "stream", description="stream: the stream's representative; senior: who decides escalated decisions"
+    )
 
 
 class HealthFundingIn(Input):
@@ -84,7 +91,8 @@ class ReconsiderationCreate(Input):
 
 class ReconsiderationDecision(Input):
     outcome: Literal["upheld", "withdrawn"] = Field(
-        description="upheld: the reduction applies now; withdrawn: the agreed amount stays")
+        description="upheld: the reduction applies now; withdrawn: the agreed amount stays"
+    )
 
 
 class ReviewCreate(Input):
@@ -100,8 +108,11 @@ class ReviewRequest(Input):
 
 class CommitmentCreate(Input):
     stream: Stream
-    amount_pence: int = Field(ge=-10_000_000_000, le=10_000_000_000,
-                              description="positive commits money; negative releases a commitment; not 0")
+    amount_pence: int = Field(
+        ge=-10_000_000_000,
+        le=10_000_000_000,
+        description="positive commits money; negative releases a commitment; not 0",
+    )
     memo: str = Field(min_length=1, max_length=500)
 
 

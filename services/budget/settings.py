@@ -11,9 +11,8 @@ class BudgetSettings(ServiceSettings):
 
     Delegated authority (BUD-06) is per LA and stream, for two levels: ``stream`` (each stream's panel
     representative) and ``senior`` (who decides what was escalated), e.g.
-    ``SENDPB_BUDGET_DELEGATED_LIMITS='{"E06000060": {"education": 5000000}}'``. An LA or stream not listed gets the
-    default of its level.
-    """
+    ``SENDPB_BUDGET_DELEGATED_LIMITS='{"E06000060": {"education": 5000000}}'``. An LA or stream not listed
+    gets the default of its level."""
 
     model_config = SettingsConfigDict(env_prefix="SENDPB_BUDGET_", env_nested_delimiter="__", extra="ignore")
 

@@ -29,16 +29,32 @@ def new_budget(child_id: str, *, start: date = date(2026, 12, 1), indicative: di
     return body
 
 
-def line(stream: str = "social_care", cost: int = 260_000, *, arrangement: str = "direct_payment",
-         category: str = "personal_assistant", outcome: str = "Takes part in after-school clubs", **kw) -> dict:
-    return {"description": f"{category} for {stream}", "outcome": outcome, "stream": stream, "category": category,
-            "annual_cost_pence": cost, "arrangement": arrangement, **kw}
+def line(
+    stream: str = "social_care",
+    cost: int = 260_000,
+    *,
+    arrangement: str = "direct_payment",
+    category: str = "personal_assistant",
+    outcome: str = "Takes part in after-school clubs",
+    **kw,
+) -> dict:
+    return {
+        "description": f"{category} for {stream}",
+        "outcome": outcome,
+        "stream": stream,
+        "category": category,
+        "annual_cost_pence": cost,
+        "arrangement": arrangement,
+        **kw,
+    }
 
 
-async def open_with_lines(client, lines: list[dict], *, indicative: dict | None = None,
-                          child_id: str | None = None) -> dict:
-    r = await client.post("/v1/budgets", json=new_budget(child_id or child(), indicative=indicative or {}),
-                          headers=CASEWORK)
+async def open_with_lines(
+    client, lines: list[dict], *, indicative: dict | None = None, child_id: str | None = None
+) -> dict:
+    r = await client.post(
+        "/v1/budgets", json=new_budget(child_id or child(), indicative=indicative or {}), headers=CASEWORK
+    )
     assert r.status_code == 201, r.text
     budget = r.json()
     for body in lines:
@@ -54,11 +70,20 @@ async def submitted(client, lines: list[dict], **kw) -> dict:
     return r.json()
 
 
-async def decide(client, budget_id: str, stream: str, amount: int, decision: str = "approved",
-                 authority: str = "stream"):
-    return await client.post(f"/v1/budgets/{budget_id}/panel-decisions", headers=PANEL, json={
-        "stream": stream, "decision": decision, "agreed_pence": amount, "decided_by": f"{stream} lead",
-        "authority": authority})
+async def decide(
+    client, budget_id: str, stream: str, amount: int, decision: str = "approved", authority: str = "stream"
+):
+    return await client.post(
+        f"/v1/budgets/{budget_id}/panel-decisions",
+        headers=PANEL,
+        json={
+            "stream": stream,
+            "decision": decision,
+            "agreed_pence": amount,
+            "decided_by": f"{stream} lead",
+            "authority": authority,
+        },
+    )
 
 
 async def publish(bus, type_: str, payload: dict, la: str = LA, producer: str = "test") -> Envelope:
@@ -67,7 +92,14 @@ async def publish(bus, type_: str, payload: dict, la: str = LA, producer: str = 
     return env
 
 
-def health_event(child_id: str, amount: int, effective: str, *, event_id: str | None = None,
-                 la: str = LA) -> dict:
-    return {"event_id": event_id or str(uuid.uuid4()), "child_id": child_id, "local_authority": la,
-            "annual_amount_pence": amount, "effective_from": effective, "reason": "ICB review of health needs"}
+def health_event(
+    child_id: str, amount: int, effective: str, *, event_id: str | None = None, la: str = LA
+) -> dict:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "child_id": child_id,
+        "local_authority": la,
+        "annual_amount_pence": amount,
+        "effective_from": effective,
+        "reason": "ICB review of health needs",
+    }

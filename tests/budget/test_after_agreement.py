@@ -39,24 +39,36 @@ def later(monkeypatch, days: int) -> None:
 
 async def test_bud_10_an_increase_applies_at_once(svc):
     budget = await agreed(svc.client)
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
-                              json={"stream": "social_care", "agreed_pence": 300_000, "reasons": "more hours"})
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/variations",
+        headers=CASEWORK,
+        json={"stream": "social_care", "agreed_pence": 300_000, "reasons": "more hours"},
+    )
     assert r.status_code == 201 and r.json()["status"] == "applied"
     assert await agreed_amount(svc.client, budget["id"]) == 300_000
 
 
 async def test_bud_10_a_reduction_gives_notice_and_applies_only_after_the_window(svc, monkeypatch):
     budget = await agreed(svc.client)
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
-                              json={"stream": "social_care", "agreed_pence": 210_000, "reasons": "fewer hours"})
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/variations",
+        headers=CASEWORK,
+        json={"stream": "social_care", "agreed_pence": 210_000, "reasons": "fewer hours"},
+    )
     body = r.json()
     assert r.status_code == 201 and body["status"] == "notice_issued" and body["rule"] == "BUD-10"
-    assert "fewer hours" in body["notice"] and body["reconsider_by"] == str(common.today() + timedelta(days=28))
+    assert "fewer hours" in body["notice"] and body["reconsider_by"] == str(
+        common.today() + timedelta(days=28)
+    )
     assert await agreed_amount(svc.client, budget["id"]) == 250_000
-    early = await svc.client.post(f"/v1/budgets/{budget['id']}/variations/{body['id']}/apply", headers=CASEWORK)
+    early = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/variations/{body['id']}/apply", headers=CASEWORK
+    )
     assert early.status_code == 409 and early.json()["rule"] == "BUD-10"
     later(monkeypatch, 29)
-    applied = await svc.client.post(f"/v1/budgets/{budget['id']}/variations/{body['id']}/apply", headers=CASEWORK)
+    applied = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/variations/{body['id']}/apply", headers=CASEWORK
+    )
     assert applied.status_code == 200 and applied.json()["status"] == "applied"
     assert await agreed_amount(svc.client, budget["id"]) == 210_000
 
@@ -64,23 +76,34 @@ async def test_bud_10_a_reduction_gives_notice_and_applies_only_after_the_window
 @pytest.mark.parametrize("outcome, expected", [("upheld", 200_000), ("withdrawn", 250_000)])
 async def test_bud_10_one_reconsideration_then_the_panel_decides(svc, outcome, expected):
     budget = await agreed(svc.client)
-    v = (await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK, json={
-        "stream": "social_care", "agreed_pence": 200_000, "reasons": "review found less need"})).json()
+    v = (
+        await svc.client.post(
+            f"/v1/budgets/{budget['id']}/variations",
+            headers=CASEWORK,
+            json={"stream": "social_care", "agreed_pence": 200_000, "reasons": "review found less need"},
+        )
+    ).json()
     url = f"/v1/budgets/{budget['id']}/variations/{v['id']}"
-    first = await svc.client.post(f"{url}/reconsideration", json={"reason": "needs have not changed"},
-                                  headers=CASEWORK)
+    first = await svc.client.post(
+        f"{url}/reconsideration", json={"reason": "needs have not changed"}, headers=CASEWORK
+    )
     assert first.json()["status"] == "reconsideration_requested"
     second = await svc.client.post(f"{url}/reconsideration", json={"reason": "again"}, headers=CASEWORK)
     assert second.status_code == 409 and second.json()["rule"] == "BUD-10"
-    decided = await svc.client.post(f"{url}/reconsideration-decision", json={"outcome": outcome}, headers=PANEL)
+    decided = await svc.client.post(
+        f"{url}/reconsideration-decision", json={"outcome": outcome}, headers=PANEL
+    )
     assert decided.status_code == 200
     assert await agreed_amount(svc.client, budget["id"]) == expected
 
 
 async def test_bud_05_a_reduction_below_the_provision_cost_is_refused(svc):
     budget = await agreed(svc.client)
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
-                              json={"stream": "social_care", "agreed_pence": 199_999, "reasons": "cuts"})
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/variations",
+        headers=CASEWORK,
+        json={"stream": "social_care", "agreed_pence": 199_999, "reasons": "cuts"},
+    )
     assert r.status_code == 409 and r.json()["rule"] == "BUD-05" and r.json()["stream"] == "social_care"
 
 
@@ -91,14 +114,21 @@ async def test_bud_09_first_review_within_three_months_then_yearly_and_on_reques
     assert today + timedelta(days=88) <= due <= today + timedelta(days=92)
     listed = await svc.client.get("/v1/budgets/reviews", params={"due_before": due.isoformat()}, headers=READ)
     assert budget["id"] in [i["budget_id"] for i in listed.json()["items"]]
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/reviews", headers=CASEWORK,
-                              json={"reviewed_on": due.isoformat(), "kind": "first", "notes": "going well"})
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/reviews",
+        headers=CASEWORK,
+        json={"reviewed_on": due.isoformat(), "kind": "first", "notes": "going well"},
+    )
     assert r.json()["next_review_due"] == date(due.year + 1, due.month, due.day).isoformat()
-    asked = await svc.client.post(f"/v1/budgets/{budget['id']}/review-requests", headers=CASEWORK,
-                                  json={"requested_on": today.isoformat(), "reason": "family moved house"})
+    asked = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/review-requests",
+        headers=CASEWORK,
+        json={"requested_on": today.isoformat(), "reason": "family moved house"},
+    )
     assert asked.json()["next_review_due"] == today.isoformat()
-    overdue = await svc.client.get("/v1/budgets/reviews", params={"due_before": (today + timedelta(1)).isoformat()},
-                                   headers=READ)
+    overdue = await svc.client.get(
+        "/v1/budgets/reviews", params={"due_before": (today + timedelta(1)).isoformat()}, headers=READ
+    )
     assert budget["id"] in [i["budget_id"] for i in overdue.json()["items"]]
     other = await svc.client.get("/v1/budgets/reviews", params={"due_before": "2099-01-01"}, headers=OTHER)
     assert budget["id"] not in [i["budget_id"] for i in other.json()["items"]]
@@ -107,23 +137,31 @@ async def test_bud_09_first_review_within_three_months_then_yearly_and_on_reques
 async def test_bud_08_a_commitment_lowers_available_and_is_corrected_by_reversal(svc):
     budget = await agreed(svc.client)
     url = f"/v1/budgets/{budget['id']}"
-    txn = (await svc.client.post(f"{url}/commitments", headers=FINANCE,
-                                 json={"stream": "education", "amount_pence": 40_000, "memo": "tutor booked"})).json()
+    txn = (
+        await svc.client.post(
+            f"{url}/commitments",
+            headers=FINANCE,
+            json={"stream": "education", "amount_pence": 40_000, "memo": "tutor booked"},
+        )
+    ).json()
     s = (await svc.client.get(url, headers=READ)).json()["streams"]["education"]
     assert (s["committed_pence"], s["available_pence"]) == (40_000, 60_000)
-    r = await svc.client.post(f"{url}/ledger/{txn['transaction_id']}/reversal", json={"reason": "keyed twice"},
-                              headers=FINANCE)
+    r = await svc.client.post(
+        f"{url}/ledger/{txn['transaction_id']}/reversal", json={"reason": "keyed twice"}, headers=FINANCE
+    )
     assert r.status_code == 201
-    again = await svc.client.post(f"{url}/ledger/{txn['transaction_id']}/reversal", json={"reason": "x"},
-                                  headers=FINANCE)
+    again = await svc.client.post(
+        f"{url}/ledger/{txn['transaction_id']}/reversal", json={"reason": "x"}, headers=FINANCE
+    )
     assert again.status_code == 409
     s = (await svc.client.get(url, headers=READ)).json()["streams"]["education"]
     assert (s["committed_pence"], s["available_pence"]) == (0, 100_000)
     ledger = (await svc.client.get(f"{url}/ledger", headers=FINANCE)).json()["items"]
     assert ledger[0]["kind"] == "reversal" and ledger[0]["reverses_id"] == txn["transaction_id"]
     agreement = next(t for t in ledger if t["kind"] == "agreement")
-    refused = await svc.client.post(f"{url}/ledger/{agreement['id']}/reversal", json={"reason": "x"},
-                                    headers=FINANCE)
+    refused = await svc.client.post(
+        f"{url}/ledger/{agreement['id']}/reversal", json={"reason": "x"}, headers=FINANCE
+    )
     assert refused.status_code == 409 and refused.json()["rule"] == "BUD-08"
 
 
@@ -131,23 +169,37 @@ async def test_the_family_statement_says_per_stream_what_is_left_in_plain_englis
     budget = await agreed(svc.client)
     statement = (await svc.client.get(f"/v1/budgets/{budget['id']}/statement", headers=READ)).json()
     social = next(s for s in statement["streams"] if s["stream"] == "social_care")
-    assert (social["indicated_pence"], social["agreed_pence"], social["left_pence"]) == (150_000, 250_000, 250_000)
+    assert (social["indicated_pence"], social["agreed_pence"], social["left_pence"]) == (
+        150_000,
+        250_000,
+        250_000,
+    )
     assert "£1,500.00" in social["summary"] and "leaves £2,500.00" in social["summary"]
     assert statement["total_agreed_pence"] == 350_000
-    html = await svc.client.get(f"/v1/budgets/{budget['id']}/statement", params={"format": "html"}, headers=READ)
+    html = await svc.client.get(
+        f"/v1/budgets/{budget['id']}/statement", params={"format": "html"}, headers=READ
+    )
     assert html.headers["content-type"].startswith("text/html") and "leaves £2,500.00" in html.text
 
 
 async def test_bud_11_sen2_fields_per_plan(svc):
-    both = await agreed(svc.client, [line("social_care", 200_000), line("health", 50_000)],
-                        {"social_care": 200_000, "health": 50_000})
+    both = await agreed(
+        svc.client,
+        [line("social_care", 200_000), line("health", 50_000)],
+        {"social_care": 200_000, "health": 50_000},
+    )
     notional = await agreed(svc.client)
     r = await svc.client.get("/v1/budgets/sen2", params={"local_authority": LA}, headers=READ)
     rows = {i["budget_id"]: i for i in r.json()["items"]}
-    assert (rows[both["id"]]["has_personal_budget"], rows[both["id"]]["organised_arrangements"],
-            rows[both["id"]]["direct_payment_funder_code"]) == ("Y", "N", "I")
+    assert (
+        rows[both["id"]]["has_personal_budget"],
+        rows[both["id"]]["organised_arrangements"],
+        rows[both["id"]]["direct_payment_funder_code"],
+    ) == ("Y", "N", "I")
     assert rows[both["id"]]["direct_payment_funders"] == ["H", "S"]
-    assert (rows[notional["id"]]["organised_arrangements"], rows[notional["id"]]["direct_payment_funders"]) == (
-        "Y", ["S"])
+    assert (
+        rows[notional["id"]]["organised_arrangements"],
+        rows[notional["id"]]["direct_payment_funders"],
+    ) == ("Y", ["S"])
     refused = await svc.client.get("/v1/budgets/sen2", params={"local_authority": "E08000018"}, headers=READ)
     assert refused.status_code == 403

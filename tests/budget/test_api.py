@@ -5,7 +5,16 @@ import pytest
 from kit.testing import running_service
 from services.budget.app import create_app
 from tests.budget.helpers import (
-    CASEWORK, OTHER, PANEL, READ, child, decide, line, new_budget, open_with_lines, submitted,
+    CASEWORK,
+    OTHER,
+    PANEL,
+    READ,
+    child,
+    decide,
+    line,
+    new_budget,
+    open_with_lines,
+    submitted,
 )
 
 
@@ -23,8 +32,14 @@ async def test_a_budget_opens_with_its_indicative_amounts_in_every_stream(svc):
     body = r.json()
     assert body["status"] == "indicative"
     assert body["streams"]["education"]["indicative_pence"] == 400_000
-    assert body["streams"]["social_care"] == {"indicative_pence": 100_000, "agreed_pence": 0, "released_pence": 0,
-                                              "committed_pence": 0, "spent_pence": 0, "available_pence": 0}
+    assert body["streams"]["social_care"] == {
+        "indicative_pence": 100_000,
+        "agreed_pence": 0,
+        "released_pence": 0,
+        "committed_pence": 0,
+        "spent_pence": 0,
+        "available_pence": 0,
+    }
     assert set(body["streams"]) == {"education", "health", "social_care", "transport"}
 
 
@@ -38,25 +53,33 @@ async def test_bud_01_a_second_budget_for_an_overlapping_plan_period_is_refused(
 
 async def test_bud_02_provision_without_an_outcome_is_refused_naming_the_field(svc):
     budget = await open_with_lines(svc.client, [])
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions", json=line(outcome="  "), headers=CASEWORK)
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/provisions", json=line(outcome="  "), headers=CASEWORK
+    )
     assert r.status_code == 422
     assert r.json()["rule"] == "BUD-02" and r.json()["errors"][0]["field"] == "outcome"
 
 
 async def test_bud_03_a_school_place_is_never_funded(svc):
     budget = await open_with_lines(svc.client, [])
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions",
-                              json=line("education", category="school_place", arrangement="notional"),
-                              headers=CASEWORK)
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/provisions",
+        json=line("education", category="school_place", arrangement="notional"),
+        headers=CASEWORK,
+    )
     assert r.status_code == 409 and r.json()["rule"] == "BUD-03"
 
 
 @pytest.mark.parametrize("agreement, status", [(False, 409), (True, 201)])
-async def test_elig_09_direct_payment_on_setting_premises_needs_the_settings_agreement(svc, agreement, status):
+async def test_elig_09_direct_payment_on_setting_premises_needs_the_settings_agreement(
+    svc, agreement, status
+):
     budget = await open_with_lines(svc.client, [])
-    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions", headers=CASEWORK,
-                              json=line("education", category="tuition", on_setting_premises=True,
-                                        setting_agreement=agreement))
+    r = await svc.client.post(
+        f"/v1/budgets/{budget['id']}/provisions",
+        headers=CASEWORK,
+        json=line("education", category="tuition", on_setting_premises=True, setting_agreement=agreement),
+    )
     assert r.status_code == status, r.text
     if status == 409:
         assert r.json()["rule"] == "ELIG-09"
@@ -78,9 +101,11 @@ async def test_bud_06_an_approval_above_the_delegated_limit_is_escalated_until_a
 
 
 async def test_bud_05_agreement_is_refused_while_a_stream_costs_more_than_agreed(svc):
-    budget = await submitted(svc.client, [line("social_care", 260_000), line("education", 300_000,
-                                                                            category="tuition")],
-                             indicative={"social_care": 200_000})
+    budget = await submitted(
+        svc.client,
+        [line("social_care", 260_000), line("education", 300_000, category="tuition")],
+        indicative={"social_care": 200_000},
+    )
     await decide(svc.client, budget["id"], "social_care", 260_000)
     await decide(svc.client, budget["id"], "education", 250_000)
     refused = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
@@ -103,14 +128,18 @@ async def test_another_las_budget_is_not_found_and_reads_need_a_scope(svc):
     assert (await svc.client.get(f"/v1/budgets/{budget['id']}", headers=READ)).status_code == 200
     assert (await svc.client.get(f"/v1/budgets/{budget['id']}/ledger", headers=OTHER)).status_code == 404
     assert (await svc.client.post(f"/v1/budgets/{budget['id']}/submit", headers=PANEL)).status_code == 403
-    other_la = await svc.client.post("/v1/budgets", json=new_budget(child(), la="E08000018"), headers=CASEWORK)
+    other_la = await svc.client.post(
+        "/v1/budgets", json=new_budget(child(), la="E08000018"), headers=CASEWORK
+    )
     assert other_la.status_code == 403
 
 
 async def test_bad_input_is_a_422_naming_the_field(svc):
-    r = await svc.client.post("/v1/budgets", json={**new_budget(child()), "indicative_pence": {"dental": 1}},
-                              headers=CASEWORK)
+    r = await svc.client.post(
+        "/v1/budgets", json={**new_budget(child()), "indicative_pence": {"dental": 1}}, headers=CASEWORK
+    )
     assert r.status_code == 422 and "indicative_pence" in r.json()["errors"][0]["field"]
-    r = await svc.client.post("/v1/budgets", json={**new_budget(child()), "period_end": "2020-01-01"},
-                              headers=CASEWORK)
+    r = await svc.client.post(
+        "/v1/budgets", json={**new_budget(child()), "period_end": "2020-01-01"}, headers=CASEWORK
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period_end"

@@ -4,8 +4,17 @@ from datetime import date
 import pytest
 
 from services.budget.domain import (
-    Line, StreamDecision, add_months, agreement_refusals, first_review_due, newer_health_funding, next_review_after,
-    panel_outcome, pounds, refuse_line, sen2_fields,
+    Line,
+    StreamDecision,
+    add_months,
+    agreement_refusals,
+    first_review_due,
+    newer_health_funding,
+    next_review_after,
+    panel_outcome,
+    pounds,
+    refuse_line,
+    sen2_fields,
 )
 
 

@@ -9,7 +9,15 @@ import pytest
 from kit.testing import LA, eventually, running_service
 from services.budget.app import create_app
 from tests.budget.helpers import (
-    CASEWORK, HEALTH, child, decide, health_event, line, new_budget, publish, submitted,
+    CASEWORK,
+    HEALTH,
+    child,
+    decide,
+    health_event,
+    line,
+    new_budget,
+    publish,
+    submitted,
 )
 
 
@@ -82,15 +90,29 @@ async def test_budget_agreed_v1_carries_agreed_and_direct_payment_amounts_per_st
                                               line("social_care", 260_000, arrangement="notional",
                                                    category="short_breaks")])
         await decide(svc.client, budget["id"], "social_care", 520_000)
-        assert (await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)).status_code == 200
-        body = await eventually(lambda: next((b for b in seen if b"budget.agreed.v1" in b
-                                              and budget["id"].encode() in b), None))
+        assert (
+            await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+        ).status_code == 200
+        body = await eventually(
+            lambda: next((b for b in seen if b"budget.agreed.v1" in b and budget["id"].encode() in b), None)
+        )
         payload = json.loads(body)["payload"]
-        assert payload["streams"] == {"social_care": {"agreed_pence": 520_000, "direct_payment_pence": 260_000}}
+        assert payload["streams"] == {
+            "social_care": {"agreed_pence": 520_000, "direct_payment_pence": 260_000}
+        }
         assert payload["direct_payment_total_pence"] == 260_000
         assert payload["plan_reference"] == budget["plan_reference"]
-        assert set(payload) == {"budget_id", "child_id", "local_authority", "plan_reference", "period_start",
-                                "period_end", "agreed_at", "streams", "direct_payment_total_pence"}
+        assert set(payload) == {
+            "budget_id",
+            "child_id",
+            "local_authority",
+            "plan_reference",
+            "period_start",
+            "period_end",
+            "agreed_at",
+            "streams",
+            "direct_payment_total_pence",
+        }
 
 
 async def health_of(client, cyp: str) -> int | None:
@@ -104,11 +126,14 @@ async def test_bud_07_duplicate_late_and_early_health_events_end_as_one_in_order
     bus, seen = await tapped(backend)
     async with running_service(create_app, backend, service="budget", bus=bus) as svc:
         cyp = child()
-        jan, mar, jun = (health_event(cyp, 120_000, "2027-01-01"), health_event(cyp, 150_000, "2027-03-01"),
-                         health_event(cyp, 90_000, "2027-06-01"))
+        jan, mar, jun = (
+            health_event(cyp, 120_000, "2027-01-01"),
+            health_event(cyp, 150_000, "2027-03-01"),
+            health_event(cyp, 90_000, "2027-06-01"),
+        )
         held = await svc.client.post("/v1/budgets/health-funding-events", json=mar, headers=HEALTH)
         assert held.status_code == 202 and held.json()["outcome"] == "held"
-        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", mar, producer="icb")   # duplicate
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", mar, producer="icb")  # duplicate
         opened = await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
         assert opened.json()["streams"]["health"]["agreed_pence"] == 150_000
         await publish(svc.runtime.bus, "icb.health_funding.changed.v1", jun, producer="icb")
@@ -122,7 +147,9 @@ async def test_bud_07_duplicate_late_and_early_health_events_end_as_one_in_order
         assert await health_of(svc.client, cyp) == 90_000
         applied = await eventually(lambda: _applied(seen, cyp, 2))
         assert [(p["annual_amount_pence"], p["previous_amount_pence"]) for p in applied] == [
-            (150_000, 0), (90_000, 150_000)]
+            (150_000, 0),
+            (90_000, 150_000),
+        ]
 
 
 async def _is(value, expected):

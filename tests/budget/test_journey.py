@@ -16,8 +16,16 @@ async def test_a_budget_from_opening_to_agreement_through_the_gateway(platform):
     assert (await client.post(f"{url}/submit", headers=casework)).json()["status"] == "submitted"
     refused = await client.post(f"{url}/agree", headers=casework)
     assert refused.status_code == 409 and refused.json()["rule"] == "BUD-06"
-    decided = await client.post(f"{url}/panel-decisions", headers=admin, json={
-        "stream": "social_care", "decision": "approved", "agreed_pence": 450_000, "decided_by": "Head of care"})
+    decided = await client.post(
+        f"{url}/panel-decisions",
+        headers=admin,
+        json={
+            "stream": "social_care",
+            "decision": "approved",
+            "agreed_pence": 450_000,
+            "decided_by": "Head of care",
+        },
+    )
     assert decided.status_code == 201 and decided.json()["extra_pence"] == 50_000
     agreed = await client.post(f"{url}/agree", headers=casework)
     assert agreed.status_code == 200, agreed.text

@@ -31,7 +31,9 @@ def apply(kind: str, stream: str, amount: int, done: list[Posting]) -> Posting |
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(step, max_size=40))
-def test_bud_08_every_posting_balances_and_available_is_agreed_plus_released_minus_committed_minus_spent(steps):
+def test_bud_08_every_posting_balances_and_available_is_agreed_plus_released_minus_committed_minus_spent(
+    steps,
+):
     done: list[Posting] = []
     for kind, stream, amount in steps:
         posting = apply(kind, stream, amount, done)
@@ -42,9 +44,13 @@ def test_bud_08_every_posting_balances_and_available_is_agreed_plus_released_min
     balances = Balances.from_entries(entries)
     for s in STREAMS:
         b = balances[s]
-        assert b.available_pence == sum(e.amount_pence for e in entries if e.stream == s and e.account == "available")
+        assert b.available_pence == sum(
+            e.amount_pence for e in entries if e.stream == s and e.account == "available"
+        )
         assert b.available_pence == b.agreed_pence + b.released_pence - b.committed_pence - b.spent_pence
-        assert b.agreed_pence == -sum(e.amount_pence for e in entries if e.stream == s and e.account == "agreed")
+        assert b.agreed_pence == -sum(
+            e.amount_pence for e in entries if e.stream == s and e.account == "agreed"
+        )
     assert sum(e.amount_pence for e in entries) == 0
 
 
@@ -74,8 +80,7 @@ def test_nothing_to_move_makes_no_posting():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(-10_000_000, 10_000_000),
-       st.dictionaries(streams, st.integers(1, 1_000_000), min_size=1))
+@given(st.integers(-10_000_000, 10_000_000), st.dictionaries(streams, st.integers(1, 1_000_000), min_size=1))
 def test_a_split_adds_back_exactly_with_the_remainder_on_the_largest(amount, weights):
     parts = split_by_weight(amount, weights)
     assert sum(parts.values()) == amount and set(parts) == set(weights)

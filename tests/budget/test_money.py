@@ -1,5 +1,6 @@
-"""Money booked from other services' events (BUD-08): releases and returns from block contracts, direct payments
-and recoveries, each once, and a ledger whose every transaction balances."""
+"""Money booked from other services' events (BUD-08): releases and returns from block contracts, direct
+payments and recoveries, each once, and a ledger whose every transaction balances."""
+
 import uuid
 
 import pytest
@@ -16,8 +17,14 @@ async def svc(memory_backend):
 
 
 async def agreed_budget(client) -> dict:
-    budget = await submitted(client, [line("social_care", 300_000), line("health", 100_000),
-                                      line("education", 50_000, arrangement="notional", category="tuition")])
+    budget = await submitted(
+        client,
+        [
+            line("social_care", 300_000),
+            line("health", 100_000),
+            line("education", 50_000, arrangement="notional", category="tuition"),
+        ],
+    )
     for stream, amount in (("social_care", 300_000), ("health", 100_000), ("education", 50_000)):
         await decide(client, budget["id"], stream, amount)
     r = await client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
@@ -26,16 +33,32 @@ async def agreed_budget(client) -> dict:
 
 
 def moved(budget: dict, stream: str, amount: int, transfer_id: str) -> dict:
-    return {"transfer_id": transfer_id, "contract_id": str(uuid.uuid4()), "budget_id": budget["id"],
-            "child_id": budget["child_id"], "local_authority": LA, "stream": stream, "units": 12,
-            "amount_pence": amount, "released_at": "2026-12-01T10:00:00Z"}
+    return {
+        "transfer_id": transfer_id,
+        "contract_id": str(uuid.uuid4()),
+        "budget_id": budget["id"],
+        "child_id": budget["child_id"],
+        "local_authority": LA,
+        "stream": stream,
+        "units": 12,
+        "amount_pence": amount,
+        "released_at": "2026-12-01T10:00:00Z",
+    }
 
 
 def paid(budget: dict, amount: int, stream: str | None, payment_id: str | None = None) -> dict:
-    return {"payment_id": payment_id or str(uuid.uuid4()), "agreement_id": str(uuid.uuid4()),
-            "budget_id": budget["id"], "child_id": budget["child_id"], "local_authority": LA, "stream": stream,
-            "amount_pence": amount, "due_date": "2026-12-01", "run_id": str(uuid.uuid4()),
-            "issued_on": "2026-12-01"}
+    return {
+        "payment_id": payment_id or str(uuid.uuid4()),
+        "agreement_id": str(uuid.uuid4()),
+        "budget_id": budget["id"],
+        "child_id": budget["child_id"],
+        "local_authority": LA,
+        "stream": stream,
+        "amount_pence": amount,
+        "due_date": "2026-12-01",
+        "run_id": str(uuid.uuid4()),
+        "issued_on": "2026-12-01",
+    }
 
 
 async def streams(client, budget_id: str) -> dict:
@@ -50,10 +73,21 @@ async def test_releases_payments_and_recoveries_are_booked_once_each(svc):
     await publish(bus, "contracts.funds_returned.v1", moved(budget, "health", 16_000, transfer))
     await publish(bus, "payments.payment_issued.v1", paid(budget, 20_000, "social_care", payment))
     await publish(bus, "payments.payment_issued.v1", paid(budget, 20_000, "social_care", payment))  # re-sent
-    await publish(bus, "payments.recovery_confirmed.v1", {
-        "recovery_id": str(uuid.uuid4()), "agreement_id": str(uuid.uuid4()), "budget_id": budget["id"],
-        "child_id": budget["child_id"], "local_authority": LA, "stream": "social_care", "amount_pence": 5_000,
-        "method": "deduction", "confirmed_at": "2026-12-20T10:00:00Z"})
+    await publish(
+        bus,
+        "payments.recovery_confirmed.v1",
+        {
+            "recovery_id": str(uuid.uuid4()),
+            "agreement_id": str(uuid.uuid4()),
+            "budget_id": budget["id"],
+            "child_id": budget["child_id"],
+            "local_authority": LA,
+            "stream": "social_care",
+            "amount_pence": 5_000,
+            "method": "deduction",
+            "confirmed_at": "2026-12-20T10:00:00Z",
+        },
+    )
     await bus.drain()
     s = await streams(svc.client, budget["id"])
     assert s["health"]["released_pence"] == 80_000
@@ -77,8 +111,9 @@ async def test_a_payment_without_a_stream_is_split_by_direct_payment_amounts_and
 async def test_bud_08_every_ledger_transaction_balances_and_balances_are_the_sums_of_entries(svc):
     budget = await agreed_budget(svc.client)
     await publish(svc.runtime.bus, "payments.payment_issued.v1", paid(budget, 12_345, "health"))
-    await publish(svc.runtime.bus, "contracts.funds_released.v1",
-                  moved(budget, "social_care", 1_000, str(uuid.uuid4())))
+    await publish(
+        svc.runtime.bus, "contracts.funds_released.v1", moved(budget, "social_care", 1_000, str(uuid.uuid4()))
+    )
     await svc.runtime.bus.drain()
     items = (await svc.client.get(f"/v1/budgets/{budget['id']}/ledger", headers=FINANCE)).json()["items"]
     assert all(sum(e["amount_pence"] for e in t["entries"]) == 0 for t in items)
@@ -89,12 +124,15 @@ async def test_bud_08_every_ledger_transaction_balances_and_balances_are_the_sum
     for stream, b in (await streams(svc.client, budget["id"])).items():
         assert b["available_pence"] == sums.get((stream, "available"), 0)
         assert b["spent_pence"] == sums.get((stream, "spent"), 0)
-        assert b["available_pence"] == (b["agreed_pence"] + b["released_pence"] - b["committed_pence"]
-                                        - b["spent_pence"])
+        assert b["available_pence"] == (
+            b["agreed_pence"] + b["released_pence"] - b["committed_pence"] - b["spent_pence"]
+        )
 
 
 async def test_an_event_for_an_unknown_budget_is_dead_lettered_not_dropped(svc):
     ghost = {"id": str(uuid.uuid4()), "child_id": "C-ghost"}
-    await publish(svc.runtime.bus, "contracts.funds_released.v1", moved(ghost, "health", 1, str(uuid.uuid4())))
+    await publish(
+        svc.runtime.bus, "contracts.funds_released.v1", moved(ghost, "health", 1, str(uuid.uuid4()))
+    )
     letters = await eventually(lambda: svc.runtime.bus.take_dead_letters("budget"))
     assert "no budget" in letters[0].reason

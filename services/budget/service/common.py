@@ -52,11 +52,18 @@ async def budget_view(session: AsyncSession, budget: Budget) -> dict:
     """The budget with its per-stream balances (sums of ledger entries), provision and panel decisions."""
     balances = await repo.balances(session, budget.id)
     return {
-        "id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "plan_reference": budget.plan_reference, "period_start": budget.period_start,
-        "period_end": budget.period_end, "status": budget.status, "opened_from": budget.opened_from,
+        "id": budget.id,
+        "child_id": budget.child_id,
+        "local_authority": budget.local_authority,
+        "plan_reference": budget.plan_reference,
+        "period_start": budget.period_start,
+        "period_end": budget.period_end,
+        "status": budget.status,
+        "opened_from": budget.opened_from,
         "streams": {s: balances[s].as_dict() for s in STREAMS},
         "provisions": [provision_view(p) for p in await repo.provisions(session, budget.id)],
         "panel_decisions": [decision_view(d) for d in await repo.panel_decisions(session, budget.id)],
-        "created_at": budget.created_at, "agreed_at": budget.agreed_at, "next_review_due": budget.next_review_due,
+        "created_at": budget.created_at,
+        "agreed_at": budget.agreed_at,
+        "next_review_due": budget.next_review_due,
     }

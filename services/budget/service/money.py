@@ -1,7 +1,7 @@
 """Money moved by other services: funds released from block contracts and direct payments (BUD-08).
 
-Each outside id (transfer, payment, recovery) is booked once: its ledger transaction carries the id as a unique
-``reference``, on top of the inbox's per-envelope idempotency."""
+Each outside id (transfer, payment, recovery) is booked once: its ledger transaction carries the id as a
+unique ``reference``, on top of the inbox's per-envelope idempotency."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,53 +33,81 @@ async def book_release(session: AsyncSession, budget: Budget, *, stream: str, am
     signed = -amount_pence if returned else amount_pence
     memo = (f"{pounds(amount_pence)} {'returned to' if returned else 'released from'} a block contract "
             f"({stream.replace('_', ' ')})")
-    await repo.post(session, budget.id, [release(stream, signed, memo, reference=reference)], now=common.now())
+    await repo.post(
+        session, budget.id, [release(stream, signed, memo, reference=reference)], now=common.now()
+    )
     return True
 
 
-async def book_payment(session: AsyncSession, budget: Budget, *, stream: str | None, amount_pence: int,
-                       reference: str, recovered: bool) -> bool:
-    """A direct payment (spent) or a confirmed recovery (back into the budget) on its stream; without a stream,
-    split across the direct-payment streams in proportion to their direct-payment amounts."""
+async def book_payment(
+    session: AsyncSession,
+    budget: Budget,
+    *,
+    stream: str | None,
+    amount_pence: int,
+    reference: str,
+    recovered: bool,
+) -> bool:
+    """A direct payment (spent) or a confirmed recovery (back into the budget) on its stream; without a
+    stream, split across the direct-payment streams in proportion to their direct-payment amounts."""
     if await repo.reference_booked(session, reference):
         return False
     what = "recovered" if recovered else "paid"
     if stream is not None:
         parts, how = {stream: amount_pence}, ""
     else:
-        weights = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)],
-                                 arrangement="direct_payment")
+        weights = cost_by_stream(
+            [common.line_of(p) for p in await repo.provisions(session, budget.id)],
+            arrangement="direct_payment",
+        )
         if not weights:
-            raise PoisonMessage(f"budget {budget.id} has no direct-payment provision to book a payment against")
+            raise PoisonMessage(
+                f"budget {budget.id} has no direct-payment provision to book a payment against"
+            )
         parts = split_by_weight(amount_pence, weights)
-        how = (" (no stream given: split across direct-payment streams in proportion to their direct-payment "
-               "amounts, remainder pennies to the largest)")
-    postings = [spend(s, -part if recovered else part,
-                      f"{pounds(part)} of {pounds(amount_pence)} {what} by direct payment{how}",
-                      reference=reference if i == 0 else f"{reference}#{s}")
-                for i, (s, part) in enumerate(sorted(parts.items())) if part]
+        how = (
+            " (no stream given: split across direct-payment streams in proportion to their direct-payment "
+            "amounts, remainder pennies to the largest)"
+        )
+    postings = [
+        spend(
+            s,
+            -part if recovered else part,
+            f"{pounds(part)} of {pounds(amount_pence)} {what} by direct payment{how}",
+            reference=reference if i == 0 else f"{reference}#{s}",
+        )
+        for i, (s, part) in enumerate(sorted(parts.items()))
+        if part
+    ]
     await repo.post(session, budget.id, postings, now=common.now())
     return True
 
 
-async def book_commitment(session: AsyncSession, budget: Budget, *, stream: str, amount_pence: int,
-                          memo: str) -> int:
-    """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional provision."""
+async def book_commitment(
+    session: AsyncSession, budget: Budget, *, stream: str, amount_pence: int, memo: str
+) -> int:
+    """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional
+    provision."""
     [txn] = await repo.post(session, budget.id, [commit(stream, amount_pence, memo)], now=common.now())
     return txn
 
 
 async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int, reason: str) -> int:
-    """Correct a commitment by reversing it (BUD-08: entries are never edited). Money booked from other services'
-    events is corrected by their own events (a return, a recovery), not here."""
+    """Correct a commitment by reversing it (BUD-08: entries are never edited). Money booked from other
+    services' events is corrected by their own events (a return, a recovery), not here."""
     txn, entries = await repo.transaction(session, budget.id, transaction_id)
     if txn.kind != "commitment":
-        raise RuleViolation(f"a {txn.kind} is corrected by its own service's events, not reversed here",
-                            rule="BUD-08")
+        raise RuleViolation(
+            f"a {txn.kind} is corrected by its own service's events, not reversed here", rule="BUD-08"
+        )
     if await repo.reversal_of(session, transaction_id) is not None:
         raise Conflict(f"transaction {transaction_id} is already reversed")
     posting = Posting("commitment", "x", tuple(Entry(e.stream, e.account, e.amount_pence) for e in entries))
-    [rid] = await repo.post(session, budget.id, [posting.reversed(f"Reversal of transaction {transaction_id}: "
-                                                                  f"{reason}")],
-                            now=common.now(), reverses_id=transaction_id)
+    [rid] = await repo.post(
+        session,
+        budget.id,
+        [posting.reversed(f"Reversal of transaction {transaction_id}: {reason}")],
+        now=common.now(),
+        reverses_id=transaction_id,
+    )
     return rid

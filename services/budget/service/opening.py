@@ -32,16 +32,33 @@ async def open_budget(session: AsyncSession, *, la: str, child_id: str, plan_ref
             f"{period[0].isoformat()}..{period[1].isoformat()}; there is one budget per CYP per plan period",
             rule="BUD-01", budget_id=clash.id)
     amounts = dict(indicative_pence) if indicative_pence is not None else _from_ras(child)
-    budget = Budget(id=str(uuid.uuid4()), local_authority=la, child_id=child_id, plan_reference=plan_reference,
-                    period_start=period[0], period_end=period[1],
-                    status="indicative" if any(amounts.values()) else "draft",
-                    opened_from="events" if cause is not None else "manual", created_at=common.now())
+    budget = Budget(
+        id=str(uuid.uuid4()),
+        local_authority=la,
+        child_id=child_id,
+        plan_reference=plan_reference,
+        period_start=period[0],
+        period_end=period[1],
+        status="indicative" if any(amounts.values()) else "draft",
+        opened_from="events" if cause is not None else "manual",
+        created_at=common.now(),
+    )
     session.add(budget)
     await session.flush()
-    await repo.post(session, budget.id, [
-        indicative(stream, amount, f"Indicative {stream.replace('_', ' ')} budget of {pounds(amount)} "
-                                   "(RAS-05: a starting point for planning)")
-        for stream, amount in sorted(amounts.items())], now=common.now())
+    await repo.post(
+        session,
+        budget.id,
+        [
+            indicative(
+                stream,
+                amount,
+                f"Indicative {stream.replace('_', ' ')} budget of {pounds(amount)} "
+                "(RAS-05: a starting point for planning)",
+            )
+            for stream, amount in sorted(amounts.items())
+        ],
+        now=common.now(),
+    )
     await add_event(session, events.budget_opened(budget, amounts, cause))
     await apply_held(session, budget, cause)
     return budget
@@ -52,8 +69,11 @@ async def open_from_events(session: AsyncSession, child: Child, cause: Envelope)
 
     Auto-opened budgets use ``plan_reference = "REQ-<eligibility request id>"`` and a one-year plan period
     starting on the later of the request date and the RAS completion date."""
-    if (child.eligibility_status not in ("eligible", "partially_eligible") or not child.eligible_streams
-            or child.ras_indicative is None):
+    if (
+        child.eligibility_status not in ("eligible", "partially_eligible")
+        or not child.eligible_streams
+        or child.ras_indicative is None
+    ):
         return None
     if await repo.open_budget(session, child.local_authority, child.child_id) is not None:
         return None
@@ -61,9 +81,15 @@ async def open_from_events(session: AsyncSession, child: Child, cause: Envelope)
     period = default_period(start)
     if await _clashing_budget(session, child.local_authority, child.child_id, period, any_status=True):
         return None
-    return await open_budget(session, la=child.local_authority, child_id=child.child_id,
-                             plan_reference=f"REQ-{child.eligibility_request_id}", period=period,
-                             indicative_pence=_from_ras(child), cause=cause)
+    return await open_budget(
+        session,
+        la=child.local_authority,
+        child_id=child.child_id,
+        plan_reference=f"REQ-{child.eligibility_request_id}",
+        period=period,
+        indicative_pence=_from_ras(child),
+        cause=cause,
+    )
 
 
 def _from_ras(child: Child) -> dict[str, int]:
@@ -73,11 +99,13 @@ def _from_ras(child: Child) -> dict[str, int]:
     return {s: int(v) for s, v in ras.items() if s in child.eligible_streams}
 
 
-async def _clashing_budget(session: AsyncSession, la: str, child_id: str, period: tuple[date, date], *,
-                           any_status: bool = False) -> Budget | None:
+async def _clashing_budget(
+    session: AsyncSession, la: str, child_id: str, period: tuple[date, date], *, any_status: bool = False
+) -> Budget | None:
     for b in await repo.budgets_of_child(session, la, child_id):
         same_start = b.period_start == period[0]  # the unique key, even for a closed budget
-        if same_start or ((any_status or b.status != "closed")
-                          and periods_overlap((b.period_start, b.period_end), period)):
+        if same_start or (
+            (any_status or b.status != "closed") and periods_overlap((b.period_start, b.period_end), period)
+        ):
             return b
     return None

@@ -10,7 +10,14 @@ from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import (
-    Line, StreamDecision, agreement_refusals, cost_by_stream, first_review_due, panel_outcome, pounds, refuse_line,
+    Line,
+    StreamDecision,
+    agreement_refusals,
+    cost_by_stream,
+    first_review_due,
+    panel_outcome,
+    pounds,
+    refuse_line,
 )
 from services.budget.ledger import STREAMS, agree
 from services.budget.models import Budget, PanelDecision, Provision
@@ -35,15 +42,28 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
         needed = cost_by_stream(lines)[line.stream]
         agreed = (await repo.balances(session, budget.id))[line.stream].agreed_pence
         if needed > agreed:
-            raise RuleViolation(f"{line.stream}: provision would cost {pounds(needed)} against {pounds(agreed)} "
-                                "agreed; vary the budget first", rule="BUD-05", stream=line.stream)
+            raise RuleViolation(
+                f"{line.stream}: provision would cost {pounds(needed)} against {pounds(agreed)} "
+                "agreed; vary the budget first",
+                rule="BUD-05",
+                stream=line.stream,
+            )
     elif budget.status not in EDITABLE:
         raise Conflict(f"provision cannot be added while the budget is {budget.status}")
-    provision = Provision(id=str(uuid.uuid4()), budget_id=budget.id, description=description,
-                          outcome=line.outcome, stream=line.stream, category=line.category,
-                          annual_cost_pence=line.annual_cost_pence, arrangement=line.arrangement,
-                          on_setting_premises=line.on_setting_premises, setting_agreement=line.setting_agreement,
-                          contract_id=contract_id, created_at=common.now())
+    provision = Provision(
+        id=str(uuid.uuid4()),
+        budget_id=budget.id,
+        description=description,
+        outcome=line.outcome,
+        stream=line.stream,
+        category=line.category,
+        annual_cost_pence=line.annual_cost_pence,
+        arrangement=line.arrangement,
+        on_setting_premises=line.on_setting_premises,
+        setting_agreement=line.setting_agreement,
+        contract_id=contract_id,
+        created_at=common.now(),
+    )
     session.add(provision)
     await session.flush()
     return provision
@@ -54,13 +74,23 @@ async def submit(session: AsyncSession, budget: Budget) -> None:
     if budget.status not in EDITABLE:
         raise Conflict(f"only a draft or indicative budget can be submitted; this one is {budget.status}")
     if not await repo.provisions(session, budget.id):
-        raise RuleViolation("a budget is submitted with the provision it will fund; add provision first",
-                            rule="BUD-02")
+        raise RuleViolation(
+            "a budget is submitted with the provision it will fund; add provision first", rule="BUD-02"
+        )
     budget.status = "submitted"
 
 
-async def decide(session: AsyncSession, budget: Budget, settings: BudgetSettings, *, stream: str, decision: str,
-                 agreed_pence: int, decided_by: str, authority: str) -> PanelDecision:
+async def decide(
+    session: AsyncSession,
+    budget: Budget,
+    settings: BudgetSettings,
+    *,
+    stream: str,
+    decision: str,
+    agreed_pence: int,
+    decided_by: str,
+    authority: str,
+) -> PanelDecision:
     """Record one stream's panel decision; an approval above the decider's limit is escalated (BUD-06)."""
     if budget.status != "submitted":
         raise Conflict(f"panel decisions are made on a submitted budget; this one is {budget.status}")
@@ -68,11 +98,20 @@ async def decide(session: AsyncSession, budget: Budget, settings: BudgetSettings
     balances = await repo.balances(session, budget.id)
     previous = await repo.panel_decisions(session, budget.id)
     recorded = PanelDecision(
-        id=str(uuid.uuid4()), budget_id=budget.id, seq=len(previous) + 1, stream=stream, requested=decision,
-        decision=panel_outcome(decision, agreed_pence, limit), agreed_pence=agreed_pence,
+        id=str(uuid.uuid4()),
+        budget_id=budget.id,
+        seq=len(previous) + 1,
+        stream=stream,
+        requested=decision,
+        decision=panel_outcome(decision, agreed_pence, limit),
+        agreed_pence=agreed_pence,
         # BUD-06: extra funding awarded when the pooled (indicative) amount falls short.
         extra_pence=max(0, agreed_pence - balances[stream].indicative_pence),
-        authority=authority, limit_pence=limit, decided_by=decided_by, decided_at=common.now())
+        authority=authority,
+        limit_pence=limit,
+        decided_by=decided_by,
+        decided_at=common.now(),
+    )
     session.add(recorded)
     await session.flush()
     return recorded
@@ -88,23 +127,42 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
     balances = await repo.balances(session, budget.id)
     targets = {s: d.agreed_pence for s, d in latest.items() if d.decision == "approved"}
     if await health_funded(session, budget.id):
-        # The ICB funds the health stream (BUD-07): its amount stands; the panel approves provision against it.
+        # The ICB funds the health stream (BUD-07): its amount stands; the panel approves provision
+        # against it.
         targets["health"] = balances["health"].agreed_pence
-    refusals = agreement_refusals(costs, {s: StreamDecision(d.decision, d.agreed_pence) for s, d in latest.items()},
-                                  targets)
+    refusals = agreement_refusals(
+        costs, {s: StreamDecision(d.decision, d.agreed_pence) for s, d in latest.items()}, targets
+    )
     if refusals:
         first = refusals[0]
-        raise RuleViolation(first.message, rule=first.rule, stream=first.stream,
-                            refusals=[{"rule": r.rule, "stream": r.stream, "message": r.message}
-                                      for r in refusals])
+        raise RuleViolation(
+            first.message,
+            rule=first.rule,
+            stream=first.stream,
+            refusals=[{"rule": r.rule, "stream": r.stream, "message": r.message} for r in refusals],
+        )
     now = common.now()
-    await repo.post(session, budget.id, [
-        agree(s, targets[s] - balances[s].agreed_pence, f"Agreed {s.replace('_', ' ')} budget of "
-                                                         f"{pounds(targets[s])} (panel decision)")
-        for s in STREAMS if s in targets], now=now)
+    await repo.post(
+        session,
+        budget.id,
+        [
+            agree(
+                s,
+                targets[s] - balances[s].agreed_pence,
+                f"Agreed {s.replace('_', ' ')} budget of {pounds(targets[s])} (panel decision)",
+            )
+            for s in STREAMS
+            if s in targets
+        ],
+        now=now,
+    )
     budget.status, budget.agreed_at = "agreed", now
     budget.next_review_due = first_review_due(now.date())
     direct = cost_by_stream(lines, arrangement="direct_payment")
     agreed = {s: targets.get(s, balances[s].agreed_pence) for s in STREAMS}
-    await add_event(session, events.budget_agreed(budget, {
-        s: (agreed[s], direct.get(s, 0)) for s in STREAMS if agreed[s] > 0 or s in costs}))
+    await add_event(
+        session,
+        events.budget_agreed(
+            budget, {s: (agreed[s], direct.get(s, 0)) for s in STREAMS if agreed[s] > 0 or s in costs}
+        ),
+    )

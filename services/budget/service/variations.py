@@ -1,5 +1,5 @@
-"""Variations after agreement (BUD-10): increases apply at once; a reduction is a written notice with reasons, one
-chance to ask for reconsideration, and applies only after the window or the reconsideration decision."""
+"""Variations after agreement (BUD-10): increases apply at once; a reduction is a written notice with reasons,
+one chance to ask for reconsideration, and applies only after the window or the reconsideration decision."""
 from __future__ import annotations
 
 import uuid
@@ -26,21 +26,37 @@ async def vary(session: AsyncSession, budget: Budget, *, stream: str, agreed_pen
         raise Conflict(f"only an agreed budget is varied; this one is {budget.status}")
     current = (await repo.balances(session, budget.id))[stream].agreed_pence
     if agreed_pence == current:
-        raise InvalidInput.field("agreed_pence", f"the {stream} stream is already agreed at {pounds(current)}")
+        raise InvalidInput.field(
+            "agreed_pence", f"the {stream} stream is already agreed at {pounds(current)}"
+        )
     if any(v.stream == stream and v.status in PENDING for v in await repo.variations(session, budget.id)):
         raise Conflict(f"a reduction of the {stream} stream is already pending", rule="BUD-10")
-    variation = Variation(id=str(uuid.uuid4()), budget_id=budget.id, stream=stream,
-                          kind="increase" if agreed_pence > current else "reduction", from_pence=current,
-                          to_pence=agreed_pence, reasons=reasons, status="notice_issued",
-                          notice_issued_on=common.today(), created_at=common.now())
+    variation = Variation(
+        id=str(uuid.uuid4()),
+        budget_id=budget.id,
+        stream=stream,
+        kind="increase" if agreed_pence > current else "reduction",
+        from_pence=current,
+        to_pence=agreed_pence,
+        reasons=reasons,
+        status="notice_issued",
+        notice_issued_on=common.today(),
+        created_at=common.now(),
+    )
     session.add(variation)
     if variation.kind == "increase":
         await _apply(session, budget, variation)
         return variation
-    cost = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)]).get(stream, 0)
+    cost = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)]).get(
+        stream, 0
+    )
     if agreed_pence < cost:
-        raise RuleViolation(f"{stream}: {pounds(agreed_pence)} would not cover the agreed provision costing "
-                            f"{pounds(cost)} (BUD-05)", rule="BUD-05", stream=stream)
+        raise RuleViolation(
+            f"{stream}: {pounds(agreed_pence)} would not cover the agreed provision costing "
+            f"{pounds(cost)} (BUD-05)",
+            rule="BUD-05",
+            stream=stream,
+        )
     variation.reconsider_by = common.today() + timedelta(days=reconsideration_days)
     await session.flush()
     return variation
@@ -49,16 +65,19 @@ async def vary(session: AsyncSession, budget: Budget, *, stream: str, agreed_pen
 async def ask_reconsideration(session: AsyncSession, variation: Variation, reason: str) -> None:
     """The family's one reconsideration of a reduction, within the notice window (BUD-10)."""
     if variation.kind != "reduction" or variation.status != "notice_issued":
-        raise RuleViolation("a reduction allows one reconsideration, asked while its notice stands",
-                            rule="BUD-10")
+        raise RuleViolation(
+            "a reduction allows one reconsideration, asked while its notice stands", rule="BUD-10"
+        )
     if common.today() > variation.reconsider_by:
-        raise RuleViolation(f"the window to ask for reconsideration closed on {variation.reconsider_by}",
-                            rule="BUD-10")
+        raise RuleViolation(
+            f"the window to ask for reconsideration closed on {variation.reconsider_by}", rule="BUD-10"
+        )
     variation.status, variation.reconsideration_reason = "reconsideration_requested", reason
 
 
-async def decide_reconsideration(session: AsyncSession, budget: Budget, variation: Variation,
-                                 outcome: str) -> None:
+async def decide_reconsideration(
+    session: AsyncSession, budget: Budget, variation: Variation, outcome: str
+) -> None:
     if variation.status != "reconsideration_requested":
         raise Conflict("no reconsideration of this variation is waiting for a decision")
     variation.reconsideration_outcome = outcome
@@ -73,32 +92,63 @@ async def apply_when_due(session: AsyncSession, budget: Budget, variation: Varia
     if variation.status != "notice_issued" or variation.kind != "reduction":
         raise Conflict(f"this variation is {variation.status}")
     if common.today() <= variation.reconsider_by:
-        raise RuleViolation(f"the family may ask for reconsideration until {variation.reconsider_by}; the "
-                            "reduction applies after that", rule="BUD-10", reconsider_by=str(variation.reconsider_by))
+        raise RuleViolation(
+            f"the family may ask for reconsideration until {variation.reconsider_by}; the "
+            "reduction applies after that",
+            rule="BUD-10",
+            reconsider_by=str(variation.reconsider_by),
+        )
     await _apply(session, budget, variation)
 
 
 async def _apply(session: AsyncSession, budget: Budget, variation: Variation) -> None:
     current = (await repo.balances(session, budget.id))[variation.stream].agreed_pence
-    memo = (f"{variation.stream.replace('_', ' ').capitalize()} budget varied from {pounds(current)} to "
-            f"{pounds(variation.to_pence)}: {variation.reasons}")
-    await repo.post(session, budget.id, [agree(variation.stream, variation.to_pence - current, memo,
-                                               kind="variation")], now=common.now())
+    memo = (
+        f"{variation.stream.replace('_', ' ').capitalize()} budget varied from {pounds(current)} to "
+        f"{pounds(variation.to_pence)}: {variation.reasons}"
+    )
+    await repo.post(
+        session,
+        budget.id,
+        [agree(variation.stream, variation.to_pence - current, memo, kind="variation")],
+        now=common.now(),
+    )
     variation.status, variation.applied_at = "applied", common.now()
     await session.flush()
-    await add_event(session, events.budget_varied(budget, variation_id=variation.id, stream=variation.stream,
-                                                  from_pence=current, to_pence=variation.to_pence,
-                                                  reasons=variation.reasons))
+    await add_event(
+        session,
+        events.budget_varied(
+            budget,
+            variation_id=variation.id,
+            stream=variation.stream,
+            from_pence=current,
+            to_pence=variation.to_pence,
+            reasons=variation.reasons,
+        ),
+    )
 
 
 def variation_view(v: Variation) -> dict:
     notice = None
     if v.kind == "reduction":
-        notice = (f"We intend to reduce the {v.stream.replace('_', ' ')} part of your budget from "
-                  f"{pounds(v.from_pence)} to {pounds(v.to_pence)} a year. Our reasons: {v.reasons}. You may ask "
-                  f"us to reconsider once, until {v.reconsider_by}; nothing changes before then.")
-    return {"id": v.id, "stream": v.stream, "kind": v.kind, "from_pence": v.from_pence, "to_pence": v.to_pence,
-            "reasons": v.reasons, "status": v.status, "notice_issued_on": v.notice_issued_on,
-            "reconsider_by": v.reconsider_by, "notice": notice, "rule": "BUD-10" if notice else None,
-            "reconsideration_reason": v.reconsideration_reason,
-            "reconsideration_outcome": v.reconsideration_outcome, "applied_at": v.applied_at}
+        notice = (
+            f"We intend to reduce the {v.stream.replace('_', ' ')} part of your budget from "
+            f"{pounds(v.from_pence)} to {pounds(v.to_pence)} a year. Our reasons: {v.reasons}. You may ask "
+            f"us to reconsider once, until {v.reconsider_by}; nothing changes before then."
+        )
+    return {
+        "id": v.id,
+        "stream": v.stream,
+        "kind": v.kind,
+        "from_pence": v.from_pence,
+        "to_pence": v.to_pence,
+        "reasons": v.reasons,
+        "status": v.status,
+        "notice_issued_on": v.notice_issued_on,
+        "reconsider_by": v.reconsider_by,
+        "notice": notice,
+        "rule": "BUD-10" if notice else None,
+        "reconsideration_reason": v.reconsideration_reason,
+        "reconsideration_outcome": v.reconsideration_outcome,
+        "applied_at": v.applied_at,
+    }

@@ -50,8 +50,12 @@ def upgrade() -> None:
     op.create_table(
         "provisions",
         sa.Column("id", sa.String(36), nullable=False),
-        sa.Column("budget_id", sa.String(36), sa.ForeignKey("budgets.id", name="fk_provisions_budget_id_budgets"),
-                  nullable=False),
+        sa.Column(
+            "budget_id",
+            sa.String(36),
+            sa.ForeignKey("budgets.id", name="fk_provisions_budget_id_budgets"),
+            nullable=False,
+        ),
         sa.Column("description", sa.String(500), nullable=False),
         sa.Column("outcome", sa.String(500), nullable=False),
         sa.Column("stream", sa.String(20), nullable=False),
@@ -68,8 +72,12 @@ def upgrade() -> None:
     op.create_table(
         "panel_decisions",
         sa.Column("id", sa.String(36), nullable=False),
-        sa.Column("budget_id", sa.String(36),
-                  sa.ForeignKey("budgets.id", name="fk_panel_decisions_budget_id_budgets"), nullable=False),
+        sa.Column(
+            "budget_id",
+            sa.String(36),
+            sa.ForeignKey("budgets.id", name="fk_panel_decisions_budget_id_budgets"),
+            nullable=False,
+        ),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("stream", sa.String(20), nullable=False),
         sa.Column("requested", sa.String(20), nullable=False),
@@ -86,8 +94,12 @@ def upgrade() -> None:
     op.create_table(
         "ledger_transactions",
         sa.Column("id", big_id, primary_key=True, autoincrement=True),
-        sa.Column("budget_id", sa.String(36),
-                  sa.ForeignKey("budgets.id", name="fk_ledger_transactions_budget_id_budgets"), nullable=False),
+        sa.Column(
+            "budget_id",
+            sa.String(36),
+            sa.ForeignKey("budgets.id", name="fk_ledger_transactions_budget_id_budgets"),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("memo", sa.Text, nullable=False),
         sa.Column("reference", sa.String(120)),
@@ -101,9 +113,14 @@ def upgrade() -> None:
     op.create_table(
         "ledger_entries",
         sa.Column("id", big_id, primary_key=True, autoincrement=True),
-        sa.Column("transaction_id", big_id,
-                  sa.ForeignKey("ledger_transactions.id", name="fk_ledger_entries_transaction_id_ledger_transactions"),
-                  nullable=False),
+        sa.Column(
+            "transaction_id",
+            big_id,
+            sa.ForeignKey(
+                "ledger_transactions.id", name="fk_ledger_entries_transaction_id_ledger_transactions"
+            ),
+            nullable=False,
+        ),
         sa.Column("budget_id", sa.String(36), nullable=False),
         sa.Column("stream", sa.String(20), nullable=False),
         sa.Column("account", sa.String(20), nullable=False),
@@ -132,8 +149,12 @@ def upgrade() -> None:
     op.create_table(
         "variations",
         sa.Column("id", sa.String(36), nullable=False),
-        sa.Column("budget_id", sa.String(36), sa.ForeignKey("budgets.id", name="fk_variations_budget_id_budgets"),
-                  nullable=False),
+        sa.Column(
+            "budget_id",
+            sa.String(36),
+            sa.ForeignKey("budgets.id", name="fk_variations_budget_id_budgets"),
+            nullable=False,
+        ),
         sa.Column("stream", sa.String(20), nullable=False),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("from_pence", sa.BigInteger, nullable=False),
@@ -152,8 +173,12 @@ def upgrade() -> None:
     op.create_table(
         "reviews",
         sa.Column("id", sa.String(36), nullable=False),
-        sa.Column("budget_id", sa.String(36), sa.ForeignKey("budgets.id", name="fk_reviews_budget_id_budgets"),
-                  nullable=False),
+        sa.Column(
+            "budget_id",
+            sa.String(36),
+            sa.ForeignKey("budgets.id", name="fk_reviews_budget_id_budgets"),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("reviewed_on", sa.Date, nullable=False),
         sa.Column("notes", sa.Text, nullable=False),
@@ -165,6 +190,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("reviews", "variations", "health_funding_events", "ledger_entries", "ledger_transactions",
-                  "panel_decisions", "provisions", "budgets", "children"):
+    for table in (
+        "reviews",
+        "variations",
+        "health_funding_events",
+        "ledger_entries",
+        "ledger_transactions",
+        "panel_decisions",
+        "provisions",
+        "budgets",
+        "children",
+    ):
         op.drop_table(table)
