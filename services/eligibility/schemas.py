@@ -124,6 +124,7 @@ class DecisionRead(BaseModel):
     requested_on: date
     requested_by: Requester
     recorded_by: str = Field(description="The client that recorded the request")
+    recorded_at: datetime = Field(description="When the request was recorded")
     review: ReviewRead | None = Field(description="The review that led to this decision, if any")
     links: DecisionLinks
 

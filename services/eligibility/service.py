@@ -166,6 +166,7 @@ def _view(request: EligibilityRequest, decision: Decision, *, review: Review | N
         allowed_arrangements=sorted(a for a, o in decision.arrangements.items() if o["allowed"]),
         decided_at=decision.decided_at, rules_version=decision.rules_version,
         requested_on=request.requested_on, requested_by=request.requested_by, recorded_by=request.recorded_by,
+        recorded_at=request.created_at,
         review=None if review is None else {
             "id": review.id, "reason": review.reason, "asked_by": review.asked_by,
             "recorded_by": review.recorded_by, "recorded_at": review.created_at},

@@ -6,6 +6,7 @@ import json
 from kit.events import Envelope
 from kit.testing import eventually, running_service
 from services.eligibility.app import create_app
+from services.eligibility.events import REQUEST_DECIDED, asyncapi_messages
 from tests.eligibility.helpers import BASE, CASEWORK, EVENT_FIELDS, READER, submit
 
 
@@ -72,3 +73,9 @@ async def test_concurrent_reviews_keep_one_line_of_decisions_and_one_event_each(
     chain = [d["supersedes_decision_id"] for d in history]
     assert chain == [d["decision_id"] for d in history[1:]] + [None], json.dumps(chain)
     assert sorted(e.payload["decision_id"] for e in events) == sorted(d["decision_id"] for d in history)
+
+
+def test_the_asyncapi_schema_of_the_event_names_exactly_the_v1_fields():
+    schema = asyncapi_messages()[REQUEST_DECIDED]["payload"]
+    assert set(schema["properties"]) == EVENT_FIELDS
+    assert set(schema["required"]) == EVENT_FIELDS
