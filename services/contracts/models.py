@@ -99,5 +99,7 @@ class ContractReview(Base):
     new_max_release_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     families_involved: Mapped[bool] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_renewal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    new_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

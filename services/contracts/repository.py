@@ -34,11 +34,12 @@ async def contracts_page(session: AsyncSession, caller: Caller, *, limit: int, c
     return list((await session.execute(stmt)).scalars())
 
 
-async def due_for_review(session: AsyncSession, caller: Caller, *, renewing_by: date) -> list[Contract]:
-    """CON-03: contracts renewing on or before ``renewing_by`` (overdue ones too) with no review recorded for
-    that renewal, soonest first."""
+async def due_for_review(session: AsyncSession, caller: Caller, *, today: date,
+                         renewing_by: date) -> list[Contract]:
+    """CON-03: running contracts renewing on or before ``renewing_by`` (overdue ones too) with no review
+    recorded for that renewal, soonest first."""
     stmt = scoped(select(Contract), Contract.local_authority, caller).where(
-        Contract.renewal_date <= renewing_by,
+        Contract.renewal_date <= renewing_by, Contract.end_date >= today,
         or_(Contract.reviewed_for_renewal.is_(None), Contract.reviewed_for_renewal != Contract.renewal_date),
     ).order_by(Contract.renewal_date, Contract.id)
     return list((await session.execute(stmt)).scalars())

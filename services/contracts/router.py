@@ -92,9 +92,9 @@ async def summary(contract_id: str, session: SessionDep, caller: Reader):
 async def review(contract_id: str, body: ReviewCreate, session: SessionDep, caller: Commissioner):
     """CON-03: record the review of a contract for its coming renewal (scope `commissioning`): `reviewed_on`
     (not in the future), `outcome` (`renew`, `vary`, `recommission`, `end`), whether `flexibility_added`,
-    whether `families_involved`, and optionally `new_max_release_percent`, which applies at once. A new
-    maximum below the units already released is refused (409, rule CON-04). `on_time` tells whether it was
-    done at or before renewal."""
+    whether `families_involved`, and optionally `new_max_release_percent` (applies at once) and
+    `next_renewal_date` / `new_end_date` (start the next review cycle). A new maximum below the units already
+    released is refused (409, rule CON-04). `on_time` tells whether it was done at or before renewal."""
     return review_view(await record_review(session, contract_id=contract_id, body=body, caller=caller))
 
 

@@ -146,6 +146,8 @@ class ReviewCreate(Input):
     new_max_release_percent: Percent | None = None
     families_involved: bool = False
     notes: Text | None = None
+    next_renewal_date: date | None = Field(None, description="Starts the next review cycle (CON-03)")
+    new_end_date: date | None = Field(None, description="When the review extends or shortens the contract")
 
 
 class ReviewRead(BaseModel):
@@ -160,6 +162,8 @@ class ReviewRead(BaseModel):
     new_max_release_percent: int | None
     families_involved: bool
     notes: str | None
+    next_renewal_date: date | None
+    new_end_date: date | None
     created_at: datetime
 
 

@@ -71,3 +71,22 @@ async def test_CON_07_a_family_summary_in_plain_english_with_its_parts(svc):
     assert s["text"].startswith("The council pays for 4,800 hours of integrated therapies a year (health)")
     assert s["figures"] == {"block_unit_price_pence": 100_00, "release_limit_units": 480,
                             "released_units": 80, "available_units": 400}
+
+
+async def test_CON_03_a_review_can_start_the_next_cycle_and_ended_contracts_are_not_listed(svc):
+    c = await new_contract(svc.client, renewal_date=str(TODAY + timedelta(days=10)))
+    ended = await new_contract(svc.client, start_date=str(TODAY - timedelta(days=400)),
+                               renewal_date=str(TODAY - timedelta(days=30)),
+                               end_date=str(TODAY - timedelta(days=1)))
+    next_renewal = TODAY + timedelta(days=375)
+    r = await svc.client.post(f"/v1/contracts/{c['id']}/reviews", headers=COMMISSIONING, json=review_body(
+        outcome="renew", next_renewal_date=str(next_renewal), new_end_date=str(TODAY + timedelta(days=1500))))
+    assert r.status_code == 201 and r.json()["for_renewal_on"] == str(TODAY + timedelta(days=10))
+    contract = (await svc.client.get(f"/v1/contracts/{c['id']}", headers=READ)).json()
+    assert contract["renewal_date"] == str(next_renewal)
+    due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 400},
+                                headers=READ)).json()
+    assert [d["contract_id"] for d in due] == [c["id"]] and ended["id"] not in {d["contract_id"] for d in due}
+    backwards = await svc.client.post(f"/v1/contracts/{c['id']}/reviews", headers=COMMISSIONING,
+                                      json=review_body(next_renewal_date=str(TODAY)))
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "next_renewal_date"

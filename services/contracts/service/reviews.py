@@ -11,14 +11,15 @@ from kit.errors import InvalidInput, RuleViolation
 from kit.events import utcnow
 from services.contracts import repository
 from services.contracts.domain.pricing import release_limit_units
-from services.contracts.models import ContractReview
+from services.contracts.models import Contract, ContractReview
 from services.contracts.schemas import ReviewCreate, ReviewDue, ReviewRead
 
 
 async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int,
                       today: date) -> list[ReviewDue]:
     """Contracts renewing within ``within_days`` (and overdue ones) without a review for that renewal."""
-    rows = await repository.due_for_review(session, caller, renewing_by=today + timedelta(days=within_days))
+    rows = await repository.due_for_review(session, caller, today=today,
+                                           renewing_by=today + timedelta(days=within_days))
     return [ReviewDue(contract_id=c.id, local_authority=c.local_authority, provider=c.provider,
                       service=c.service, renewal_date=c.renewal_date,
                       days_to_renewal=(c.renewal_date - today).days, overdue=c.renewal_date < today,
@@ -27,37 +28,54 @@ async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int
 
 async def record_review(session: AsyncSession, *, contract_id: str, body: ReviewCreate,
                         caller: Caller) -> ContractReview:
-    """Record a review's outcome for the contract's next renewal; a new maximum release share applies at once.
-    A new maximum below what is already released is refused (CON-04): it would leave families who stay short.
-    """
+    """Record a review's outcome for the contract's coming renewal. A new maximum release share applies at
+    once; a next renewal date (and new end date) starts the next review cycle."""
     contract = await repository.contract(session, contract_id, caller, lock=True)
-    if body.reviewed_on > utcnow().date():
-        raise InvalidInput.field("reviewed_on", "cannot be in the future")
-    if body.reviewed_on < contract.start_date:
-        raise InvalidInput.field("reviewed_on", "cannot be before the contract started")
+    _check_dates(body, contract)
     new_max = body.new_max_release_percent
     if new_max is not None:
-        limit = release_limit_units(contracted_units=contract.contracted_units, max_release_percent=new_max,
-                                    min_retained_units=contract.min_retained_units)
-        if limit < contract.released_units:
-            raise RuleViolation(
-                f"a maximum of {new_max}% allows {limit} units, but {contract.released_units} are already "
-                "released",
-                rule="CON-04", errors=[{"field": "new_max_release_percent",
-                                        "message": "below the units already released"}])
+        _check_new_max(new_max, contract)
     review = ContractReview(
         id=str(uuid.uuid4()), contract_id=contract.id, local_authority=contract.local_authority,
         reviewed_on=body.reviewed_on, for_renewal_on=contract.renewal_date, outcome=body.outcome,
         flexibility_added=body.flexibility_added, previous_max_release_percent=contract.max_release_percent,
         new_max_release_percent=new_max, families_involved=body.families_involved, notes=body.notes,
+        next_renewal_date=body.next_renewal_date, new_end_date=body.new_end_date,
         recorded_by=caller.client_id, created_at=utcnow(),
     )
     session.add(review)
     contract.reviewed_for_renewal = contract.renewal_date
     if new_max is not None:
         contract.max_release_percent = new_max
+    contract.end_date = body.new_end_date or contract.end_date
+    contract.renewal_date = body.next_renewal_date or contract.renewal_date
     await session.flush()
     return review
+
+
+def _check_dates(body: ReviewCreate, contract: Contract) -> None:
+    if body.reviewed_on > utcnow().date():
+        raise InvalidInput.field("reviewed_on", "cannot be in the future")
+    if body.reviewed_on < contract.start_date:
+        raise InvalidInput.field("reviewed_on", "cannot be before the contract started")
+    end_date = body.new_end_date or contract.end_date
+    if end_date <= contract.start_date:
+        raise InvalidInput.field("new_end_date", "must be after the contract's start_date")
+    if body.next_renewal_date is not None and not contract.renewal_date < body.next_renewal_date <= end_date:
+        raise InvalidInput.field("next_renewal_date",
+                                 "must be after the current renewal date and not after the end date")
+
+
+def _check_new_max(new_max: int, contract: Contract) -> None:
+    """CON-04: a new maximum below what is already released would leave families who stay short."""
+    limit = release_limit_units(contracted_units=contract.contracted_units, max_release_percent=new_max,
+                                min_retained_units=contract.min_retained_units)
+    if limit < contract.released_units:
+        raise RuleViolation(
+            f"a maximum of {new_max}% allows {limit} units, but {contract.released_units} are already "
+            "released",
+            rule="CON-04", errors=[{"field": "new_max_release_percent",
+                                    "message": "below the units already released"}])
 
 
 def review_view(r: ContractReview) -> ReviewRead:
@@ -68,4 +86,5 @@ def review_view(r: ContractReview) -> ReviewRead:
                       previous_max_release_percent=r.previous_max_release_percent,
                       new_max_release_percent=r.new_max_release_percent,
                       families_involved=r.families_involved,
-                      notes=r.notes, created_at=r.created_at)
+                      notes=r.notes, next_renewal_date=r.next_renewal_date, new_end_date=r.new_end_date,
+                      created_at=r.created_at)

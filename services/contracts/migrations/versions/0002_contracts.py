@@ -83,6 +83,8 @@ def upgrade() -> None:
         sa.Column("new_max_release_percent", sa.Integer, nullable=True),
         sa.Column("families_involved", sa.Boolean, nullable=False),
         sa.Column("notes", sa.Text, nullable=True),
+        sa.Column("next_renewal_date", sa.Date, nullable=True),
+        sa.Column("new_end_date", sa.Date, nullable=True),
         sa.Column("recorded_by", sa.String(120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_contract_reviews"),
