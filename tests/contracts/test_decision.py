@@ -1,5 +1,4 @@
-"""Transfer decisions (CON-02, CON-04, CON-05, CON-06 a–d) and family summaries (CON-07) — pure, no database.
-"""
+"""Transfer decisions (CON-02, CON-04, CON-05, CON-06 a–d) and family summaries (CON-07), no database."""
 from dataclasses import replace
 from datetime import date
 
@@ -160,7 +159,8 @@ FACTS = ContractFacts(provider="Bucks Therapy Partnership", service="integrated 
 def test_CON_07_the_family_summary_says_what_who_how_much_why_and_how_to_ask():
     s = summarise(FACTS)
     parts = s["parts"]
-    assert "4,800 hours of integrated therapies a year (health)" in parts["what"]
+    assert parts["what"].startswith("The council pays for 4,800 hours of integrated therapies a year "
+                                    "(health)")
     assert parts["who"].startswith("Bucks Therapy Partnership provides it")
     assert "One hour costs £100.00" in parts["price"] and "£75.00 for the service itself" in parts["price"]
     assert parts["how_much"] == ("Up to 480 hours a year (10% of the contract) can go into personal budgets; "
@@ -168,6 +168,12 @@ def test_CON_07_the_family_summary_says_what_who_how_much_why_and_how_to_ask():
     assert "not harmed" in parts["why"] and "case worker" in parts["how_to_ask"]
     assert s["text"] == " ".join(parts.values())
     assert s["figures"]["available_units"] == 380
+
+
+def test_CON_07_the_summary_names_every_public_funder_and_its_share():
+    s = summarise(replace(FACTS, funders={"council": 60, "icb": 30, "schools_forum": 10}))
+    assert s["parts"]["what"].startswith(
+        "The council (60%), the local NHS (30%) and schools forum (10%) pay for")
 
 
 def test_CON_07_an_inseparable_contract_summary_gives_the_reason():

@@ -1,5 +1,4 @@
-"""CON-01 block unit price, CON-08 personal-budget price, CON-04 release limit, and splits by funder — pure.
-"""
+"""CON-01 block unit price, CON-08 personal-budget price, CON-04 release limit, splits by funder: pure."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -68,7 +68,8 @@ async def test_CON_07_a_family_summary_in_plain_english_with_its_parts(svc):
     assert s["parts"]["who"] == \
         "Bucks Therapy Partnership provides it under a block contract with the council."
     assert "400 hours of that are still available" in s["parts"]["how_much"]
-    assert s["text"].startswith("The council pays for 4,800 hours of integrated therapies a year (health)")
+    assert s["text"].startswith("The council (70%) and the local NHS (30%) pay for 4,800 hours of integrated "
+                                "therapies a year (health)")
     assert s["figures"] == {"block_unit_price_pence": 100_00, "release_limit_units": 480,
                             "released_units": 80, "available_units": 400}
 

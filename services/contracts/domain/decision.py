@@ -90,8 +90,7 @@ def decide(terms: Terms, ask: Ask, *, today: date) -> Decision:
 
 
 def _separable(terms: Terms) -> list[Reason]:
-    """CON-02: no release where the child's share cannot be separated without harming others or wasting money.
-    """
+    """CON-02: no release where a child's share cannot be separated without harming others or wasting money"""
     if not terms.separable:
         return [Reason("CON-02", "this contract's provision cannot be separated child by child: "
                                  f"{terms.inseparable_reason}", refuses=True)]

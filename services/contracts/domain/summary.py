@@ -2,7 +2,8 @@
 provides it, how much of it can go into a personal budget and why, and how to ask."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.contracts.domain.money import plural, pounds
@@ -12,6 +13,7 @@ HOW_TO_ASK = ("Ask your child's SEND case worker to move part of this service in
               "budget. Tell them how you would use it: a different supplier that costs less, combining it "
               "with other services you buy, pooling with other families, or providing it yourselves. We will "
               "tell you what evidence we need, and give our decision with its reasons.")
+FUNDER_WORDS = {"council": "the council", "icb": "the local NHS"}
 SERVICE_WORDS = {"education": "education", "health": "health", "social_care": "social care",
                  "transport": "school transport"}
 
@@ -33,6 +35,7 @@ class ContractFacts:
     separable: bool
     inseparable_reason: str | None
     released_units: int
+    funders: Mapping[str, int] = field(default_factory=lambda: {"council": 100})
 
 
 def summarise(c: ContractFacts) -> dict[str, object]:
@@ -46,7 +49,7 @@ def summarise(c: ContractFacts) -> dict[str, object]:
                                 min_retained_units=c.min_retained_units)
     available = max(0, limit - c.released_units)
     parts = {
-        "what": (f"The council pays for {plural(c.contracted_units, c.unit)} of {c.service} a year "
+        "what": (f"{_payers(c.funders)} for {plural(c.contracted_units, c.unit)} of {c.service} a year "
                  f"({SERVICE_WORDS[c.stream]}) from {c.start_date:%-d %B %Y} to {c.end_date:%-d %B %Y}, "
                  f"costing {pounds(c.annual_value_pence)} a year."),
         "who": f"{c.provider} provides it under a block contract with the council.",
@@ -64,6 +67,16 @@ def summarise(c: ContractFacts) -> dict[str, object]:
     return {"text": " ".join(parts.values()), "parts": parts,
             "figures": {"block_unit_price_pence": price.pence, "release_limit_units": limit,
                         "released_units": c.released_units, "available_units": available}}
+
+
+def _payers(funders: Mapping[str, int]) -> str:
+    """``{"council": 70, "icb": 30}`` → ``The council (70%) and the local NHS (30%) pay``."""
+    names = [(FUNDER_WORDS.get(name, name.replace("_", " ")), pct) for name, pct in funders.items() if pct]
+    if len(names) == 1:
+        return f"{names[0][0][0].upper()}{names[0][0][1:]} pays"
+    words = [f"{name} ({pct}%)" for name, pct in names]
+    joined = ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{joined[0].upper()}{joined[1:]} pay"
 
 
 def _how_much(c: ContractFacts, limit: int, available: int) -> str:

@@ -46,7 +46,8 @@ def facts(c: Contract) -> ContractFacts:
         contracted_units=c.contracted_units, unit=c.unit, start_date=c.start_date, end_date=c.end_date,
         renewal_date=c.renewal_date, max_release_percent=c.max_release_percent,
         min_retained_units=c.min_retained_units, fixed_cost_percent=c.fixed_cost_percent,
-        separable=c.separable, inseparable_reason=c.inseparable_reason, released_units=c.released_units)
+        separable=c.separable, inseparable_reason=c.inseparable_reason, released_units=c.released_units,
+        funders=c.funders)
 
 
 def contract_view(c: Contract) -> ContractRead:
