@@ -41,7 +41,7 @@ AGREEMENT_COLUMNS = ("id", "local_authority", "budget_id", "child_id", "stream",
                      "payee_role", "payee_name", "account_kind", "sort_code", "account_number",
                      "monthly_fee_pence",
                      "close_relative_same_household", "final_audit_due", "next_audit_due", "created_at")
-INSTALMENT_COLUMNS = ("agreement_id", "seq", "due_date", "amount_pence", "deducted_pence", "basis")
+INSTALMENT_COLUMNS = ("agreement_id", "seq", "due_date", "amount_pence", "deducted_pence", "basis", "settled")
 
 
 async def seed(db: Database, n: int) -> None:
@@ -56,7 +56,7 @@ async def seed(db: Database, n: int) -> None:
                            f"Payee {k}", "bank_account", f"{k % 999999:06d}", f"{k:08d}", 0, False, False,
                            domain.first_audit_due(start), now))
         for i in domain.plan_schedule(annual, "four_weekly", start):
-            instalments.append((ident, i.seq, i.due_date, i.amount_pence, 0, i.basis))
+            instalments.append((ident, i.seq, i.due_date, i.amount_pence, 0, i.basis, False))
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         await raw.copy_records_to_table("agreements", records=agreements, columns=AGREEMENT_COLUMNS)
@@ -109,7 +109,7 @@ async def main(n: int) -> int:
         run_s, run = await timed_run(db, settings)
         t = time.perf_counter()
         async with db.sessions() as session:
-            credits = runs.credits(await repository.run_payments(session, run.id))
+            credits = runs.credits(await repository.run_credits(session, run.id))
         file = bankfile.bacs18(credits, origin=runs.originator(settings), processing_date=RUN_DATE)
         file_s = time.perf_counter() - t
         again_s, again = await timed_run(db, settings)

@@ -40,6 +40,15 @@ async def record_audit(agreement_id: str, body: AuditCreate, request: Request, s
     return views.audit(audit, recovery)
 
 
+@router.post("/agreements/{agreement_id}/audit-requests")
+async def request_audit(agreement_id: str, session: SessionDep, caller: Challenger) -> dict:
+    """Ask for an audit now (PAY-05: audits happen on request as well as on the cadence). The agreement is
+    listed by `GET /v1/payments/audits-due` from today."""
+    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    audits.request_audit(agreement)
+    return {"agreement_id": agreement.id, "next_audit_due": agreement.next_audit_due}
+
+
 @router.get("/recoveries/{recovery_id}")
 async def read_recovery(recovery_id: str, session: SessionDep, caller: Reader) -> dict:
     """A recovery notice and what became of it."""

@@ -8,6 +8,7 @@ from kit.db import UTCDateTime, make_base
 
 Base = make_base()
 LIVE = text("status <> 'returned'")
+UNSETTLED = text("NOT settled")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -52,15 +53,20 @@ class ScheduledInstalment(Base):
     (PAY-07)."""
 
     __tablename__ = "instalments"
-    __table_args__ = (UniqueConstraint("agreement_id", "due_date"),)
+    __table_args__ = (UniqueConstraint("agreement_id", "due_date"),
+                      Index("ix_instalments_unsettled_due", "due_date", postgresql_where=UNSETTLED,
+                            sqlite_where=UNSETTLED))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    agreement_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)
-    due_date: Mapped[date] = mapped_column(Date, index=True)
+    due_date: Mapped[date] = mapped_column(Date)
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     deducted_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     basis: Mapped[str] = mapped_column(Text)
+    # True once a live payment covers it (set by runs, cleared by bank returns). The partial index on
+    # unsettled instalments keeps a run's search small; the unique index on payments stays the guarantee.
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Payment(Base):

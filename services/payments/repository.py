@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy import exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -94,11 +94,11 @@ async def due_instalments(session: AsyncSession, *, la: str, run_date: date) -> 
     that have no live payment."""
     i, a = ScheduledInstalment, Agreement
     paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
-    stmt = (select(i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id,
+    stmt = (select(i.id, i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id,
                    a.child_id,
                    a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number, a.card_reference)
             .join(a, a.id == i.agreement_id)
-            .where(a.local_authority == la, a.status == "active", i.due_date <= run_date, ~paid)
+            .where(a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date, ~paid)
             .order_by(i.agreement_id, i.due_date))
     return list((await session.execute(stmt)).all())
 
@@ -123,6 +123,29 @@ async def write_payments(session: AsyncSession, payments: list[tuple], ledger: l
     await bulk_insert(session, Payment.__table__, PAYMENT_COLUMNS, payments)
     await bulk_insert(session, LedgerEntry.__table__, LEDGER_COLUMNS, ledger)
     await bulk_insert(session, outbox, OUTBOX_COLUMNS, events)
+
+
+async def settle(session: AsyncSession, instalment_ids: Sequence[int], *, settled: bool = True) -> None:
+    """Mark instalments as covered by a live payment (or, after a bank return, as not covered any more)."""
+    if instalment_ids:
+        await session.execute(update(ScheduledInstalment).where(ScheduledInstalment.id.in_(instalment_ids))
+                              .values(settled=settled))
+
+
+async def unsettle_returned(session: AsyncSession, payments: Sequence[Payment]) -> None:
+    i = ScheduledInstalment
+    for p in payments:
+        await session.execute(update(i).where(i.agreement_id == p.agreement_id, i.due_date == p.due_date)
+                              .values(settled=False))
+
+
+async def run_credits(session: AsyncSession, run_id: str) -> list[Any]:
+    """What the bank was asked to pay in a run (returned payments included: they were sent), as plain rows."""
+    p = Payment
+    stmt = (select(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference,
+                   p.amount_pence, p.due_date).where(p.run_id == run_id, p.status != "deducted")
+            .order_by(p.agreement_id, p.due_date))
+    return list((await session.execute(stmt)).all())
 
 
 async def run_payments(session: AsyncSession, run_id: str, *, ids: Sequence[str] | None = None,

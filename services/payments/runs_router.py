@@ -51,7 +51,7 @@ async def bank_file(run_id: str, request: Request, session: SessionDep, caller: 
     pence and the payee name and reference cut to 18 characters, and a contra (17) debiting the originator's
     account with the total. `csv`: one row per payment for finance systems. Contains full bank details."""
     run = await repository.run(session, caller, run_id)
-    credits = runs.credits(await repository.run_payments(session, run.id))
+    credits = runs.credits(await repository.run_credits(session, run.id))
     if format == "csv":
         return PlainTextResponse(bankfile.csv_file(credits), media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})

@@ -18,32 +18,34 @@ def agreement_body(*, la: str = LA, annual: int = 520000, frequency: str = "four
             "start_date": start.isoformat(), "end_date": end.isoformat(), **extra}
 
 
-async def open_agreement(client, **kw) -> dict:
-    r = await client.post("/v1/payments/agreements", json=agreement_body(**kw), headers=CASEWORK)
+async def open_agreement(client, *, headers: dict = CASEWORK, **kw) -> dict:
+    r = await client.post("/v1/payments/agreements", json=agreement_body(**kw), headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def set_payee(client, agreement_id: str, *, name: str = "Alex Parent", account: dict | None = None,
-                    **extra) -> dict:
+                    headers: dict = CASEWORK, **extra) -> dict:
     body = {"role": "parent", "name": name, "account": account or BANK, **extra}
-    r = await client.put(f"/v1/payments/agreements/{agreement_id}/payee", json=body, headers=CASEWORK)
+    r = await client.put(f"/v1/payments/agreements/{agreement_id}/payee", json=body, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 
 
-async def sign(client, agreement_id: str, signed_on: date = date(2026, 11, 20)) -> dict:
+async def sign(client, agreement_id: str, signed_on: date = date(2026, 11, 20), *,
+               headers: dict = CASEWORK) -> dict:
     r = await client.post(f"/v1/payments/agreements/{agreement_id}/sign",
                           json={"signed_on": signed_on.isoformat(), "signed_by": "Alex Parent"},
-                          headers=CASEWORK)
+                          headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
 
 
-async def active_agreement(client, *, signed_on: date = date(2026, 11, 20), **kw) -> dict:
-    agreement = await open_agreement(client, **kw)
-    await set_payee(client, agreement["id"])
-    return await sign(client, agreement["id"], signed_on)
+async def active_agreement(client, *, signed_on: date = date(2026, 11, 20), headers: dict = CASEWORK,
+                           **kw) -> dict:
+    agreement = await open_agreement(client, headers=headers, **kw)
+    await set_payee(client, agreement["id"], headers=headers)
+    return await sign(client, agreement["id"], signed_on, headers=headers)
 
 
 async def run(client, run_date: date, *, la: str = LA, key: str | None = None, expect: int = 201) -> dict:

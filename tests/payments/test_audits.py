@@ -36,6 +36,14 @@ async def test_PAY_05_the_first_audit_is_due_within_3_months_of_signing_then_yea
     assert (await due(svc.client))[agreement["id"]]["due_on"] == "2028-02-21"
 
 
+async def test_PAY_05_an_audit_requested_falls_due_at_once(svc, today):
+    agreement = await active_agreement(svc.client, signed_on=date(2026, 11, 20))
+    today(date(2026, 12, 10))
+    r = await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/audit-requests", headers=CASEWORK)
+    assert r.status_code == 200 and r.json()["next_audit_due"] == "2026-12-10"
+    assert (await due(svc.client))[agreement["id"]]["due_on"] == "2026-12-10"
+
+
 async def test_PAY_06_only_the_surplus_above_commitments_and_8_weeks_contingency_is_reclaimed(svc, today):
     agreement = await active_agreement(svc.client, annual=520000)
     today(date(2027, 2, 1))

@@ -31,7 +31,7 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
     plan = domain.plan_schedule(annual_pence, frequency, start)
     await session.execute(insert(ScheduledInstalment), [
         {"agreement_id": agreement.id, "seq": i.seq, "due_date": i.due_date, "amount_pence": i.amount_pence,
-         "deducted_pence": 0, "basis": i.basis} for i in plan])
+         "deducted_pence": 0, "basis": i.basis, "settled": False} for i in plan])
     return agreement
 
 

@@ -54,6 +54,15 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
     return audit, recovery
 
 
+def request_audit(agreement: Agreement) -> None:
+    """PAY-05: an audit on request falls due at once (an earlier due date stays)."""
+    if agreement.signed_on is None:
+        raise Conflict("an agreement that was never signed has paid nothing to audit")
+    today = clock.today()
+    if agreement.next_audit_due is None or agreement.next_audit_due > today:
+        agreement.next_audit_due = today
+
+
 def challenge(recovery: Recovery, grounds: str) -> None:
     """PAY-07: the family may challenge the notice until the window closes."""
     if recovery.status != "notice_issued":

@@ -12,7 +12,7 @@ from kit.errors import Conflict, InvalidInput
 from kit.events import utcnow
 from services.payments import events, repository
 from services.payments.bankfile import Credit, Originator
-from services.payments.models import LedgerEntry, Payment, Run
+from services.payments.models import LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
 
 # Fault injection for tests: awaited after each chunk of a run is written (a crash half way through a run).
@@ -77,6 +77,7 @@ async def pay(session: AsyncSession, *, la: str, run_date: date, requested_by: s
             payments, ledger, outbox, count, total = _rows_for(due[start:start + settings.run_chunk_size],
                                                                run=run, settings=settings)
             await repository.write_payments(session, payments, ledger, outbox)
+            await repository.settle(session, [row.id for row in due[start:start + settings.run_chunk_size]])
             run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
             if after_chunk is not None:
                 await after_chunk(run)
@@ -111,15 +112,15 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
             amount_pence=payment.amount_pence, payment_id=payment.id,
             memo=f"returned by the bank: {item.reason}",
             entry_date=now.date(), created_at=now))
+    await repository.unsettle_returned(session, returned)
     await session.flush()
     return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
             "returned_pence": sum(p.amount_pence for p in returned)}
 
 
-def credits(payments: Sequence[Payment]) -> list[Credit]:
-    """What the bank was asked to pay in a run (returned payments included: they were sent)."""
-    return [Credit(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference,
-                   p.amount_pence, p.due_date) for p in payments if p.status != "deducted"]
+def credits(rows: Sequence) -> list[Credit]:
+    """The run's payments as credits of the bank file."""
+    return [Credit(*row) for row in rows]
 
 
 def originator(settings: PaymentsSettings) -> Originator:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 LIVE = sa.text("status <> 'returned'")  # PAY-04: one live payment per (agreement, due date)
+UNSETTLED = sa.text("NOT settled")  # what a run looks through: a run that finds nothing to pay is instant
 
 
 revision = '0002'
@@ -76,11 +77,12 @@ def upgrade() -> None:
     sa.Column('amount_pence', sa.BigInteger(), nullable=False),
     sa.Column('deducted_pence', sa.BigInteger(), nullable=False),
     sa.Column('basis', sa.Text(), nullable=False),
+    sa.Column('settled', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instalments')),
     sa.UniqueConstraint('agreement_id', 'due_date', name=op.f('uq_instalments_agreement_id_due_date'))
     )
-    op.create_index('ix_instalments_agreement_id', 'instalments', ['agreement_id'], unique=False)
-    op.create_index('ix_instalments_due_date', 'instalments', ['due_date'], unique=False)
+    op.create_index('ix_instalments_unsettled_due', 'instalments', ['due_date'], unique=False,
+                    postgresql_where=UNSETTLED, sqlite_where=UNSETTLED)
 
     op.create_table('ledger_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -176,8 +178,7 @@ def downgrade() -> None:
     op.drop_index('ix_ledger_entries_agreement_id', table_name='ledger_entries')
 
     op.drop_table('ledger_entries')
-    op.drop_index('ix_instalments_due_date', table_name='instalments')
-    op.drop_index('ix_instalments_agreement_id', table_name='instalments')
+    op.drop_index('ix_instalments_unsettled_due', table_name='instalments')
 
     op.drop_table('instalments')
     op.drop_index('ix_audits_agreement_id', table_name='audits')
