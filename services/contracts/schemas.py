@@ -121,6 +121,7 @@ class TransferRead(BaseModel):
     units: int
     route: Route
     proposed_unit_price_pence: int
+    evidence: dict[str, EvidenceValue | None]
     exceptional_reason: str | None
     decision: Literal["approved", "declined", "evidence_required"]
     release_pence: int
@@ -130,6 +131,7 @@ class TransferRead(BaseModel):
     missing_evidence: list[str]
     public_purse: dict[str, dict[str, int]]
     status: Literal["active", "withdrawn", "closed"]
+    requested_by: str
     created_at: datetime
     withdrawn_at: datetime | None
     withdrawal_reason: str | None

@@ -15,6 +15,7 @@ async def test_a_transfer_reads_back_by_id_and_by_child_or_budget(svc):
     body = transfer_body()
     t = (await ask(svc.client, c["id"], body)).json()
     assert (await svc.client.get(f"/v1/contracts/transfers/{t['id']}", headers=READ)).json() == t
+    assert t["evidence"] == body["evidence"] and t["requested_by"] == "test-client"
     for params in ({"child_id": body["child_id"]}, {"budget_id": body["budget_id"]}):
         page = (await svc.client.get("/v1/contracts/transfers", params=params, headers=READ)).json()
         assert [x["id"] for x in page["items"]] == [t["id"]]

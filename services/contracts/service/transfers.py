@@ -83,7 +83,8 @@ def transfer_view(t: TransferRequest) -> TransferRead:
     return TransferRead(
         id=t.id, contract_id=t.contract_id, local_authority=t.local_authority, budget_id=t.budget_id,
         child_id=t.child_id, stream=t.stream, units=t.units, route=t.route,
-        proposed_unit_price_pence=t.proposed_unit_price_pence, exceptional_reason=t.exceptional_reason,
+        proposed_unit_price_pence=t.proposed_unit_price_pence, evidence=t.evidence,
+        exceptional_reason=t.exceptional_reason, requested_by=t.requested_by,
         decision=t.decision, release_pence=t.release_pence, block_cost_pence=t.block_cost_pence,
         proposed_cost_pence=t.proposed_cost_pence, reasons=t.reasons, missing_evidence=t.missing_evidence,
         public_purse=t.public_purse, status=t.status, created_at=t.created_at, withdrawn_at=t.withdrawn_at,
