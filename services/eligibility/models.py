@@ -38,6 +38,7 @@ class Review(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     local_authority: Mapped[str] = mapped_column(String(9))
     reason: Mapped[str] = mapped_column(Text)
+    corrections: Mapped[dict[str, Any]] = mapped_column(JSON)  # the facts the review changed
     asked_by: Mapped[str | None] = mapped_column(String(200))
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -54,6 +55,7 @@ class Decision(Base):
     status: Mapped[str] = mapped_column(String(24))
     streams: Mapped[dict[str, Any]] = mapped_column(JSON)
     arrangements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)  # what it was decided on, corrections included
     rules_version: Mapped[str] = mapped_column(String(20))
     custody_rule: Mapped[bool] = mapped_column(
         Boolean

@@ -48,7 +48,6 @@ async def create_request(body: RequestCreate, request: Request, session: Session
         decided = await service.submit(session, body=body, caller=caller, settings=settings_of(request))
         return 201, decided.model_dump(mode="json")
 
-    caller.ensure_la(body.local_authority)
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
@@ -97,9 +96,12 @@ async def review_request(request_id: RequestId, body: ReviewCreate, request: Req
                          caller: Casework, key: IdempotencyKey = None):
     """Re-open the current decision at the family's request (ELIG-10).
 
-    The `reason`, who asked (`asked_by`) and the client that recorded it are kept. The request is decided
-    again under the current rules and the LA's current settings, and the new decision supersedes the old
-    (`supersedes_decision_id`); the request `id` stays the same. Publishes `eligibility.request_decided.v1`.
+    The `reason`, who asked (`asked_by`) and the client that recorded it are kept. Facts that have changed
+    or were wrong go in the optional `corrections` (e.g. `{"setting_agreement": true}` once the head has
+    agreed in writing, ELIG-09); only the fields given change. The request is decided again on those facts
+    under the current rules and the LA's current settings, and the new decision supersedes the old
+    (`supersedes_decision_id`); the request `id` stays the same. Invalid corrections are a 422 naming
+    `corrections.<field>`. Publishes `eligibility.request_decided.v1`.
     409 if another review of the same decision landed at the same moment. After a review, the family's route
     is a complaint (there is no tribunal appeal).
     """

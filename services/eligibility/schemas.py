@@ -1,8 +1,8 @@
 """What the eligibility API accepts and returns."""
-
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -11,20 +11,25 @@ from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, R
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
 
 
+def _no_repeats(values: list[str] | None) -> list[str] | None:
+    repeated = sorted({v for v in values or [] if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once")
+    return values
+
+
 class RecipientCreate(BaseModel):
     """Who would receive direct payments (ELIG-06, ELIG-07)."""
 
     model_config = ConfigDict(extra="forbid")
 
     role: RecipientRole
-    capable_of_managing: bool = Field(
-        description="Appears capable of managing direct payments, alone or with help"
-    )
+    capable_of_managing: bool = Field(description="Appears capable of managing direct payments, alone or "
+                                                  "with help")
     consents: bool = Field(description="Consents to receive direct payments")
-    drug_or_alcohol_requirement: bool = Field(
-        description="Under a drug-rehabilitation or alcohol-treatment requirement (community order, "
-        "suspended sentence or similar)"
-    )
+    drug_or_alcohol_requirement: bool = Field(description="Under a drug-rehabilitation or alcohol-treatment "
+                                                          "requirement (community order, suspended sentence "
+                                                          "or similar)")
 
 
 class RequestCreate(BaseModel):
@@ -32,36 +37,51 @@ class RequestCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    child_id: str = Field(
-        min_length=1, max_length=64, description="The case-management system's id of the CYP"
-    )
+    child_id: str = Field(min_length=1, max_length=64,
+                          description="The case-management system's id of the CYP")
     local_authority: str = Field(pattern=LA_CODE, description="ONS code of the LA, e.g. E06000060")
     date_of_birth: date
     requested_on: date = Field(description="The day the family asked")
     requested_by: Requester
     ehcp_stage: EhcpStage
     streams: list[Stream] = Field(min_length=1, max_length=4, description="The funding streams asked for")
-    arrangements: list[Arrangement] = Field(
-        min_length=1, max_length=3, description="How the budget would be held"
-    )
+    arrangements: list[Arrangement] = Field(min_length=1, max_length=3,
+                                            description="How the budget would be held")
     recipient: RecipientCreate | None = Field(None, description="Required when direct_payment is asked for")
     in_custody: bool = False
     provision_on_setting_premises: bool = Field(
-        False,
-        description="Direct-payment-funded provision would be delivered on a school's, college's or "
-        "early-years setting's premises",
-    )
+        False, description="Direct-payment-funded provision would be delivered on a school's, college's or "
+                           "early-years setting's premises")
     setting_agreement: bool | None = Field(
-        None, description="The head's or principal's written agreement to that provision (ELIG-09)"
-    )
+        None, description="The head's or principal's written agreement to that provision (ELIG-09)")
 
-    @field_validator("streams", "arrangements")
+    _unique = field_validator("streams", "arrangements")(_no_repeats)
+
+
+class Corrections(BaseModel):
+    """Facts that have changed or were wrong, e.g. the head has now agreed in writing (ELIG-09) or the plan
+    is now at annual review. Only the fields given change; who asked and when stay those of the request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_of_birth: date | None = None
+    ehcp_stage: EhcpStage | None = None
+    streams: list[Stream] | None = Field(None, min_length=1, max_length=4)
+    arrangements: list[Arrangement] | None = Field(None, min_length=1, max_length=3)
+    recipient: RecipientCreate | None = None
+    in_custody: bool | None = None
+    provision_on_setting_premises: bool | None = None
+    setting_agreement: bool | None = None
+
+    _unique = field_validator("streams", "arrangements")(_no_repeats)
+
+    @field_validator("date_of_birth", "ehcp_stage", "streams", "arrangements", "in_custody",
+                     "provision_on_setting_premises")
     @classmethod
-    def _no_repeats(cls, values: list[str]) -> list[str]:
-        repeated = sorted({v for v in values if values.count(v) > 1})
-        if repeated:
-            raise ValueError(f"lists {', '.join(repeated)} more than once")
-        return values
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
 
 
 class ReviewCreate(BaseModel):
@@ -70,9 +90,9 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=4000, description="Why the family asks for a review")
-    asked_by: str | None = Field(
-        None, max_length=200, description="Who in the family asked, e.g. 'parent' or a name (optional)"
-    )
+    asked_by: str | None = Field(None, max_length=200,
+                                 description="Who in the family asked, e.g. 'parent' or a name (optional)")
+    corrections: Corrections | None = Field(None, description="Facts to decide on afresh (optional)")
 
 
 class ReasonRead(BaseModel):
@@ -94,6 +114,7 @@ class ReviewRead(BaseModel):
     id: str
     reason: str
     asked_by: str | None
+    corrections: dict[str, Any] = Field(description="The facts the review changed (empty when none)")
     recorded_by: str
     recorded_at: datetime
 
@@ -121,6 +142,8 @@ class DecisionRead(BaseModel):
     allowed_arrangements: list[Arrangement]
     decided_at: datetime
     rules_version: str
+    facts: dict[str, Any] = Field(description="The facts this decision was made on: the request's, with any "
+                                              "corrections made at a review")
     requested_on: date
     requested_by: Requester
     recorded_by: str = Field(description="The client that recorded the request")

@@ -35,10 +35,7 @@ async def submit(session: AsyncSession, *, body: RequestCreate, caller: Caller,
     caller.ensure_la(body.local_authority)
     facts = body.model_dump(mode="json", exclude={"child_id", "local_authority"})
     rules_input = _rules_input(facts, custody_rule=settings.custody_rule_for(body.local_authority))
-    errors = domain.input_errors(rules_input)
-    if errors:
-        raise InvalidInput("; ".join(f"{f}: {m}" for f, m in errors),
-                           errors=[{"field": f, "message": m} for f, m in errors])
+    _refuse_unanswerable(rules_input)
     request = EligibilityRequest(
         id=str(uuid.uuid4()), local_authority=body.local_authority, child_id=body.child_id,
         requested_on=body.requested_on, requested_by=body.requested_by, facts=facts,
@@ -46,24 +43,27 @@ async def submit(session: AsyncSession, *, body: RequestCreate, caller: Caller,
     )
     session.add(request)
     await session.flush()
-    decision = await _decide(session, request, rules_input, supersedes=None, review=None)
+    decision = await _decide(session, request, facts, rules_input, supersedes=None, review=None)
     return _view(request, decision, review=None, current=True)
 
 
 async def review(session: AsyncSession, *, request_id: str, body: ReviewCreate, caller: Caller,
                  settings: EligibilitySettings) -> DecisionRead:
-    """Re-open a decision at the family's request (ELIG-10): record why and who asked, decide again under the
-    current rules and LA settings, and supersede the decision that was current."""
+    """Re-open a decision at the family's request (ELIG-10): record why, who asked and any corrected facts,
+    decide again under the current rules and LA settings, and supersede the decision that was current."""
     request = await _request(session, request_id, caller)
     previous = await repo.current_decision(session, request.id)
     assert previous is not None  # a request is recorded with its first decision
+    corrections = body.corrections.model_dump(mode="json", exclude_unset=True) if body.corrections else {}
+    facts = {**previous.facts, **corrections}
+    rules_input = _rules_input(facts, custody_rule=settings.custody_rule_for(request.local_authority))
+    _refuse_unanswerable(rules_input, prefix="corrections.")
     record = Review(id=str(uuid.uuid4()), request_id=request.id, local_authority=request.local_authority,
-                    reason=body.reason, asked_by=body.asked_by, recorded_by=caller.client_id,
-                    created_at=utcnow())
+                    reason=body.reason, asked_by=body.asked_by, corrections=corrections,
+                    recorded_by=caller.client_id, created_at=utcnow())
     session.add(record)
     await session.flush()
-    rules_input = _rules_input(request.facts, custody_rule=settings.custody_rule_for(request.local_authority))
-    decision = await _decide(session, request, rules_input, supersedes=previous.id, review=record)
+    decision = await _decide(session, request, facts, rules_input, supersedes=previous.id, review=record)
     return _view(request, decision, review=record, current=True)
 
 
@@ -113,13 +113,21 @@ async def _request(session: AsyncSession, request_id: str, caller: Caller) -> El
     return found(await repo.request_for(session, request_id, caller), "eligibility request", request_id)
 
 
-async def _decide(session: AsyncSession, request: EligibilityRequest, rules_input: domain.EligibilityRequest,
-                  *, supersedes: str | None, review: Review | None) -> Decision:
-    """Apply the rules; store the decision and its event in this transaction."""
+def _refuse_unanswerable(rules_input: domain.EligibilityRequest, *, prefix: str = "") -> None:
+    """A 422 naming each field that makes the request unanswerable (a refusal is not one of these)."""
+    errors = [{"field": prefix + f, "message": m} for f, m in domain.input_errors(rules_input)]
+    if errors:
+        raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+async def _decide(session: AsyncSession, request: EligibilityRequest, facts: dict[str, Any],
+                  rules_input: domain.EligibilityRequest, *, supersedes: str | None,
+                  review: Review | None) -> Decision:
+    """Apply the rules; store the decision, the facts it was made on and its event in this transaction."""
     outcome = domain.decide(rules_input)
     decision = Decision(
         id=str(uuid.uuid4()), request_id=request.id, local_authority=request.local_authority,
-        status=outcome.status, streams=_outcomes(outcome.streams, "eligible"),
+        facts=facts, status=outcome.status, streams=_outcomes(outcome.streams, "eligible"),
         arrangements=_outcomes(outcome.arrangements, "allowed"), rules_version=outcome.rules_version,
         custody_rule=rules_input.custody_rule, supersedes_decision_id=supersedes,
         review_id=review.id if review else None, decided_at=utcnow(),
@@ -164,12 +172,13 @@ def _view(request: EligibilityRequest, decision: Decision, *, review: Review | N
         streams=decision.streams, arrangements=decision.arrangements,
         eligible_streams=[s for s, o in decision.streams.items() if o["eligible"]],
         allowed_arrangements=sorted(a for a, o in decision.arrangements.items() if o["allowed"]),
-        decided_at=decision.decided_at, rules_version=decision.rules_version,
+        decided_at=decision.decided_at, rules_version=decision.rules_version, facts=decision.facts,
         requested_on=request.requested_on, requested_by=request.requested_by, recorded_by=request.recorded_by,
         recorded_at=request.created_at,
         review=None if review is None else {
             "id": review.id, "reason": review.reason, "asked_by": review.asked_by,
-            "recorded_by": review.recorded_by, "recorded_at": review.created_at},
+            "corrections": review.corrections, "recorded_by": review.recorded_by,
+            "recorded_at": review.created_at},
         links={"self": f"{own}/decisions/{decision.id}", "decisions": f"{own}/decisions",
                "supersedes": f"{own}/decisions/{supersedes}" if supersedes else None},
     )

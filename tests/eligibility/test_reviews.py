@@ -92,3 +92,45 @@ async def test_an_unknown_request_is_not_found(svc):
     made = await submit(svc.client)
     missing = await svc.client.get(f"{BASE}/{made['id']}/decisions/no-such-decision", headers=READER)
     assert missing.status_code == 404
+
+
+async def test_ELIG_09_a_review_with_the_heads_written_agreement_opens_direct_payments(svc):
+    refused = await submit(svc.client, provision_on_setting_premises=True, setting_agreement=None)
+    assert refused["arrangements"]["direct_payment"]["allowed"] is False
+    assert rules_of(refused["arrangements"]["direct_payment"]) == ["ELIG-09"]
+    reviewed = await review(svc.client, refused["id"], reason="The head has now agreed in writing",
+                            corrections={"setting_agreement": True})
+    assert reviewed["arrangements"]["direct_payment"]["allowed"] is True
+    assert "ELIG-09" in rules_of(reviewed["arrangements"]["direct_payment"])
+    assert reviewed["review"]["corrections"] == {"setting_agreement": True}
+    assert reviewed["facts"]["setting_agreement"] is True
+    old = (await svc.client.get(reviewed["links"]["supersedes"], headers=READER)).json()
+    assert old["facts"]["setting_agreement"] is None, "the earlier decision keeps the facts it was made on"
+
+
+async def test_corrections_build_on_the_previous_review(svc):
+    made = await submit(svc.client, ehcp_stage="issued", in_custody=True)
+    assert made["status"] == "not_eligible"
+    await review(svc.client, made["id"], reason="released", corrections={"in_custody": False})
+    latest = await review(svc.client, made["id"], reason="annual review began",
+                          corrections={"ehcp_stage": "annual_review"})
+    assert latest["facts"]["in_custody"] is False and latest["facts"]["ehcp_stage"] == "annual_review"
+    assert latest["status"] == "eligible"
+
+
+@pytest.mark.parametrize(("corrections", "field"), [
+    ({"ehcp_stage": "draft"}, "corrections.ehcp_stage"),
+    ({"date_of_birth": "2030-01-01"}, "corrections.date_of_birth"),
+    ({"in_custody": None}, "corrections.in_custody"),
+    ({"recipient": None}, "corrections.recipient"),
+    ({"streams": ["health", "health"]}, "corrections.streams"),
+    ({"requested_on": "2026-01-01"}, "corrections.requested_on"),
+], ids=["unknown-stage", "born-after-request", "null-custody", "direct-payment-without-recipient",
+        "repeated-stream", "who-and-when-cannot-change"])
+async def test_invalid_corrections_are_a_422_naming_the_field_and_change_nothing(svc, corrections, field):
+    made = await submit(svc.client)
+    response = await svc.client.post(f"{BASE}/{made['id']}/review",
+                                     json={"reason": "x", "corrections": corrections}, headers=CASEWORK)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert (await svc.client.get(f"{BASE}/{made['id']}", headers=READER)).json() == made
