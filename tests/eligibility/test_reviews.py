@@ -61,7 +61,13 @@ async def test_ELIG_10_a_review_decides_again_under_the_las_current_settings(svc
     assert "ELIG-08" in rules_of(reviewed["streams"]["health"])
 
 
-async def test_a_childs_history_is_listed_newest_first_a_page_at_a_time(svc):
+async def test_a_childs_history_is_listed_newest_first_a_page_at_a_time(backend):
+    """On both backends: the cursor compares stored UTC times, kept differently by SQLite and PostgreSQL."""
+    async with running_service(create_app, backend, service="eligibility") as svc:
+        await _pages_of_history(svc)
+
+
+async def _pages_of_history(svc):
     kid = child()
     made = [await submit(svc.client, child_id=kid, requested_on=f"2026-11-{day}") for day in (20, 21, 22)]
     reviewed = await review(svc.client, made[0]["id"], reason="asked again")
