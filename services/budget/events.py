@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kit.events import Envelope
-from services.budget.models import Budget, HealthFundingEvent
+from services.budget.models import Budget
 
 PRODUCER = "budget"
 
@@ -55,24 +55,18 @@ def budget_agreed(budget: Budget, streams: Mapping[str, tuple[int, int]]) -> Env
     )
 
 
-def health_funding_applied(
-    budget: Budget, event: HealthFundingEvent, previous_pence: int, cause: Envelope | None
-) -> Envelope:
-    return _envelope(
-        "budget.health_funding_applied.v1",
-        budget,
-        {
-            "budget_id": budget.id,
-            "child_id": budget.child_id,
-            "local_authority": budget.local_authority,
-            "icb_event_id": event.event_id,
-            "annual_amount_pence": event.annual_amount_pence,
-            "previous_amount_pence": previous_pence,
-            "effective_from": event.effective_from.isoformat(),
-            "reason": event.reason,
-        },
-        cause,
-    )
+def health_funding_applied(event: dict, previous_pence: int, cause: Envelope | None) -> Envelope:
+    """``event``: the recorded ICB event (its columns), applied to ``event["budget_id"]``."""
+    payload = {
+        "budget_id": event["budget_id"], "child_id": event["child_id"],
+        "local_authority": event["local_authority"], "icb_event_id": event["event_id"],
+        "annual_amount_pence": event["annual_amount_pence"], "previous_amount_pence": previous_pence,
+        "effective_from": event["effective_from"].isoformat(), "reason": event["reason"],
+    }
+    if cause is not None:
+        return cause.caused("budget.health_funding_applied.v1", producer=PRODUCER, payload=payload)
+    return Envelope(type="budget.health_funding_applied.v1", producer=PRODUCER,
+                    local_authority=event["local_authority"], payload=payload)
 
 
 def budget_varied(

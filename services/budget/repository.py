@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -22,6 +24,13 @@ from services.budget.models import (
     Review,
     Variation,
 )
+
+
+@dataclass(frozen=True)
+class HealthState:
+    budget_id: str | None
+    latest_applied: tuple[date, datetime] | None  # (effective_from, received_at)
+    health_agreed_pence: int
 
 
 def _lock(stmt, session: AsyncSession):
@@ -54,14 +63,52 @@ async def open_budget(session: AsyncSession, la: str, child_id: str) -> Budget |
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def lock_child_row(session: AsyncSession, la: str, child_id: str) -> None:
+    """Create (if new) and lock the CYP's row in one statement: an upsert takes the row lock on PostgreSQL."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Child).values(local_authority=la, child_id=child_id)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[Child.local_authority, Child.child_id], set_={"child_id": stmt.excluded.child_id}))
+
+
+async def health_state(session: AsyncSession, la: str, child_id: str) -> HealthState:
+    """In one query: the CYP's open budget, its latest applied ICB event and its health stream's agreed
+    amount (the sum of the entries, BUD-08)."""
+    latest = (select(HealthFundingEvent.effective_from, HealthFundingEvent.received_at)
+              .where(HealthFundingEvent.budget_id == Budget.id, HealthFundingEvent.status == "applied")
+              .order_by(HealthFundingEvent.effective_from.desc(), HealthFundingEvent.received_at.desc())
+              .limit(1))
+    agreed = (select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0))
+              .where(LedgerEntry.budget_id == Budget.id, LedgerEntry.stream == "health",
+                     LedgerEntry.account == "agreed"))
+    stmt = (select(Budget.id, latest.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
+                   latest.with_only_columns(HealthFundingEvent.received_at).scalar_subquery(),
+                   agreed.scalar_subquery())
+            .where(Budget.local_authority == la, Budget.child_id == child_id, Budget.status != "closed")
+            .order_by(Budget.period_start.desc()).limit(1))
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return HealthState(None, None, 0)
+    received = row[2]
+    if received is not None and received.tzinfo is None:  # SQLite hands back naive values from a subquery
+        received = received.replace(tzinfo=UTC)
+    effective = date.fromisoformat(row[1]) if isinstance(row[1], str) else row[1]
+    if isinstance(received, str):
+        received = datetime.fromisoformat(received).replace(tzinfo=UTC)
+    return HealthState(row[0], (effective, received) if effective is not None else None, -int(row[3]))
+
+
+async def insert_health_event(session: AsyncSession, values: dict) -> bool:
+    """Record an ICB event unless its event_id is known; True when this call recorded it (BUD-07)."""
+    return await insert_ignoring_duplicates(session, HealthFundingEvent.__table__, values)
+
+
 async def lock_child(session: AsyncSession, la: str, child_id: str) -> Child:
     """The CYP's row, created if new and locked for this transaction: opening a budget and applying health
     funding for one CYP never interleave (BUD-01, BUD-07)."""
-    await insert_ignoring_duplicates(session, Child.__table__, {"local_authority": la, "child_id": child_id})
+    await lock_child_row(session, la, child_id)
     stmt = select(Child).where(Child.local_authority == la, Child.child_id == child_id)
-    return (
-        await session.execute(_lock(stmt, session).execution_options(populate_existing=True))
-    ).scalar_one()
+    return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
 
 
 async def list_budgets(
@@ -103,35 +150,19 @@ async def post(
     now,
     reverses_id: int | None = None,
 ) -> list[int]:
-    """Append balanced postings to the ledger; None (nothing to move) is skipped."""
+    """Append balanced postings to the ledger; None (nothing to move) is skipped. Core statements: this is on
+    the hot path of every event that moves money."""
     ids = []
     for posting in postings:
         if posting is None:
             continue
-        txn = LedgerTransaction(
-            budget_id=budget_id,
-            kind=posting.kind,
-            memo=posting.memo,
-            reference=posting.reference,
-            reverses_id=reverses_id,
-            created_at=now,
-        )
-        session.add(txn)
-        await session.flush()
-        await session.execute(
-            insert(LedgerEntry),
-            [
-                {
-                    "transaction_id": txn.id,
-                    "budget_id": budget_id,
-                    "stream": e.stream,
-                    "account": e.account,
-                    "amount_pence": e.amount_pence,
-                }
-                for e in posting.entries
-            ],
-        )
-        ids.append(txn.id)
+        txn_id = (await session.execute(insert(LedgerTransaction).values(
+            budget_id=budget_id, kind=posting.kind, memo=posting.memo, reference=posting.reference,
+            reverses_id=reverses_id, created_at=now).returning(LedgerTransaction.id))).scalar_one()
+        await session.execute(insert(LedgerEntry), [
+            {"transaction_id": txn_id, "budget_id": budget_id, "stream": e.stream, "account": e.account,
+             "amount_pence": e.amount_pence} for e in posting.entries])
+        ids.append(txn_id)
     return ids
 
 

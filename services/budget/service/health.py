@@ -1,16 +1,17 @@
 """BUD-07: ICB health funding, applied exactly once per ICB event id, in effective-date order, held until the
-CYP has an open budget."""
+CYP has an open budget.
 
+This is the busiest path of the service (every ICB event), so it is a handful of Core statements: lock the
+CYP, read the health state in one query, record the event with its outcome (the insert is what makes a
+duplicate a no-op), and only for an applied event post to the ledger and the outbox."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.events import Envelope
-from kit.inbox import insert_ignoring_duplicates
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
@@ -32,100 +33,69 @@ class HealthFunding:
     reason: str
 
 
-async def receive_health_funding(
-    session: AsyncSession, funding: HealthFunding, *, channel: str, cause: Envelope | None = None
-) -> dict:
+async def receive_health_funding(session: AsyncSession, funding: HealthFunding, *, channel: str,
+                                 cause: Envelope | None = None) -> dict:
     """Record the ICB event once and apply it to the CYP's open budget, or hold it until one opens."""
-    await repo.lock_child(session, funding.local_authority, funding.child_id)
-    fresh = await insert_ignoring_duplicates(
-        session,
-        HealthFundingEvent.__table__,
-        {
-            "event_id": funding.event_id,
-            "local_authority": funding.local_authority,
-            "child_id": funding.child_id,
-            "annual_amount_pence": funding.annual_amount_pence,
-            "effective_from": funding.effective_from,
-            "reason": funding.reason,
-            "channel": channel,
-            "status": "held",
-            "received_at": common.now(),
-        },
-    )
-    event = await repo.health_event(session, funding.event_id)
-    if not fresh:
-        return outcome(event, "duplicate")
-    budget = await repo.open_budget(session, funding.local_authority, funding.child_id)
-    if budget is None:
-        return outcome(event, "held")
-    return outcome(event, await apply_to_budget(session, budget, event, cause))
+    await repo.lock_child_row(session, funding.local_authority, funding.child_id)
+    state = await repo.health_state(session, funding.local_authority, funding.child_id)
+    received = common.now()
+    what = _outcome(state, funding.effective_from, received)
+    row = {"event_id": funding.event_id, "local_authority": funding.local_authority,
+           "child_id": funding.child_id, "annual_amount_pence": funding.annual_amount_pence,
+           "effective_from": funding.effective_from, "reason": funding.reason, "channel": channel,
+           "status": what, "budget_id": state.budget_id, "received_at": received,
+           "applied_at": received if what == "applied" else None}
+    if not await repo.insert_health_event(session, row):
+        known = await repo.health_event(session, funding.event_id)
+        return outcome(_as_row(known), "duplicate")
+    if what == "applied":
+        await _post(session, row, previous_pence=state.health_agreed_pence, cause=cause)
+    return outcome(row, what)
 
 
 async def apply_held(session: AsyncSession, budget: Budget, cause: Envelope | None = None) -> None:
     """Apply, in effective-date order, the events held for the CYP before this budget opened."""
-    for event in await repo.health_events(
-        session, budget.local_authority, budget.child_id, statuses=["held"]
-    ):
-        await apply_to_budget(session, budget, event, cause)
-
-
-async def apply_to_budget(
-    session: AsyncSession, budget: Budget, event: HealthFundingEvent, cause: Envelope | None
-) -> str:
-    event.budget_id = budget.id
-    current = await _latest_applied(session, budget.id)
-    if current is not None and not newer_health_funding(
-        (event.effective_from, event.received_at), (current.effective_from, current.received_at)
-    ):
-        event.status = "superseded"  # BUD-07: an older event never overwrites a newer one
-        return "superseded"
-    previous_pence = (await repo.balances(session, budget.id))["health"].agreed_pence
-    memo = (
-        f"Health funding from the ICB set to {pounds(event.annual_amount_pence)} a year from "
-        f"{event.effective_from.isoformat()} (was {pounds(previous_pence)}): {event.reason}"
-    )
-    await repo.post(
-        session,
-        budget.id,
-        [
-            agree(
-                "health",
-                event.annual_amount_pence - previous_pence,
-                memo,
-                kind="health_funding",
-                reference=f"icb:{event.event_id}",
-            )
-        ],
-        now=common.now(),
-    )
-    event.status, event.applied_at = "applied", common.now()
+    held = await repo.health_events(session, budget.local_authority, budget.child_id, statuses=["held"])
+    for event in held:
+        state = await repo.health_state(session, budget.local_authority, budget.child_id)
+        event.budget_id = state.budget_id
+        event.status = _outcome(state, event.effective_from, event.received_at)
+        if event.status == "applied":
+            event.applied_at = common.now()
+            await session.flush()
+            await _post(session, _as_row(event), previous_pence=state.health_agreed_pence, cause=cause)
     await session.flush()
-    await add_event(session, events.health_funding_applied(budget, event, previous_pence, cause))
-    return "applied"
 
 
-async def health_funded(session: AsyncSession, budget_id: str) -> bool:
-    return await _latest_applied(session, budget_id) is not None
+def _outcome(state: repo.HealthState, effective_from: date, received_at: datetime) -> str:
+    if state.budget_id is None:
+        return "held"  # BUD-07: never dropped; applied when a budget opens
+    if newer_health_funding((effective_from, received_at), state.latest_applied):
+        return "applied"
+    return "superseded"  # an older event never overwrites a newer one
 
 
-async def _latest_applied(session: AsyncSession, budget_id: str) -> HealthFundingEvent | None:
-    stmt = (
-        select(HealthFundingEvent)
-        .where(HealthFundingEvent.budget_id == budget_id, HealthFundingEvent.status == "applied")
-        .order_by(HealthFundingEvent.effective_from.desc(), HealthFundingEvent.received_at.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def _post(session: AsyncSession, row: dict, *, previous_pence: int, cause: Envelope | None) -> None:
+    amount = row["annual_amount_pence"]
+    memo = (f"Health funding from the ICB set to {pounds(amount)} a year from "
+            f"{row['effective_from'].isoformat()} (was {pounds(previous_pence)}): {row['reason']}")
+    await repo.post(session, row["budget_id"], [agree("health", amount - previous_pence, memo,
+                                                      kind="health_funding",
+                                                      reference=f"icb:{row['event_id']}")], now=common.now())
+    await add_event(session, events.health_funding_applied(row, previous_pence, cause))
 
 
-def outcome(event: HealthFundingEvent, what: str) -> dict:
-    return {
-        "event_id": event.event_id,
-        "outcome": what,
-        "status": event.status,
-        "budget_id": event.budget_id,
-        "child_id": event.child_id,
-        "local_authority": event.local_authority,
-        "annual_amount_pence": event.annual_amount_pence,
-        "effective_from": event.effective_from,
-    }
+async def health_funded(session: AsyncSession, budget: Budget) -> bool:
+    state = await repo.health_state(session, budget.local_authority, budget.child_id)
+    return state.budget_id == budget.id and state.latest_applied is not None
+
+
+def _as_row(event: HealthFundingEvent) -> dict:
+    return {c: getattr(event, c) for c in ("event_id", "local_authority", "child_id", "annual_amount_pence",
+                                           "effective_from", "reason", "status", "budget_id")}
+
+
+def outcome(row: dict, what: str) -> dict:
+    keys = ("event_id", "status", "budget_id", "child_id", "local_authority", "annual_amount_pence",
+            "effective_from")
+    return {"outcome": what, **{k: row[k] for k in keys}}

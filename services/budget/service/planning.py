@@ -126,7 +126,7 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
     latest = common.latest_decisions(await repo.panel_decisions(session, budget.id))
     balances = await repo.balances(session, budget.id)
     targets = {s: d.agreed_pence for s, d in latest.items() if d.decision == "approved"}
-    if await health_funded(session, budget.id):
+    if await health_funded(session, budget):
         # The ICB funds the health stream (BUD-07): its amount stands; the panel approves provision
         # against it.
         targets["health"] = balances["health"].agreed_pence

@@ -1,0 +1,220 @@
+"""ICB health-funding events benchmark (issue 5): the budget service on PostgreSQL + RabbitMQ.
+
+.venv/bin/python bench/health_events.py [--events 5000] [--children 1000]
+
+Prints (1) raw aio-pika: N persistent messages published with publisher confirms and consumed with acks, end to
+end; (2) the budget service: N ``icb.health_funding.changed.v1`` events published the same way and applied end to
+end (consume → health-funding ledger posting + outbox event → commit → ack) against N pre-opened budgets; their
+ratio (target ≥ 0.5× raw); and (3) latency from each event's ``occurred_at`` to its commit, at about half the
+measured service rate (p50/p99). Uses its own database and RabbitMQ vhost, removed at the end. If PostgreSQL or
+RabbitMQ is unreachable it says why and exits 0."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aio_pika  # noqa: E402
+from aio_pika import DeliveryMode, ExchangeType, Message  # noqa: E402
+
+from kit.events import EXCHANGE, Envelope, utcnow  # noqa: E402
+from kit.settings import PlatformSettings  # noqa: E402
+from kit.testing import AMQP_BASE, cleanup, ensure_database, postgres_reason, rabbit_url  # noqa: E402
+from services.budget.app import create_app  # noqa: E402
+from services.budget.service import opening  # noqa: E402
+
+LA = "E06000060"
+EVENT = "icb.health_funding.changed.v1"
+START = date(2027, 1, 1)
+
+
+async def reachable() -> str | None:
+    reason = await postgres_reason()
+    if reason:
+        return reason
+    try:
+        conn = await aio_pika.connect(AMQP_BASE, timeout=3)
+        await conn.close()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return f"RabbitMQ unreachable at {AMQP_BASE}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def events(n: int, children: list[str], offset: int = 0) -> list[bytes]:
+    """N events over the children, each later-effective than the child's previous one (so each applies)."""
+    out = []
+    for i in range(offset, offset + n):
+        payload = {"event_id": str(uuid.uuid4()), "child_id": children[i % len(children)], "local_authority": LA,
+                   "annual_amount_pence": 100_000 + i, "effective_from": (START + timedelta(days=i)).isoformat(),
+                   "reason": "ICB review of continuing care"}
+        out.append(Envelope(type=EVENT, producer="icb", local_authority=LA, payload=payload).to_bytes())
+    return out
+
+
+async def publish_all(exchange, bodies: list[bytes], chunk: int = 500) -> None:
+    for k in range(0, len(bodies), chunk):
+        await asyncio.gather(*(exchange.publish(
+            Message(b, content_type="application/json", delivery_mode=DeliveryMode.PERSISTENT),
+            routing_key=EVENT) for b in bodies[k:k + chunk]))
+
+
+async def raw_rate(url: str, bodies: list[bytes]) -> float:
+    """Publish with confirms and consume with acks: the floor any consumer on this broker starts from."""
+    conn = await aio_pika.connect_robust(url)
+    try:
+        pub = await conn.channel(publisher_confirms=True)
+        exchange = await pub.declare_exchange("bench.raw", ExchangeType.TOPIC, durable=True)
+        sub = await conn.channel()
+        await sub.set_qos(prefetch_count=64)
+        queue = await sub.declare_queue("bench.raw", durable=True)
+        await queue.bind("bench.raw", routing_key=EVENT)
+        done, finished = 0, asyncio.Event()
+
+        async def on_message(message) -> None:
+            nonlocal done
+            json.loads(message.body)
+            await message.ack()
+            done += 1
+            if done == len(bodies):
+                finished.set()
+
+        await queue.consume(on_message)
+        started = time.perf_counter()
+        await publish_all(exchange, bodies)
+        await finished.wait()
+        return len(bodies) / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+class Timed:
+    """Records when each event's handler returned, i.e. after its transaction committed and before its ack."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, float] = {}
+        self.target, self.finished = 0, asyncio.Event()
+
+    def wrap(self, bus) -> None:
+        subscribe = bus.subscribe
+
+        async def timed_subscribe(consumer, keys, handler):
+            async def timed(body: bytes) -> None:
+                await handler(body)
+                self.committed[json.loads(body)["event_id"]] = time.time()
+                if len(self.committed) >= self.target:
+                    self.finished.set()
+
+            await subscribe(consumer, keys, timed)
+
+        bus.subscribe = timed_subscribe
+
+    def expect(self, n: int) -> None:
+        self.committed.clear()
+        self.target = n
+        self.finished.clear()
+
+
+async def service_rate(runtime, url: str, bodies: list[bytes], timed: Timed) -> float:
+    conn = await aio_pika.connect_robust(url)
+    try:
+        channel = await conn.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(EXCHANGE, ExchangeType.TOPIC, durable=True)
+        timed.expect(len(bodies))
+        started = time.perf_counter()
+        await publish_all(exchange, bodies)
+        await timed.finished.wait()
+        return len(bodies) / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+async def paced_latency(url: str, bodies: list[bytes], rate: float, timed: Timed) -> list[float]:
+    """Publish at ``rate`` events/s, each stamped when published; latency = occurred_at → commit."""
+    conn = await aio_pika.connect_robust(url)
+    try:
+        channel = await conn.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(EXCHANGE, ExchangeType.TOPIC, durable=True)
+        timed.expect(len(bodies))
+        tick, per_tick = 0.02, max(1, round(rate * 0.02))
+        occurred: dict[str, float] = {}
+        started = time.perf_counter()
+        for k in range(0, len(bodies), per_tick):
+            batch = []
+            for body in bodies[k:k + per_tick]:
+                env = Envelope.from_bytes(body).model_copy(update={"occurred_at": utcnow()})
+                occurred[str(env.event_id)] = env.occurred_at.timestamp()
+                batch.append(env.to_bytes())
+            await publish_all(exchange, batch)
+            await asyncio.sleep(max(0.0, started + (k // per_tick + 1) * tick - time.perf_counter()))
+        await timed.finished.wait()
+        return sorted(timed.committed[e] - occurred[e] for e in occurred)
+    finally:
+        await conn.close()
+
+
+async def open_budgets(runtime, children: list[str]) -> None:
+    for k in range(0, len(children), 200):
+        async with runtime.db.transaction() as session:
+            for child in children[k:k + 200]:
+                await opening.open_budget(session, la=LA, child_id=child, plan_reference=f"EHCP-{child}",
+                                          period=(START, START + timedelta(days=364)), indicative_pence={})
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+
+
+async def main(n: int, n_children: int) -> None:
+    reason = await reachable()
+    if reason:
+        print(f"skipped: {reason}")
+        return
+    try:
+        url = await rabbit_url()
+    except BaseException as exc:  # noqa: BLE001 - kit.testing skips (a pytest outcome) when it cannot make a vhost
+        print(f"skipped: {exc}")
+        return
+    try:
+        db_url = await ensure_database("sendpb_bench_health_events")
+        platform = PlatformSettings(mode="dev", database_url_template=db_url, amqp_url=url, log_json=False,
+                                    log_level="WARNING")
+        raw = await raw_rate(url, events(n, ["C-raw"]))
+        print(f"raw aio-pika publish(confirms) + consume(ack): {n} messages, {raw:,.0f} msg/s")
+
+        app = create_app(platform, manage_runtime=False)
+        runtime = app.state.runtime
+        timed = Timed()
+        timed.wrap(runtime.bus)
+        await runtime.start()
+        runtime.start_relay()
+        try:
+            children = [f"C-bench-{uuid.uuid4().hex[:8]}" for _ in range(n_children)]
+            await open_budgets(runtime, children)
+            await service_rate(runtime, url, events(200, children, offset=0), timed)  # warm up
+            rate = await service_rate(runtime, url, events(n, children, offset=200), timed)
+            print(f"budget service, ICB event → ledger commit → ack: {n} events, {rate:,.0f} events/s "
+                  f"({rate / raw:.2f}x raw; target ≥ 0.5x)")
+            paced = rate / 2
+            lat = await paced_latency(url, events(min(n, max(500, int(paced * 5))), children, offset=200 + n),
+                                      paced, timed)
+            print(f"latency occurred_at → commit at {paced:,.0f} events/s ({len(lat)} events): "
+                  f"p50 {pct(lat, 0.50):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, max {lat[-1] * 1000:.1f} ms")
+        finally:
+            await runtime.stop()
+    finally:
+        await cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--children", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.children))
