@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, get_args
 
 from services.eligibility.ages import AGE_LIMIT, age_on, is_young_person, young_person_from
@@ -104,9 +104,12 @@ class Decision:
         return sorted(a for a, o in self.arrangements.items() if o.granted)
 
 
-def input_errors(request: EligibilityRequest) -> list[tuple[str, str]]:
+def input_errors(request: EligibilityRequest, *, today: date | None = None) -> list[tuple[str, str]]:
     """What makes a request unanswerable (a 4xx), as (field, message). A refusal is not an error."""
     errors = []
+    # A day's grace: the family's calendar day may already be tomorrow in UTC terms.
+    if today is not None and request.requested_on > today + timedelta(days=1):
+        errors.append(("requested_on", f"is in the future (today is {today.isoformat()})"))
     if request.date_of_birth > request.requested_on:
         errors.append(("date_of_birth", "is after requested_on; the child must be born before the request"))
     if "direct_payment" in request.arrangements and request.recipient is None:

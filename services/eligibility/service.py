@@ -115,7 +115,8 @@ async def _request(session: AsyncSession, request_id: str, caller: Caller) -> El
 
 def _refuse_unanswerable(rules_input: domain.EligibilityRequest, *, prefix: str = "") -> None:
     """A 422 naming each field that makes the request unanswerable (a refusal is not one of these)."""
-    errors = [{"field": prefix + f, "message": m} for f, m in domain.input_errors(rules_input)]
+    found_errors = domain.input_errors(rules_input, today=utcnow().date())
+    errors = [{"field": prefix + f, "message": m} for f, m in found_errors]
     if errors:
         raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 

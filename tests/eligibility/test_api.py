@@ -1,5 +1,7 @@
 """The eligibility API through the service app (SQLite + in-memory bus): submit, read, refuse, reject bad
 input."""
+from datetime import date, timedelta
+
 import pytest
 
 from kit.testing import LA, LA2, OTHER_LA, auth, make_backend, running_service
@@ -48,13 +50,14 @@ async def test_ELIG_10_a_refusal_is_a_201_decision_with_written_reasons(svc):
     ({"streams": []}, "streams"),
     ({"streams": ["health", "health"]}, "streams"),
     ({"date_of_birth": "2026-11-23"}, "date_of_birth"),
+    ({"requested_on": (date.today() + timedelta(days=5)).isoformat()}, "requested_on"),
     ({"recipient": None}, "recipient"),
     ({"local_authority": "Bucks"}, "local_authority"),
     ({"requested_by": "grandparent"}, "requested_by"),
     ({"surprise": True}, "surprise"),
 ], ids=["unknown-stream", "unknown-arrangement", "unknown-stage", "no-streams", "repeated-stream",
-        "born-after-request", "direct-payment-without-recipient", "bad-la-code", "unknown-requester",
-        "unknown-field"])
+        "born-after-request", "requested-in-the-future", "direct-payment-without-recipient", "bad-la-code",
+        "unknown-requester", "unknown-field"])
 async def test_bad_input_is_a_422_problem_naming_the_field(svc, changes, field):
     payload = body(**changes)
     response = await svc.client.post(BASE, json=payload, headers=CASEWORK)

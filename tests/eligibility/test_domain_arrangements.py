@@ -129,3 +129,10 @@ def test_ELIG_11_every_decision_carries_the_rules_version():
 def test_a_date_of_birth_after_the_request_date_is_an_input_error():
     errors = input_errors(request(date_of_birth=date(2026, 11, 23)))
     assert [f for f, _ in errors] == ["date_of_birth"]
+
+
+@pytest.mark.parametrize(("today", "fields"), [(date(2026, 11, 21), []),
+                                              (date(2026, 11, 20), ["requested_on"])],
+                         ids=["a-day-ahead-is-allowed", "two-days-ahead-is-the-future"])
+def test_a_request_date_in_the_future_is_an_input_error(today, fields):
+    assert [f for f, _ in input_errors(request(), today=today)] == fields
