@@ -41,8 +41,8 @@ async def create_request(body: RequestCreate, request: Request, session: Session
     `eligibility.request_decided.v1`. Repeat safely with `Idempotency-Key`.
 
     Errors: 422 naming the field for an unknown stream, arrangement or stage, a date of birth after the
-    request date, or direct_payment asked without a `recipient`; 403 naming `local_authority` when it is
-    not one of the token's LAs.
+    request date, a request date in the future, or direct_payment asked without a `recipient`; 403 naming
+    `local_authority` when it is not one of the token's LAs.
     """
     async def produce():
         decided = await service.submit(session, body=body, caller=caller, settings=settings_of(request))
