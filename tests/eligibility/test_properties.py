@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.eligibility.ages import is_young_person
 from services.eligibility.domain import (
     ARRANGEMENTS,
     EHCP_STAGES,
@@ -52,11 +53,21 @@ def forbidden_by(request: EligibilityRequest) -> set[str]:
 @settings(max_examples=300, deadline=None)
 @given(requests().filter(lambda r: "direct_payment" in r.arrangements))
 def test_ELIG_06_07_09_direct_payment_is_never_allowed_while_a_rule_forbids_it(request):
-    outcome = decide(request).arrangements["direct_payment"]
+    decision = decide(request)
+    outcome = decision.arrangements["direct_payment"]
     forbidding = forbidden_by(request)
     if forbidding:
         assert not outcome.granted
         assert forbidding <= {r.rule for r in outcome.reasons}, "every forbidding rule is given as a reason"
+    elif decision.eligible_streams and _role_fits(request):
+        assert outcome.granted, "nothing forbids direct payments, so they are allowed"
+
+
+def _role_fits(request: EligibilityRequest) -> bool:
+    """ELIG-06: a young person or a representative receives direct payments only for a young person."""
+    if request.recipient.role in ("young_person", "representative"):
+        return is_young_person(request.date_of_birth, request.requested_on)
+    return True
 
 
 @settings(max_examples=300, deadline=None)
