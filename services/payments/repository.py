@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, exists, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -127,8 +128,16 @@ async def write_payments(session: AsyncSession, payments: list[tuple], ledger: l
 
 async def settle(session: AsyncSession, instalment_ids: Sequence[int], *, settled: bool = True) -> None:
     """Mark instalments as covered by a live payment (or, after a bank return, as not covered any more)."""
-    if instalment_ids:
-        await session.execute(update(ScheduledInstalment).where(ScheduledInstalment.id.in_(instalment_ids))
+    if not instalment_ids:
+        return
+    if session.bind.dialect.name == "postgresql":  # one array parameter instead of thousands of bind values
+        await session.execute(text("UPDATE instalments SET settled = :settled WHERE id = ANY(:ids)")
+                              .bindparams(bindparam("ids", type_=ARRAY(BigInteger))),
+                              {"settled": settled, "ids": list(instalment_ids)})
+        return
+    for start in range(0, len(instalment_ids), 500):
+        await session.execute(update(ScheduledInstalment)
+                              .where(ScheduledInstalment.id.in_(instalment_ids[start:start + 500]))
                               .values(settled=settled))
 
 

@@ -99,3 +99,24 @@ def test_a_bacs18_file_has_100_character_records_whose_credits_sum_to_the_contra
     assert first[46:64] == "SENDPB DIRECT PAY " and first[64:82] == "REF0".ljust(18)
     assert first[82:100] == bankfile.bacs_text(items[0][1]) and len(first[82:100].rstrip()) <= 18
     assert body[-1][:14] == "20000055779911"
+
+
+def test_a_bulk_built_payment_issued_event_is_exactly_the_documented_envelope():
+    from datetime import UTC, datetime
+
+    from kit.events import Envelope
+    from services.payments import events
+
+    at = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    bodies = events.PaymentIssuedBodies(la="E06000060", run_id="run-1", issued_on=date(2026, 12, 1),
+                                        occurred_at=at)
+    [event_id, payment_id] = events.new_ids(2)
+    fields = {"payment_id": payment_id, "agreement_id": "a-1", "budget_id": None,
+              "child_id": 'C-"Zoë"\\1', "stream": None, "amount_pence": 40001, "due_date": date(2026, 11, 24)}
+    envelope = Envelope.from_bytes(bodies.body(event_id=event_id, **fields))
+    assert str(envelope.event_id) == event_id and envelope.event_id.version == 4
+    assert (envelope.type, envelope.producer) == ("payments.payment_issued.v1", "payments")
+    assert envelope.occurred_at == at
+    assert envelope.correlation_id == "run-1" and envelope.local_authority == "E06000060"
+    assert envelope.payload == events.payment_issued(la="E06000060", run_id="run-1",
+                                                     issued_on=date(2026, 12, 1), **fields)

@@ -25,21 +25,25 @@ def progress(run: Run) -> dict:
             "percent": 100 if run.status == "completed" else 0}
 
 
-def destination(row, settings: PaymentsSettings) -> tuple[str, str, str]:
+def destination(row, settings: PaymentsSettings, yymmdd: str) -> tuple[str, str, str]:
     """Where an instalment goes: the payee's account, or the card provider's with the card as reference."""
     if row.account_kind == "prepaid_card":
         return settings.prepaid_card_sort_code, settings.prepaid_card_account_number, row.card_reference[:18]
-    return row.sort_code, row.account_number, f"DP{row.agreement_id[:8]}{row.due_date:%y%m%d}".upper()
+    return row.sort_code, row.account_number, f"DP{row.agreement_id[:8].upper()}{yymmdd}"
 
 
 def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple[list, list, list, int, int]:
     now, la = utcnow(), run.local_authority
     payments, ledger, outbox = [], [], []
     count = total = 0
-    for row in chunk:
-        payment_id = str(uuid.uuid4())
+    ids = events.new_ids(2 * len(chunk))
+    bodies = events.PaymentIssuedBodies(la=la, run_id=run.id, issued_on=run.run_date, occurred_at=now)
+    yymmdd: dict[date, str] = {}
+    for n, row in enumerate(chunk):
+        payment_id, event_id = ids[2 * n], ids[2 * n + 1]
         amount = max(row.amount_pence - row.deducted_pence, 0)
-        sort_code, account, reference = destination(row, settings)
+        due = yymmdd.get(row.due_date) or yymmdd.setdefault(row.due_date, f"{row.due_date:%y%m%d}")
+        sort_code, account, reference = destination(row, settings, due)
         status = "issued" if amount > 0 else "deducted"
         basis = row.basis if not row.deducted_pence else \
             f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
@@ -50,13 +54,9 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
         count, total = count + 1, total + amount
         ledger.append((row.agreement_id, la, "payment", f"payee:{row.agreement_id}",
                        f"la:{la}:direct_payments", amount, payment_id, basis, run.run_date, now))
-        payload = events.payment_issued(
-            payment_id=payment_id, agreement_id=row.agreement_id, budget_id=row.budget_id,
-            child_id=row.child_id,
-            la=la, stream=row.stream, amount_pence=amount, due_date=row.due_date, run_id=run.id,
-            issued_on=run.run_date)
-        event_id, body = events.envelope_bytes(event_type=events.PAYMENT_ISSUED, la=la, payload=payload,
-                                               occurred_at=now, correlation_id=run.id)
+        body = bodies.body(event_id=event_id, payment_id=payment_id, agreement_id=row.agreement_id,
+                           budget_id=row.budget_id, child_id=row.child_id, stream=row.stream,
+                           amount_pence=amount, due_date=row.due_date)
         outbox.append((event_id, events.PAYMENT_ISSUED, body, now))
     return payments, ledger, outbox, count, total
 
