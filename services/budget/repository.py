@@ -5,12 +5,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.inbox import insert_ignoring_duplicates
 from kit.tenancy import found, scoped
 from services.budget.ledger import Balances, Posting
 from services.budget.models import (
@@ -63,44 +62,68 @@ async def open_budget(session: AsyncSession, la: str, child_id: str) -> Budget |
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+# The statements of the hot path (every ICB event, every payment) are built once, with bound parameters:
+# building SQLAlchemy constructs per call costs more CPU than running them.
+_LATEST = (select(HealthFundingEvent.effective_from, HealthFundingEvent.received_at)
+           .where(HealthFundingEvent.budget_id == Budget.id, HealthFundingEvent.status == "applied")
+           .order_by(HealthFundingEvent.effective_from.desc(), HealthFundingEvent.received_at.desc())
+           .limit(1))
+_HEALTH_STATE = (
+    select(Budget.id, _LATEST.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
+           _LATEST.with_only_columns(HealthFundingEvent.received_at).scalar_subquery(),
+           select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0))
+           .where(LedgerEntry.budget_id == Budget.id, LedgerEntry.stream == "health",
+                  LedgerEntry.account == "agreed").scalar_subquery())
+    .where(Budget.local_authority == bindparam("la"), Budget.child_id == bindparam("child_id"),
+           Budget.status != "closed")
+    .order_by(Budget.period_start.desc()).limit(1))
+_INSERT_TXN = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id)
+_INSERT_ENTRIES = insert(LedgerEntry.__table__)
+
+
+def _upsert_child(dialect):
+    stmt = dialect.insert(Child.__table__)
+    return stmt.on_conflict_do_update(index_elements=["local_authority", "child_id"],
+                                      set_={"child_id": stmt.excluded.child_id})
+
+
+_BY_DIALECT = {
+    name: {"upsert_child": _upsert_child(d),
+           "insert_event": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()}
+    for name, d in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+async def _core(session: AsyncSession, name: str, params):
+    stmt = _BY_DIALECT[session.bind.dialect.name][name]
+    return await (await session.connection()).execute(stmt, params)
+
+
 async def lock_child_row(session: AsyncSession, la: str, child_id: str) -> None:
     """Create (if new) and lock the CYP's row in one statement: an upsert takes the row lock on PostgreSQL."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Child).values(local_authority=la, child_id=child_id)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[Child.local_authority, Child.child_id], set_={"child_id": stmt.excluded.child_id}))
+    await _core(session, "upsert_child", {"local_authority": la, "child_id": child_id})
 
 
 async def health_state(session: AsyncSession, la: str, child_id: str) -> HealthState:
     """In one query: the CYP's open budget, its latest applied ICB event and its health stream's agreed
     amount (the sum of the entries, BUD-08)."""
-    latest = (select(HealthFundingEvent.effective_from, HealthFundingEvent.received_at)
-              .where(HealthFundingEvent.budget_id == Budget.id, HealthFundingEvent.status == "applied")
-              .order_by(HealthFundingEvent.effective_from.desc(), HealthFundingEvent.received_at.desc())
-              .limit(1))
-    agreed = (select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0))
-              .where(LedgerEntry.budget_id == Budget.id, LedgerEntry.stream == "health",
-                     LedgerEntry.account == "agreed"))
-    stmt = (select(Budget.id, latest.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
-                   latest.with_only_columns(HealthFundingEvent.received_at).scalar_subquery(),
-                   agreed.scalar_subquery())
-            .where(Budget.local_authority == la, Budget.child_id == child_id, Budget.status != "closed")
-            .order_by(Budget.period_start.desc()).limit(1))
-    row = (await session.execute(stmt)).first()
+    conn = await session.connection()
+    row = (await conn.execute(_HEALTH_STATE, {"la": la, "child_id": child_id})).first()
     if row is None:
         return HealthState(None, None, 0)
-    received = row[2]
-    if received is not None and received.tzinfo is None:  # SQLite hands back naive values from a subquery
-        received = received.replace(tzinfo=UTC)
-    effective = date.fromisoformat(row[1]) if isinstance(row[1], str) else row[1]
+    effective, received = row[1], row[2]
+    if isinstance(effective, str):  # SQLite hands back raw values from a scalar subquery
+        effective = date.fromisoformat(effective)
     if isinstance(received, str):
-        received = datetime.fromisoformat(received).replace(tzinfo=UTC)
+        received = datetime.fromisoformat(received)
+    if received is not None and received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
     return HealthState(row[0], (effective, received) if effective is not None else None, -int(row[3]))
 
 
 async def insert_health_event(session: AsyncSession, values: dict) -> bool:
     """Record an ICB event unless its event_id is known; True when this call recorded it (BUD-07)."""
-    return await insert_ignoring_duplicates(session, HealthFundingEvent.__table__, values)
+    return (await _core(session, "insert_event", values)).rowcount == 1
 
 
 async def lock_child(session: AsyncSession, la: str, child_id: str) -> Child:
@@ -153,13 +176,14 @@ async def post(
     """Append balanced postings to the ledger; None (nothing to move) is skipped. Core statements: this is on
     the hot path of every event that moves money."""
     ids = []
+    conn = await session.connection()
     for posting in postings:
         if posting is None:
             continue
-        txn_id = (await session.execute(insert(LedgerTransaction).values(
-            budget_id=budget_id, kind=posting.kind, memo=posting.memo, reference=posting.reference,
-            reverses_id=reverses_id, created_at=now).returning(LedgerTransaction.id))).scalar_one()
-        await session.execute(insert(LedgerEntry), [
+        txn_id = (await conn.execute(_INSERT_TXN, {
+            "budget_id": budget_id, "kind": posting.kind, "memo": posting.memo,
+            "reference": posting.reference, "reverses_id": reverses_id, "created_at": now})).scalar_one()
+        await conn.execute(_INSERT_ENTRIES, [
             {"transaction_id": txn_id, "budget_id": budget_id, "stream": e.stream, "account": e.account,
              "amount_pence": e.amount_pence} for e in posting.entries])
         ids.append(txn_id)
