@@ -3,7 +3,16 @@ import logging
 from datetime import date
 
 from kit.testing import LA, OTHER_LA, auth
-from tests.payments.helpers import BANK, CASEWORK, READ, active_agreement, open_agreement, set_payee, sign
+from tests.payments.helpers import (
+    BANK,
+    CASEWORK,
+    READ,
+    active_agreement,
+    agreement_body,
+    open_agreement,
+    set_payee,
+    sign,
+)
 
 
 async def test_an_agreement_opens_awaiting_signature_with_its_terms_and_schedule(svc):
@@ -85,6 +94,13 @@ async def test_another_las_agreement_is_not_found_and_cannot_be_created(svc):
                               json={"child_id": "C", "local_authority": OTHER_LA, "annual_amount_pence": 1,
                                     "start_date": "2026-12-01", "end_date": "2027-11-30"})
     assert r.status_code == 403 and r.json()["errors"][0]["field"] == "local_authority"
+
+
+async def test_a_budget_stream_has_one_agreement(svc):
+    await open_agreement(svc.client, budget_id="b-one", stream="health")
+    r = await svc.client.post("/v1/payments/agreements", headers=CASEWORK,
+                              json=agreement_body(budget_id="b-one", stream="health"))
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "stream"
 
 
 async def test_agreements_are_listed_by_budget_and_child(svc):

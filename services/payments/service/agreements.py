@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict, InvalidInput, RuleViolation
@@ -26,8 +27,15 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
         purpose=purpose,
         status="awaiting_signature", opened_from=opened_from, monthly_fee_pence=0,
         close_relative_same_household=False, final_audit_due=False, created_at=utcnow())
+    if budget_id and stream and await repository.agreement_for_stream(session, budget_id, stream):
+        raise Conflict(f"budget {budget_id} already has a direct-payment agreement for its {stream} stream",
+                       errors=[{"field": "stream", "message": "one agreement per budget stream"}])
     session.add(agreement)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same stream opened at the same moment by another request or event
+        raise Conflict(f"budget {budget_id} already has a direct-payment agreement for its {stream} stream",
+                       errors=[{"field": "stream", "message": "one agreement per budget stream"}]) from exc
     plan = domain.plan_schedule(annual_pence, frequency, start)
     await session.execute(insert(ScheduledInstalment), [
         {"agreement_id": agreement.id, "seq": i.seq, "due_date": i.due_date, "amount_pence": i.amount_pence,
