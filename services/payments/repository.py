@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -110,9 +111,14 @@ async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str],
     if not rows:
         return
     if session.bind.dialect.name == "postgresql":
+        import asyncpg
+
         conn = await session.connection()
         raw = await conn.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        try:
+            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        except asyncpg.UniqueViolationError as exc:  # the same error as a multi-row INSERT would raise
+            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
         return
     for start in range(0, len(rows), 1000):
         await session.execute(insert(table), [dict(zip(columns, r,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kit.tables import outbox
 from kit.testing import auth, running_service
+from services.payments import repository
 from services.payments.app import create_app
 from services.payments.models import Payment, ScheduledInstalment
 from services.payments.service import runs
@@ -103,3 +104,28 @@ async def test_PAY_04_the_database_itself_refuses_a_second_live_payment_of_an_in
             i = ScheduledInstalment
             await s.execute(update(i).where(i.agreement_id == agreement_id).values(settled=False))
         assert (await _post_run(svc, la, headers)).json()["payments_count"] == 0  # ...nothing is paid twice
+
+
+async def test_PAY_04_without_the_run_lock_the_unique_index_still_refuses_the_second_payment(
+        real_backend, la_headers, monkeypatch):
+    la, headers = la_headers
+    async with running_service(create_app, real_backend, service="payments") as svc:
+        ids = await _setup(svc.client, la, headers, 2)
+        both_selected = asyncio.Barrier(2)
+        find_due = repository.due_instalments
+
+        async def find_then_wait(*args, **kw):
+            found = await find_due(*args, **kw)
+            await both_selected.wait()  # both runs now hold the same list of unpaid instalments
+            return found
+
+        async def no_lock(session, la):
+            return None
+
+        monkeypatch.setattr(repository, "serialise_runs", no_lock)
+        monkeypatch.setattr(repository, "due_instalments", find_then_wait)
+        first, second = await asyncio.gather(*[_post_run(svc, la, headers, key=k) for k in ("x", "y")])
+        assert sorted([first.status_code, second.status_code]) == [201, 409]
+        refused = first if first.status_code == 409 else second
+        assert refused.json()["rule"] == "PAY-04"
+        assert await _live_payments(svc, ids) == {i: 2 for i in ids}

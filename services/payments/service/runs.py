@@ -81,7 +81,7 @@ async def pay(session: AsyncSession, *, la: str, run_date: date, requested_by: s
             run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
             if after_chunk is not None:
                 await after_chunk(run)
-    except IntegrityError as exc:  # pragma: no cover - the advisory lock makes this a last line of defence
+    except IntegrityError as exc:  # only if runs were not serialised: the unique index still refuses
         raise Conflict("another run paid some of these instalments at the same time; post the run again",
                        rule="PAY-04") from exc
     run.status, run.completed_at = "completed", utcnow()
