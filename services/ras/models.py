@@ -63,9 +63,8 @@ class Assessment(Base):
     referred_to_panel: Mapped[bool] = mapped_column(Boolean)
     referred_streams: Mapped[list[str]] = mapped_column(JSON)
     answers: Mapped[dict[str, str]] = mapped_column(JSON)
-    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)   # per question (RAS-06)
-    conversions: Mapped[dict[str,
-                             Any]] = mapped_column(JSON)         # per stream, with its arithmetic (RAS-06)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # per question (RAS-06)
+    conversions: Mapped[dict[str, Any]] = mapped_column(JSON)  # per stream, with its arithmetic (RAS-06)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -139,8 +139,7 @@ class AssessmentRead(BaseModel):
     model_version: int
     supersedes_assessment_id: str | None
     points: dict[str, int]
-    indicative_pence: dict[str,
-                           int] = Field(description="Per stream; a stream referred to panel has no entry")
+    indicative_pence: dict[str, int] = Field(description="Per stream; a stream referred to panel has none")
     total_indicative_pence: int
     referred_to_panel: bool
     referred_streams: list[str]

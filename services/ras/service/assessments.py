@@ -95,10 +95,9 @@ async def assess(session: AsyncSession, *, caller: Caller, body: AssessmentCreat
                            f"{first['field']}: {first['message']}", rule="RAS-02",
                            errors=exc.errors) from None
     row = _row(body, model, scored, caller)
+    session.add(row)
     try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
+        await session.flush()  # a failed flush leaves the transaction to be rolled back at the boundary
     except IntegrityError:
         raise Conflict(f"assessment {body.supersedes_assessment_id} was superseded meanwhile; supersede the "
                        "latest result") from None

@@ -47,10 +47,9 @@ async def create_version(session: AsyncSession, *, caller: Caller, model_id: str
                    local_authority=source.local_authority, name=body.name or source.name, status="draft",
                    definition=_definition(body), created_by=caller.client_id, created_at=utcnow(),
                    published_at=None)
+    session.add(row)
     try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
+        await session.flush()  # a failed flush leaves the transaction to be rolled back at the boundary
     except IntegrityError:
         raise Conflict("another version of this model was created at the same moment; retry") from None
     return row
