@@ -198,3 +198,13 @@ async def agree(
     return await idempotent(
         session, request=request, caller=caller, key=key, body={"budget_id": budget_id}, produce=produce
     )
+
+
+@router.post("/{budget_id}/close", summary="Close a budget")
+async def close(budget_id: str, session: SessionDep, caller: Casework) -> dict:
+    """Close the budget at the end of its plan period, or when the plan ceases (BUD-06 stages). A closed
+    budget takes no more provision, panel decisions or variations; ICB health funding for the child is then
+    held until a new budget opens (BUD-07). Returns the budget."""
+    budget = await repo.budget_for(session, budget_id, caller, lock=True)
+    planning.close(budget)
+    return await common.budget_view(session, budget)

@@ -22,7 +22,7 @@ from services.budget.schemas import (
     ReviewRequest,
     VariationCreate,
 )
-from services.budget.service import money, reporting, reviews, variations
+from services.budget.service import common, money, reporting, reviews, variations
 
 router = APIRouter(tags=["budgets: after agreement"])
 Casework = caller_with("casework")
@@ -38,7 +38,7 @@ async def reviews_due(session: SessionDep, caller: Reader, due_before: date = Qu
     """BUD-09: agreed budgets in the caller's LAs with a review due on or before `due_before`, soonest first;
     `overdue` is true when the due date has passed. The first review is due within 3 months of agreement, then
     every 12 months, and at once when the family asks."""
-    today = date.today()
+    today = common.today()
     return {"items": [{"budget_id": b.id, "child_id": b.child_id, "local_authority": b.local_authority,
                        "plan_reference": b.plan_reference, "next_review_due": b.next_review_due,
                        "overdue": b.next_review_due < today}

@@ -1,16 +1,20 @@
 """The budget API on SQLite: opening (BUD-01), provision (BUD-02, BUD-03, ELIG-09), panel (BUD-06), agreement
 (BUD-05) and tenancy."""
+from datetime import date
+
 import pytest
 
 from kit.testing import running_service
 from services.budget.app import create_app
 from tests.budget.helpers import (
     CASEWORK,
+    HEALTH,
     OTHER,
     PANEL,
     READ,
     child,
     decide,
+    health_event,
     line,
     new_budget,
     open_with_lines,
@@ -143,3 +147,18 @@ async def test_bad_input_is_a_422_naming_the_field(svc):
         "/v1/budgets", json={**new_budget(child()), "period_end": "2020-01-01"}, headers=CASEWORK
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period_end"
+
+
+async def test_bud_07_after_a_budget_closes_health_funding_waits_for_the_next_one(svc):
+    cyp = child()
+    budget = (await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)).json()
+    closed = await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
+    assert closed.json()["status"] == "closed"
+    event = health_event(cyp, 70_000, "2027-12-01")
+    held = await svc.client.post("/v1/budgets/health-funding-events", json=event, headers=HEALTH)
+    assert held.json()["outcome"] == "held"
+    body = new_budget(cyp, start=date(2027, 12, 1))
+    nxt = await svc.client.post("/v1/budgets", json=body, headers=CASEWORK)
+    assert nxt.status_code == 201 and nxt.json()["streams"]["health"]["agreed_pence"] == 70_000
+    again = await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
+    assert again.status_code == 409

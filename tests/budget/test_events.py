@@ -159,3 +159,18 @@ async def _is(value, expected):
 def _applied(seen: list[bytes], cyp: str, n: int):
     found = [json.loads(b)["payload"] for b in seen if b"health_funding_applied" in b and cyp.encode() in b]
     return sorted(found, key=lambda p: p["effective_from"]) if len(found) >= n else None
+
+
+async def test_a_newer_ras_result_moves_the_indicative_figures_until_panel(memory_backend):
+    async with running_service(create_app, memory_backend, service="budget") as svc:
+        cyp, bus = child(), svc.runtime.bus
+        await publish(bus, "eligibility.request_decided.v1", decided(cyp))
+        await publish(bus, "ras.assessment_completed.v1", assessed(cyp))
+        await eventually(lambda: budgets_of(svc.client, cyp))
+        newer = {**assessed(cyp), "indicative_pence": {"education": 300_000, "social_care": 250_000},
+                 "completed_at": "2026-11-23T10:00:00Z"}
+        await publish(bus, "ras.assessment_completed.v1", newer)
+        await bus.drain()
+        [budget] = await budgets_of(svc.client, cyp)
+        assert (budget["streams"]["education"]["indicative_pence"],
+                budget["streams"]["social_care"]["indicative_pence"]) == (300_000, 250_000)

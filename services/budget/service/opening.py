@@ -13,7 +13,7 @@ from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import default_period, periods_overlap, pounds
-from services.budget.ledger import indicative
+from services.budget.ledger import STREAMS, indicative
 from services.budget.models import Budget, Child
 from services.budget.service import common
 from services.budget.service.health import apply_held
@@ -75,7 +75,9 @@ async def open_from_events(session: AsyncSession, child: Child, cause: Envelope)
         or child.ras_indicative is None
     ):
         return None
-    if await repo.open_budget(session, child.local_authority, child.child_id) is not None:
+    current = await repo.open_budget(session, child.local_authority, child.child_id)
+    if current is not None:
+        await _refresh_indicative(session, current, _from_ras(child))
         return None
     start = max(child.requested_on or child.ras_completed_at.date(), child.ras_completed_at.date())
     period = default_period(start)
@@ -90,6 +92,20 @@ async def open_from_events(session: AsyncSession, child: Child, cause: Envelope)
         indicative_pence=_from_ras(child),
         cause=cause,
     )
+
+
+async def _refresh_indicative(session: AsyncSession, budget: Budget, amounts: dict[str, int]) -> None:
+    """A newer RAS result (or eligibility decision) moves the indicative figures of a budget opened from
+    events, until it goes to panel; after that the panel's amounts are what count (RAS-05)."""
+    if budget.opened_from != "events" or budget.status not in ("draft", "indicative"):
+        return
+    balances = await repo.balances(session, budget.id)
+    await repo.post(session, budget.id, [
+        indicative(s, amounts.get(s, 0) - balances[s].indicative_pence,
+                   f"Indicative {s.replace('_', ' ')} budget now {pounds(amounts.get(s, 0))} "
+                   "(newer RAS result)")
+        for s in STREAMS], now=common.now())
+    budget.status = "indicative" if any(amounts.values()) else "draft"
 
 
 def _from_ras(child: Child) -> dict[str, int]:

@@ -166,3 +166,9 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
             budget, {s: (agreed[s], direct.get(s, 0)) for s in STREAMS if agreed[s] > 0 or s in costs}
         ),
     )
+
+
+def close(budget: Budget) -> None:
+    if budget.status == "closed":
+        raise Conflict("the budget is already closed")
+    budget.status = "closed"
