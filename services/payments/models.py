@@ -124,10 +124,13 @@ class Run(Base):
     run_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))
     due_count: Mapped[int] = mapped_column(Integer, default=0)
+    settled_count: Mapped[int] = mapped_column(Integer, default=0)
     payments_count: Mapped[int] = mapped_column(Integer, default=0)
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     requested_by: Mapped[str] = mapped_column(String(120))
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, exists, func, insert, select, text, update
@@ -91,18 +91,40 @@ async def serialise_runs(session: AsyncSession, la: str) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"payments-run:{la}"})
 
 
-async def due_instalments(session: AsyncSession, *, la: str, run_date: date) -> list[Any]:
+def _due(la: str, run_date: date) -> list[Any]:
     """PAY-01 + PAY-04: instalments of signed, active agreements due up to the run date (arrears included)
     that have no live payment."""
     i, a = ScheduledInstalment, Agreement
     paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
+    return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date, ~paid]
+
+
+async def due_instalments(session: AsyncSession, *, la: str, run_date: date, limit: int) -> list[Any]:
+    """Up to ``limit`` instalments to pay now, with what a payment needs to know."""
+    i, a = ScheduledInstalment, Agreement
     stmt = (select(i.id, i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id,
-                   a.child_id,
-                   a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number, a.card_reference)
-            .join(a, a.id == i.agreement_id)
-            .where(a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date, ~paid)
-            .order_by(i.agreement_id, i.due_date))
+                   a.child_id, a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number,
+                   a.card_reference)
+            .join(a, a.id == i.agreement_id).where(*_due(la, run_date)).limit(limit))
     return list((await session.execute(stmt)).all())
+
+
+async def count_due(session: AsyncSession, *, la: str, run_date: date) -> int:
+    i, a = ScheduledInstalment, Agreement
+    stmt = select(func.count()).select_from(i).join(a, a.id == i.agreement_id).where(*_due(la, run_date))
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def run_for_update(session: AsyncSession, run_id: str) -> Run:
+    return (await session.execute(select(Run).where(Run.id == run_id).with_for_update())).scalar_one()
+
+
+async def interrupt_stale_runs(session: AsyncSession, *, la: str, before: datetime) -> None:
+    """Runs of the LA still marked running but silent since ``before`` died with their process."""
+    await session.execute(update(Run).where(Run.local_authority == la, Run.status == "running",
+                                            Run.updated_at < before)
+                          .values(status="interrupted",
+                                  error="the process running it stopped; post a new run"))
 
 
 async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -1,7 +1,7 @@
 """Payment runs, bank files and bank returns: ``/v1/payments/runs``."""
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from kit.auth import caller_with
@@ -16,22 +16,28 @@ Finance = caller_with("finance")
 Reader = caller_with("finance", "read")
 
 
-@router.post("/runs", status_code=201, response_model=RunRead)
+@router.post("/runs", status_code=202, response_model=RunRead)
 async def start_run(body: RunCreate, request: Request, session: SessionDep, caller: Finance,
-                    key: IdempotencyKey = None):
-    """Pay every instalment of the LA's signed, active agreements due up to `run_date` and not yet paid,
-    arrears included (PAY-01, PAY-04). Suspended and stopped agreements are not paid. Send an
-    `Idempotency-Key`: a retry replays the first response. Whatever happens (a retry, a second run for the
-    same date, a run that failed half way and is posted again) no instalment is paid twice and none is
-    skipped: the run commits whole or not at all, and the database allows one live payment per agreement
-    and due date. Each payment publishes `payments.payment_issued.v1`."""
+                    background: BackgroundTasks, key: IdempotencyKey = None):
+    """Start a payment run: pay every instalment of the LA's signed, active agreements due up to `run_date`
+    and not yet paid, arrears included (PAY-01, PAY-04). Suspended and stopped agreements are not paid.
+
+    Answers 202 with the run; follow it with `GET /v1/payments/runs/{id}` (status `running`, `completed`,
+    `failed` or `interrupted`, `payments_count`, `total_pence`, `progress`). Send an `Idempotency-Key`: a
+    retry replays the first response and starts nothing. Whatever happens — a retry, a second run for the
+    same date, a run that failed or was cut off half way and a new run posted — no instalment is paid twice
+    and none is skipped: each chunk of a run commits whole, runs of one LA take turns, and the database
+    allows one live payment per agreement and due date. Each payment publishes
+    `payments.payment_issued.v1`."""
     caller.ensure_la(body.local_authority)
+    settings = settings_of(request)
 
     async def produce():
-        run = await runs.pay(session, la=body.local_authority, run_date=body.run_date,
-                             requested_by=caller.client_id,
-                             settings=settings_of(request))
-        return 201, views.run(run)
+        run = await runs.start(session, la=body.local_authority, run_date=body.run_date,
+                               requested_by=caller.client_id, settings=settings)
+        # Runs after the response, so after this transaction has committed the run and its Idempotency-Key.
+        background.add_task(runs.carry_out, request.app.state.runtime.db, run.id, settings)
+        return 202, views.run(run)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 

@@ -130,7 +130,9 @@ class RunRead(BaseModel):
     payments_count: int
     total_pence: int
     progress: dict
+    error: str | None
     created_at: datetime
+    updated_at: datetime
     completed_at: datetime | None
 
 

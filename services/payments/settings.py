@@ -31,6 +31,8 @@ class PaymentsSettings(ServiceSettings):
     prepaid_card_account_number: str = Field("00001234", pattern=r"^\d{8}$")
     # Payments, ledger and outbox rows of a run are written in chunks of this many.
     run_chunk_size: int = Field(5000, ge=1, le=100_000)
+    # A run still running with no progress for this long died with its process: it is marked interrupted.
+    stale_run_minutes: int = Field(10, ge=1)
 
     def managed_fee_for(self, la: str) -> int:
         return self.managed_account_fee_pence_by_la.get(la, self.managed_account_fee_pence)

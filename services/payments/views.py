@@ -46,7 +46,8 @@ def payment(p: Payment) -> dict:
 def run(r: Run) -> dict:
     return {"id": r.id, "local_authority": r.local_authority, "run_date": r.run_date, "status": r.status,
             "payments_count": r.payments_count, "total_pence": r.total_pence, "progress": progress(r),
-            "created_at": r.created_at, "completed_at": r.completed_at}
+            "error": r.error, "created_at": r.created_at, "updated_at": r.updated_at,
+            "completed_at": r.completed_at}
 
 
 def recovery(r: Recovery | None) -> dict | None:

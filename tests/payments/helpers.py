@@ -48,12 +48,16 @@ async def active_agreement(client, *, signed_on: date = date(2026, 11, 20), head
     return await sign(client, agreement["id"], signed_on, headers=headers)
 
 
-async def run(client, run_date: date, *, la: str = LA, key: str | None = None, expect: int = 201) -> dict:
-    headers = {**FINANCE, **({"Idempotency-Key": key} if key else {})}
+async def run(client, run_date: date, *, la: str = LA, key: str | None = None,
+              headers: dict = FINANCE) -> dict:
+    """Post a run and read it back once carried out (the test client returns after the background work)."""
     r = await client.post("/v1/payments/runs", json={"local_authority": la, "run_date": run_date.isoformat()},
-                          headers=headers)
-    assert r.status_code == expect, r.text
-    return r.json()
+                          headers={**headers, **({"Idempotency-Key": key} if key else {})})
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "running" or r.headers.get("Idempotent-Replayed") == "true"
+    done = await client.get(f"/v1/payments/runs/{r.json()['id']}", headers=headers)
+    assert done.status_code == 200, done.text
+    return done.json()
 
 
 async def payments_of(client, agreement_id: str) -> list[dict]:

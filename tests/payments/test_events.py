@@ -69,7 +69,8 @@ async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_strea
                               json={"signed_on": "2026-11-20", "signed_by": "P"})
         r = await svc.client.post("/v1/payments/runs", json={"local_authority": la, "run_date": "2026-12-01"},
                                   headers=headers)
-        assert r.json()["payments_count"] == 1
+        run = (await svc.client.get(f"/v1/payments/runs/{r.json()['id']}", headers=headers)).json()
+        assert run["payments_count"] == 1
         issued = await eventually(lambda: [e for e in seen if e.type == "payments.payment_issued.v1"])
         assert issued[0].payload == {
             "payment_id": issued[0].payload["payment_id"], "agreement_id": care["id"], "budget_id": budget_id,

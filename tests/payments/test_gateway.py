@@ -25,7 +25,10 @@ async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(pl
                  json={"signed_on": "2026-11-01", "signed_by": "Sam Parent"})
     run = await c.post("/v1/payments/runs", headers={**finance, "Idempotency-Key": "gw-1"},
                        json={"local_authority": LA, "run_date": date(2026, 12, 1).isoformat()})
-    assert run.status_code == 201 and run.json()["payments_count"] == 2 and run.json()["total_pence"] == 80000
+    assert run.status_code == 202
+    run = await c.get(f"/v1/payments/runs/{run.json()['id']}", headers=finance)
+    done = run.json()
+    assert (done["status"], done["payments_count"], done["total_pence"]) == ("completed", 2, 80000)
     payments = await c.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=finance)
     assert {p["account_number"] for p in payments.json()} == {"****4321"}
     for path in (f"/v1/payments/agreements/{agreement_id}",

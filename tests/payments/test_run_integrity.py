@@ -1,6 +1,6 @@
-"""PAY-04 at the database: whatever happens to a run, no instalment is paid twice and none is skipped. Runs
-on SQLite and on PostgreSQL (``backend``); each test uses its own LA code because the PostgreSQL database
-is shared."""
+"""PAY-04 at the database: whatever happens to a run, no instalment is paid twice and none is skipped. Runs on
+SQLite and on PostgreSQL (``backend``); each test uses its own LA code because the PostgreSQL database is
+shared."""
 import asyncio
 import random
 from datetime import date
@@ -16,26 +16,20 @@ from services.payments.app import create_app
 from services.payments.models import Payment, ScheduledInstalment
 from services.payments.service import runs
 from services.payments.settings import PaymentsSettings
-from tests.payments.helpers import active_agreement
-
-
-def fresh_la() -> str:
-    return f"E99{random.randrange(10**6):06d}"
+from tests.payments.helpers import active_agreement, run
 
 
 @pytest.fixture
 def la_headers():
-    la = fresh_la()
+    la = f"E99{random.randrange(10**6):06d}"
     return la, auth("casework", "finance", "read", las=[la])
 
 
 async def _setup(client, la, headers, n: int) -> list[str]:
-    ids = []
-    for k in range(n):
-        agreement = await active_agreement(client, la=la, child=f"C-{k}", start=date(2026, 11, 3),
-                                           headers=headers)
-        ids.append(agreement["id"])
-    return ids
+    """``n`` signed agreements, each with two instalments due by 1 December (3 November, 1 December)."""
+    made = [await active_agreement(client, la=la, child=f"C-{k}", start=date(2026, 11, 3), headers=headers)
+            for k in range(n)]
+    return [a["id"] for a in made]
 
 
 async def _live_payments(svc, ids) -> dict[str, int]:
@@ -45,45 +39,51 @@ async def _live_payments(svc, ids) -> dict[str, int]:
     return dict(rows)
 
 
-async def _post_run(svc, la, headers, key=None):
-    return await svc.client.post("/v1/payments/runs", json={"local_authority": la, "run_date": "2026-12-01"},
-                                 headers={**headers, **({"Idempotency-Key": key} if key else {})})
+async def _events(svc) -> int:
+    async with svc.runtime.db.sessions() as s:
+        return (await s.execute(select(func.count()).select_from(outbox))).scalar_one()
 
 
-async def test_PAY_04_a_run_that_fails_half_way_leaves_nothing_and_the_rerun_pays_each_instalment_once(
+async def test_PAY_04_a_run_that_fails_half_way_keeps_whole_chunks_and_the_next_run_pays_the_rest_once(
         backend, la_headers, monkeypatch):
     la, headers = la_headers
     async with running_service(create_app, backend, service="payments",
                                settings=PaymentsSettings(run_chunk_size=3)) as svc:
         ids = await _setup(svc.client, la, headers, 4)
-        async with svc.runtime.db.sessions() as s:
-            events_before = (await s.execute(select(func.count()).select_from(outbox))).scalar_one()
+        events_before = await _events(svc)
+        chunks = 0
 
-        async def crash(run):
-            raise ConnectionResetError("the database connection dropped half way through the run")
+        async def crash_in_the_second_chunk(_run):
+            nonlocal chunks
+            chunks += 1
+            if chunks == 2:
+                raise ConnectionResetError("the database connection dropped half way through the run")
 
-        monkeypatch.setattr(runs, "after_chunk", crash)
-        # The test client re-raises the error the server answers with a 500.
-        with pytest.raises(ConnectionResetError):
-            await _post_run(svc, la, headers, key="crashing")
-        assert await _live_payments(svc, ids) == {}
-        async with svc.runtime.db.sessions() as s:
-            assert (await s.execute(select(func.count()).select_from(outbox))).scalar_one() == events_before
+        monkeypatch.setattr(runs, "after_chunk", crash_in_the_second_chunk)
+        failed = await run(svc.client, date(2026, 12, 1), la=la, key="first", headers=headers)
+        assert failed["status"] == "failed" and "post a new run" in failed["error"]
+        assert (failed["payments_count"], failed["progress"]["instalments_settled"]) == (3, 3)
+        assert sum((await _live_payments(svc, ids)).values()) == 3  # the first chunk, whole
+        assert await _events(svc) == events_before + 3  # ...with its events; the second chunk left nothing
 
         monkeypatch.setattr(runs, "after_chunk", None)
-        rerun = await _post_run(svc, la, headers,
-                                key="crashing")  # the key was never stored: the run is redone
-        assert rerun.status_code == 201 and rerun.json()["payments_count"] == 8
+        replay = await run(svc.client, date(2026, 12, 1), la=la, key="first", headers=headers)
+        assert replay["id"] == failed["id"]  # the same request replays: it starts nothing new
+        rerun = await run(svc.client, date(2026, 12, 1), la=la, key="second", headers=headers)
+        assert (rerun["status"], rerun["payments_count"]) == ("completed", 5)
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}
+        assert await _events(svc) == events_before + 8
 
 
 async def test_PAY_04_concurrent_runs_for_one_la_pay_each_instalment_exactly_once(backend, la_headers):
     la, headers = la_headers
-    async with running_service(create_app, backend, service="payments") as svc:
+    async with running_service(create_app, backend, service="payments",
+                               settings=PaymentsSettings(run_chunk_size=2)) as svc:
         ids = await _setup(svc.client, la, headers, 3)
-        results = await asyncio.gather(*[_post_run(svc, la, headers, key=f"k{n}") for n in range(3)])
-        assert sorted(r.status_code for r in results) == [201, 201, 201]
-        assert sorted(r.json()["payments_count"] for r in results) == [0, 0, 6]
+        posted = [run(svc.client, date(2026, 12, 1), la=la, key=f"k{n}", headers=headers) for n in range(3)]
+        results = await asyncio.gather(*posted)
+        assert [r["status"] for r in results] == ["completed"] * 3
+        assert sum(r["payments_count"] for r in results) == 6
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}
 
 
@@ -91,19 +91,20 @@ async def test_PAY_04_the_database_itself_refuses_a_second_live_payment_of_an_in
     la, headers = la_headers
     async with running_service(create_app, backend, service="payments") as svc:
         [agreement_id] = await _setup(svc.client, la, headers, 1)
-        assert (await _post_run(svc, la, headers)).json()["payments_count"] == 2
+        assert (await run(svc.client, date(2026, 12, 1), la=la, headers=headers))["payments_count"] == 2
         async with svc.runtime.db.sessions() as s:
             [first] = (await s.execute(select(Payment).where(Payment.agreement_id == agreement_id)
                                        .order_by(Payment.due_date).limit(1))).scalars().all()
-            row = {c.name: getattr(first,
-                                   c.key) for c in Payment.__table__.columns} | {"id": "dup-" + first.id[4:]}
+            row = {c.name: getattr(first, c.key) for c in Payment.__table__.columns}
+            row["id"] = "dup-" + first.id[4:]
             with pytest.raises(IntegrityError):
                 await s.execute(insert(Payment), [row])
             await s.rollback()
         async with svc.runtime.db.transaction() as s:  # even with the run's own markers lost...
             i = ScheduledInstalment
             await s.execute(update(i).where(i.agreement_id == agreement_id).values(settled=False))
-        assert (await _post_run(svc, la, headers)).json()["payments_count"] == 0  # ...nothing is paid twice
+        again = await run(svc.client, date(2026, 12, 1), la=la, headers=headers)
+        assert again["payments_count"] == 0  # ...nothing is paid twice
 
 
 async def test_PAY_04_without_the_run_lock_the_unique_index_still_refuses_the_second_payment(
@@ -111,12 +112,15 @@ async def test_PAY_04_without_the_run_lock_the_unique_index_still_refuses_the_se
     la, headers = la_headers
     async with running_service(create_app, real_backend, service="payments") as svc:
         ids = await _setup(svc.client, la, headers, 2)
-        both_selected = asyncio.Barrier(2)
+        both_selected, calls = asyncio.Barrier(2), 0
         find_due = repository.due_instalments
 
         async def find_then_wait(*args, **kw):
+            nonlocal calls
             found = await find_due(*args, **kw)
-            await both_selected.wait()  # both runs now hold the same list of unpaid instalments
+            calls += 1
+            if calls <= 2:
+                await both_selected.wait()  # both runs now hold the same unpaid instalments
             return found
 
         async def no_lock(session, la):
@@ -124,8 +128,8 @@ async def test_PAY_04_without_the_run_lock_the_unique_index_still_refuses_the_se
 
         monkeypatch.setattr(repository, "serialise_runs", no_lock)
         monkeypatch.setattr(repository, "due_instalments", find_then_wait)
-        first, second = await asyncio.gather(*[_post_run(svc, la, headers, key=k) for k in ("x", "y")])
-        assert sorted([first.status_code, second.status_code]) == [201, 409]
-        refused = first if first.status_code == 409 else second
-        assert refused.json()["rule"] == "PAY-04"
+        results = await asyncio.gather(*[run(svc.client, date(2026, 12, 1), la=la, key=k, headers=headers)
+                                         for k in ("x", "y")])
+        assert sorted(r["status"] for r in results) == ["completed", "failed"]
+        assert next(r for r in results if r["status"] == "failed")["error"].startswith("PAY-04")
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}

@@ -1,8 +1,10 @@
 """Payment runs (PAY-01, PAY-04), returns, suspension (PAY-08) and the bank file through the API."""
-from datetime import date
+from datetime import date, timedelta
 
-from kit.testing import OTHER_LA, auth
+from kit.events import utcnow
+from kit.testing import LA, OTHER_LA, auth
 from services.payments import bankfile
+from services.payments.models import Run
 from tests.payments.helpers import (
     CASEWORK,
     FINANCE,
@@ -27,7 +29,7 @@ async def test_PAY_04_a_late_signed_agreement_is_paid_its_arrears_once(svc):
     paid = await payments_of(svc.client, agreement["id"])
     assert [p["due_date"] for p in paid] == ["2026-09-01", "2026-09-29", "2026-10-27", "2026-11-24"]
     assert first["payments_count"] == 4 and first["total_pence"] == 160000 and first["status"] == "completed"
-    assert first["progress"] == {"instalments_due": 4, "payments_issued": 4, "percent": 100}
+    assert first["progress"] == {"instalments_due": 4, "instalments_settled": 4, "percent": 100}
     later = await run(svc.client, date(2026, 12, 22))
     assert later["payments_count"] == 1 and len(await payments_of(svc.client, agreement["id"])) == 5
 
@@ -38,7 +40,7 @@ async def test_PAY_04_a_retried_request_replays_the_run_and_pays_nothing_more(sv
     again = await svc.client.post("/v1/payments/runs", json={"local_authority": first["local_authority"],
                                                              "run_date": "2026-12-01"},
                                   headers={**FINANCE, "Idempotency-Key": "run-2026-12-01"})
-    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first["id"]
     assert len(await payments_of(svc.client, agreement["id"])) == 2
 
@@ -104,6 +106,17 @@ async def test_the_bank_file_balances_and_the_csv_lists_every_payment(svc):
     assert card_line[82:100] == "A VERY LONG PAYEE " and card_line[:14] == "60837100001234"
     csv = (await svc.client.get(f"/v1/payments/runs/{result['id']}/file?format=csv", headers=FINANCE)).text
     assert csv.splitlines()[0].startswith("payment_id,agreement_id") and len(csv.splitlines()) == 4
+
+
+async def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(svc):
+    now = utcnow()
+    async with svc.runtime.db.transaction() as s:
+        s.add(Run(id="dead-run", local_authority=LA, run_date=date(2026, 11, 1), status="running",
+                  due_count=9, settled_count=3, payments_count=3, total_pence=1, requested_by="x",
+                  created_at=now - timedelta(hours=1), updated_at=now - timedelta(minutes=11)))
+    await run(svc.client, date(2026, 12, 1))
+    dead = (await svc.client.get("/v1/payments/runs/dead-run", headers=FINANCE)).json()
+    assert dead["status"] == "interrupted" and dead["progress"]["percent"] == 33
 
 
 async def test_runs_need_the_finance_scope_and_stay_in_their_la(svc):

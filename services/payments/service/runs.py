@@ -1,28 +1,32 @@
 """Payment runs (PAY-04), bank returns and the bank files of a run."""
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.errors import Conflict, InvalidInput
+from kit.db import Database
+from kit.errors import InvalidInput
 from kit.events import utcnow
 from services.payments import events, repository
 from services.payments.bankfile import Credit, Originator
 from services.payments.models import LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
 
-# Fault injection for tests: awaited after each chunk of a run is written (a crash half way through a run).
+log = logging.getLogger("sendpb.payments.runs")
+# Fault injection for tests: awaited after a chunk is written, before it commits (a crash half way).
 after_chunk: Callable[[Run], Awaitable[None]] | None = None
 
 
 def progress(run: Run) -> dict:
-    """How far a run got: instalments found due, payments issued, percent of the due instalments settled."""
-    return {"instalments_due": run.due_count, "payments_issued": run.payments_count,
-            "percent": 100 if run.status == "completed" else 0}
+    """How far a run got: instalments found due when it started, how many are settled, the percentage."""
+    done = 100 if run.status == "completed" or not run.due_count else \
+        min(99, run.settled_count * 100 // run.due_count)
+    return {"instalments_due": run.due_count, "instalments_settled": run.settled_count, "percent": done}
 
 
 def destination(row, settings: PaymentsSettings, yymmdd: str) -> tuple[str, str, str]:
@@ -61,32 +65,62 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
     return payments, ledger, outbox, count, total
 
 
-async def pay(session: AsyncSession, *, la: str, run_date: date, requested_by: str,
-              settings: PaymentsSettings) -> Run:
-    """PAY-04: pay every instalment due up to ``run_date`` and unpaid, once. Payments, ledger entries and
-    payment_issued events are written set-based in chunks, all in the request's one transaction: a run either
-    commits whole or leaves nothing, and a run re-posted later pays only what is still unpaid."""
+async def start(session: AsyncSession, *, la: str, run_date: date, requested_by: str,
+                settings: PaymentsSettings) -> Run:
+    """Record a run to carry out (in the request's transaction, with its Idempotency-Key)."""
+    now = utcnow()
+    stale = now - timedelta(minutes=settings.stale_run_minutes)
+    await repository.interrupt_stale_runs(session, la=la, before=stale)
     run = Run(id=str(uuid.uuid4()), local_authority=la, run_date=run_date, status="running", due_count=0,
-              payments_count=0, total_pence=0, requested_by=requested_by, created_at=utcnow())
+              settled_count=0, payments_count=0, total_pence=0, requested_by=requested_by, created_at=now,
+              updated_at=now)
     session.add(run)
-    await repository.serialise_runs(session, la)
-    due = await repository.due_instalments(session, la=la, run_date=run_date)
-    run.due_count = len(due)
-    try:
-        for start in range(0, len(due), settings.run_chunk_size):
-            payments, ledger, outbox, count, total = _rows_for(due[start:start + settings.run_chunk_size],
-                                                               run=run, settings=settings)
-            await repository.write_payments(session, payments, ledger, outbox)
-            await repository.settle(session, [row.id for row in due[start:start + settings.run_chunk_size]])
-            run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
-            if after_chunk is not None:
-                await after_chunk(run)
-    except IntegrityError as exc:  # only if runs were not serialised: the unique index still refuses
-        raise Conflict("another run paid some of these instalments at the same time; post the run again",
-                       rule="PAY-04") from exc
-    run.status, run.completed_at = "completed", utcnow()
     await session.flush()
     return run
+
+
+async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> None:
+    """PAY-04: pay every instalment due up to the run date and unpaid, once. Chunk by chunk, each chunk one
+    transaction holding the LA's run lock: it picks up to ``run_chunk_size`` unpaid instalments, writes their
+    payments, ledger entries and payment_issued events set-based, settles them and updates the run's progress.
+    A run stopped at any point has paid each instalment of its committed chunks exactly once; a run posted
+    afterwards pays the rest. Failures are recorded on the run, never lost."""
+    try:
+        async with db.transaction() as session:
+            run = await repository.run_for_update(session, run_id)
+            run.due_count = await repository.count_due(session, la=run.local_authority, run_date=run.run_date)
+        while await _pay_chunk(db, run_id, settings):
+            pass
+    except Exception as exc:  # noqa: BLE001 - recorded on the run for the finance team, and logged
+        log.exception("payment run %s failed", run_id)
+        refused = isinstance(exc, IntegrityError)
+        async with db.transaction() as session:
+            run = await repository.run_for_update(session, run_id)
+            run.status, run.updated_at = "failed", utcnow()
+            run.error = ("PAY-04: another run paid some of these instalments at the same time; post a new run"
+                         if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
+
+
+async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings) -> bool:
+    """One chunk of a run; False once nothing is left to pay (the run is then completed)."""
+    async with db.transaction() as session:
+        run = await repository.run_for_update(session, run_id)
+        await repository.serialise_runs(session, run.local_authority)
+        due = await repository.due_instalments(session, la=run.local_authority, run_date=run.run_date,
+                                               limit=settings.run_chunk_size)
+        now = utcnow()
+        run.updated_at = now
+        if not due:
+            run.status, run.completed_at = "completed", now
+            return False
+        payments, ledger, outbox, count, total = _rows_for(due, run=run, settings=settings)
+        await repository.write_payments(session, payments, ledger, outbox)
+        await repository.settle(session, [row.id for row in due])
+        run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
+        run.settled_count += len(due)
+        if after_chunk is not None:
+            await after_chunk(run)
+    return True
 
 
 async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:

@@ -152,10 +152,13 @@ def upgrade() -> None:
     sa.Column('run_date', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('due_count', sa.Integer(), nullable=False),
+    sa.Column('settled_count', sa.Integer(), nullable=False),
     sa.Column('payments_count', sa.Integer(), nullable=False),
     sa.Column('total_pence', sa.BigInteger(), nullable=False),
     sa.Column('requested_by', sa.String(length=120), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_runs'))
     )
