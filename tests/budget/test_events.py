@@ -174,3 +174,34 @@ async def test_a_newer_ras_result_moves_the_indicative_figures_until_panel(memor
         [budget] = await budgets_of(svc.client, cyp)
         assert (budget["streams"]["education"]["indicative_pence"],
                 budget["streams"]["social_care"]["indicative_pence"]) == (300_000, 250_000)
+
+
+async def test_bud_07_shuffled_repeated_events_for_many_children_end_on_the_latest_effective(backend):
+    """Concurrent consumers (RabbitMQ prefetch, PostgreSQL row locks): every child ends on the amount of its
+    latest-effective event, however the events were ordered, repeated or split across channels."""
+    import random
+
+    rng = random.Random(7)
+    async with running_service(create_app, backend, service="budget") as svc:
+        children = [child() for _ in range(4)]
+        for cyp in children[:2]:  # half have a budget already; the others get one after their events
+            await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
+        sent = {cyp: [health_event(cyp, 10_000 * (k + 1) + rng.randrange(100), f"2027-0{k + 1}-01")
+                      for k in range(6)] for cyp in children}
+        deliveries = [e for events in sent.values() for e in events for _ in range(2)]
+        rng.shuffle(deliveries)
+        for k, event in enumerate(deliveries):
+            if k % 5 == 0:
+                r = await svc.client.post("/v1/budgets/health-funding-events", json=event, headers=HEALTH)
+                assert r.status_code == 202
+            else:
+                await publish(svc.runtime.bus, "icb.health_funding.changed.v1", event, producer="icb")
+        expected = {cyp: max(events, key=lambda e: e["effective_from"])["annual_amount_pence"]
+                    for cyp, events in sent.items()}
+        for cyp in children[2:]:
+            opened = await svc.client.post("/v1/budgets", json=new_budget(cyp), headers=CASEWORK)
+            assert opened.status_code == 201
+        for cyp in children:
+            await eventually(lambda cyp=cyp: _is(health_of(svc.client, cyp), expected[cyp]))
+        await asyncio.sleep(0.5)  # late duplicates and older events change nothing
+        assert [await health_of(svc.client, cyp) for cyp in children] == [expected[c] for c in children]
