@@ -10,7 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 Stream = Literal["education", "health", "social_care", "transport"]
 LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Points = Annotated[int, Field(ge=0, le=1_000_000)]
+# Bounds keep every product inside a 64-bit column: 500 questions × 10,000 points × £1m a point < 2^63 pence.
+OptionPoints = Annotated[int, Field(ge=0, le=10_000)]
+Points = Annotated[int, Field(ge=0, le=10_000_000)]
+PencePerPoint = Annotated[int, Field(ge=0, le=100_000_000)]
+BandPence = Annotated[int, Field(ge=0, le=100_000_000_000)]
 Pence = Annotated[int, Field(ge=0, le=10**13)]
 
 
@@ -21,7 +25,7 @@ class Input(BaseModel):
 class OptionIn(Input):
     id: Ident
     label: str = Field(min_length=1, max_length=200)
-    points: Points = Field(description="Whole points, 0 or more (RAS-01)")
+    points: OptionPoints = Field(description="Whole points, 0 or more (RAS-01)")
 
 
 class QuestionIn(Input):
@@ -35,13 +39,13 @@ class QuestionIn(Input):
 
 class PricePerPointIn(Input):
     method: Literal["price_per_point"]
-    pence_per_point: Pence
+    pence_per_point: PencePerPoint
 
 
 class BandIn(Input):
     min_points: Points
     max_points: Points
-    amount_pence: Pence
+    amount_pence: BandPence
 
 
 class BandsIn(Input):

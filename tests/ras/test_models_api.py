@@ -67,6 +67,8 @@ async def test_ras_01_ras_03_publishing_an_invalid_model_lists_every_problem(ras
     (lambda b: b["questions"][0].update(stream="housing"), "questions.0.stream"),
     (lambda b: b["questions"][0]["options"][1].update(points=-8), "questions.0.options.1.points"),
     (lambda b: b["questions"][0]["options"][1].update(points=8.5), "questions.0.options.1.points"),
+    (lambda b: b["questions"][0]["options"][1].update(points=10_001), "questions.0.options.1.points"),
+    (lambda b: b["conversions"]["education"].update(pence_per_point=10**9), "conversions.education"),
     (lambda b: b["conversions"].update(education={"method": "guess"}), "conversions.education"),
     (lambda b: b.update(local_authority="Bucks"), "local_authority"),
 ])
