@@ -35,8 +35,9 @@ async def start_run(body: RunCreate, request: Request, session: SessionDep, call
     async def produce():
         run = await runs.start(session, la=body.local_authority, run_date=body.run_date,
                                requested_by=caller.client_id, settings=settings)
-        # Runs after the response, so after this transaction has committed the run and its Idempotency-Key.
-        background.add_task(runs.carry_out, request.app.state.runtime.db, run.id, settings)
+        # After the response, so after this transaction has committed the run and its Idempotency-Key, the run
+        # is carried out detached from the request: a proxy's timeout cannot cut it short.
+        background.add_task(runs.detach, runs.carry_out(request.app.state.runtime.db, run.id, settings))
         return 202, views.run(run)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kit.testing import LA, auth
+from kit.testing import LA, auth, eventually
 
 CASEWORK = auth("casework")
 FINANCE = auth("finance", client_id="finance-client")
@@ -50,14 +50,21 @@ async def active_agreement(client, *, signed_on: date = date(2026, 11, 20), head
 
 async def run(client, run_date: date, *, la: str = LA, key: str | None = None,
               headers: dict = FINANCE) -> dict:
-    """Post a run and read it back once carried out (the test client returns after the background work)."""
+    """Post a run and read it back once it has finished."""
     r = await client.post("/v1/payments/runs", json={"local_authority": la, "run_date": run_date.isoformat()},
                           headers={**headers, **({"Idempotency-Key": key} if key else {})})
     assert r.status_code == 202, r.text
     assert r.json()["status"] == "running" or r.headers.get("Idempotent-Replayed") == "true"
-    done = await client.get(f"/v1/payments/runs/{r.json()['id']}", headers=headers)
-    assert done.status_code == 200, done.text
-    return done.json()
+    return await finished(client, r.json()["id"], headers=headers)
+
+
+async def finished(client, run_id: str, *, headers: dict = FINANCE) -> dict:
+    async def read():
+        r = await client.get(f"/v1/payments/runs/{run_id}", headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["status"] != "running" else None
+
+    return await eventually(read, timeout=30)
 
 
 async def payments_of(client, agreement_id: str) -> list[dict]:

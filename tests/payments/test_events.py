@@ -10,6 +10,7 @@ from kit.events import Envelope
 from kit.testing import auth, eventually, running_service
 from services.payments.app import create_app
 from services.payments.models import Agreement
+from tests.payments.helpers import finished
 
 
 def agreed(budget_id: str, la: str, streams: dict[str, int]) -> Envelope:
@@ -69,7 +70,7 @@ async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_strea
                               json={"signed_on": "2026-11-20", "signed_by": "P"})
         r = await svc.client.post("/v1/payments/runs", json={"local_authority": la, "run_date": "2026-12-01"},
                                   headers=headers)
-        run = (await svc.client.get(f"/v1/payments/runs/{r.json()['id']}", headers=headers)).json()
+        run = await finished(svc.client, r.json()["id"], headers=headers)
         assert run["payments_count"] == 1
         issued = await eventually(lambda: [e for e in seen if e.type == "payments.payment_issued.v1"])
         assert issued[0].payload == {

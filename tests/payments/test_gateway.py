@@ -2,6 +2,7 @@
 from datetime import date
 
 from kit.testing import LA
+from tests.payments.helpers import finished
 
 
 async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(platform):
@@ -26,8 +27,7 @@ async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(pl
     run = await c.post("/v1/payments/runs", headers={**finance, "Idempotency-Key": "gw-1"},
                        json={"local_authority": LA, "run_date": date(2026, 12, 1).isoformat()})
     assert run.status_code == 202
-    run = await c.get(f"/v1/payments/runs/{run.json()['id']}", headers=finance)
-    done = run.json()
+    done = await finished(c, run.json()["id"], headers=finance)
     assert (done["status"], done["payments_count"], done["total_pence"]) == ("completed", 2, 80000)
     payments = await c.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=finance)
     assert {p["account_number"] for p in payments.json()} == {"****4321"}

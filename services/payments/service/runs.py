@@ -1,9 +1,10 @@
 """Payment runs (PAY-04), bank returns and the bank files of a run."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +78,16 @@ async def start(session: AsyncSession, *, la: str, run_date: date, requested_by:
     session.add(run)
     await session.flush()
     return run
+
+
+_detached: set[asyncio.Task] = set()
+
+
+async def detach(work: Coroutine) -> None:
+    """Run ``work`` on its own task, kept referenced until it ends."""
+    task = asyncio.create_task(work)
+    _detached.add(task)
+    task.add_done_callback(_detached.discard)
 
 
 async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> None:
