@@ -1,4 +1,5 @@
 """Assessments through the service API: pinned versions, refusals, re-assessment (RAS-02..06, RAS-08)."""
+import asyncio
 import uuid
 
 import pytest
@@ -126,3 +127,15 @@ async def test_the_same_idempotency_key_replays_the_first_result(ras):
     listed = (await ras.client.get("/v1/ras/assessments", params={"child_id": body["child_id"]},
                                    headers=READ)).json()
     assert len(listed["items"]) == 1
+
+
+async def test_two_reassessments_racing_to_supersede_one_result_leave_a_single_successor(ras):
+    await published_example(ras.client, ADMIN, LA)
+    child_id = child()
+    first = (await assess(ras, answers_for(EXAMPLE), child_id=child_id)).json()
+    racing = await asyncio.gather(*(assess(ras, answers_for(EXAMPLE, health=8 * n), child_id=child_id,
+                                           supersedes_assessment_id=first["id"]) for n in (1, 2)))
+    assert sorted(r.status_code for r in racing) == [201, 409]
+    history = (await ras.client.get("/v1/ras/assessments", params={"child_id": child_id},
+                                    headers=READ)).json()["items"]
+    assert len(history) == 2
