@@ -30,15 +30,6 @@ async def active_model(session: AsyncSession, local_authority: str) -> RasModel 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def active_model_ids(session: AsyncSession, local_authorities: Sequence[str]) -> set[str]:
-    ids = set()
-    for la in set(local_authorities):
-        active = await active_model(session, la)
-        if active is not None:
-            ids.add(active.id)
-    return ids
-
-
 async def models(session: AsyncSession, caller: Caller, *, local_authority: str | None,
                  lineage_id: str | None,
                  limit: int, cursor: str | None) -> tuple[list[RasModel], str | None]:

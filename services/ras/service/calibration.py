@@ -54,9 +54,8 @@ def _cohort_ids(body: CalibrationCreate) -> list[str] | None:
         return None
     ids = list(dict.fromkeys(body.cohort))
     if not ids:
-        raise InvalidInput.field("cohort",
-                                 "the cohort is empty; give assessment ids, or null for every current "
-                                           "assessment on the model", rule="RAS-07")
+        raise InvalidInput.field("cohort", "the cohort is empty; give assessment ids, or null for every "
+                                           "current assessment on the model", rule="RAS-07")
     return ids
 
 
