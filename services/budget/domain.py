@@ -34,6 +34,11 @@ class Line:
     on_setting_premises: bool
     setting_agreement: bool
     outcome: str
+    funding_source: str | None = None
+    head_agreement: bool = False
+
+
+EDUCATION_SIDE = ("education", "transport")
 
 
 def refuse_line(line: Line) -> Refusal | None:
@@ -44,6 +49,12 @@ def refuse_line(line: Line) -> Refusal | None:
     if line.category in FORBIDDEN_CATEGORIES:
         return Refusal("BUD-03", "a personal budget can never pay for a place at a school, college or "
                                  "early-years setting", field="category")
+    if line.funding_source is not None and line.stream not in EDUCATION_SIDE:
+        return Refusal("BUD-04", "a funding source is named only for education-side provision",
+                       field="funding_source")
+    if line.funding_source == "school_budget" and not line.head_agreement:
+        return Refusal("BUD-04", "money from a school's own budget needs the head's agreement",
+                       field="head_agreement")
     if line.arrangement == "direct_payment" and line.on_setting_premises and not line.setting_agreement:
         return Refusal(
             "ELIG-09",

@@ -59,6 +59,8 @@ class Provision(Base):
     on_setting_premises: Mapped[bool] = mapped_column(Boolean)
     setting_agreement: Mapped[bool] = mapped_column(Boolean)
     contract_id: Mapped[str | None] = mapped_column(String(36))
+    funding_source: Mapped[str | None] = mapped_column(String(30))  # BUD-04
+    head_agreement: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

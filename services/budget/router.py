@@ -129,19 +129,12 @@ async def read_ledger(
 async def add_provision(budget_id: str, body: ProvisionCreate, session: SessionDep, caller: Casework) -> dict:
     """Add costed provision written in the plan. `outcome` is required (BUD-02: 422 naming it); `category:
     school_place` is refused (BUD-03: 409); a `direct_payment` line `on_setting_premises` without
-    `setting_agreement: true` is refused (ELIG-09: 409). Lines are added while the budget is draft or
-    indicative; after agreement only if the stream's agreed amount still covers them (BUD-05). Returns the
-    line."""
+    `setting_agreement: true` is refused (ELIG-09: 409); education money from a school's own budget
+    (`funding_source: school_budget`) needs `head_agreement: true` (BUD-04: 409). Lines are added while the
+    budget is draft or indicative; after agreement only if the stream's agreed amount still covers them
+    (BUD-05). Returns the line."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    line = Line(
-        stream=body.stream,
-        category=body.category,
-        annual_cost_pence=body.annual_cost_pence,
-        arrangement=body.arrangement,
-        on_setting_premises=body.on_setting_premises,
-        setting_agreement=body.setting_agreement,
-        outcome=body.outcome,
-    )
+    line = Line(**body.model_dump(exclude={"description", "contract_id"}))
     provision = await planning.add_provision(
         session, budget, line, description=body.description, contract_id=body.contract_id
     )

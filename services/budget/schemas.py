@@ -58,6 +58,9 @@ class ProvisionCreate(Input):
         False, description="the head's or principal's written agreement (ELIG-09)"
     )
     contract_id: str | None = Field(None, max_length=36)
+    funding_source: Literal["high_needs_top_up", "school_budget"] | None = Field(
+        None, description="education-side money: the LA's high-needs top-up or a school's budget (BUD-04)")
+    head_agreement: bool = Field(False, description="the head agreed to fund this from the school's budget")
 
 
 class PanelDecisionCreate(Input):

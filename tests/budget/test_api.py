@@ -162,3 +162,16 @@ async def test_bud_07_after_a_budget_closes_health_funding_waits_for_the_next_on
     assert nxt.status_code == 201 and nxt.json()["streams"]["health"]["agreed_pence"] == 70_000
     again = await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("head_agreement, status", [(False, 409), (True, 201)])
+async def test_bud_04_money_from_a_schools_budget_needs_the_heads_agreement(svc, head_agreement, status):
+    budget = await open_with_lines(svc.client, [])
+    r = await svc.client.post(f"/v1/budgets/{budget['id']}/provisions", headers=CASEWORK, json=line(
+        "education", category="tuition", arrangement="notional", funding_source="school_budget",
+        head_agreement=head_agreement))
+    assert r.status_code == status, r.text
+    if status == 409:
+        assert r.json()["rule"] == "BUD-04" and r.json()["errors"][0]["field"] == "head_agreement"
+    else:
+        assert r.json()["funding_source"] == "school_budget"

@@ -32,7 +32,12 @@ def a_line(**kw) -> Line:
     ({"on_setting_premises": True}, "ELIG-09"),
     ({"on_setting_premises": True, "setting_agreement": True}, None),
     ({"on_setting_premises": True, "arrangement": "notional"}, None),
-], ids=["fundable", "BUD-02", "BUD-03", "ELIG-09", "ELIG-09-agreed", "ELIG-09-notional"])
+    ({"stream": "education", "funding_source": "high_needs_top_up"}, None),
+    ({"stream": "education", "funding_source": "school_budget"}, "BUD-04"),
+    ({"stream": "education", "funding_source": "school_budget", "head_agreement": True}, None),
+    ({"stream": "health", "funding_source": "high_needs_top_up"}, "BUD-04"),
+], ids=["fundable", "BUD-02", "BUD-03", "ELIG-09", "ELIG-09-agreed", "ELIG-09-notional", "BUD-04-top-up",
+        "BUD-04-school-budget", "BUD-04-head-agreed", "BUD-04-education-only"])
 def test_provision_line_rules(changes, rule):
     refusal = refuse_line(a_line(**changes))
     assert (refusal.rule if refusal else None) == rule

@@ -24,7 +24,8 @@ def today() -> date:
 def line_of(p: Provision) -> Line:
     return Line(stream=p.stream, category=p.category, annual_cost_pence=p.annual_cost_pence,
                 arrangement=p.arrangement, on_setting_premises=p.on_setting_premises,
-                setting_agreement=p.setting_agreement, outcome=p.outcome)
+                setting_agreement=p.setting_agreement, outcome=p.outcome, funding_source=p.funding_source,
+                head_agreement=p.head_agreement)
 
 
 def latest_decisions(decisions: list[PanelDecision]) -> dict[str, PanelDecision]:
@@ -38,6 +39,7 @@ def provision_view(p: Provision) -> dict:
     return {"id": p.id, "description": p.description, "outcome": p.outcome, "stream": p.stream,
             "category": p.category, "annual_cost_pence": p.annual_cost_pence, "arrangement": p.arrangement,
             "on_setting_premises": p.on_setting_premises, "setting_agreement": p.setting_agreement,
+            "funding_source": p.funding_source, "head_agreement": p.head_agreement,
             "contract_id": p.contract_id, "created_at": p.created_at}
 
 

@@ -61,6 +61,8 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
         arrangement=line.arrangement,
         on_setting_premises=line.on_setting_premises,
         setting_agreement=line.setting_agreement,
+        funding_source=line.funding_source,
+        head_agreement=line.head_agreement,
         contract_id=contract_id,
         created_at=common.now(),
     )
