@@ -147,8 +147,7 @@ def recovery_reasons(result: Surplus, *, period_end: date, extra: list[str]) -> 
     """PAY-07: the written reasons of a recovery notice."""
     return [f"At the audit of the period ending {period_end.isoformat()} the unspent balance exceeded what "
             f"is needed: {result.basis}.",
-            f"Contingency kept for the family (PAY-06): {result.contingency_basis}.",
-            *extra]
+            f"Contingency kept for the family (PAY-06): {result.contingency_basis}.", *extra]
 
 
 def deduction_plan(amount_pence: int, upcoming: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -59,10 +59,8 @@ def payment_issued(*, payment_id: str, agreement_id: str, budget_id: str | None,
                    stream: str | None, amount_pence: int, due_date: date, run_id: str,
                    issued_on: date) -> dict:
     return {"payment_id": payment_id, "agreement_id": agreement_id, "budget_id": budget_id,
-            "child_id": child_id,
-            "local_authority": la, "stream": stream, "amount_pence": amount_pence,
-            "due_date": due_date.isoformat(),
-            "run_id": run_id, "issued_on": issued_on.isoformat()}
+            "child_id": child_id, "local_authority": la, "stream": stream, "amount_pence": amount_pence,
+            "due_date": due_date.isoformat(), "run_id": run_id, "issued_on": issued_on.isoformat()}
 
 
 def recovery_confirmed(*, recovery_id: str, agreement, amount_pence: int, method: str,

@@ -29,7 +29,6 @@ async def on_budget_agreed(session, envelope: Envelope, settings) -> None:
         if annual > 0:
             await agreements.open_agreement(
                 session, la=p["local_authority"], budget_id=p["budget_id"], child_id=p["child_id"],
-                stream=stream,
-                annual_pence=annual, frequency="four_weekly", start=start, end=end,
+                stream=stream, annual_pence=annual, frequency="four_weekly", start=start, end=end,
                 purpose=f"Direct payment for the agreed {stream.replace('_', ' ')} provision of plan "
                         f"{p.get('plan_reference') or p['budget_id']}", opened_from="event")

@@ -20,8 +20,7 @@ PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date"
                    "basis", "payee_name", "sort_code", "account_number", "reference", "issued_on",
                    "created_at")
 LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account",
-                  "amount_pence",
-                  "payment_id", "memo", "entry_date", "created_at")
+                  "amount_pence", "payment_id", "memo", "entry_date", "created_at")
 OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at")
 
 

@@ -33,8 +33,7 @@ async def create_agreement(body: AgreementCreate, session: SessionDep, caller: C
         session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id,
         stream=body.stream,
         annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
-        end=body.end_date,
-        purpose=body.purpose, opened_from="manual")
+        end=body.end_date, purpose=body.purpose, opened_from="manual")
     return views.agreement(agreement)
 
 

@@ -12,8 +12,7 @@ from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement, ru
 async def audit(client, agreement_id, *, balance, commitments=0, **extra):
     r = await client.post(f"/v1/payments/agreements/{agreement_id}/audits", headers=FINANCE, json={
         "period_end": "2027-02-28", "balance_held_pence": balance,
-        "outstanding_commitments_pence": commitments,
-        **extra})
+        "outstanding_commitments_pence": commitments, **extra})
     assert r.status_code == 201, r.text
     return r.json()
 

@@ -59,8 +59,7 @@ def test_PAY_03_monthly_instalments_fall_on_the_same_day_or_the_end_of_a_short_m
 @pytest.mark.parametrize(("weeks", "balance", "commitments", "contingency", "surplus"), [
     (8, 100000, 15000, 80000, 5000),
     (8, 50000, 0, 80000, 0),       # below the contingency: nothing is reclaimed
-    (4, 100000, 15000, 40000, 45000),
-    (10, 200000, 0, 100000, 100000),
+    (4, 100000, 15000, 40000, 45000), (10, 200000, 0, 100000, 100000),
 ])
 def test_PAY_06_surplus_is_balance_less_commitments_less_contingency(weeks, balance, commitments,
                                                                      contingency, surplus):

@@ -32,8 +32,7 @@ async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(pl
     payments = await c.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=finance)
     assert {p["account_number"] for p in payments.json()} == {"****4321"}
     for path in (f"/v1/payments/agreements/{agreement_id}",
-                 f"/v1/payments/agreements/{agreement_id}/schedule",
-                 f"/v1/payments/runs/{run.json()['id']}"):
+                 f"/v1/payments/agreements/{agreement_id}/schedule", f"/v1/payments/runs/{run.json()['id']}"):
         r = await c.get(path, headers=other)
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     assert (await c.get(f"/v1/payments/agreements/{agreement_id}")).status_code == 401

@@ -24,8 +24,7 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
     agreement = Agreement(
         id=str(uuid.uuid4()), local_authority=la, budget_id=budget_id, child_id=child_id, stream=stream,
         annual_amount_pence=annual_pence, frequency=frequency, start_date=start, end_date=end,
-        purpose=purpose,
-        status="awaiting_signature", opened_from=opened_from, monthly_fee_pence=0,
+        purpose=purpose, status="awaiting_signature", opened_from=opened_from, monthly_fee_pence=0,
         close_relative_same_household=False, final_audit_due=False, created_at=utcnow())
     if budget_id and stream and await repository.agreement_for_stream(session, budget_id, stream):
         raise Conflict(f"budget {budget_id} already has a direct-payment agreement for its {stream} stream",

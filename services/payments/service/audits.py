@@ -101,8 +101,7 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
     session.add(LedgerEntry(
         agreement_id=agreement.id, local_authority=agreement.local_authority, kind="recovery",
         debit_account=f"la:{agreement.local_authority}:direct_payments",
-        credit_account=f"payee:{agreement.id}",
-        amount_pence=recovery.amount_pence, recovery_id=recovery.id,
+        credit_account=f"payee:{agreement.id}", amount_pence=recovery.amount_pence, recovery_id=recovery.id,
         memo=f"surplus recovered by {method} after notice of {recovery.notice_issued_on.isoformat()} "
              "(PAY-07)",
         entry_date=now.date(), created_at=now))

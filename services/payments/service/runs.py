@@ -155,8 +155,7 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
             debit_account=f"la:{payment.local_authority}:direct_payments",
             credit_account=f"payee:{payment.agreement_id}",
             amount_pence=payment.amount_pence, payment_id=payment.id,
-            memo=f"returned by the bank: {item.reason}",
-            entry_date=now.date(), created_at=now))
+            memo=f"returned by the bank: {item.reason}", entry_date=now.date(), created_at=now))
     await repository.unsettle_returned(session, returned)
     await session.flush()
     return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
