@@ -15,8 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gateway.clients import ClientRegistry, dev_clients
 from gateway.clients import Client as OAuthClient
+from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings

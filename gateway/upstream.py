@@ -2,7 +2,6 @@
 pooled keep-alive session; measured against httpx in bench/gateway.py)."""
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -68,7 +67,7 @@ class HttpUpstream:
                                               allow_redirects=False) as resp:
                 payload = await resp.read()
                 out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP]
-        except (TimeoutError, asyncio.TimeoutError) as exc:
+        except TimeoutError as exc:
             raise UpstreamError(504, "timeout", f"the {self.name} service did not answer in time") from exc
         except aiohttp.ClientConnectorError as exc:
             raise UpstreamError(503, "unreachable", f"the {self.name} service is unreachable") from exc

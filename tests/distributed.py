@@ -40,7 +40,7 @@ async def distributed_platform(log_dir: Path, *, extra_env: dict[str, str] | Non
     gateway_port = free_port()
     env["SENDPB_GATEWAY_UPSTREAMS"] = json.dumps({c.prefix: f"http://127.0.0.1:{ports[c.name]}" for c in SERVICES})
     procs: list[subprocess.Popen] = []
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before any process starts
 
     def start(target: str, port: int) -> None:
         log = open(log_dir / f"{target}.log", "wb")  # noqa: SIM115 - closed with the process

@@ -1,6 +1,5 @@
 import uuid
 from pathlib import Path
-from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
