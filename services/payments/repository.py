@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
+from kit.pagination import newest_first
 from kit.tables import outbox
 from kit.tenancy import found, scoped
 from services.payments.models import Agreement, LedgerEntry, Payment, Recovery, Run, ScheduledInstalment
@@ -38,14 +39,15 @@ async def agreement_for_stream(session: AsyncSession, budget_id: str, stream: st
 
 
 async def agreements(session: AsyncSession, caller: Caller, *, budget_id: str | None, child_id: str | None,
-                     limit: int) -> Sequence[Agreement]:
+                     limit: int, cursor: str | None) -> list[Agreement]:
+    """Newest first, ``limit + 1`` rows (the extra one says there is a next page)."""
     stmt = scoped(select(Agreement), Agreement.local_authority, caller)
     if budget_id:
         stmt = stmt.where(Agreement.budget_id == budget_id)
     if child_id:
         stmt = stmt.where(Agreement.child_id == child_id)
-    stmt = stmt.order_by(Agreement.created_at, Agreement.id).limit(limit)
-    return (await session.execute(stmt)).scalars().all()
+    stmt = newest_first(stmt, Agreement.created_at, Agreement.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def instalments(session: AsyncSession, agreement_id: str) -> list[tuple[ScheduledInstalment, bool]]:

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Query, Request
 
 from kit.auth import caller_with
-from kit.pagination import Limit
+from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep, settings_of
 from services.payments import clock, repository, views
 from services.payments.schemas import (
@@ -37,15 +37,17 @@ async def create_agreement(body: AgreementCreate, session: SessionDep, caller: C
     return views.agreement(agreement)
 
 
-@router.get("/agreements", response_model=list[AgreementRead])
-async def list_agreements(session: SessionDep, caller: Reader, budget_id: str | None = Query(None,
-                                                                                             max_length=36),
+@router.get("/agreements", response_model=Page[AgreementRead])
+async def list_agreements(session: SessionDep, caller: Reader,
+                          budget_id: str | None = Query(None, max_length=36),
                           child_id: str | None = Query(None, max_length=64),
-                          limit: Limit = 100) -> list[dict]:
-    """Agreements of the caller's local authorities, filtered by `budget_id` and/or `child_id`, oldest
-    first."""
-    rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit)
-    return [views.agreement(a) for a in rows]
+                          limit: Limit = 100, cursor: Cursor = None) -> dict:
+    """Agreements of the caller's local authorities, newest first, filtered by `budget_id` and/or
+    `child_id`. Pass `next_cursor` back as `cursor` for the next page."""
+    rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit,
+                                       cursor=cursor)
+    page, next_cursor = page_of(rows, limit=limit)
+    return {"items": [views.agreement(a) for a in page], "next_cursor": next_cursor}
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)

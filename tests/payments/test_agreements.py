@@ -103,12 +103,15 @@ async def test_a_budget_stream_has_one_agreement(svc):
     assert r.status_code == 409 and r.json()["errors"][0]["field"] == "stream"
 
 
-async def test_agreements_are_listed_by_budget_and_child(svc):
-    await open_agreement(svc.client, child="C-list", budget_id="b-1")
-    await open_agreement(svc.client, child="C-list", budget_id="b-2")
-    by_child = (await svc.client.get("/v1/payments/agreements?child_id=C-list", headers=READ)).json()
+async def test_agreements_are_listed_by_budget_and_child_a_page_at_a_time(svc):
+    for budget in ("b-1", "b-2", "b-3"):
+        await open_agreement(svc.client, child="C-list", budget_id=budget)
     by_budget = (await svc.client.get("/v1/payments/agreements?budget_id=b-2", headers=READ)).json()
-    assert len(by_child) == 2 and [a["budget_id"] for a in by_budget] == ["b-2"]
+    assert [a["budget_id"] for a in by_budget["items"]] == ["b-2"] and by_budget["next_cursor"] is None
+    page = "/v1/payments/agreements?child_id=C-list&limit=2"
+    first = (await svc.client.get(page, headers=READ)).json()
+    rest = (await svc.client.get(f"{page}&cursor={first['next_cursor']}", headers=READ)).json()
+    assert [a["budget_id"] for a in first["items"] + rest["items"]] == ["b-3", "b-2", "b-1"]
 
 
 async def test_bad_input_is_a_422_naming_the_field(svc):

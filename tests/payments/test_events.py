@@ -43,7 +43,7 @@ async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_strea
 
         async def opened():
             r = await svc.client.get(f"/v1/payments/agreements?budget_id={budget_id}", headers=headers)
-            return r.json() if len(r.json()) == 2 else None
+            return r.json()["items"] if len(r.json()["items"]) == 2 else None
 
         agreements = await eventually(opened)
         assert sorted((a["stream"], a["annual_amount_pence"], a["status"]) for a in agreements) == [
