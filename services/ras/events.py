@@ -1,4 +1,11 @@
 """What the ras service publishes (docs/events.md is the contract)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
 from kit.events import Envelope
 from kit.logs import request_id
 from services.ras.models import Assessment
@@ -6,21 +13,37 @@ from services.ras.models import Assessment
 ASSESSMENT_COMPLETED = "ras.assessment_completed.v1"
 
 
+class AssessmentCompleted(BaseModel):
+    """A RAS result was recorded: points and indicative amounts per stream. A stream referred to panel (RAS-04)
+    is listed in ``referred_streams`` and has no entry in ``indicative_pence``."""
+
+    assessment_id: str
+    supersedes_assessment_id: str | None
+    child_id: str
+    local_authority: str
+    model_id: str
+    model_version: int
+    points: dict[str, int]
+    indicative_pence: dict[str, int]
+    total_indicative_pence: int
+    referred_to_panel: bool
+    referred_streams: list[str]
+    completed_at: datetime
+
+
 def assessment_completed(row: Assessment) -> Envelope:
-    """``ras.assessment_completed.v1``: a referred stream is in ``referred_streams`` and not in
-    ``indicative_pence``."""
+    payload = AssessmentCompleted(
+        assessment_id=row.id, supersedes_assessment_id=row.supersedes_assessment_id, child_id=row.child_id,
+        local_authority=row.local_authority, model_id=row.model_id, model_version=row.model_version,
+        points=row.points, indicative_pence=row.indicative_pence,
+        total_indicative_pence=row.total_indicative_pence, referred_to_panel=row.referred_to_panel,
+        referred_streams=row.referred_streams, completed_at=row.created_at,
+    ).model_dump(mode="json")
     return Envelope(type=ASSESSMENT_COMPLETED, producer="ras", local_authority=row.local_authority,
-                    correlation_id=request_id.get(), payload={
-                        "assessment_id": row.id,
-                        "supersedes_assessment_id": row.supersedes_assessment_id,
-                        "child_id": row.child_id,
-                        "local_authority": row.local_authority,
-                        "model_id": row.model_id,
-                        "model_version": row.model_version,
-                        "points": row.points,
-                        "indicative_pence": dict(row.indicative_pence),
-                        "total_indicative_pence": row.total_indicative_pence,
-                        "referred_to_panel": row.referred_to_panel,
-                        "referred_streams": list(row.referred_streams),
-                        "completed_at": row.created_at.isoformat().replace("+00:00", "Z"),
-                    })
+                    correlation_id=request_id.get(), payload=payload)
+
+
+def asyncapi_messages() -> dict[str, dict[str, Any]]:
+    """The payload schemas of this service's events, keyed by event type, for the AsyncAPI document."""
+    return {ASSESSMENT_COMPLETED: {"name": ASSESSMENT_COMPLETED, "summary": AssessmentCompleted.__doc__,
+                                   "payload": AssessmentCompleted.model_json_schema()}}

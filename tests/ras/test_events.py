@@ -5,6 +5,7 @@ import json
 
 from kit.testing import LA, auth, eventually, running_service
 from services.ras.app import create_app
+from services.ras.events import ASSESSMENT_COMPLETED, asyncapi_messages
 from services.ras.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body, published_example
 
@@ -44,3 +45,8 @@ async def test_an_assessment_is_announced_once_with_the_contract_payload(backend
             "referred_to_panel": True, "referred_streams": ["social_care"], "completed_at": None}
         assert event["payload"]["completed_at"].endswith("Z")
         assert await svc.runtime.relay.pending() == 0
+
+
+def test_the_asyncapi_schema_names_exactly_the_v1_fields():
+    schema = asyncapi_messages()[ASSESSMENT_COMPLETED]["payload"]
+    assert set(schema["properties"]) == PAYLOAD_FIELDS
