@@ -155,8 +155,9 @@ class AssessmentRead(BaseModel):
 class CalibrationCreate(Input):
     available_pence: dict[Stream, Pence] = Field(min_length=1,
                                                  description="Money available per stream, a year")
-    contingency_percent: Decimal = Field(Decimal("5"), ge=0, lt=100, decimal_places=2,
-                                         description="Reserve held back, e.g. 5 to 10 (DEFAULT 5)")
+    contingency_percent: Decimal | None = Field(
+        None, ge=0, lt=100, decimal_places=2,
+        description="Reserve held back, e.g. 7.5 (up to 2 decimals); default: the LA's configured DEFAULT (5)")
     cohort: list[str] | None = Field(None, max_length=500_000,
                                      description="Assessment ids; null = every current one on the model")
 

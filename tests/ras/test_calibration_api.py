@@ -2,6 +2,7 @@
 proposal matches the arithmetic done by hand on the stored results; the model never changes."""
 import random
 import uuid
+from decimal import Decimal
 
 from kit.testing import LA, auth, running_service
 from services.ras.app import create_app
@@ -109,3 +110,18 @@ async def test_ras_07_calibration_refuses_what_it_cannot_calibrate(ras):
     assert transport.json()["errors"][0]["field"] == "available_pence.transport"
     casework = await ras.client.post(url, json=money, headers=CASEWORK)
     assert casework.status_code == 403
+
+
+async def test_ras_07_the_contingency_defaults_to_the_las_configured_share(ras, monkeypatch):
+    model = await published_example(ras.client, ADMIN, LA)
+    assessed = await ras.client.post("/v1/ras/assessments", headers=CASEWORK, json=assessment_body(
+        LA, "C-default", answers_for(ecm_model(LA), education=21), model_id=model["id"]))
+    body = {"available_pence": {"education": 1_000_000}, "cohort": [assessed.json()["id"]]}
+    url = f"/v1/ras/models/{model['id']}/calibrations"
+    default = (await ras.client.post(url, json=body, headers=ADMIN)).json()
+    assert default["contingency_basis_points"] == 500
+    assert default["streams"]["education"]["spendable_pence"] == 950_000
+    monkeypatch.setitem(ras.runtime.settings.contingency_percent, LA, Decimal("8.25"))
+    configured = (await ras.client.post(url, json=body, headers=ADMIN)).json()
+    assert configured["contingency_basis_points"] == 825
+    assert configured["streams"]["education"]["proposed"]["pence_per_point"] == 917_500 // 21

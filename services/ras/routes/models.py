@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from kit.auth import caller_with
 from kit.pagination import Cursor, Limit, Page
-from kit.service import SessionDep
+from kit.service import SessionDep, settings_of
 from kit.tenancy import found
 from services.ras import repository as repo
 from services.ras.schemas import (
@@ -101,11 +101,12 @@ async def publish_model(model_id: str, session: SessionDep, caller: Admin) -> Mo
 
 @router.post("/{model_id}/calibrations", response_model=CalibrationRead,
              summary="Calibrate: a what-if (RAS-07)")
-async def calibrate(model_id: str, body: CalibrationCreate, session: SessionDep,
+async def calibrate(model_id: str, body: CalibrationCreate, request: Request, session: SessionDep,
                     caller: Admin) -> CalibrationRead:
-    """Given the money available per stream (`available_pence`) less a `contingency_percent` reserve, propose
-    per stream the conversion under which the cohort's total fits (RAS-07). **Nothing changes**: the
-    proposal is returned as `proposed_conversions`, ready to post as a new version.
+    """Given the money available per stream (`available_pence`) less a `contingency_percent` reserve (default:
+    the LA's configured DEFAULT, 5 %), propose per stream the conversion under which the cohort's total
+    fits (RAS-07). **Nothing changes**: the proposal is returned as `proposed_conversions`, ready to post
+    as a new version.
 
     - `price_per_point` streams: the **largest** whole pence per point whose cohort total fits, so less
       than one penny per point of the money is left unallocated.
@@ -117,4 +118,5 @@ async def calibrate(model_id: str, body: CalibrationCreate, session: SessionDep,
     assessment on it. Points are those scored at the time. Assessments referred to panel in a stream (above
     the ceiling or outside the bands) are counted in `referred` and left out of the projection: the panel
     decides them. 422 for an empty cohort, unknown ids, or a stream whose cohort has no points to price."""
-    return await calibration.calibrate(session, caller=caller, model_id=model_id, body=body)
+    return await calibration.calibrate(session, caller=caller, settings=settings_of(request),
+                                       model_id=model_id, body=body)

@@ -13,6 +13,7 @@ from services.ras.domain import calibration as cal
 from services.ras.domain.definition import Band, Bands, Conversion, ModelDefinition, PricePerPoint, problems
 from services.ras.schemas import CalibrationCreate, CalibrationRead, StreamCalibration
 from services.ras.service.questionnaires import get_model
+from services.ras.settings import RasSettings
 
 ROUNDING = ("contingency rounded up to the penny; price per point in whole pence rounded down; band scale in "
             "whole basis points rounded down, each scaled band amount rounded down to the penny")
@@ -59,7 +60,7 @@ def _cohort_ids(body: CalibrationCreate) -> list[str] | None:
     return ids
 
 
-async def calibrate(session: AsyncSession, *, caller: Caller, model_id: str,
+async def calibrate(session: AsyncSession, *, caller: Caller, settings: RasSettings, model_id: str,
                     body: CalibrationCreate) -> CalibrationRead:
     """Per stream, the largest price per point (or band scale) whose cohort total fits the money available
     less the contingency (RAS-07); the model itself is left as it is."""
@@ -89,7 +90,8 @@ async def calibrate(session: AsyncSession, *, caller: Caller, model_id: str,
     if sums["size"] == 0:
         raise InvalidInput.field("cohort", "there are no assessments on this model to calibrate against",
                                  rule="RAS-07")
-    contingency_bp = int(body.contingency_percent * 100)
+    percent = body.contingency_percent
+    contingency_bp = int((settings.contingency_for(row.local_authority) if percent is None else percent) * 100)
     streams, errors = {}, []
     for stream, available in body.available_pence.items():
         budget = cal.budget_after_contingency(available, contingency_bp)
