@@ -21,6 +21,7 @@ from gateway.openapi import merge
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamError
+from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
@@ -249,6 +250,20 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                                                             "commissioning", "ras-admin", "read")}}}}}}
             cache["openapi"] = merge(base, docs)
         return JSONResponse(cache["openapi"])
+
+    @control.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> JSONResponse:
+        """Every event on the exchange: the services' AsyncAPI documents merged."""
+        if "asyncapi" not in cache:
+            docs = {}
+            for name, upstream in upstreams.items():
+                try:
+                    _, docs[name] = await upstream.get_json("/asyncapi.json")
+                except UpstreamError as exc:
+                    return problem(503, "unavailable", "Service unavailable",
+                                   f"cannot build the AsyncAPI document: {exc.detail}")
+            cache["asyncapi"] = merge_asyncapi(docs, title="sendpb events", version="1.0.0")
+        return JSONResponse(cache["asyncapi"])
 
     @control.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.asyncapi import service_document
 from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
@@ -37,6 +38,9 @@ class ServiceSpec:
     routers: list[APIRouter] = field(default_factory=list)
     consumers: Consumers = field(default_factory=Consumers)
     version: str = "1.0.0"
+    # {event type: {"summary", "payload": JSON schema}} for the events whose contract this service owns
+    messages: Callable[[], dict[str, dict[str, Any]]] | None = None
+    publishes: tuple[str, ...] = ()
 
 
 def verifier_from(platform: PlatformSettings) -> TokenVerifier:
@@ -120,6 +124,13 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "service": runtime.spec.name, "checks": checks})
         return problem(503, "not-ready", "Not ready", f"{runtime.spec.name} is not ready", checks=checks)
+
+    @router.get("/asyncapi.json", summary="This service's events (AsyncAPI 3.0)", include_in_schema=False)
+    async def asyncapi(request: Request) -> dict:
+        spec = runtime_of(request).spec
+        return service_document(service=spec.name, title=spec.title, version=spec.version,
+                                owned=spec.messages() if spec.messages else {},
+                                publishes=list(spec.publishes), consumes=spec.consumers.routing_keys)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:

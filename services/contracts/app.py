@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
+from services.contracts.events import asyncapi_messages
 from services.contracts.handlers import consumers
 from services.contracts.router import router
 from services.contracts.settings import ContractsSettings
@@ -20,6 +21,8 @@ SPEC = ServiceSpec(
     settings_cls=ContractsSettings,
     routers=[transfers_router, router],
     consumers=consumers,
+    messages=asyncapi_messages,
+    publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),
 )
 
 
