@@ -4,7 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kit.events import Envelope
+from services.budget.event_schemas import asyncapi_messages
 from services.budget.models import Budget
+
+__all__ = ["asyncapi_messages", "budget_agreed", "budget_opened", "budget_varied", "health_funding_applied"]
 
 PRODUCER = "budget"
 

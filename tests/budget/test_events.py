@@ -205,3 +205,22 @@ async def test_bud_07_shuffled_repeated_events_for_many_children_end_on_the_late
             await eventually(lambda cyp=cyp: _is(health_of(svc.client, cyp), expected[cyp]))
         await asyncio.sleep(0.5)  # late duplicates and older events change nothing
         assert [await health_of(svc.client, cyp) for cyp in children] == [expected[c] for c in children]
+
+
+async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
+    from services.budget.event_schemas import PUBLISHED, asyncapi_messages
+
+    bus, seen = await tapped(memory_backend)
+    async with running_service(create_app, memory_backend, service="budget", bus=bus) as svc:
+        budget = await submitted(svc.client, [line("health", 50_000)], indicative={"health": 40_000})
+        await svc.client.post("/v1/budgets/health-funding-events", headers=HEALTH,
+                              json=health_event(budget["child_id"], 60_000, "2027-01-01"))
+        await decide(svc.client, budget["id"], "health", 60_000)
+        await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+        await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
+                              json={"stream": "health", "agreed_pence": 70_000, "reasons": "more therapy"})
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 4 else None)
+    assert sorted(e["type"] for e in envelopes) == sorted(PUBLISHED)
+    for envelope in envelopes:
+        PUBLISHED[envelope["type"]].model_validate(envelope["payload"])
+    assert set(asyncapi_messages()) == {*PUBLISHED, "icb.health_funding.changed.v1"}

@@ -1,0 +1,96 @@
+"""The v1 payloads the budget service publishes (and the ICB event it accepts), as models: the AsyncAPI document
+is built from them and the tests hold every published payload to them (docs/events.md is the contract)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Stream = Literal["education", "health", "social_care", "transport"]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BudgetOpened(Payload):
+    """A budget was opened for a child's plan period, by casework (`manual`) or from eligibility + RAS events."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    plan_reference: str
+    period_start: date
+    period_end: date
+    indicative_pence: dict[Stream, int]
+    opened_from: Literal["manual", "events"]
+
+
+class StreamAgreed(Payload):
+    agreed_pence: int
+    direct_payment_pence: int
+
+
+class BudgetAgreed(Payload):
+    """A budget was agreed; payments opens one agreement per stream with direct_payment_pence > 0."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    plan_reference: str
+    period_start: date
+    period_end: date
+    agreed_at: datetime
+    streams: dict[Stream, StreamAgreed]
+    direct_payment_total_pence: int
+
+
+class HealthFundingApplied(Payload):
+    """An ICB health-funding event changed the health stream of the child's open budget (BUD-07)."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    icb_event_id: str
+    annual_amount_pence: int
+    previous_amount_pence: int
+    effective_from: date
+    reason: str
+
+
+class BudgetVaried(Payload):
+    """Additive within v1: a stream's agreed amount changed after agreement (BUD-10)."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    variation_id: str
+    stream: Stream
+    previous_agreed_pence: int
+    agreed_pence: int
+    reasons: str
+
+
+class HealthFundingChanged(Payload):
+    """Published by ICB systems; the same as POST /v1/budgets/health-funding-events. The payload's event_id is
+    the ICB's id and is what makes it apply once."""
+
+    event_id: str
+    child_id: str
+    local_authority: str
+    annual_amount_pence: int
+    effective_from: date
+    reason: str
+
+
+PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
+             "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried}
+ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
+
+
+def asyncapi_messages() -> dict[str, dict]:
+    """The payload schemas of this service's events (and the inbound ICB event), keyed by event type, for the
+    AsyncAPI document."""
+    return {t: {"name": t, "summary": (m.__doc__ or "").strip(), "payload": m.model_json_schema()}
+            for t, m in {**PUBLISHED, **ACCEPTED}.items()}
