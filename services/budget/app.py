@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
+from services.budget.event_schemas import PUBLISHED, asyncapi_messages
 from services.budget.handlers import consumers
 from services.budget.router import router
 from services.budget.router_after import router as after_agreement
@@ -19,6 +20,8 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     routers=[after_agreement, router],  # its fixed paths (/reviews, /sen2) before /{budget_id}
     consumers=consumers,
+    messages=asyncapi_messages,
+    publishes=tuple(PUBLISHED),
 )
 
 

@@ -175,3 +175,11 @@ async def test_bud_04_money_from_a_schools_budget_needs_the_heads_agreement(svc,
         assert r.json()["rule"] == "BUD-04" and r.json()["errors"][0]["field"] == "head_agreement"
     else:
         assert r.json()["funding_source"] == "school_budget"
+
+
+async def test_the_asyncapi_document_describes_what_budget_publishes_and_consumes(svc):
+    doc = (await svc.client.get("/asyncapi.json")).json()
+    assert "budget_agreed_v1" in doc["components"]["messages"]
+    assert "icb_health_funding_changed_v1" in doc["channels"]
+    assert "budget__send__budget_health_funding_applied_v1" in doc["operations"]
+    assert "budget__receive__payments_payment_issued_v1" in doc["operations"]
