@@ -59,6 +59,11 @@ async def instalments(session: AsyncSession, agreement_id: str) -> list[tuple[Sc
     return [(row[0], bool(row[1])) for row in (await session.execute(stmt)).all()]
 
 
+async def ledger(session: AsyncSession, agreement_id: str) -> Sequence[LedgerEntry]:
+    stmt = select(LedgerEntry).where(LedgerEntry.agreement_id == agreement_id).order_by(LedgerEntry.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
 async def payments_of_agreement(session: AsyncSession, agreement_id: str) -> Sequence[Payment]:
     stmt = select(Payment).where(Payment.agreement_id == agreement_id).order_by(Payment.due_date,
                                                                                 Payment.created_at)

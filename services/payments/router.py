@@ -106,6 +106,19 @@ async def payments(agreement_id: str, session: SessionDep, caller: Reader) -> li
     return [views.payment(p) for p in await repository.payments_of_agreement(session, agreement_id)]
 
 
+@router.get("/agreements/{agreement_id}/ledger")
+async def ledger(agreement_id: str, session: SessionDep, caller: Reader) -> dict:
+    """The agreement's ledger, oldest first: every payment, bank return (a reversal) and confirmed recovery,
+    each moving money from one account to another with its memo, and the totals they add up to."""
+    await repository.agreement(session, caller, agreement_id)
+    entries = await repository.ledger(session, agreement_id)
+    totals = {kind: sum(e.amount_pence for e in entries if e.kind == kind) for kind in ("payment", "return",
+                                                                                       "recovery")}
+    return {"entries": [views.ledger_entry(e) for e in entries], "paid_pence": totals["payment"],
+            "returned_pence": totals["return"], "recovered_pence": totals["recovery"],
+            "net_paid_pence": totals["payment"] - totals["return"] - totals["recovery"]}
+
+
 @router.post("/agreements/{agreement_id}/suspend", response_model=AgreementRead)
 async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
     """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed."""

@@ -31,6 +31,9 @@ class PaymentsSettings(ServiceSettings):
     prepaid_card_account_number: str = Field("00001234", pattern=r"^\d{8}$")
     # Payments, ledger and outbox rows of a run are written in chunks of this many.
     run_chunk_size: int = Field(5000, ge=1, le=100_000)
+    # How far ahead a run may be dated: bank files go a few working days before the money lands, but a run
+    # dated months ahead would pay instalments long before they are due.
+    run_days_ahead: int = Field(14, ge=0, le=60)
     # A run still running with no progress for this long died with its process: it is marked interrupted.
     stale_run_minutes: int = Field(10, ge=1)
 

@@ -3,7 +3,7 @@ masked)."""
 from __future__ import annotations
 
 from services.payments import domain
-from services.payments.models import Agreement, Audit, Payment, Recovery, Run
+from services.payments.models import Agreement, Audit, LedgerEntry, Payment, Recovery, Run
 from services.payments.service.runs import progress
 
 
@@ -40,6 +40,12 @@ def payment(p: Payment) -> dict:
             "amount_pence": p.amount_pence, "status": p.status, "basis": p.basis, "issued_on": p.issued_on,
             "sort_code": domain.mask(p.sort_code), "account_number": domain.mask(p.account_number),
             "return_reason": p.return_reason}
+
+
+def ledger_entry(e: LedgerEntry) -> dict:
+    return {"kind": e.kind, "entry_date": e.entry_date, "amount_pence": e.amount_pence,
+            "debit_account": e.debit_account, "credit_account": e.credit_account, "payment_id": e.payment_id,
+            "recovery_id": e.recovery_id, "memo": e.memo}
 
 
 def run(r: Run) -> dict:

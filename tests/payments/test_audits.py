@@ -74,6 +74,7 @@ async def test_PAY_07_a_recovery_waits_for_the_challenge_window_then_comes_off_f
                                      headers=READ)).json()
     assert sum(i["amount_pence"] for i in schedule) == 520000
     assert sum(i["payable_pence"] for i in schedule) == 520000 - 50000
+    today(date(2027, 3, 23))
     paid = await run(svc.client, date(2027, 3, 23))
     assert paid["total_pence"] == 40000 + 30000  # 26 Jan in full, 23 Feb fully deducted, 23 Mar less £100
     async with svc.runtime.db.sessions() as s:

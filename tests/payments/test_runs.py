@@ -23,14 +23,16 @@ async def test_PAY_01_nothing_is_paid_before_the_agreement_is_signed(svc):
     assert result["payments_count"] == 0 and await payments_of(svc.client, unsigned["id"]) == []
 
 
-async def test_PAY_04_a_late_signed_agreement_is_paid_its_arrears_once(svc):
+async def test_PAY_04_a_late_signed_agreement_is_paid_its_arrears_once(svc, today):
+    today(date(2026, 12, 1))
     agreement = await active_agreement(svc.client, annual=520000, start=date(2026, 9, 1))
     first = await run(svc.client, date(2026, 12, 1))
     paid = await payments_of(svc.client, agreement["id"])
     assert [p["due_date"] for p in paid] == ["2026-09-01", "2026-09-29", "2026-10-27", "2026-11-24"]
     assert first["payments_count"] == 4 and first["total_pence"] == 160000 and first["status"] == "completed"
     assert first["progress"] == {"instalments_due": 4, "instalments_settled": 4, "percent": 100}
-    later = await run(svc.client, date(2026, 12, 22))
+    today(date(2026, 12, 20))
+    later = await run(svc.client, date(2026, 12, 22))  # dated within the 14 days a run may be ahead
     assert later["payments_count"] == 1 and len(await payments_of(svc.client, agreement["id"])) == 5
 
 
@@ -70,6 +72,9 @@ async def test_PAY_04_returned_payments_are_paid_again_by_the_next_run(svc):
     assert second["payments_count"] == 1 and second["total_pence"] == 40000
     statuses = [(p["due_date"], p["status"]) for p in await payments_of(svc.client, agreement["id"])]
     assert statuses == [("2026-12-01", "returned"), ("2026-12-01", "issued")]
+    ledger = (await svc.client.get(f"/v1/payments/agreements/{agreement['id']}/ledger", headers=FINANCE)).json()
+    assert [e["kind"] for e in ledger["entries"]] == ["payment", "return", "payment"]
+    assert (ledger["paid_pence"], ledger["returned_pence"], ledger["net_paid_pence"]) == (80000, 40000, 40000)
 
 
 async def test_PAY_08_suspended_and_stopped_agreements_are_not_paid_and_resuming_pays_arrears(svc):
@@ -117,6 +122,13 @@ async def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(svc):
     await run(svc.client, date(2026, 12, 1))
     dead = (await svc.client.get("/v1/payments/runs/dead-run", headers=FINANCE)).json()
     assert dead["status"] == "interrupted" and dead["progress"]["percent"] == 33
+
+
+async def test_PAY_04_a_run_dated_months_ahead_is_refused(svc):
+    r = await svc.client.post("/v1/payments/runs", json={"local_authority": LA, "run_date": "2030-01-01"},
+                              headers=FINANCE)
+    assert r.status_code == 422 and r.json()["rule"] == "PAY-04"
+    assert r.json()["errors"][0]["field"] == "run_date"
 
 
 async def test_runs_need_the_finance_scope_and_stay_in_their_la(svc):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.db import Database
 from kit.errors import InvalidInput
 from kit.events import utcnow
-from services.payments import events, repository
+from services.payments import clock, events, repository
 from services.payments.bankfile import Credit, Originator
 from services.payments.models import LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
@@ -69,6 +69,10 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
 async def start(session: AsyncSession, *, la: str, run_date: date, requested_by: str,
                 settings: PaymentsSettings) -> Run:
     """Record a run to carry out (in the request's transaction, with its Idempotency-Key)."""
+    latest = clock.today() + timedelta(days=settings.run_days_ahead)
+    if run_date > latest:
+        raise InvalidInput.field("run_date", f"at most {settings.run_days_ahead} days ahead ({latest.isoformat()}): "
+                                 "instalments are paid when due, not months before", rule="PAY-04")
     now = utcnow()
     stale = now - timedelta(minutes=settings.stale_run_minutes)
     await repository.interrupt_stale_runs(session, la=la, before=stale)
