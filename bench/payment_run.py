@@ -34,7 +34,7 @@ from services.payments.service import runs  # noqa: E402
 from services.payments.settings import PaymentsSettings  # noqa: E402
 
 LA = "E06000060"
-RUN_DATE = date(2026, 12, 1)
+RUN_DATE = date.today()  # a run may not be dated far ahead (PAY-04), so run "today"
 AGREEMENT_COLUMNS = ("id", "local_authority", "budget_id", "child_id", "stream", "annual_amount_pence",
                      "frequency",
                      "start_date", "end_date", "purpose", "status", "opened_from", "signed_on", "signed_by",
