@@ -118,6 +118,7 @@ class AssessmentCreate(Input):
 
 class ExplainedAnswer(BaseModel):
     question_id: str
+    question_text: str = ""
     domain: str
     option_id: str
     option_label: str

@@ -41,7 +41,8 @@ async def test_ras_03_ras_04_norfolk_band_edges_through_the_api(ras, social_care
 async def test_ras_06_the_result_explains_every_answer_and_each_streams_arithmetic(ras):
     await published_example(ras.client, ADMIN, LA)
     body = (await assess(ras, answers_for(EXAMPLE, social_care=70, education=49, health=0))).json()
-    assert [e["question_id"] for e in body["explanation"]] == [q["id"] for q in EXAMPLE["questions"]]
+    assert [(e["question_id"], e["question_text"]) for e in body["explanation"]] == [
+        (q["id"], q["text"]) for q in EXAMPLE["questions"]]
     for stream, points in body["points"].items():
         assert sum(e["points"] for e in body["explanation"] if e["stream"] == stream) == points
     assert body["conversions"]["education"]["arithmetic"] == "49 points × £100.00 a point = £4,900.00"

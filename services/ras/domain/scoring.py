@@ -31,6 +31,7 @@ class ScoredAnswer:
     option_id: str
     option_label: str
     points: int
+    question_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def check_answers(model: ModelDefinition, answers: Mapping[str, str]) -> list[Sc
             choices = ", ".join(o.id for o in q.options)
             errors.append({"field": field, "message": f"unknown option {answers[q.id]!r}; one of: {choices}"})
             continue
-        scored.append(ScoredAnswer(q.id, q.domain, q.stream, option.id, option.label, option.points))
+        scored.append(ScoredAnswer(q.id, q.domain, q.stream, option.id, option.label, option.points, q.text))
     if errors:
         raise AnswersInvalid(errors)
     return scored

@@ -61,7 +61,8 @@ async def _check_superseded(session: AsyncSession, caller: Caller, body: Assessm
 
 def _explained(answer: ScoredAnswer) -> dict:
     return {"question_id": answer.question_id, "domain": answer.domain, "option_id": answer.option_id,
-            "option_label": answer.option_label, "points": answer.points, "stream": answer.stream}
+            "option_label": answer.option_label, "points": answer.points, "stream": answer.stream,
+            "question_text": answer.question_text}
 
 
 def _conversion(result: StreamResult) -> dict:
