@@ -1,18 +1,25 @@
 """ICB health-funding events benchmark (issue 5): the budget service on PostgreSQL + RabbitMQ.
 
-.venv/bin/python bench/health_events.py [--events 5000] [--children 1000]
+.venv/bin/python bench/health_events.py [--events 5000] [--children 1000] [--replicas 1]
 
 Prints (1) raw aio-pika: N persistent messages published with publisher confirms and consumed with acks, end to
 end; (2) the budget service: N ``icb.health_funding.changed.v1`` events published the same way and applied end to
 end (consume → health-funding ledger posting + outbox event → commit → ack) against N pre-opened budgets; their
 ratio (target ≥ 0.5× raw); and (3) latency from each event's ``occurred_at`` to its commit, at about half the
 measured service rate (p50/p99). Uses its own database and RabbitMQ vhost, removed at the end. If PostgreSQL or
-RabbitMQ is unreachable it says why and exits 0."""
+RabbitMQ is unreachable it says why and exits 0.
+
+``--replicas 2`` also runs the same measurements with two budget-service processes sharing the queue (the
+distributed deployment scales consumers out; the outbox relay and the per-CYP row lock make that safe); then
+completion is read from the database (rows recorded) and latency ends at ``applied_at``, stamped in the
+committing transaction."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
+import subprocess
 import sys
 import time
 import uuid
@@ -23,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aio_pika  # noqa: E402
 from aio_pika import DeliveryMode, ExchangeType, Message  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from kit.events import EXCHANGE, Envelope, utcnow  # noqa: E402
 from kit.settings import PlatformSettings  # noqa: E402
@@ -167,11 +175,81 @@ async def open_budgets(runtime, children: list[str]) -> None:
                                           period=(START, START + timedelta(days=364)), indicative_pence={})
 
 
+class Recorded:
+    """Completion and latency read from the database, for several service processes at once."""
+
+    def __init__(self, runtime) -> None:
+        self.runtime = runtime
+
+    async def count(self) -> int:
+        async with self.runtime.db.sessions() as session:
+            return (await session.execute(text("SELECT count(*) FROM health_funding_events"))).scalar_one()
+
+    async def wait_for(self, target: int) -> None:
+        while await self.count() < target:  # noqa: ASYNC110 - other processes commit; polling is the signal
+            await asyncio.sleep(0.02)
+
+    async def applied_at(self, event_ids: list[str]) -> dict[str, float]:
+        async with self.runtime.db.sessions() as session:
+            rows = await session.execute(text("SELECT event_id, applied_at FROM health_funding_events "
+                                              "WHERE event_id = ANY(:ids)"), {"ids": event_ids})
+            return {r.event_id: r.applied_at.timestamp() for r in rows}
+
+
+async def scaled_out(url: str, bodies: list[bytes], latency_bodies: list[bytes],
+                     recorded: Recorded) -> tuple[float, list[float]]:
+    conn = await aio_pika.connect_robust(url)
+    try:
+        channel = await conn.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(EXCHANGE, ExchangeType.TOPIC, durable=True)
+        base = await recorded.count()
+        started = time.perf_counter()
+        await publish_all(exchange, bodies)
+        await recorded.wait_for(base + len(bodies))
+        rate = len(bodies) / (time.perf_counter() - started)
+        per_tick, tick = max(1, round(rate / 2 * 0.02)), 0.02
+        occurred: dict[str, float] = {}
+        base, started = await recorded.count(), time.perf_counter()
+        for k in range(0, len(latency_bodies), per_tick):
+            batch = []
+            for body in latency_bodies[k:k + per_tick]:
+                env = Envelope.from_bytes(body).model_copy(update={"occurred_at": utcnow()})
+                occurred[env.payload["event_id"]] = env.occurred_at.timestamp()
+                batch.append(env.to_bytes())
+            await publish_all(exchange, batch)
+            await asyncio.sleep(max(0.0, started + (k // per_tick + 1) * tick - time.perf_counter()))
+        await recorded.wait_for(base + len(latency_bodies))
+        applied = await recorded.applied_at(list(occurred))
+        return rate, sorted(applied[e] - occurred[e] for e in occurred)
+    finally:
+        await conn.close()
+
+
+def start_replicas(k: int, platform: PlatformSettings) -> list[subprocess.Popen]:
+    env = {**os.environ, "SENDPB_MODE": "dev", "SENDPB_DATABASE_URL_TEMPLATE": platform.database_url_template,
+           "SENDPB_AMQP_URL": platform.amqp_url, "SENDPB_LOG_JSON": "false", "SENDPB_LOG_LEVEL": "WARNING",
+           "SENDPB_MIGRATE_ON_START": "false"}
+    return [subprocess.Popen([sys.executable, __file__, "--serve"], env=env, stdin=subprocess.PIPE)
+            for _ in range(k)]
+
+
+async def serve() -> None:
+    """A budget-service replica for --replicas: runs until its stdin closes."""
+    app = create_app(PlatformSettings(), manage_runtime=False)
+    runtime = app.state.runtime
+    await runtime.start()
+    runtime.start_relay()
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    finally:
+        await runtime.stop()
+
+
 def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
-async def main(n: int, n_children: int) -> None:
+async def main(n: int, n_children: int, replicas: int = 1) -> None:
     reason = await reachable()
     if reason:
         print(f"skipped: {reason}")
@@ -206,6 +284,22 @@ async def main(n: int, n_children: int) -> None:
                                       paced, timed)
             print(f"latency occurred_at → commit at {paced:,.0f} events/s ({len(lat)} events): "
                   f"p50 {pct(lat, 0.50):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, max {lat[-1] * 1000:.1f} ms")
+            if replicas > 1:
+                procs = start_replicas(replicas - 1, platform)
+                try:
+                    await asyncio.sleep(3)  # the replicas connect and start consuming
+                    offset = 200 + n + len(lat)
+                    rate, lat = await scaled_out(url, events(n, children, offset=offset),
+                                                 events(len(lat), children, offset=offset + n),
+                                                 Recorded(runtime))
+                    print(f"{replicas} budget-service processes: {n} events, {rate:,.0f} events/s "
+                          f"({rate / raw:.2f}x raw); latency occurred_at → applied_at at {rate / 2:,.0f} "
+                          f"events/s: p50 {pct(lat, 0.50):.1f} ms, p99 {pct(lat, 0.99):.1f} ms")
+                finally:
+                    for proc in procs:
+                        proc.stdin.close()
+                    for proc in procs:
+                        proc.wait(timeout=30)
         finally:
             await runtime.stop()
     finally:
@@ -216,5 +310,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--children", type=int, default=1000)
+    parser.add_argument("--replicas", type=int, default=1, help="also measure with this many service processes")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.children))
+    asyncio.run(serve() if args.serve else main(args.events, args.children, args.replicas))
