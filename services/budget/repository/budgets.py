@@ -1,0 +1,119 @@
+"""Queries for budgets, provision, panel decisions, variations and reviews. Reads on behalf of a caller are
+scoped to the caller's LAs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.auth import Caller
+from kit.tenancy import found, scoped
+from services.budget.models import (
+    Budget,
+    PanelDecision,
+    Provision,
+    Review,
+    Variation,
+)
+
+
+def _lock(stmt, session: AsyncSession):
+    # SQLite takes the database write lock at BEGIN (kit.db), so only PostgreSQL needs row locks.
+    return stmt.with_for_update() if session.bind.dialect.name == "postgresql" else stmt
+
+
+async def budget_for(session: AsyncSession, budget_id: str, caller: Caller, *, lock: bool = False) -> Budget:
+    """The caller's budget, or 404 (also for another LA's budget)."""
+    stmt = scoped(select(Budget).where(Budget.id == budget_id), Budget.local_authority, caller)
+    budget = (await session.execute(_lock(stmt, session) if lock else stmt)).scalar_one_or_none()
+    return found(budget, "budget", budget_id)
+
+
+async def budget_by_id(session: AsyncSession, budget_id: str, *, lock: bool = False) -> Budget | None:
+    stmt = select(Budget).where(Budget.id == budget_id)
+    return (await session.execute(_lock(stmt, session) if lock else stmt)).scalar_one_or_none()
+
+
+async def budgets_of_child(session: AsyncSession, la: str, child_id: str) -> list[Budget]:
+    stmt = select(Budget).where(Budget.local_authority == la, Budget.child_id == child_id)
+    return list((await session.execute(stmt.order_by(Budget.period_start))).scalars())
+
+
+async def open_budget(session: AsyncSession, la: str, child_id: str) -> Budget | None:
+    """The CYP's open budget: the latest plan period that is not closed."""
+    stmt = (select(Budget).where(Budget.local_authority == la, Budget.child_id == child_id,
+                                 Budget.status != "closed")
+            .order_by(Budget.period_start.desc()).limit(1))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_budgets(
+    session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int, cursor_stmt
+) -> list[Budget]:
+    stmt = scoped(select(Budget), Budget.local_authority, caller)
+    if child_id:
+        stmt = stmt.where(Budget.child_id == child_id)
+    return list((await session.execute(cursor_stmt(stmt))).scalars())
+
+
+async def provisions(session: AsyncSession, budget_id: str) -> list[Provision]:
+    stmt = (
+        select(Provision).where(Provision.budget_id == budget_id).order_by(Provision.created_at, Provision.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def panel_decisions(session: AsyncSession, budget_id: str) -> list[PanelDecision]:
+    stmt = select(PanelDecision).where(PanelDecision.budget_id == budget_id).order_by(PanelDecision.seq)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def variations(session: AsyncSession, budget_id: str) -> list[Variation]:
+    stmt = select(Variation).where(Variation.budget_id == budget_id).order_by(Variation.created_at)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def variation(session: AsyncSession, budget_id: str, variation_id: str) -> Variation:
+    v = (
+        await session.execute(
+            select(Variation).where(Variation.budget_id == budget_id, Variation.id == variation_id)
+        )
+    ).scalar_one_or_none()
+    return found(v, "variation", variation_id)
+
+
+async def reviews(session: AsyncSession, budget_id: str) -> list[Review]:
+    stmt = select(Review).where(Review.budget_id == budget_id).order_by(Review.reviewed_on.desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def reviews_due(session: AsyncSession, caller: Caller, due_before: date, limit: int) -> list[Budget]:
+    stmt = scoped(
+        select(Budget).where(
+            Budget.status == "agreed",
+            Budget.next_review_due.is_not(None),
+            Budget.next_review_due <= due_before,
+        ),
+        Budget.local_authority,
+        caller,
+    )
+    return list(
+        (await session.execute(stmt.order_by(Budget.next_review_due, Budget.id).limit(limit))).scalars()
+    )
+
+
+async def budgets_of_la(session: AsyncSession, la: str, *, limit: int, after: str | None) -> list[Budget]:
+    stmt = select(Budget).where(Budget.local_authority == la)
+    if after:
+        stmt = stmt.where(Budget.id > after)
+    return list((await session.execute(stmt.order_by(Budget.id).limit(limit + 1))).scalars())
+
+
+async def provisions_of(session: AsyncSession, budget_ids: Sequence[str]) -> list[Provision]:
+    if not budget_ids:
+        return []
+    return list(
+        (await session.execute(select(Provision).where(Provision.budget_id.in_(budget_ids)))).scalars()
+    )
