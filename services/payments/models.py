@@ -54,7 +54,7 @@ class ScheduledInstalment(Base):
 
     __tablename__ = "instalments"
     __table_args__ = (UniqueConstraint("agreement_id", "due_date"),
-                      Index("ix_instalments_unsettled_due", "due_date", postgresql_where=UNSETTLED,
+                      Index("ix_instalments_unsettled_due", "due_date", "id", postgresql_where=UNSETTLED,
                             sqlite_where=UNSETTLED))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, exists, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,14 +105,18 @@ def _due(la: str, run_date: date) -> list[Any]:
     return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date, ~paid]
 
 
-async def due_instalments(session: AsyncSession, *, la: str, run_date: date, limit: int) -> list[Any]:
-    """Up to ``limit`` instalments to pay now, with what a payment needs to know."""
+async def due_instalments(session: AsyncSession, *, la: str, run_date: date, limit: int,
+                          after: tuple[date, int] | None = None) -> list[Any]:
+    """Up to ``limit`` instalments to pay now, with what a payment needs to know, in (due date, id) order
+    from ``after``: a run walks the unsettled-instalments index once instead of rescanning it per chunk."""
     i, a = ScheduledInstalment, Agreement
     stmt = (select(i.id, i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.basis, a.budget_id,
                    a.child_id, a.stream, a.payee_name, a.account_kind, a.sort_code, a.account_number,
                    a.card_reference)
-            .join(a, a.id == i.agreement_id).where(*_due(la, run_date)).limit(limit))
-    return list((await session.execute(stmt)).all())
+            .join(a, a.id == i.agreement_id).where(*_due(la, run_date)))
+    if after is not None:
+        stmt = stmt.where(tuple_(i.due_date, i.id) > tuple_(literal(after[0]), literal(after[1])))
+    return list((await session.execute(stmt.order_by(i.due_date, i.id).limit(limit))).all())
 
 
 async def count_due(session: AsyncSession, *, la: str, run_date: date) -> int:

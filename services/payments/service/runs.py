@@ -99,12 +99,14 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
     transaction holding the LA's run lock: it picks up to ``run_chunk_size`` unpaid instalments, writes their
     payments, ledger entries and payment_issued events set-based, settles them and updates the run's progress.
     A run stopped at any point has paid each instalment of its committed chunks exactly once; a run posted
-    afterwards pays the rest. Failures are recorded on the run, never lost."""
+    afterwards pays the rest, as it pays anything that became payable behind this run's position while it
+    ran (a bank return, a resumed agreement). Failures are recorded on the run, never lost."""
     try:
         async with db.transaction() as session:
             run = await repository.run_for_update(session, run_id)
             run.due_count = await repository.count_due(session, la=run.local_authority, run_date=run.run_date)
-        while await _pay_chunk(db, run_id, settings):
+        after = None
+        while (after := await _pay_chunk(db, run_id, settings, after)) is not None:
             pass
     except Exception as exc:  # noqa: BLE001 - recorded on the run for the finance team, and logged
         log.exception("payment run %s failed", run_id)
@@ -116,18 +118,20 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
                          if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
 
 
-async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings) -> bool:
-    """One chunk of a run; False once nothing is left to pay (the run is then completed)."""
+async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
+                     after: tuple[date, int] | None) -> tuple[date, int] | None:
+    """One chunk of a run, from the (due date, id) key ``after``; returns the key it reached, or None once
+    nothing is left to pay (the run is then completed)."""
     async with db.transaction() as session:
         run = await repository.run_for_update(session, run_id)
         await repository.serialise_runs(session, run.local_authority)
         due = await repository.due_instalments(session, la=run.local_authority, run_date=run.run_date,
-                                               limit=settings.run_chunk_size)
+                                               limit=settings.run_chunk_size, after=after)
         now = utcnow()
         run.updated_at = now
         if not due:
             run.status, run.completed_at = "completed", now
-            return False
+            return None
         payments, ledger, outbox, count, total = _rows_for(due, run=run, settings=settings)
         await repository.write_payments(session, payments, ledger, outbox)
         await repository.settle(session, [row.id for row in due])
@@ -135,7 +139,7 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings) -> b
         run.settled_count += len(due)
         if after_chunk is not None:
             await after_chunk(run)
-    return True
+    return due[-1].due_date, due[-1].id
 
 
 async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:

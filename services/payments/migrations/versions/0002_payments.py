@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instalments')),
     sa.UniqueConstraint('agreement_id', 'due_date', name=op.f('uq_instalments_agreement_id_due_date'))
     )
-    op.create_index('ix_instalments_unsettled_due', 'instalments', ['due_date'], unique=False,
+    op.create_index('ix_instalments_unsettled_due', 'instalments', ['due_date', 'id'], unique=False,
                     postgresql_where=UNSETTLED, sqlite_where=UNSETTLED)
 
     op.create_table('ledger_entries',
