@@ -1,6 +1,7 @@
 """Async engine and sessions for one service's own database (SQLite or PostgreSQL, same code)."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -67,6 +68,9 @@ class Database:
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._after_commit: list[Callable[[], None]] = []
+        # SQLite has one writer at a time. Queueing this process's transactions on an asyncio lock hands the
+        # database over at once, where waiting in SQLite's busy handler would sleep in growing steps.
+        self._serial = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -80,16 +84,26 @@ class Database:
             callback()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits when the block ends without error and rolls back otherwise."""
-        async with self.sessions() as session:
+    async def transaction(self, *, notify: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits when the block ends without error and rolls back otherwise.
+        Never open one inside another on the same database: on SQLite the inner one would wait for ever."""
+        async with self._serialised(), self.sessions() as session:
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
-        self.committed()
+        if notify:
+            self.committed()
+
+    @asynccontextmanager
+    async def _serialised(self) -> AsyncIterator[None]:
+        if self._serial is None:
+            yield
+        else:
+            async with self._serial:
+                yield
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,8 +29,15 @@ IdempotencyKey = Annotated[
 ]
 
 
+def to_json(content: Any) -> Any:
+    """JSON-ready content; pydantic models take their own (compiled) serialiser rather than a generic walk."""
+    if isinstance(content, BaseModel):
+        return content.model_dump(mode="json")
+    return jsonable_encoder(content)
+
+
 def fingerprint(request: Request, body: Any) -> str:
-    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(to_json(body), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{request.method} {request.url.path}\n{canonical}".encode()).hexdigest()
 
 
@@ -45,7 +53,7 @@ async def idempotent(
     """Run ``produce`` (returning status and body) once per (client, key); replay its response afterwards."""
     if key is None:
         status, content = await produce()
-        return JSONResponse(jsonable_encoder(content), status_code=status)
+        return JSONResponse(to_json(content), status_code=status)
     digest = fingerprint(request, body)
     try:
         async with session.begin_nested():
@@ -64,7 +72,7 @@ async def idempotent(
         return JSONResponse(json.loads(row.response_body), status_code=row.status_code,
                             headers={"Idempotent-Replayed": "true"})
     status, content = await produce()
-    encoded = jsonable_encoder(content)
+    encoded = to_json(content)
     await session.execute(update(keys).where(keys.c.client_id == caller.client_id, keys.c.key == key)
                           .values(status_code=status, response_body=json.dumps(encoded)))
     return JSONResponse(encoded, status_code=status)

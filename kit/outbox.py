@@ -38,6 +38,7 @@ class OutboxRelay:
                  poll_seconds: float = 1.0) -> None:
         self.db, self.bus, self.service = db, bus, service
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self.coalesce_seconds = 0.002
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         # Fault injection for tests: runs after the broker confirmed and before the rows are marked sent.
@@ -71,13 +72,15 @@ class OutboxRelay:
             try:
                 async with asyncio.timeout(backoff):
                     await self._wake.wait()
+                # Let a burst of commits land so that one relay transaction publishes them together.
+                await asyncio.sleep(self.coalesce_seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows, oldest first; returns how many were published."""
-        async with self.db.sessions() as session, session.begin():
+        async with self.db.transaction(notify=False) as session:
             query = (select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body)
                      .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size))
             if self.db.dialect == "postgresql":
@@ -95,7 +98,7 @@ class OutboxRelay:
         return len(rows)
 
     async def pending(self) -> int:
-        async with self.db.sessions() as session:
+        async with self.db.transaction(notify=False) as session:
             n = (await session.execute(select(func.count()).select_from(outbox)
                                        .where(outbox.c.published_at.is_(None)))).scalar_one()
         OUTBOX_PENDING.labels(self.service).set(n)
