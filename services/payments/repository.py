@@ -99,10 +99,10 @@ async def serialise_runs(session: AsyncSession, la: str) -> None:
 
 def _due(la: str, run_date: date) -> list[Any]:
     """PAY-01 + PAY-04: instalments of signed, active agreements due up to the run date (arrears included)
-    that have no live payment."""
+    that no live payment covers. ``settled`` changes in the same transaction as the payment (or the bank
+    return) it reflects; if it were ever wrong, the unique index on live payments refuses the payment."""
     i, a = ScheduledInstalment, Agreement
-    paid = exists().where(Payment.agreement_id == i.agreement_id, Payment.due_date == i.due_date, LIVE)
-    return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date, ~paid]
+    return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date]
 
 
 async def due_instalments(session: AsyncSession, *, la: str, run_date: date, limit: int,

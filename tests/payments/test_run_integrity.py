@@ -100,11 +100,12 @@ async def test_PAY_04_the_database_itself_refuses_a_second_live_payment_of_an_in
             with pytest.raises(IntegrityError):
                 await s.execute(insert(Payment), [row])
             await s.rollback()
-        async with svc.runtime.db.transaction() as s:  # even with the run's own markers lost...
+        async with svc.runtime.db.transaction() as s:  # even with the run's own markers corrupted...
             i = ScheduledInstalment
             await s.execute(update(i).where(i.agreement_id == agreement_id).values(settled=False))
         again = await run(svc.client, date(2026, 12, 1), la=la, headers=headers)
-        assert again["payments_count"] == 0  # ...nothing is paid twice
+        assert again["status"] == "failed" and again["error"].startswith("PAY-04")  # ...the database refuses
+        assert await _live_payments(svc, [agreement_id]) == {agreement_id: 2}
 
 
 async def test_PAY_04_without_the_run_lock_the_unique_index_still_refuses_the_second_payment(
