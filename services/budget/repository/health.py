@@ -52,7 +52,11 @@ def _upsert_child(dialect):
 
 _BY_DIALECT = {
     name: {"upsert_child": _upsert_child(d),
-           "insert_event": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()}
+           "insert_event": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing(),
+           # The budget row is locked too, so agreement, variations and payments (which lock it) never read a
+           # health amount that an ICB event is changing (PostgreSQL; SQLite's write lock serialises anyway).
+           "health_state": _HEALTH_STATE.with_for_update(of=Budget.__table__) if name == "postgresql"
+           else _HEALTH_STATE}
     for name, d in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -70,8 +74,7 @@ async def lock_child_row(session: AsyncSession, la: str, child_id: str) -> None:
 async def health_state(session: AsyncSession, la: str, child_id: str) -> HealthState:
     """In one query: the CYP's open budget, its latest applied ICB event and its health stream's agreed
     amount (the sum of the entries, BUD-08)."""
-    conn = await session.connection()
-    row = (await conn.execute(_HEALTH_STATE, {"la": la, "child_id": child_id})).first()
+    row = (await _core(session, "health_state", {"la": la, "child_id": child_id})).first()
     if row is None:
         return HealthState(None, None, 0)
     effective, received = row[1], row[2]
