@@ -77,7 +77,8 @@ async def open_from_events(session: AsyncSession, child: Child, cause: Envelope)
         return None
     current = await repo.open_budget(session, child.local_authority, child.child_id)
     if current is not None:
-        await _refresh_indicative(session, current, _from_ras(child))
+        locked = await repo.budget_by_id(session, current.id, lock=True)  # status may be changing (submit)
+        await _refresh_indicative(session, locked, _from_ras(child))
         return None
     start = max(child.requested_on or child.ras_completed_at.date(), child.ras_completed_at.date())
     period = default_period(start)
