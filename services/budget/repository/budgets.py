@@ -20,7 +20,9 @@ from services.budget.models import (
 
 
 def _lock(stmt, session: AsyncSession):
-    # SQLite takes the database write lock at BEGIN (kit.db), so only PostgreSQL needs row locks.
+    # SQLite takes the database write lock at BEGIN (kit.db), so only PostgreSQL needs row locks. A locked read
+    # refreshes an object the session already holds: what was read before the lock may be stale.
+    stmt = stmt.execution_options(populate_existing=True)
     return stmt.with_for_update() if session.bind.dialect.name == "postgresql" else stmt
 
 
