@@ -102,9 +102,6 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
     afterwards pays the rest, as it pays anything that became payable behind this run's position while it
     ran (a bank return, a resumed agreement). Failures are recorded on the run, never lost."""
     try:
-        async with db.transaction() as session:
-            run = await repository.run_for_update(session, run_id)
-            run.due_count = await repository.count_due(session, la=run.local_authority, run_date=run.run_date)
         after = None
         while (after := await _pay_chunk(db, run_id, settings, after)) is not None:
             pass
@@ -132,6 +129,8 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
         if not due:
             run.status, run.completed_at = "completed", now
             return None
+        if after is None:  # counted once there is something to pay: a run that finds nothing stays instant
+            run.due_count = await repository.count_due(session, la=run.local_authority, run_date=run.run_date)
         payments, ledger, outbox, count, total = _rows_for(due, run=run, settings=settings)
         await repository.write_payments(session, payments, ledger, outbox)
         await repository.settle(session, [row.id for row in due])
