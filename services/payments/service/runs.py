@@ -98,9 +98,10 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
     """PAY-04: pay every instalment due up to the run date and unpaid, once. Chunk by chunk, each chunk one
     transaction holding the LA's run lock: it picks up to ``run_chunk_size`` unpaid instalments, writes their
     payments, ledger entries and payment_issued events set-based, settles them and updates the run's progress.
+    The chunks walk the due instalments in (due date, id) order; at the end one more look from the start
+    pays anything that became payable behind the run while it ran (a bank return, a resumed agreement).
     A run stopped at any point has paid each instalment of its committed chunks exactly once; a run posted
-    afterwards pays the rest, as it pays anything that became payable behind this run's position while it
-    ran (a bank return, a resumed agreement). Failures are recorded on the run, never lost."""
+    afterwards pays the rest. Failures are recorded on the run, never lost."""
     try:
         after = None
         while (after := await _pay_chunk(db, run_id, settings, after)) is not None:
@@ -115,6 +116,9 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
                          if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
 
 
+FROM_THE_START = (date.min, -1)  # a key before every instalment
+
+
 async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
                      after: tuple[date, int] | None) -> tuple[date, int] | None:
     """One chunk of a run, from the (due date, id) key ``after``; returns the key it reached, or None once
@@ -127,6 +131,8 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
         now = utcnow()
         run.updated_at = now
         if not due:
+            if after is not None and after != FROM_THE_START:
+                return FROM_THE_START  # the last look, which also lets the database drop settled index entries
             run.status, run.completed_at = "completed", now
             return None
         if after is None:  # counted once there is something to pay: a run that finds nothing stays instant
