@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.batching import Batcher
 from kit.bus import PoisonMessage
 from kit.db import Database
 from kit.events import Envelope, utcnow
@@ -46,32 +47,47 @@ class Consumers:
     def routing_keys(self) -> list[str]:
         return sorted(self.handlers)
 
-    def bind(self, *, consumer: str, db: Database, settings: Any) -> Callable[[bytes], Awaitable[None]]:
-        async def handle(body: bytes) -> None:
+    def bind(self, *, consumer: str, db: Database, settings: Any,
+             batch_size: int = 64) -> Callable[[bytes], Awaitable[None]]:
+        """What the bus calls for each message: concurrent deliveries share one transaction (see Batcher)."""
+
+        def parse(body: bytes) -> Envelope:
             try:
-                envelope = Envelope.from_bytes(body)
+                return Envelope.from_bytes(body)
             except ValidationError as exc:
                 EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
                 raise PoisonMessage(f"not a valid event envelope: {exc.errors()[:3]}") from None
+
+        async def apply(session: AsyncSession, envelope: Envelope) -> str:
             handler = self.handlers.get(envelope.type)
             if handler is None:
-                EVENTS_CONSUMED.labels(consumer, envelope.type, "ignored").inc()
-                return
-            token = correlation_id.set(envelope.correlation_id or str(envelope.event_id))
-            try:
-                fresh = await self._apply(db, consumer, envelope, handler, settings)
-            finally:
-                correlation_id.reset(token)
-            EVENTS_CONSUMED.labels(consumer, envelope.type, "applied" if fresh else "duplicate").inc()
-        return handle
-
-    @staticmethod
-    async def _apply(db: Database, consumer: str, envelope: Envelope, handler: EventHandler, settings: Any) -> bool:
-        async with db.transaction() as session:
+                return "ignored"
             fresh = await insert_ignoring_duplicates(session, inbox, {
                 "consumer": consumer, "event_id": str(envelope.event_id), "type": envelope.type,
                 "received_at": utcnow(),
             })
             if fresh:
-                await handler(session, envelope, settings)
-        return fresh
+                token = correlation_id.set(envelope.correlation_id or str(envelope.event_id))
+                try:
+                    await handler(session, envelope, settings)
+                finally:
+                    correlation_id.reset(token)
+            return "applied" if fresh else "duplicate"
+
+        def count(envelopes: list[Envelope], outcomes: list[str]) -> None:
+            for envelope, outcome in zip(envelopes, outcomes, strict=True):
+                EVENTS_CONSUMED.labels(consumer, envelope.type, outcome).inc()
+
+        async def run_one(body: bytes) -> None:
+            envelope = parse(body)
+            async with db.transaction() as session:
+                outcome = await apply(session, envelope)
+            count([envelope], [outcome])
+
+        async def run_batch(bodies: list[bytes]) -> None:
+            envelopes = [parse(body) for body in bodies]  # a poison message sends the batch to run_one
+            async with db.transaction() as session:
+                outcomes = [await apply(session, envelope) for envelope in envelopes]
+            count(envelopes, outcomes)
+
+        return Batcher(run_batch, run_one, max_size=batch_size).submit
