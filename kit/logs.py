@@ -41,5 +41,7 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiormq", "aio_pika", "uvicorn.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Held at WARNING whatever the level: the database drivers log SQL parameters (bank details among them).
+    for quiet in ("aiormq", "aio_pika", "uvicorn.access", "sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite",
+                  "asyncpg"):
+        logging.getLogger(quiet).setLevel(logging.WARNING)

@@ -6,6 +6,7 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.payments import audits_router, router, runs_router
+from services.payments.events import PUBLISHED, asyncapi_messages
 from services.payments.handlers import consumers
 from services.payments.settings import PaymentsSettings
 
@@ -19,6 +20,8 @@ SPEC = ServiceSpec(
     settings_cls=PaymentsSettings,
     routers=[router.router, runs_router.router, audits_router.router],
     consumers=consumers,
+    messages=asyncapi_messages,
+    publishes=tuple(PUBLISHED),
 )
 
 

@@ -5,6 +5,9 @@ import json
 import os
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii as quote
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from kit.events import Envelope
 
@@ -71,3 +74,47 @@ def recovery_confirmed(*, recovery_id: str, agreement, amount_pence: int, method
                              "local_authority": agreement.local_authority, "stream": agreement.stream,
                              "amount_pence": amount_pence, "method": method,
                              "confirmed_at": confirmed_at.isoformat().replace("+00:00", "Z")})
+
+
+class PaymentIssued(BaseModel):
+    """One direct payment made by a payment run (PAY-04): ``amount_pence`` left the LA for the payee on
+    ``issued_on``. The budget service books it as spent on ``stream`` (null: an agreement opened without one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    payment_id: str
+    agreement_id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: Literal["education", "health", "social_care", "transport"] | None
+    amount_pence: int
+    due_date: date
+    run_id: str
+    issued_on: date
+
+
+class RecoveryConfirmed(BaseModel):
+    """A surplus recovery confirmed after its notice and challenge window (PAY-07): ``amount_pence`` comes back by
+    deduction from future instalments or by invoice."""
+
+    model_config = ConfigDict(extra="forbid")
+    recovery_id: str
+    agreement_id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: Literal["education", "health", "social_care", "transport"] | None
+    amount_pence: int
+    method: Literal["deduction", "invoice"]
+    confirmed_at: datetime
+
+
+PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED)
+
+
+def asyncapi_messages() -> dict[str, dict]:
+    """The payload schemas of this service's events, keyed by event type, for the AsyncAPI document."""
+    return {PAYMENT_ISSUED: {"name": PAYMENT_ISSUED, "summary": PaymentIssued.__doc__,
+                             "payload": PaymentIssued.model_json_schema()},
+            RECOVERY_CONFIRMED: {"name": RECOVERY_CONFIRMED, "summary": RecoveryConfirmed.__doc__,
+                                 "payload": RecoveryConfirmed.model_json_schema()}}

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
+from services.ras.events import ASSESSMENT_COMPLETED, asyncapi_messages
 from services.ras.handlers import consumers
 from services.ras.router import router
 from services.ras.settings import RasSettings
@@ -19,6 +20,8 @@ SPEC = ServiceSpec(
     settings_cls=RasSettings,
     routers=[router],
     consumers=consumers,
+    messages=asyncapi_messages,
+    publishes=(ASSESSMENT_COMPLETED,),
 )
 
 

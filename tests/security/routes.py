@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from kit.settings import PlatformSettings
 from sendpb.runner import SERVICES
 
-PUBLIC = {"/healthz", "/readyz", "/metrics"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.json"}
 
 
 @dataclass(frozen=True)
