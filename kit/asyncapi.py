@@ -16,7 +16,11 @@ def _hoist(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]
     """Move a pydantic schema's $defs into components.schemas and point its refs there."""
     schema = copy.deepcopy(schema)
     for name, body in schema.pop("$defs", {}).items():
-        components[name] = body
+        components[name] = _point_at_components(body)
+    return _point_at_components(schema)
+
+
+def _point_at_components(schema: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(schema).replace(f'"{DEFS}', f'"{SCHEMAS}'))
 
 

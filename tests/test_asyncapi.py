@@ -49,3 +49,17 @@ def validate_event(doc: dict, envelope: dict) -> None:
     message = doc["components"]["messages"][key]
     schema = {**message["payload"], "components": {"schemas": doc["components"]["schemas"]}}
     jsonschema.Draft202012Validator(schema).validate(envelope)
+
+
+async def test_every_reference_in_the_document_resolves(platform):
+    import json
+    import re
+
+    doc = await asyncapi(platform)
+    text = json.dumps(doc)
+    assert "#/$defs/" not in text
+    for ref in set(re.findall(r'"\$ref": "#/([^"]+)"', text)):
+        node = doc
+        for part in ref.split("/"):
+            assert part in node, f"#/{ref} does not resolve"
+            node = node[part]
