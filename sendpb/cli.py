@@ -1,4 +1,4 @@
-"""``sendpb``: serve, migrate, token, hash-secret, dead-letters."""
+"""``sendpb``: serve, migrate, token, hash-secret, dead-letters, demo."""
 from __future__ import annotations
 
 import argparse
@@ -122,6 +122,12 @@ def _dead_letters(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from sendpb.demo import main as demo
+
+    return asyncio.run(demo(args.url))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sendpb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("consumer", choices=tuple(BY_NAME))
     dl.add_argument("--limit", type=int, default=100)
     dl.set_defaults(func=_dead_letters)
+    demo = sub.add_parser("demo", help="run the whole journey for a few families against a running platform")
+    demo.add_argument("--url", default="http://127.0.0.1:8000")
+    demo.set_defaults(func=_demo)
     args = parser.parse_args(argv)
     return args.func(args)
 
