@@ -40,6 +40,23 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
     return json.dumps(body).encode()
 
 
+class _Exchange:
+    """One request's response side: notes the status and makes sure the request id goes back to the caller."""
+
+    __slots__ = ("_send", "rid", "status", "started")
+
+    def __init__(self, send, rid: bytes) -> None:
+        self._send, self.rid, self.status, self.started = send, rid, 500, False
+
+    async def send(self, message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.started = message["status"], True
+            headers = message.get("headers") or []
+            if not any(name == REQUEST_ID for name, _ in headers):  # services echo it; problems from here do not
+                message["headers"] = [*headers, (REQUEST_ID, self.rid)]
+        await self._send(message)
+
+
 class Gateway:
     """The ASGI entry point."""
 
@@ -48,6 +65,9 @@ class Gateway:
         self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
         self.timeout = timeout
         self.latency = HTTP_LATENCY.labels("gateway")
+        self._counters: dict[tuple[str, int], Any] = {}
+        for upstream in upstreams.values():
+            upstream.timeout = timeout
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
@@ -55,24 +75,20 @@ class Gateway:
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
-        status = 500
-
-        async def send_with_id(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*(h for h in message.get("headers", []) if h[0] != REQUEST_ID),
-                                      (REQUEST_ID, rid.encode("latin-1"))]
-            await send(message)
-
+        exchange = _Exchange(send, rid.encode("latin-1"))
         try:
-            await self._route(scope, receive, send_with_id, rid)
+            await self._route(scope, receive, exchange)
         finally:
             self.latency.observe(time.perf_counter() - started)
-            HTTP_REQUESTS.labels("gateway", scope["method"], str(status)).inc()
+            key = (scope["method"], exchange.status)
+            counter = self._counters.get(key)
+            if counter is None:
+                counter = self._counters[key] = HTTP_REQUESTS.labels("gateway", scope["method"], str(exchange.status))
+            counter.inc()
             request_id.reset(token)
 
-    async def _route(self, scope, receive, send, rid: str) -> None:
+    async def _route(self, scope, receive, exchange: _Exchange) -> None:
+        send = exchange.send
         prefix = scope["path"].split("/", 3)[2]
         upstream = self.upstreams.get(prefix)
         if upstream is None:
@@ -96,32 +112,18 @@ class Gateway:
                                          f"client {caller.client_id} is over its rate limit",
                                          retry_after=max(1, round(retry_after)))
         headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
-        headers.append((REQUEST_ID, rid.encode("latin-1")))
-        upstream_scope = {**scope, "headers": headers}
-        started = False
-
-        async def send_tracking(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        headers.append((REQUEST_ID, exchange.rid))
         try:
-            async with asyncio.timeout(self.timeout):
-                await upstream.forward(upstream_scope, receive, send_tracking)
+            await upstream.forward({**scope, "headers": headers}, receive, send)
         except UpstreamError as exc:
             UPSTREAM_ERRORS.labels(prefix, exc.kind).inc()
             log.warning("upstream %s failed: %s", prefix, exc.detail)
-            if not started:
+            if not exchange.started:
                 await self._reply(send, exc.status, exc.kind, "Upstream failure", exc.detail)
-        except TimeoutError:
-            UPSTREAM_ERRORS.labels(prefix, "timeout").inc()
-            if not started:
-                await self._reply(send, 504, "timeout", "Upstream timeout",
-                                  f"the {prefix} service did not answer within {self.timeout:g}s")
         except Exception:  # noqa: BLE001 - never a stack trace to the caller
             UPSTREAM_ERRORS.labels(prefix, "error").inc()
             log.exception("upstream %s raised", prefix)
-            if not started:
+            if not exchange.started:
                 await self._reply(send, 502, "bad-gateway", "Upstream failure", f"the {prefix} service failed")
 
     @staticmethod

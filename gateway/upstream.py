@@ -24,10 +24,18 @@ class UpstreamError(Exception):
 class InProcessUpstream:
     """Calls the service's ASGI app directly: no sockets, no copies."""
 
-    def __init__(self, name: str, app: Any) -> None:
-        self.name, self.app = name, app
+    def __init__(self, name: str, app: Any, *, timeout: float = 30.0) -> None:
+        self.name, self.app, self.timeout = name, app, timeout
 
     async def forward(self, scope, receive, send) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._call(scope, receive, send)
+        except TimeoutError:
+            raise UpstreamError(504, "timeout",
+                                f"the {self.name} service did not answer within {self.timeout:g}s") from None
+
+    async def _call(self, scope, receive, send) -> None:
         # The call returns only after the app's background tasks; the caller gets its answer when the body is sent.
         done = asyncio.Event()
 
@@ -65,14 +73,15 @@ class InProcessUpstream:
 class HttpUpstream:
     def __init__(self, name: str, base_url: str, *, timeout: float, connections: int) -> None:
         self.name, self.base_url = name, base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(5.0, timeout))
+        self.timeout = timeout
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._connections, keepalive_timeout=60, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
+            timeout = aiohttp.ClientTimeout(total=self.timeout, connect=min(5.0, self.timeout))
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout,
                                                   auto_decompress=False, skip_auto_headers=("User-Agent",))
         return self._session
 

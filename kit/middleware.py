@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 
 from kit.logs import correlation_id, request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -16,7 +16,7 @@ def incoming_request_id(scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID and 0 < len(value) <= 128:
             return value.decode("latin-1")
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class RequestContext:
