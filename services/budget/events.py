@@ -18,6 +18,18 @@ def _envelope(type_: str, budget: Budget, payload: dict, cause: Envelope | None)
     return Envelope(type=type_, producer=PRODUCER, local_authority=budget.local_authority, payload=payload)
 
 
+def _plan(budget: Budget) -> dict:
+    """The fields that name a budget and its plan period in budget.opened.v1 and budget.agreed.v1."""
+    return {
+        "budget_id": budget.id,
+        "child_id": budget.child_id,
+        "local_authority": budget.local_authority,
+        "plan_reference": budget.plan_reference,
+        "period_start": budget.period_start.isoformat(),
+        "period_end": budget.period_end.isoformat(),
+    }
+
+
 def budget_opened(
     budget: Budget, indicative_pence: Mapping[str, int], cause: Envelope | None = None
 ) -> Envelope:
@@ -25,12 +37,7 @@ def budget_opened(
         "budget.opened.v1",
         budget,
         {
-            "budget_id": budget.id,
-            "child_id": budget.child_id,
-            "local_authority": budget.local_authority,
-            "plan_reference": budget.plan_reference,
-            "period_start": budget.period_start.isoformat(),
-            "period_end": budget.period_end.isoformat(),
+            **_plan(budget),
             "indicative_pence": dict(indicative_pence),
             "opened_from": budget.opened_from,
         },
@@ -44,12 +51,7 @@ def budget_agreed(budget: Budget, streams: Mapping[str, tuple[int, int]]) -> Env
         "budget.agreed.v1",
         budget,
         {
-            "budget_id": budget.id,
-            "child_id": budget.child_id,
-            "local_authority": budget.local_authority,
-            "plan_reference": budget.plan_reference,
-            "period_start": budget.period_start.isoformat(),
-            "period_end": budget.period_end.isoformat(),
+            **_plan(budget),
             "agreed_at": budget.agreed_at.isoformat(),
             "streams": {s: {"agreed_pence": a, "direct_payment_pence": dp} for s, (a, dp) in streams.items()},
             "direct_payment_total_pence": sum(dp for _, dp in streams.values()),
