@@ -106,6 +106,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
                       "drug_or_alcohol_requirement": False},
         "in_custody": False, "provision_on_setting_premises": False, "setting_agreement": None})
     facts["eligibility"] = decision["status"]
+    facts["ids"] = ids = {"request_id": decision["id"], "decision_id": decision.get("decision_id")}
     story.append(f"{family.name} ({la}): request {decision['status']} under rules {decision['rules_version']}.")
 
     # 2. Resource allocation (ras)
@@ -115,6 +116,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
         "child_id": child, "local_authority": la, "model_id": model_id,
         "answers": {q["id"]: family.answers[i % len(family.answers)] for i, q in enumerate(questions)}})
     facts["indicative_pence"] = assessment["indicative_pence"]
+    ids.update(assessment_id=assessment["id"], model_id=model_id)
     offered = ", ".join(f"{s.replace('_', ' ')} {gbp(p)}" for s, p in sorted(assessment["indicative_pence"].items()))
     referred = assessment.get("referred_streams") or []
     story.append(f"  RAS: {sum(assessment['points'].values())} points → indicative {offered}"
@@ -126,7 +128,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
         return page["items"][0] if page["items"] else None
 
     budget = await api.until("the budget to open from the eligibility and RAS events", opened)
-    budget_id = facts["budget_id"] = budget["id"]
+    budget_id = facts["budget_id"] = ids["budget_id"] = budget["id"]
 
     # 4. Costed provision tied to outcomes
     lines = [
@@ -158,7 +160,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
         return page["items"][0] if page["items"] else None
 
     agreement = await api.until("the direct-payment agreement to open from budget.agreed.v1", agreement_opened)
-    agreement_id = facts["agreement_id"] = agreement["id"]
+    agreement_id = facts["agreement_id"] = ids["agreement_id"] = agreement["id"]
     await api.call("PUT", f"/v1/payments/agreements/{agreement_id}/payee", as_=casework, json={
         "role": "parent", "name": f"{family.name} family",
         "account": {"kind": "bank_account", "sort_code": "401276", "account_number": "31926819"}})
@@ -181,6 +183,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
         return state if state["status"] == "completed" else None
 
     run = await api.until("the payment run to complete", run_done)
+    ids["run_id"] = run["id"]
     paid = await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance)
     facts["paid_pence"] = sum(p["amount_pence"] for p in paid)
     bank_file = await api.call("GET", f"/v1/payments/runs/{run['id']}/file", as_=finance,
@@ -223,6 +226,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
                                   "route": "family_provision", "proposed_unit_price_pence": 4_000,
                                   "evidence": {"provided_by": "parent", "wishes_recorded_on": today.isoformat()}})
     facts["transfer"] = transfer["decision"]
+    ids.update(contract_id=contract["id"], transfer_id=transfer["id"])
     facts["release_pence"] = transfer["release_pence"]
 
     async def released():
@@ -242,6 +246,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
     facts["surplus_pence"] = audit["surplus_pence"]
     recovery = audit.get("recovery")
     facts["recovery_status"] = recovery["status"] if recovery else None
+    ids["recovery_id"] = recovery["id"] if recovery else None
     if recovery:
         challenged = await api.call("POST", f"/v1/payments/recoveries/{recovery['id']}/challenge", as_=casework,
                                     status=(200, 201), json={"grounds": "The PA's leave was agreed in advance"})
