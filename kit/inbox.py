@@ -23,12 +23,17 @@ log = logging.getLogger("sendpb.inbox")
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, table, values: dict) -> bool:
-    """Insert a row unless its key exists; True when this call inserted it."""
+async def claim(session: AsyncSession, consumer: str, envelopes: list[Envelope]) -> set[str]:
+    """Record the envelopes in the inbox in one statement; the ids of those not seen before (to be applied)."""
+    if not envelopes:
+        return set()
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
-    return result.rowcount == 1
+    now = utcnow()
+    stmt = (dialect.insert(inbox)
+            .values([{"consumer": consumer, "event_id": str(e.event_id), "type": e.type, "received_at": now}
+                     for e in envelopes])
+            .on_conflict_do_nothing().returning(inbox.c.event_id))
+    return set((await session.execute(stmt)).scalars())
 
 
 class Consumers:
@@ -58,36 +63,38 @@ class Consumers:
                 EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
                 raise PoisonMessage(f"not a valid event envelope: {exc.errors()[:3]}") from None
 
-        async def apply(session: AsyncSession, envelope: Envelope) -> str:
-            handler = self.handlers.get(envelope.type)
-            if handler is None:
-                return "ignored"
-            fresh = await insert_ignoring_duplicates(session, inbox, {
-                "consumer": consumer, "event_id": str(envelope.event_id), "type": envelope.type,
-                "received_at": utcnow(),
-            })
-            if fresh:
-                token = correlation_id.set(envelope.correlation_id or str(envelope.event_id))
+        async def apply(session: AsyncSession, envelopes: list[Envelope]) -> list[str]:
+            """Apply, in order, those not applied before; the outcome of each."""
+            fresh = await claim(session, consumer, [e for e in envelopes if e.type in self.handlers])
+            outcomes = []
+            for envelope in envelopes:
+                if envelope.type not in self.handlers:
+                    outcomes.append("ignored")
+                    continue
+                event_id = str(envelope.event_id)
+                if event_id not in fresh:  # applied before, or earlier in this batch
+                    outcomes.append("duplicate")
+                    continue
+                fresh.discard(event_id)
+                token = correlation_id.set(envelope.correlation_id or event_id)
                 try:
-                    await handler(session, envelope, settings)
+                    await self.handlers[envelope.type](session, envelope, settings)
                 finally:
                     correlation_id.reset(token)
-            return "applied" if fresh else "duplicate"
+                outcomes.append("applied")
+            return outcomes
 
         def count(envelopes: list[Envelope], outcomes: list[str]) -> None:
             for envelope, outcome in zip(envelopes, outcomes, strict=True):
                 EVENTS_CONSUMED.labels(consumer, envelope.type, outcome).inc()
 
         async def run_one(body: bytes) -> None:
-            envelope = parse(body)
-            async with db.transaction() as session:
-                outcome = await apply(session, envelope)
-            count([envelope], [outcome])
+            await run_batch([body])
 
         async def run_batch(bodies: list[bytes]) -> None:
             envelopes = [parse(body) for body in bodies]  # a poison message sends the batch to run_one
             async with db.transaction() as session:
-                outcomes = [await apply(session, envelope) for envelope in envelopes]
+                outcomes = await apply(session, envelopes)
             count(envelopes, outcomes)
 
         return Batcher(run_batch, run_one, max_size=batch_size).submit
