@@ -48,9 +48,6 @@ class Caller:
     scopes: frozenset[str]
     las: tuple[str, ...]
 
-    def may_act_for(self, la: str) -> bool:
-        return la in self.las
-
     def ensure_la(self, la: str, *, field: str = "local_authority") -> None:
         """Refuse to create or act on records of an LA outside the token (403 naming the field)."""
         if la not in self.las:

@@ -68,14 +68,6 @@ class InvalidInput(AppError):
         return cls(f"{field}: {message}", rule=rule, errors=[{"field": field, "message": message}])
 
 
-class TooManyRequests(AppError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
-
-
-class Unavailable(AppError):
-    status, slug, title = 503, "unavailable", "Service unavailable"
-
-
 def problem(
     status: int,
     slug: str,

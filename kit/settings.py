@@ -7,8 +7,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_MARKER = "dev-"
-
 
 class PlatformSettings(BaseSettings):
     """Settings every process shares (env prefix ``SENDPB_``).

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from services.budget.ledger import STREAMS
 
-STATUSES = ("draft", "indicative", "submitted", "agreed", "closed")
 ARRANGEMENTS = ("direct_payment", "third_party", "notional")
 # BUD-03: a personal budget never pays for a place at a school, college or early-years setting.
 FORBIDDEN_CATEGORIES = {"school_place": "BUD-03"}
