@@ -133,7 +133,13 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
                                 publishes=list(spec.publishes), consumes=spec.consumers.routing_keys)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        relay = runtime_of(request).relay
+        if relay is not None:
+            try:
+                await relay.pending()  # refreshes sendpb_outbox_pending for this service at each scrape
+            except Exception:  # noqa: BLE001 - a database outage shows in /readyz; metrics still answer
+                pass
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

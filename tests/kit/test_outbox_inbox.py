@@ -146,3 +146,14 @@ def test_log_lines_are_json_with_the_request_id():
     finally:
         request_id.reset(token)
     assert line["msg"] == "hello world" and line["request_id"] == "rid-7" and line["level"] == "INFO"
+
+
+async def test_metrics_report_the_outbox_rows_still_to_publish(memory_backend):
+    async with running_service(create_app, memory_backend, service="probe") as svc:
+        await svc.runtime.relay.stop()  # nothing publishes: the row stays pending
+        await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "unsent"}, headers=CASEWORK)
+        text = (await svc.client.get("/metrics")).text
+        assert 'sendpb_outbox_pending{service="probe"} 1.0' in text
+        assert await svc.runtime.relay.relay_once() == 1
+        text = (await svc.client.get("/metrics")).text
+        assert 'sendpb_outbox_pending{service="probe"} 0.0' in text
