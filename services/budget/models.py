@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
@@ -150,3 +150,21 @@ class Review(Base):
     notes: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Append-only (the database refuses UPDATE and DELETE): who read or changed a child's budget, through
+    which route, in which request, and when. Written in the request's own transaction (``kit.audit``)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_budget_id", "budget_id", "occurred_at", "id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(String(36))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))  # read | change
+    action: Mapped[str] = mapped_column(String(80))
+    route: Mapped[str] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
