@@ -1,31 +1,49 @@
 """HTTP endpoints of the budget service, mounted under ``/v1/budgets``: budgets, provision, panel, agreement,
-the ledger and ICB health funding. Variations, reviews and reports are in ``router_after.py``."""
+the ledger, ICB health funding and the audit log. Variations, reviews and reports are in ``router_after.py``.
+
+Both routers record who read or changed a child's budget (``AUDIT``, see ``kit.audit``)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.audit import audited, history, recorder
 from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, newest_first, page_of
 from kit.service import SessionDep, settings_of
 from services.budget import repository as repo
 from services.budget.domain import Line
-from services.budget.models import Budget
+from services.budget.models import AuditEntry, Budget
 from services.budget.schemas import BudgetCreate, HealthFundingIn, PanelDecisionCreate, ProvisionCreate
 from services.budget.service import common, health, opening, planning
 
-router = APIRouter(tags=["budgets"])
+
+async def _whose(session: AsyncSession, budget_id: str) -> dict | None:
+    """The budget and child an audit record names. The endpoint has already loaded the budget in the caller's
+    LAs, so this is the session's copy, not another query."""
+    budget = await session.get(Budget, budget_id)
+    if budget is None:
+        return None
+    return {"budget_id": budget.id, "local_authority": budget.local_authority, "child_id": budget.child_id}
+
+
+# Every route naming {budget_id} is recorded; lists and creates name what they touched with `trail.touched`.
+# Reading the audit log itself is not recorded (it would fill the log with its own reads).
+AUDIT, Trail = audited(recorder(AuditEntry, _whose), path_param="budget_id", unaudited=("read_audit",))
+router = APIRouter(tags=["budgets"], dependencies=[AUDIT])
 Casework = caller_with("casework")
 Panel = caller_with("panel")
 Agreeing = caller_with("casework", "panel")
 Health = caller_with("health")
 Reader = caller_with("casework", "read", "panel", "finance")
 LedgerReader = caller_with("finance", "read")
+AuditReader = caller_with("read")
 
 
 @router.post("", status_code=201, summary="Open a budget")
-async def create_budget(body: BudgetCreate, request: Request, session: SessionDep, caller: Casework,
+async def create_budget(body: BudgetCreate, request: Request, session: SessionDep, caller: Casework, trail: Trail,
                         key: IdempotencyKey = None) -> JSONResponse:
     """Open a child's pooled budget for one plan period (BUD-01).
 
@@ -40,14 +58,16 @@ async def create_budget(body: BudgetCreate, request: Request, session: SessionDe
         budget = await opening.open_budget(
             session, la=body.local_authority, child_id=body.child_id, plan_reference=body.plan_reference,
             period=(body.period_start, body.period_end), indicative_pence=body.indicative_pence)
+        trail.touched(budget.id)
         return 201, await common.budget_view(session, budget)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.get("", summary="List budgets")
-async def list_budgets(session: SessionDep, caller: Reader, child_id: str | None = Query(None, max_length=64),
-                       limit: Limit = 50, cursor: Cursor = None) -> dict:
+async def list_budgets(session: SessionDep, caller: Reader, trail: Trail,
+                       child_id: str | None = Query(None, max_length=64), limit: Limit = 50,
+                       cursor: Cursor = None) -> dict:
     """The caller's LAs' budgets, newest first, optionally for one child: `{items, next_cursor}`."""
     rows = await repo.list_budgets(
         session,
@@ -57,12 +77,14 @@ async def list_budgets(session: SessionDep, caller: Reader, child_id: str | None
         cursor_stmt=lambda s: newest_first(s, Budget.created_at, Budget.id, limit=limit, cursor=cursor),
     )
     page, next_cursor = page_of(rows, limit=limit)
+    trail.touched(*(b.id for b in page))
     return {"items": [await common.budget_view(session, b) for b in page], "next_cursor": next_cursor}
 
 
 @router.post("/health-funding-events", status_code=202, summary="Receive ICB health funding")
 async def health_funding_event(
-    body: HealthFundingIn, request: Request, session: SessionDep, caller: Health, key: IdempotencyKey = None
+    body: HealthFundingIn, request: Request, session: SessionDep, caller: Health, trail: Trail,
+    key: IdempotencyKey = None
 ) -> JSONResponse:
     """An ICB's change to a child's health funding: the same payload as the RabbitMQ event
     `icb.health_funding.changed.v1` (BUD-07).
@@ -77,6 +99,8 @@ async def health_funding_event(
         result = await health.receive_health_funding(
             session, health.HealthFunding(**body.model_dump()), channel="rest"
         )
+        if result["outcome"] == "applied":
+            trail.touched(result["budget_id"])
         return 202, result
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
@@ -123,6 +147,27 @@ async def read_ledger(
         ],
         "next_before": page[-1].id if len(txns) > limit else None,
     }
+
+
+@router.get("/{budget_id}/audit", summary="Who read or changed the budget")
+async def read_audit(budget_id: str, session: SessionDep, caller: AuditReader, limit: Limit = 100,
+                     cursor: Cursor = None) -> dict:
+    """The budget's audit log, newest first (scope `read`; another LA's budget is 404): one record per read of
+    the budget (itself, its ledger, statement, variations, reviews, or a list that showed it) and per change
+    (every POST on it, its opening by a client, ICB funding applied through this API), with `client_id` (from
+    the token), `kind` (`read`|`change`), `action` and `route`, `request_id` (the `X-Request-ID` of the
+    request, as in the logs) and `occurred_at`. A change is recorded in its own transaction: refused changes
+    leave no record. A read is recorded when it returned the budget: a failed read or a 404 leaves none.
+    Reads of this log are not recorded. Changes made by events (opening from eligibility and RAS, ICB events
+    over the broker, payments) are not requests of a client and are traced through their events.
+    `{items, next_cursor}`."""
+    await repo.budget_for(session, budget_id, caller)
+    page = await history(session, AuditEntry, AuditEntry.budget_id == budget_id, limit=limit, cursor=cursor)
+    return {"items": [{"id": e.id, "budget_id": e.budget_id, "child_id": e.child_id,
+                       "local_authority": e.local_authority, "client_id": e.client_id, "kind": e.kind,
+                       "action": e.action, "route": e.route, "request_id": e.request_id,
+                       "occurred_at": e.occurred_at} for e in page["items"]],
+            "next_cursor": page["next_cursor"]}
 
 
 @router.post("/{budget_id}/provisions", status_code=201, summary="Add a provision line")

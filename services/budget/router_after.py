@@ -13,6 +13,7 @@ from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
 from services.budget import repository as repo
+from services.budget.router import AUDIT
 from services.budget.schemas import (
     CommitmentCreate,
     ReconsiderationCreate,
@@ -24,7 +25,7 @@ from services.budget.schemas import (
 )
 from services.budget.service import common, money, reporting, reviews, variations
 
-router = APIRouter(tags=["budgets: after agreement"])
+router = APIRouter(tags=["budgets: after agreement"], dependencies=[AUDIT])  # who read or changed a budget
 Casework = caller_with("casework")
 Panel = caller_with("panel")
 Finance = caller_with("finance")
