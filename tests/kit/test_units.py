@@ -70,3 +70,40 @@ async def test_a_batch_runs_once_together_and_a_failing_message_falls_back_alone
 
     assert await batcher.submit(b"alone") is None, "a lone message is flushed after max_wait"
     assert singles[-1] == b"alone"
+
+
+async def test_a_batch_handler_gets_each_run_of_its_events_in_order_and_never_a_duplicate(tmp_path):
+    """Consumers.on_batch: consecutive fresh events of the type reach the handler together, in order; an event of
+    another type in between splits the run, so the order across types is kept; a redelivery is dropped."""
+    import asyncio
+
+    from kit.db import Database
+    from kit.events import Envelope
+    from kit.inbox import Consumers
+    from kit.tables import KIT_METADATA
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/inbox.db")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(KIT_METADATA.create_all)
+    calls: list[tuple[str, list[int]]] = []
+    consumers = Consumers()
+
+    @consumers.on_batch("t.batched.v1")
+    async def batched(session, envelopes, settings):
+        calls.append(("batch", [e.payload["n"] for e in envelopes]))
+
+    @consumers.on("t.single.v1")
+    async def single(session, envelope, settings):
+        calls.append(("single", [envelope.payload["n"]]))
+
+    assert consumers.routing_keys == ["t.batched.v1", "t.single.v1"]
+    handle = consumers.bind(consumer="test", db=db, settings=None, batch_size=10)
+    sent = [Envelope(type=t, producer="t", local_authority="E06000060", payload={"n": n})
+            for n, t in enumerate(["t.batched.v1", "t.batched.v1", "t.single.v1", "t.batched.v1", "t.other.v1",
+                                   "t.batched.v1"])]
+    bodies = [e.to_bytes() for e in sent]
+    await asyncio.gather(*(handle(b) for b in [*bodies, bodies[0]]))  # one batch, with a redelivery of the first
+    assert calls == [("batch", [0, 1]), ("single", [2]), ("batch", [3, 5])]
+    await asyncio.gather(*(handle(b) for b in bodies))  # all redelivered later: nothing applied twice
+    assert len(calls) == 3
+    await db.engine.dispose()
