@@ -115,13 +115,11 @@ async def on_assessment_completed(session, envelope: Envelope, settings: BudgetS
     await opening.open_from_events(session, child, envelope)
 
 
-@consumers.on("icb.health_funding.changed.v1")
-async def on_health_funding_changed(session, envelope: Envelope, settings: BudgetSettings) -> None:
-    """BUD-07: the same as POST /v1/budgets/health-funding-events."""
-    event = read(HealthFundingChanged, envelope)
-    await health.receive_health_funding(
-        session, health.HealthFunding(**event.model_dump()), channel="amqp", cause=envelope
-    )
+@consumers.on_batch("icb.health_funding.changed.v1")
+async def on_health_funding_changed(session, envelopes: list[Envelope], settings: BudgetSettings) -> None:
+    """BUD-07: the same as POST /v1/budgets/health-funding-events, for a batch of deliveries at once."""
+    received = [(health.HealthFunding(**read(HealthFundingChanged, e).model_dump()), e) for e in envelopes]
+    await health.receive_many(session, received, channel="amqp")
 
 
 async def _funds(session, envelope: Envelope, *, returned: bool) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,32 +33,39 @@ _LATEST = (select(HealthFundingEvent.effective_from, HealthFundingEvent.received
            .limit(1))
 
 
-_HEALTH_STATE = (
-    select(Budget.id, _LATEST.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
+# The open budget of each of a set of CYPs (the latest period wins if more than one is open), with its latest
+# applied ICB event and its health stream's agreed amount.
+_HEALTH_STATES = (
+    select(Budget.local_authority, Budget.child_id, Budget.id,
+           _LATEST.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
            _LATEST.with_only_columns(HealthFundingEvent.received_at).scalar_subquery(),
            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0))
            .where(LedgerEntry.budget_id == Budget.id, LedgerEntry.stream == "health",
                   LedgerEntry.account == "agreed").scalar_subquery())
-    .where(Budget.local_authority == bindparam("la"), Budget.child_id == bindparam("child_id"),
+    .where(tuple_(Budget.local_authority, Budget.child_id).in_(bindparam("pairs", expanding=True)),
            Budget.status != "closed")
-    .order_by(Budget.period_start.desc()).limit(1))
+    .order_by(Budget.period_start))
 
 
-def _upsert_child(dialect):
+def _upsert_children(dialect):
     stmt = dialect.insert(Child.__table__)
     return stmt.on_conflict_do_update(index_elements=["local_authority", "child_id"],
                                       set_={"child_id": stmt.excluded.child_id})
 
 
 _BY_DIALECT = {
-    name: {"upsert_child": _upsert_child(d),
-           "insert_event": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing(),
-           # The budget row is locked too, so agreement, variations and payments (which lock it) never read a
+    name: {"upsert_children": _upsert_children(d),
+           "insert_events": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()
+           .returning(HealthFundingEvent.event_id),
+           # The budget rows are locked too, so agreement, variations and payments (which lock them) never read a
            # health amount that an ICB event is changing (PostgreSQL; SQLite's write lock serialises anyway).
-           "health_state": _HEALTH_STATE.with_for_update(of=Budget.__table__) if name == "postgresql"
-           else _HEALTH_STATE}
+           "health_states": _HEALTH_STATES.with_for_update(of=Budget.__table__) if name == "postgresql"
+           else _HEALTH_STATES}
     for name, d in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+_KNOWN_EVENTS = select(HealthFundingEvent.__table__).where(
+    HealthFundingEvent.event_id.in_(bindparam("ids", expanding=True)))
 
 
 async def _core(session: AsyncSession, name: str, params):
@@ -66,36 +73,57 @@ async def _core(session: AsyncSession, name: str, params):
     return await (await session.connection()).execute(stmt, params)
 
 
-async def lock_child_row(session: AsyncSession, la: str, child_id: str) -> None:
-    """Create (if new) and lock the CYP's row in one statement: an upsert takes the row lock on PostgreSQL."""
-    await _core(session, "upsert_child", {"local_authority": la, "child_id": child_id})
+async def lock_children(session: AsyncSession, children: Sequence[tuple[str, str]]) -> None:
+    """Create (if new) and lock the CYPs' rows in one statement (an upsert takes the row locks on PostgreSQL),
+    always in the same (sorted) order so that two transactions locking overlapping sets never deadlock."""
+    await _core(session, "upsert_children",
+                [{"local_authority": la, "child_id": child} for la, child in sorted(set(children))])
+
+
+def _when(value, kind):
+    """SQLite hands back raw values from a scalar subquery."""
+    if isinstance(value, str):
+        value = kind.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+async def health_states(session: AsyncSession, children: Sequence[tuple[str, str]]
+                        ) -> dict[tuple[str, str], HealthState]:
+    """In one query, for each (LA, CYP): its open budget, its latest applied ICB event and its health stream's
+    agreed amount (the sum of the entries, BUD-08). A CYP with no open budget has ``budget_id`` None."""
+    pairs = sorted(set(children))
+    states = {pair: HealthState(None, None, 0) for pair in pairs}
+    for la, child, budget_id, effective, received, agreed in await _core(session, "health_states",
+                                                                          {"pairs": pairs}):
+        effective, received = _when(effective, date), _when(received, datetime)
+        states[(la, child)] = HealthState(budget_id, (effective, received) if effective is not None else None,
+                                          -int(agreed))
+    return states
 
 
 async def health_state(session: AsyncSession, la: str, child_id: str) -> HealthState:
-    """In one query: the CYP's open budget, its latest applied ICB event and its health stream's agreed
-    amount (the sum of the entries, BUD-08)."""
-    row = (await _core(session, "health_state", {"la": la, "child_id": child_id})).first()
-    if row is None:
-        return HealthState(None, None, 0)
-    effective, received = row[1], row[2]
-    if isinstance(effective, str):  # SQLite hands back raw values from a scalar subquery
-        effective = date.fromisoformat(effective)
-    if isinstance(received, str):
-        received = datetime.fromisoformat(received)
-    if received is not None and received.tzinfo is None:
-        received = received.replace(tzinfo=UTC)
-    return HealthState(row[0], (effective, received) if effective is not None else None, -int(row[3]))
+    return (await health_states(session, [(la, child_id)]))[(la, child_id)]
 
 
-async def insert_health_event(session: AsyncSession, values: dict) -> bool:
-    """Record an ICB event unless its event_id is known; True when this call recorded it (BUD-07)."""
-    return (await _core(session, "insert_event", values)).rowcount == 1
+async def known_health_events(session: AsyncSession, event_ids: Sequence[str]) -> dict[str, dict]:
+    """The recorded ICB events among ``event_ids``, by event id (their columns)."""
+    rows = await (await session.connection()).execute(_KNOWN_EVENTS, {"ids": sorted(set(event_ids))})
+    return {row.event_id: dict(row._mapping) for row in rows}
+
+
+async def insert_health_events(session: AsyncSession, rows: Sequence[dict]) -> set[str]:
+    """Record ICB events, skipping any whose event_id is already recorded; the ids this call recorded (BUD-07)."""
+    if not rows:
+        return set()
+    return set((await _core(session, "insert_events", list(rows))).scalars())
 
 
 async def lock_child(session: AsyncSession, la: str, child_id: str) -> Child:
     """The CYP's row, created if new and locked for this transaction: opening a budget and applying health
     funding for one CYP never interleave (BUD-01, BUD-07)."""
-    await lock_child_row(session, la, child_id)
+    await lock_children(session, [(la, child_id)])
     stmt = select(Child).where(Child.local_authority == la, Child.child_id == child_id)
     return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
 
@@ -112,7 +140,3 @@ async def health_events(
         stmt = stmt.where(HealthFundingEvent.budget_id == budget_id)
     stmt = stmt.order_by(HealthFundingEvent.effective_from, HealthFundingEvent.received_at)
     return list((await session.execute(stmt)).scalars())
-
-
-async def health_event(session: AsyncSession, event_id: str) -> HealthFundingEvent | None:
-    return await session.get(HealthFundingEvent, event_id)

@@ -13,7 +13,9 @@ from services.budget.models import (
     LedgerTransaction,
 )
 
-_INSERT_TXN = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id)
+# Ids come back in the order of the parameter sets, so each transaction's entries can name it.
+_INSERT_TXNS = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id,
+                                                             sort_by_parameter_order=True)
 
 
 _INSERT_ENTRIES = insert(LedgerEntry.__table__)
@@ -37,20 +39,26 @@ async def post(
     now,
     reverses_id: int | None = None,
 ) -> list[int]:
-    """Append balanced postings to the ledger; None (nothing to move) is skipped. Core statements: this is on
-    the hot path of every event that moves money."""
-    ids = []
+    """Append balanced postings to the budget's ledger; None (nothing to move) is skipped."""
+    return await post_many(session, [(budget_id, p) for p in postings if p is not None], now=now,
+                           reverses_id=reverses_id)
+
+
+async def post_many(
+    session: AsyncSession, postings: Sequence[tuple[str, Posting]], *, now, reverses_id: int | None = None
+) -> list[int]:
+    """Append balanced postings, each to its budget's ledger, in two statements whatever their number: this is on
+    the hot path of every event that moves money. The ids of the new transactions, in order."""
+    if not postings:
+        return []
     conn = await session.connection()
-    for posting in postings:
-        if posting is None:
-            continue
-        txn_id = (await conn.execute(_INSERT_TXN, {
-            "budget_id": budget_id, "kind": posting.kind, "memo": posting.memo,
-            "reference": posting.reference, "reverses_id": reverses_id, "created_at": now})).scalar_one()
-        await conn.execute(_INSERT_ENTRIES, [
-            {"transaction_id": txn_id, "budget_id": budget_id, "stream": e.stream, "account": e.account,
-             "amount_pence": e.amount_pence} for e in posting.entries])
-        ids.append(txn_id)
+    ids = list((await conn.execute(_INSERT_TXNS, [
+        {"budget_id": budget_id, "kind": p.kind, "memo": p.memo, "reference": p.reference,
+         "reverses_id": reverses_id, "created_at": now} for budget_id, p in postings])).scalars())
+    await conn.execute(_INSERT_ENTRIES, [
+        {"transaction_id": txn_id, "budget_id": budget_id, "stream": e.stream, "account": e.account,
+         "amount_pence": e.amount_pence}
+        for txn_id, (budget_id, p) in zip(ids, postings, strict=True) for e in p.entries])
     return ids
 
 

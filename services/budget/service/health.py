@@ -1,22 +1,26 @@
 """BUD-07: ICB health funding, applied exactly once per ICB event id, in effective-date order, held until the
 CYP has an open budget.
 
-This is the busiest path of the service (every ICB event), so it is a handful of Core statements: lock the
-CYP, read the health state in one query, record the event with its outcome (the insert is what makes a
-duplicate a no-op), and only for an applied event post to the ledger and the outbox."""
+This is the busiest path of the service (every ICB event), so a batch of events (the consumer's group commit, or
+the one event of a REST call) is applied with the same few set-based Core statements whatever its size: lock the
+CYPs, read their health states in one query, find the event ids already recorded, work out each event's outcome
+in arrival order in Python, then record the events, their ledger postings and their outbox events with one
+multi-row insert each."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.errors import Conflict
 from kit.events import Envelope
-from kit.outbox import add_event
+from kit.outbox import add_event, add_events
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import newer_health_funding, pounds
-from services.budget.ledger import agree
+from services.budget.ledger import Posting, agree
 from services.budget.models import Budget, HealthFundingEvent
 from services.budget.service import common
 
@@ -36,21 +40,49 @@ class HealthFunding:
 async def receive_health_funding(session: AsyncSession, funding: HealthFunding, *, channel: str,
                                  cause: Envelope | None = None) -> dict:
     """Record the ICB event once and apply it to the CYP's open budget, or hold it until one opens."""
-    await repo.lock_child_row(session, funding.local_authority, funding.child_id)
-    state = await repo.health_state(session, funding.local_authority, funding.child_id)
-    received = common.now()
-    what = _outcome(state, funding.effective_from, received)
-    row = {"event_id": funding.event_id, "local_authority": funding.local_authority,
-           "child_id": funding.child_id, "annual_amount_pence": funding.annual_amount_pence,
-           "effective_from": funding.effective_from, "reason": funding.reason, "channel": channel,
-           "status": what, "budget_id": state.budget_id, "received_at": received,
-           "applied_at": received if what == "applied" else None}
-    if not await repo.insert_health_event(session, row):
-        known = await repo.health_event(session, funding.event_id)
-        return outcome(_as_row(known), "duplicate")
-    if what == "applied":
-        await _post(session, row, previous_pence=state.health_agreed_pence, cause=cause)
-    return outcome(row, what)
+    return (await receive_many(session, [(funding, cause)], channel=channel))[0]
+
+
+async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFunding, Envelope | None]], *,
+                       channel: str) -> list[dict]:
+    """Record and apply ICB events in arrival order (each with the event that brought it, if any); the outcome of
+    each: ``applied``, ``held``, ``superseded`` or ``duplicate`` (its event_id was recorded before)."""
+    children = [(f.local_authority, f.child_id) for f, _ in received]
+    await repo.lock_children(session, children)
+    states = await repo.health_states(session, children)
+    recorded = await repo.known_health_events(session, [f.event_id for f, _ in received])
+    start = common.now()
+    rows, postings, applied, results = [], [], [], []
+    for i, (funding, cause) in enumerate(received):
+        if funding.event_id in recorded:
+            results.append(outcome(recorded[funding.event_id], "duplicate"))
+            continue
+        child = (funding.local_authority, funding.child_id)
+        state = states[child]
+        arrived = start + timedelta(microseconds=i)  # arrival order within the batch breaks effective-date ties
+        what = _outcome(state, funding.effective_from, arrived)
+        row = {"event_id": funding.event_id, "local_authority": funding.local_authority,
+               "child_id": funding.child_id, "annual_amount_pence": funding.annual_amount_pence,
+               "effective_from": funding.effective_from, "reason": funding.reason, "channel": channel,
+               "status": what, "budget_id": state.budget_id, "received_at": arrived,
+               "applied_at": arrived if what == "applied" else None}
+        if what == "applied":
+            posting = _posting(row, state.health_agreed_pence)
+            if posting is not None:  # the same amount again changes no balance
+                postings.append((state.budget_id, posting))
+            applied.append(events.health_funding_applied(row, state.health_agreed_pence, cause))
+            states[child] = repo.HealthState(state.budget_id, (funding.effective_from, arrived),
+                                             funding.annual_amount_pence)
+        recorded[funding.event_id] = row
+        rows.append(row)
+        results.append(outcome(row, what))
+    if len(await repo.insert_health_events(session, rows)) != len(rows):
+        # Another transaction recorded one of these event ids since we looked (an id reused for another CYP,
+        # whose lock we do not hold): nothing of this batch is kept; the consumer retries event by event.
+        raise Conflict("an ICB event_id in this batch was recorded meanwhile; retry")
+    await repo.post_many(session, postings, now=start)
+    await add_events(session, applied)
+    return results
 
 
 async def apply_held(session: AsyncSession, budget: Budget, cause: Envelope | None = None) -> None:
@@ -75,13 +107,15 @@ def _outcome(state: repo.HealthState, effective_from: date, received_at: datetim
     return "superseded"  # an older event never overwrites a newer one
 
 
-async def _post(session: AsyncSession, row: dict, *, previous_pence: int, cause: Envelope | None) -> None:
+def _posting(row: dict, previous_pence: int) -> Posting | None:
     amount = row["annual_amount_pence"]
     memo = (f"Health funding from the ICB set to {pounds(amount)} a year from "
             f"{row['effective_from'].isoformat()} (was {pounds(previous_pence)}): {row['reason']}")
-    await repo.post(session, row["budget_id"], [agree("health", amount - previous_pence, memo,
-                                                      kind="health_funding",
-                                                      reference=f"icb:{row['event_id']}")], now=common.now())
+    return agree("health", amount - previous_pence, memo, kind="health_funding", reference=f"icb:{row['event_id']}")
+
+
+async def _post(session: AsyncSession, row: dict, *, previous_pence: int, cause: Envelope | None) -> None:
+    await repo.post(session, row["budget_id"], [_posting(row, previous_pence)], now=common.now())
     await add_event(session, events.health_funding_applied(row, previous_pence, cause))
 
 
