@@ -64,6 +64,36 @@ def refuse_line(line: Line) -> Refusal | None:
     return None
 
 
+def refuse_for_eligibility(line: Line, decision: Mapping | None) -> Refusal | None:
+    """Why the CYP's latest eligibility decision rules a provision line out, or None.
+
+    The line's stream must be one the decision found eligible. A direct payment must be an arrangement the decision
+    allowed: it needs a recipient who asked for it and consents (ELIG-06, ELIG-07); an arrangement the LA manages
+    (notional, third party) is refused only where the decision refused it. A refusal carries the decision's own first
+    reason (its rule and words), so the caseworker sees why. A CYP with no decision known to this service (a budget
+    opened by hand) is not checked."""
+    if not decision:
+        return None
+    stream = (decision.get("streams") or {}).get(line.stream)
+    if stream is None:
+        return Refusal("ELIG-05", f"{line.stream} was not requested for this CYP: a personal budget only funds the "
+                                  "streams the eligibility decision covers", field="stream", stream=line.stream)
+    if not stream.get("eligible"):
+        return _refusal_from(stream, "stream", line, f"{line.stream} is not eligible for this CYP")
+    arrangement = (decision.get("arrangements") or {}).get(line.arrangement)
+    if arrangement is None and line.arrangement == "direct_payment":
+        return Refusal("ELIG-06", "direct payments were not requested for this CYP: a direct payment needs a "
+                                  "recipient who asked for it and consents", field="arrangement", stream=line.stream)
+    if arrangement is not None and not arrangement.get("allowed"):
+        return _refusal_from(arrangement, "arrangement", line, f"{line.arrangement} is not allowed for this CYP")
+    return None
+
+
+def _refusal_from(entry: Mapping, field: str, line: Line, what: str) -> Refusal:
+    reasons = entry.get("reasons") or [{"rule": "ELIG-05", "message": "the eligibility decision refused it"}]
+    return Refusal(reasons[0]["rule"], f"{what}: {reasons[0]['message']}", field=field, stream=line.stream)
+
+
 def cost_by_stream(lines: Iterable[Line], *, arrangement: str | None = None) -> dict[str, int]:
     """Annual cost of provision per stream (only streams with lines), optionally of one arrangement."""
     costs: dict[str, int] = {}

@@ -39,6 +39,8 @@ class RequestDecided(Reader):
     child_id: str
     local_authority: str
     status: str
+    streams: dict[str, dict] = {}
+    arrangements: dict[str, dict] = {}
     eligible_streams: list[str] = []
     requested_on: date
     decided_at: datetime
@@ -97,6 +99,7 @@ async def on_request_decided(session, envelope: Envelope, settings: BudgetSettin
         return  # an older decision arriving late does not replace a newer one
     child.eligibility_request_id, child.eligibility_status = event.request_id, event.status
     child.eligible_streams = [s for s in event.eligible_streams if s in STREAMS]
+    child.eligibility = {"streams": event.streams, "arrangements": event.arrangements}
     child.eligibility_decided_at, child.requested_on = event.decided_at, event.requested_on
     await session.flush()
     await opening.open_from_events(session, child, envelope)

@@ -23,6 +23,9 @@ class Child(Base):
     eligibility_request_id: Mapped[str | None] = mapped_column(String(36))
     eligibility_status: Mapped[str | None] = mapped_column(String(20))
     eligible_streams: Mapped[list | None] = mapped_column(JSON)
+    # The decision as eligibility.request_decided.v1 gave it: {"streams": {stream: {eligible, reasons}},
+    # "arrangements": {arrangement: {allowed, reasons}}}; provision lines are checked against it.
+    eligibility: Mapped[dict | None] = mapped_column(JSON)
     eligibility_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_on: Mapped[date | None] = mapped_column(Date)
     ras_assessment_id: Mapped[str | None] = mapped_column(String(36))

@@ -224,3 +224,40 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])
     assert set(asyncapi_messages()) == {*PUBLISHED, "icb.health_funding.changed.v1"}
+
+
+async def test_provision_lines_are_checked_against_the_cyps_eligibility_decision(memory_backend):
+    """A line's stream must be eligible and a direct payment allowed by the CYP's latest decision, whose own
+    reason (rule and words) the refusal repeats; a review that rules a stream out stops agreement."""
+    async with running_service(create_app, memory_backend, service="budget") as svc:
+        cyp, bus = child(), svc.runtime.bus
+        no_dp = {**decided(cyp, streams=("education", "social_care")),
+                 "arrangements": {"direct_payment": {"allowed": False, "reasons": [
+                     {"rule": "ELIG-07", "message": "the recipient is under a drug-rehabilitation requirement"}]},
+                     "notional": {"allowed": True, "reasons": []}}}
+        await publish(bus, "eligibility.request_decided.v1", no_dp)
+        await publish(bus, "ras.assessment_completed.v1", assessed(cyp))
+        [budget] = await eventually(lambda: budgets_of(svc.client, cyp))
+        url = f"/v1/budgets/{budget['id']}/provisions"
+
+        r = await svc.client.post(url, json=line("social_care", arrangement="direct_payment"), headers=CASEWORK)
+        assert r.status_code == 409 and r.json()["rule"] == "ELIG-07", r.text
+        assert "drug-rehabilitation" in r.json()["detail"] and r.json()["errors"][0]["field"] == "arrangement"
+        r = await svc.client.post(url, json=line("health", arrangement="notional"), headers=CASEWORK)
+        assert r.status_code == 409 and r.json()["rule"] == "ELIG-05" and "health" in r.json()["detail"]
+        for stream in ("education", "social_care"):
+            r = await svc.client.post(url, json=line(stream, 100_000, arrangement="notional"), headers=CASEWORK)
+            assert r.status_code == 201, r.text
+
+        reviewed = {**no_dp, "request_id": str(uuid.uuid4()), "decided_at": "2026-11-21T10:00:00Z",
+                    "status": "partially_eligible", "eligible_streams": ["education"],
+                    "streams": {"education": {"eligible": True, "reasons": []},
+                                "social_care": {"eligible": False, "reasons": [
+                                    {"rule": "ELIG-03", "message": "the plan has ceased"}]}}}
+        await publish(bus, "eligibility.request_decided.v1", reviewed)
+        await bus.drain()
+        assert (await svc.client.post(f"/v1/budgets/{budget['id']}/submit", headers=CASEWORK)).status_code == 200
+        for stream in ("education", "social_care"):
+            assert (await decide(svc.client, budget["id"], stream, 100_000)).status_code == 201
+        r = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
+        assert r.status_code == 409 and r.json()["rule"] == "ELIG-03" and r.json()["stream"] == "social_care", r.text

@@ -17,10 +17,11 @@ from services.budget.domain import (
     first_review_due,
     panel_outcome,
     pounds,
+    refuse_for_eligibility,
     refuse_line,
 )
 from services.budget.ledger import STREAMS, agree
-from services.budget.models import Budget, PanelDecision, Provision
+from services.budget.models import Budget, Child, PanelDecision, Provision
 from services.budget.service import common
 from services.budget.service.health import health_funded
 from services.budget.settings import BudgetSettings
@@ -31,7 +32,7 @@ EDITABLE = ("draft", "indicative")
 async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, description: str,
                         contract_id: str | None) -> Provision:
     """Add a costed provision line tied to an outcome. Refusals name their rule."""
-    refusal = refuse_line(line)
+    refusal = refuse_line(line) or refuse_for_eligibility(line, await _eligibility(session, budget))
     if refusal is not None:
         error = InvalidInput if refusal.rule == "BUD-02" else RuleViolation
         raise error(f"{refusal.field}: {refusal.message}", rule=refusal.rule,
@@ -69,6 +70,12 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
     session.add(provision)
     await session.flush()
     return provision
+
+
+async def _eligibility(session: AsyncSession, budget: Budget) -> dict | None:
+    """The CYP's latest eligibility decision, as the eligibility service published it (None if none arrived)."""
+    child = await session.get(Child, (budget.local_authority, budget.child_id))
+    return child.eligibility if child is not None else None
 
 
 async def submit(session: AsyncSession, budget: Budget) -> None:
@@ -132,7 +139,10 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
         # The ICB funds the health stream (BUD-07): its amount stands; the panel approves provision
         # against it.
         targets["health"] = balances["health"].agreed_pence
-    refusals = agreement_refusals(
+    decision = await _eligibility(session, budget)
+    # A decision reviewed since the provision was written (ELIG-10) can rule lines out: agreement waits for them.
+    refusals = [r for r in (refuse_for_eligibility(line, decision) for line in lines) if r is not None]
+    refusals += agreement_refusals(
         costs, {s: StreamDecision(d.decision, d.agreed_pence) for s, d in latest.items()}, targets
     )
     if refusals:
