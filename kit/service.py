@@ -21,6 +21,7 @@ from kit.bus import Bus, bus_from_settings
 from kit.db import Database
 from kit.errors import install_error_handlers, problem
 from kit.inbox import Consumers
+from kit.jobs import Job, JobRunner
 from kit.middleware import RequestContext
 from kit.migrations import upgrade
 from kit.outbox import OutboxRelay
@@ -37,6 +38,7 @@ class ServiceSpec:
     settings_cls: type[ServiceSettings]
     routers: list[APIRouter] = field(default_factory=list)
     consumers: Consumers = field(default_factory=Consumers)
+    jobs: tuple[Job, ...] = ()     # scheduled work (kit.jobs), started with the relay
     version: str = "1.0.0"
     # {event type: {"summary", "payload": JSON schema}} for the events whose contract this service owns
     messages: Callable[[], dict[str, dict[str, Any]]] | None = None
@@ -59,6 +61,7 @@ class ServiceRuntime:
         self.bus = bus or bus_from_settings(platform)
         self.db: Database | None = None
         self.relay: OutboxRelay | None = None
+        self.jobs: JobRunner | None = None
 
     async def start(self) -> None:
         self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url))
@@ -70,7 +73,8 @@ class ServiceRuntime:
                                  batch_size=self.platform.relay_batch_size,
                                  poll_seconds=self.platform.relay_poll_seconds)
         self.db.on_commit(self.relay.wake)
-        if self.spec.consumers.handlers:
+        self.jobs = JobRunner(self.spec.jobs, self.db, self.settings, service=self.spec.name)
+        if self.spec.consumers.routing_keys:
             await self.bus.subscribe(self.spec.name, self.spec.consumers.routing_keys,
                                      self.spec.consumers.bind(consumer=self.spec.name, db=self.db,
                                                               settings=self.settings))
@@ -78,8 +82,11 @@ class ServiceRuntime:
     def start_relay(self) -> None:
         assert self.relay is not None, "start() first"
         self.relay.start()
+        self.jobs.start()
 
     async def stop(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         if self.relay is not None:
             await self.relay.stop()
         if self._own_bus:

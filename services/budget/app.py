@@ -3,12 +3,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.bus import Bus
+from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.budget.event_schemas import PUBLISHED, asyncapi_messages
 from services.budget.handlers import consumers
 from services.budget.router import router
 from services.budget.router_after import router as after_agreement
+from services.budget.service.variations import apply_due_reductions
 from services.budget.settings import BudgetSettings
 
 SPEC = ServiceSpec(
@@ -20,6 +22,7 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     routers=[after_agreement, router],  # its fixed paths (/reviews, /sen2) before /{budget_id}
     consumers=consumers,
+    jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),),
     messages=asyncapi_messages,
     publishes=tuple(PUBLISHED),
 )

@@ -203,3 +203,27 @@ async def test_bud_11_sen2_fields_per_plan(svc):
     ) == ("Y", ["S"])
     refused = await svc.client.get("/v1/budgets/sen2", params={"local_authority": "E08000018"}, headers=READ)
     assert refused.status_code == 403
+
+
+async def test_bud_10_the_scheduled_job_applies_each_reduction_once_its_window_has_closed(backend, monkeypatch):
+    """kit.jobs runs apply-due-reductions in every budget process: a reduction applies by itself after its window
+    (no one has to call /apply); one still within its window, or under reconsideration, waits."""
+    async with running_service(create_app, backend, service="budget") as svc:
+        client, jobs = svc.client, svc.runtime.jobs
+        budgets = [await agreed(client) for _ in range(3)]
+        notices = []
+        for budget in budgets:
+            r = await client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
+                                  json={"stream": "social_care", "agreed_pence": 210_000, "reasons": "fewer hours"})
+            notices.append(r.json())
+        asked = await client.post(f"/v1/budgets/{budgets[2]['id']}/variations/{notices[2]['id']}/reconsideration",
+                                   headers=CASEWORK, json={"reason": "the hours are still needed"})
+        assert asked.status_code == 200, asked.text
+
+        assert await jobs.run_once("apply-due-reductions") == 0  # all within their window
+        later(monkeypatch, 29)
+        assert await jobs.run_once("apply-due-reductions") == 2
+        assert [await agreed_amount(client, b["id"]) for b in budgets] == [210_000, 210_000, 250_000]
+        assert await jobs.run_once("apply-due-reductions") == 0  # applied once, never again
+        r = await client.get(f"/v1/budgets/{budgets[0]['id']}/variations", headers=CASEWORK)
+        assert [v["status"] for v in r.json()["items"]] == ["applied"], r.text

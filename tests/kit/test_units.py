@@ -107,3 +107,33 @@ async def test_a_batch_handler_gets_each_run_of_its_events_in_order_and_never_a_
     await asyncio.gather(*(handle(b) for b in bodies))  # all redelivered later: nothing applied twice
     assert len(calls) == 3
     await db.engine.dispose()
+
+
+async def test_a_job_runs_every_period_and_a_failure_is_retried_at_the_next():
+    import asyncio
+
+    from kit.jobs import Job, JobRunner
+
+    runs: list[int] = []
+
+    async def flaky(db, settings) -> int:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise RuntimeError("the database went away")
+        return 1
+
+    runner = JobRunner((Job("flaky", flaky, every_seconds=0.01),), db=None, settings=None, service="test")
+    runner.start()
+    await asyncio.sleep(0.005)
+    assert runs == [], "the first run is one period after start"
+    await asyncio.sleep(0.1)
+    await runner.stop()
+    assert len(runs) >= 3, "it kept running after the failure"
+    stopped_at = len(runs)
+    await asyncio.sleep(0.05)
+    assert len(runs) == stopped_at
+    try:
+        await runner.run_once("missing")
+        raise AssertionError("an unknown job must be refused")
+    except KeyError as exc:
+        assert "flaky" in str(exc)

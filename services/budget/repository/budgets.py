@@ -77,6 +77,18 @@ async def variations(session: AsyncSession, budget_id: str) -> list[Variation]:
     return list((await session.execute(stmt)).scalars())
 
 
+async def due_reductions(session: AsyncSession, *, today, limit: int) -> list[Variation]:
+    """Reductions of agreed budgets whose reconsideration window closed before ``today`` without a request
+    (BUD-10), oldest first; on PostgreSQL each is locked, and one another replica holds is skipped."""
+    stmt = (select(Variation).join(Budget, Budget.id == Variation.budget_id)
+            .where(Variation.kind == "reduction", Variation.status == "notice_issued",
+                   Variation.reconsider_by < today, Budget.status == "agreed")
+            .order_by(Variation.reconsider_by, Variation.created_at).limit(limit))
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Variation, skip_locked=True)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def variation(session: AsyncSession, budget_id: str, variation_id: str) -> Variation:
     v = (
         await session.execute(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import Database
 from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.outbox import add_event
 from services.budget import events
@@ -99,6 +100,21 @@ async def apply_when_due(session: AsyncSession, budget: Budget, variation: Varia
             reconsider_by=str(variation.reconsider_by),
         )
     await _apply(session, budget, variation)
+
+
+async def apply_due_reductions(db: Database, settings: object, *, batch: int = 100) -> int:
+    """The scheduled job (kit.jobs): apply every reduction whose window closed without a request for
+    reconsideration, as ``POST …/apply`` would; how many it applied. A budget no longer agreed (closed) keeps its
+    notice unapplied, and is not selected."""
+    applied = 0
+    while True:
+        async with db.transaction() as session:
+            due = await repo.due_reductions(session, today=common.today(), limit=batch)
+            for variation in due:
+                await _apply(session, await repo.budget_by_id(session, variation.budget_id, lock=True), variation)
+                applied += 1
+        if len(due) < batch:
+            return applied
 
 
 async def _apply(session: AsyncSession, budget: Budget, variation: Variation) -> None:
