@@ -10,6 +10,7 @@ from services.budget.event_schemas import PUBLISHED, asyncapi_messages
 from services.budget.handlers import consumers
 from services.budget.router import router
 from services.budget.router_after import router as after_agreement
+from services.budget.service.planning import close_ended_budgets
 from services.budget.service.variations import apply_due_reductions
 from services.budget.settings import BudgetSettings
 
@@ -22,7 +23,8 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     routers=[after_agreement, router],  # its fixed paths (/reviews, /sen2) before /{budget_id}
     consumers=consumers,
-    jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),),
+    jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
+          Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),
     messages=asyncapi_messages,
     publishes=tuple(PUBLISHED),
 )

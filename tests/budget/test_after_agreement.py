@@ -227,3 +227,16 @@ async def test_bud_10_the_scheduled_job_applies_each_reduction_once_its_window_h
         assert await jobs.run_once("apply-due-reductions") == 0  # applied once, never again
         r = await client.get(f"/v1/budgets/{budgets[0]['id']}/variations", headers=CASEWORK)
         assert [v["status"] for v in r.json()["items"]] == ["applied"], r.text
+
+
+async def test_bud_06_a_budget_closes_by_itself_the_day_after_its_plan_period_ends(svc, monkeypatch):
+    budget = await agreed(svc.client)
+    end = date.fromisoformat(budget["period_end"])
+    assert await svc.runtime.jobs.run_once("close-ended-budgets") == 0
+    monkeypatch.setattr(common, "today", lambda: end)
+    assert await svc.runtime.jobs.run_once("close-ended-budgets") == 0, "the last day is still in the period"
+    monkeypatch.setattr(common, "today", lambda: end + timedelta(days=1))
+    assert await svc.runtime.jobs.run_once("close-ended-budgets") == 1
+    r = await svc.client.get(f"/v1/budgets/{budget['id']}", headers=CASEWORK)
+    assert r.json()["status"] == "closed"
+    assert await svc.runtime.jobs.run_once("close-ended-budgets") == 0

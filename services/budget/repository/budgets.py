@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -75,6 +75,12 @@ async def panel_decisions(session: AsyncSession, budget_id: str) -> list[PanelDe
 async def variations(session: AsyncSession, budget_id: str) -> list[Variation]:
     stmt = select(Variation).where(Variation.budget_id == budget_id).order_by(Variation.created_at)
     return list((await session.execute(stmt)).scalars())
+
+
+async def close_ended(session: AsyncSession, *, today) -> int:
+    """Close every budget whose plan period ended before ``today``; how many (one statement, safe in replicas)."""
+    stmt = update(Budget).where(Budget.status != "closed", Budget.period_end < today).values(status="closed")
+    return (await session.execute(stmt)).rowcount
 
 
 async def due_reductions(session: AsyncSession, *, today, limit: int) -> list[Variation]:

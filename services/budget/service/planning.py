@@ -5,6 +5,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import Database
 from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.outbox import add_event
 from services.budget import events
@@ -178,6 +179,14 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
             budget, {s: (agreed[s], direct.get(s, 0)) for s in STREAMS if agreed[s] > 0 or s in costs}
         ),
     )
+
+
+async def close_ended_budgets(db: Database, settings: object) -> int:
+    """The scheduled job (kit.jobs): close every budget whose plan period has ended, as ``POST …/close`` would
+    (BUD-06 stages). Payments and recoveries for it still book; ICB health funding for the CYP is held for the next
+    budget (BUD-07)."""
+    async with db.transaction() as session:
+        return await repo.close_ended(session, today=common.today())
 
 
 def close(budget: Budget) -> None:
