@@ -1,11 +1,14 @@
 """Validated settings. Built once in an entrypoint and passed down; nothing here is read at import time."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kit.crypto import Keyring, KeyringError
 
 
 class PlatformSettings(BaseSettings):
@@ -48,6 +51,22 @@ class PlatformSettings(BaseSettings):
     @property
     def dev(self) -> bool:
         return self.mode == "dev"
+
+    def keyring(self, keys: Mapping[str, SecretStr], current: str | None, *, setting: str) -> Keyring:
+        """The keyring of a service's data at rest from its settings (``setting`` names them in errors). Empty in dev
+        mode means the built-in dev key; outside dev mode the keys must be set and the dev key is refused, as the
+        dev signing key is."""
+        if not keys:
+            if not self.dev:
+                raise ValueError(f"{setting} must be set outside dev mode (the dev key is refused)")
+            return Keyring.dev()
+        try:
+            keyring = Keyring.from_encoded({k: v.get_secret_value() for k, v in keys.items()}, current)
+        except KeyringError as exc:
+            raise ValueError(f"{setting}: {exc}") from None
+        if not self.dev and keyring.holds_dev_key():
+            raise ValueError(f"{setting} holds the dev key, which is refused outside dev mode")
+        return keyring
 
     def database_url_for(self, service: str, override: str | None = None) -> str:
         if override:

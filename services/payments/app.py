@@ -27,4 +27,6 @@ SPEC = ServiceSpec(
 
 def create_app(platform: PlatformSettings, *, settings: PaymentsSettings | None = None,
                bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
+    # The keyring is built here, so a service outside dev mode without its keys refuses to start.
+    settings = (settings or PaymentsSettings()).bound_to(platform)
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -13,7 +13,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Agreement(Base):
-    """A direct-payment agreement (PAY-01) with its payee (PAY-02, PAY-09) held inline."""
+    """A direct-payment agreement (PAY-01) with its payee (PAY-02, PAY-09) held inline. Bank details are sealed
+    at rest (``services.payments.sealed``): the columns hold ``enc1:<key id>:...``, never the digits."""
 
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("budget_id", "stream"),)
@@ -37,9 +38,9 @@ class Agreement(Base):
     payee_role: Mapped[str | None] = mapped_column(String(20))
     payee_name: Mapped[str | None] = mapped_column(String(200))
     account_kind: Mapped[str | None] = mapped_column(String(20))
-    sort_code: Mapped[str | None] = mapped_column(String(6))
-    account_number: Mapped[str | None] = mapped_column(String(8))
-    card_reference: Mapped[str | None] = mapped_column(String(40))
+    sort_code: Mapped[str | None] = mapped_column(Text)  # sealed
+    account_number: Mapped[str | None] = mapped_column(Text)  # sealed
+    card_reference: Mapped[str | None] = mapped_column(Text)  # sealed
     monthly_fee_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     close_relative_same_household: Mapped[bool] = mapped_column(Boolean, default=False)
     exceptional_reason: Mapped[str | None] = mapped_column(Text)
@@ -88,9 +89,12 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(12))  # issued | returned | deducted (nothing left to pay)
     basis: Mapped[str] = mapped_column(Text)
     payee_name: Mapped[str] = mapped_column(String(200))
-    sort_code: Mapped[str] = mapped_column(String(6))
-    account_number: Mapped[str] = mapped_column(String(8))
-    reference: Mapped[str] = mapped_column(String(18))
+    # Where the money went, sealed as on the agreement: the payee's account, or for a prepaid card the card
+    # provider's account with the card's reference (the BACS reference of the credit).
+    sort_code: Mapped[str] = mapped_column(Text)  # sealed
+    account_number: Mapped[str] = mapped_column(Text)  # sealed
+    card_reference: Mapped[str | None] = mapped_column(Text)  # sealed
+    reference: Mapped[str] = mapped_column(String(18))  # the payment's own reference, DP<agreement><due date>
     issued_on: Mapped[date] = mapped_column(Date)
     return_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,8 +18,8 @@ from services.payments.models import Agreement, LedgerEntry, Payment, Recovery, 
 
 LIVE = Payment.status != "returned"
 PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date", "amount_pence", "status",
-                   "basis", "payee_name", "sort_code", "account_number", "reference", "issued_on",
-                   "created_at")
+                   "basis", "payee_name", "sort_code", "account_number", "card_reference", "reference",
+                   "issued_on", "created_at")
 LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account",
                   "amount_pence", "payment_id", "memo", "entry_date", "created_at")
 OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at")
@@ -187,10 +187,11 @@ async def unsettle_returned(session: AsyncSession, payments: Sequence[Payment]) 
 
 
 async def run_credits(session: AsyncSession, run_id: str) -> list[Any]:
-    """What the bank was asked to pay in a run (returned payments included: they were sent), as plain rows."""
+    """What the bank was asked to pay in a run (returned payments included: they were sent), as plain rows
+    (bank details still sealed)."""
     p = Payment
-    stmt = (select(p.id, p.agreement_id, p.sort_code, p.account_number, p.payee_name, p.reference,
-                   p.amount_pence, p.due_date).where(p.run_id == run_id, p.status != "deducted")
+    stmt = (select(p.id, p.agreement_id, p.sort_code, p.account_number, p.card_reference, p.payee_name,
+                   p.reference, p.amount_pence, p.due_date).where(p.run_id == run_id, p.status != "deducted")
             .order_by(p.agreement_id, p.due_date))
     return list((await session.execute(stmt)).all())
 
@@ -216,3 +217,20 @@ async def upcoming_instalments(session: AsyncSession, agreement_id: str, *,
 
 async def count(session: AsyncSession, model: Any, *where: Any) -> int:
     return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+
+
+# ------------------------------------------------------------------ bank details at rest
+async def bank_details(session: AsyncSession, model: Any, fields: Sequence[str], *, after: str,
+                       limit: int) -> list[Any]:
+    """Up to ``limit`` rows of ``model`` (agreements or payments) after the id ``after``, with the agreement each
+    belongs to and its sealed bank details, locked until the transaction ends (a payee changed meanwhile waits)."""
+    agreement_id = model.id if model is Agreement else model.agreement_id
+    stmt = (select(model.id, agreement_id.label("agreement_id"), *(getattr(model, f) for f in fields))
+            .where(model.id > after).order_by(model.id).limit(limit).with_for_update())
+    return list((await session.execute(stmt)).all())
+
+
+async def set_bank_details(session: AsyncSession, model: Any, rows: list[dict]) -> None:
+    """Update sealed bank details by primary key: ``[{"id": ..., "<field>": sealed value}, ...]``."""
+    if rows:
+        await session.execute(update(model), rows)

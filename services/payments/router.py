@@ -1,8 +1,11 @@
 """Agreements, payees, signing and schedules: ``/v1/payments/agreements``."""
 
-from fastapi import APIRouter, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 
 from kit.auth import caller_with
+from kit.crypto import Keyring
 from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep, settings_of
 from services.payments import clock, repository, views
@@ -23,8 +26,15 @@ Changer = caller_with("casework", "finance")
 Reader = caller_with("casework", "finance", "read")
 
 
+def _keyring(request: Request) -> Keyring:
+    return settings_of(request).keyring
+
+
+Keys = Annotated[Keyring, Depends(_keyring)]  # opens bank details to show them masked
+
+
 @router.post("/agreements", status_code=201, response_model=AgreementRead)
-async def create_agreement(body: AgreementCreate, session: SessionDep, caller: Casework) -> dict:
+async def create_agreement(body: AgreementCreate, session: SessionDep, caller: Casework, keys: Keys) -> dict:
     """Open a direct-payment agreement (casework). It starts `awaiting_signature`: nothing is paid until it
     is signed (PAY-01). Its year's schedule is planned at once from `start_date` (PAY-03). Agreements for a
     budget's direct-payment streams are also opened automatically from `budget.agreed.v1`."""
@@ -34,11 +44,11 @@ async def create_agreement(body: AgreementCreate, session: SessionDep, caller: C
         stream=body.stream,
         annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
         end=body.end_date, purpose=body.purpose, opened_from="manual")
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)
 
 
 @router.get("/agreements", response_model=Page[AgreementRead])
-async def list_agreements(session: SessionDep, caller: Reader,
+async def list_agreements(session: SessionDep, caller: Reader, keys: Keys,
                           budget_id: str | None = Query(None, max_length=36),
                           child_id: str | None = Query(None, max_length=64),
                           limit: Limit = 100, cursor: Cursor = None) -> dict:
@@ -47,13 +57,13 @@ async def list_agreements(session: SessionDep, caller: Reader,
     rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit,
                                        cursor=cursor)
     page, next_cursor = page_of(rows, limit=limit)
-    return {"items": [views.agreement(a) for a in page], "next_cursor": next_cursor}
+    return {"items": [views.agreement(a, keys) for a in page], "next_cursor": next_cursor}
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)
-async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader) -> dict:
+async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> dict:
     """One agreement with its terms, status and payee. Bank details show only their last 4 digits."""
-    return views.agreement(await repository.agreement(session, caller, agreement_id))
+    return views.agreement(await repository.agreement(session, caller, agreement_id), keys)
 
 
 @router.put("/agreements/{agreement_id}/payee", response_model=AgreementRead)
@@ -62,30 +72,33 @@ async def set_payee(agreement_id: str, body: PayeeSet, request: Request, session
     """Who is paid (parent, young person, nominee or representative) and into what: a dedicated bank account
     (`sort_code` 6 digits, `account_number` 8 digits), a prepaid card (`card_reference`) or a managed account
     (bank details and a monthly fee, DEFAULT £9.99) (PAY-02). Paying a close relative in the same household is
-    exceptional and needs `exceptional_reason` (PAY-09). The details are stored for the bank file and never
-    returned or logged in full."""
+    exceptional and needs `exceptional_reason` (PAY-09). The details are stored encrypted (AES-256-GCM) for the
+    bank file and never returned or logged in full."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    await agreements.set_payee(agreement, body, settings_of(request))
-    return views.agreement(agreement)
+    settings = settings_of(request)
+    await agreements.set_payee(agreement, body, settings)
+    return views.agreement(agreement, settings.keyring)
 
 
 @router.post("/agreements/{agreement_id}/sign", response_model=AgreementRead)
-async def sign_agreement(agreement_id: str, body: Sign, session: SessionDep, caller: Casework) -> dict:
+async def sign_agreement(agreement_id: str, body: Sign, session: SessionDep, caller: Casework,
+                         keys: Keys) -> dict:
     """Record the signed agreement: it becomes `active` and payment runs pay it from then on, arrears included
     (PAY-01, PAY-04). The first audit falls due within 3 months of `signed_on` (PAY-05)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)
 
 
 @router.put("/agreements/{agreement_id}/amount", response_model=AgreementRead)
-async def change_amount(agreement_id: str, body: AmountChange, session: SessionDep, caller: Casework) -> dict:
+async def change_amount(agreement_id: str, body: AmountChange, session: SessionDep, caller: Casework,
+                        keys: Keys) -> dict:
     """Change the agreed annual amount: instalments not yet paid and due from `effective_from` (default today)
     are re-planned so the year still adds up exactly, each stating its new basis (PAY-03)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     await agreements.change_amount(session, agreement, annual_pence=body.annual_amount_pence,
                                    effective_from=body.effective_from or clock.today())
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)
 
 
 @router.get("/agreements/{agreement_id}/schedule")
@@ -100,10 +113,10 @@ async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> li
 
 
 @router.get("/agreements/{agreement_id}/payments")
-async def payments(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
+async def payments(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> list[dict]:
     """Every payment of the agreement, including those the bank returned (bank details masked)."""
     await repository.agreement(session, caller, agreement_id)
-    return [views.payment(p) for p in await repository.payments_of_agreement(session, agreement_id)]
+    return [views.payment(p, keys) for p in await repository.payments_of_agreement(session, agreement_id)]
 
 
 @router.get("/agreements/{agreement_id}/ledger")
@@ -120,27 +133,29 @@ async def ledger(agreement_id: str, session: SessionDep, caller: Reader) -> dict
 
 
 @router.post("/agreements/{agreement_id}/suspend", response_model=AgreementRead)
-async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
+async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer,
+                  keys: Keys) -> dict:
     """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     agreements.suspend(agreement, body.reason)
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)
 
 
 @router.post("/agreements/{agreement_id}/resume", response_model=AgreementRead)
-async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer) -> dict:
+async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer,
+                 keys: Keys) -> dict:
     """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears
     (PAY-04)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     agreements.resume(agreement, body.reason)
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)
 
 
 @router.post("/agreements/{agreement_id}/stop", response_model=AgreementRead)
-async def stop(agreement_id: str, body: Stop, session: SessionDep, caller: Changer) -> dict:
+async def stop(agreement_id: str, body: Stop, session: SessionDep, caller: Changer, keys: Keys) -> dict:
     """Stop direct payments (PAY-08) for one of the reasons in `reason_code` (consent withdrawn, recipient
     ineligible, money not used for the agreed provision, provision can no longer be secured this way, harm to
     other services) with a written `reason`. No run pays it again; a final audit falls due at once."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
     agreements.stop(agreement, reason_code=body.reason_code, reason=body.reason)
-    return views.agreement(agreement)
+    return views.agreement(agreement, keys)

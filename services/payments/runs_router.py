@@ -56,9 +56,10 @@ async def bank_file(run_id: str, request: Request, session: SessionDep, caller: 
     """The run's bank file. `bacs18`: BACS Standard 18, fixed 100-character records — a `UHL1` header with the
     service user number and processing date, one credit (transaction code 99) per payment with the amount in
     pence and the payee name and reference cut to 18 characters, and a contra (17) debiting the originator's
-    account with the total. `csv`: one row per payment for finance systems. Contains full bank details."""
+    account with the total. `csv`: one row per payment for finance systems. Contains full bank details (opened
+    from their encrypted form for this file only)."""
     run = await repository.run(session, caller, run_id)
-    credits = runs.credits(await repository.run_credits(session, run.id))
+    credits = runs.credits(await repository.run_credits(session, run.id), settings_of(request).keyring)
     if format == "csv":
         return PlainTextResponse(bankfile.csv_file(credits), media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})

@@ -1,7 +1,12 @@
-from pydantic import Field
+from __future__ import annotations
+
+from pydantic import Field, PrivateAttr, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.crypto import Keyring
+from kit.settings import PlatformSettings, ServiceSettings
+
+KEYS_SETTING = "SENDPB_PAYMENTS_ENCRYPTION_KEYS"
 
 
 class PaymentsSettings(ServiceSettings):
@@ -36,6 +41,26 @@ class PaymentsSettings(ServiceSettings):
     run_days_ahead: int = Field(14, ge=0, le=60)
     # A run still running with no progress for this long died with its process: it is marked interrupted.
     stale_run_minutes: int = Field(10, ge=1)
+    # Bank details are sealed at rest (AES-256-GCM) with these keys: {key id: base64 of 32 random bytes}. New
+    # values are sealed with `encryption_key_id` (needed when there is more than one key); the others only open
+    # values sealed before a rotation. Empty in dev mode means the built-in dev key; outside dev mode the service
+    # (and its migration) refuses to start without them or with the dev key.
+    encryption_keys: dict[str, SecretStr] = {}
+    encryption_key_id: str | None = None
+    _keyring: Keyring | None = PrivateAttr(None)
+
+    def bound_to(self, platform: PlatformSettings) -> PaymentsSettings:
+        """These settings with their keyring built for the platform's mode (refusing dev keys outside dev)."""
+        bound = self.model_copy()
+        bound._keyring = platform.keyring(self.encryption_keys, self.encryption_key_id, setting=KEYS_SETTING)
+        return bound
+
+    @property
+    def keyring(self) -> Keyring:
+        if self._keyring is None:
+            raise RuntimeError("payments settings have no keyring yet: use settings.bound_to(platform) "
+                               "(create_app does)")
+        return self._keyring
 
     def managed_fee_for(self, la: str) -> int:
         return self.managed_account_fee_pence_by_la.get(la, self.managed_account_fee_pence)

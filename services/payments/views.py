@@ -1,20 +1,26 @@
-"""How records are shown to callers. Bank details are never returned in full (all but the last 4 digits
-masked)."""
+"""How records are shown to callers. Bank details are never returned in full (opened from their sealed form,
+all but the last 4 characters masked)."""
 from __future__ import annotations
 
-from services.payments import domain
+from kit.crypto import Keyring
+from services.payments import domain, sealed
 from services.payments.models import Agreement, Audit, LedgerEntry, Payment, Recovery, Run
 from services.payments.service.runs import progress
 
 
-def payee(a: Agreement) -> dict | None:
+def _masked(keyring: Keyring, agreement_id: str, field: str, value: str | None) -> str | None:
+    return domain.mask(sealed.unseal(keyring, agreement_id, field, value))
+
+
+def payee(a: Agreement, keyring: Keyring) -> dict | None:
     if a.payee_name is None:
         return None
     account: dict = {"kind": a.account_kind}
     if a.account_kind == "prepaid_card":
-        account["card_reference"] = domain.mask(a.card_reference)
+        account["card_reference"] = _masked(keyring, a.id, "card_reference", a.card_reference)
     else:
-        account |= {"sort_code": domain.mask(a.sort_code), "account_number": domain.mask(a.account_number)}
+        account |= {field: _masked(keyring, a.id, field, getattr(a, field))
+                    for field in ("sort_code", "account_number")}
     if a.account_kind == "managed_account":
         account["monthly_fee_pence"] = a.monthly_fee_pence
     return {"role": a.payee_role, "name": a.payee_name, "account": account,
@@ -22,7 +28,7 @@ def payee(a: Agreement) -> dict | None:
             "exceptional": a.close_relative_same_household, "exceptional_reason": a.exceptional_reason}
 
 
-def agreement(a: Agreement) -> dict:
+def agreement(a: Agreement, keyring: Keyring) -> dict:
     return {"id": a.id, "budget_id": a.budget_id, "child_id": a.child_id,
             "local_authority": a.local_authority,
             "stream": a.stream, "annual_amount_pence": a.annual_amount_pence, "frequency": a.frequency,
@@ -31,14 +37,15 @@ def agreement(a: Agreement) -> dict:
                       "frequency": a.frequency.replace("_", "-"), **domain.AGREEMENT_TERMS},
             "status": a.status, "status_reason": a.status_reason, "stop_reason": a.stop_reason,
             "opened_from": a.opened_from, "signed_on": a.signed_on, "signed_by": a.signed_by,
-            "payee": payee(a), "next_audit_due": a.next_audit_due, "final_audit_due": a.final_audit_due,
+            "payee": payee(a, keyring), "next_audit_due": a.next_audit_due, "final_audit_due": a.final_audit_due,
             "created_at": a.created_at}
 
 
-def payment(p: Payment) -> dict:
+def payment(p: Payment, keyring: Keyring) -> dict:
     return {"id": p.id, "run_id": p.run_id, "agreement_id": p.agreement_id, "due_date": p.due_date,
             "amount_pence": p.amount_pence, "status": p.status, "basis": p.basis, "issued_on": p.issued_on,
-            "sort_code": domain.mask(p.sort_code), "account_number": domain.mask(p.account_number),
+            "sort_code": _masked(keyring, p.agreement_id, "sort_code", p.sort_code),
+            "account_number": _masked(keyring, p.agreement_id, "account_number", p.account_number),
             "return_reason": p.return_reason}
 
 

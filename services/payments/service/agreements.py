@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.events import utcnow
-from services.payments import clock, domain, repository
+from services.payments import clock, domain, repository, sealed
 from services.payments.models import Agreement, ScheduledInstalment
 from services.payments.schemas import PayeeSet
 from services.payments.settings import PaymentsSettings
@@ -68,7 +68,10 @@ async def set_payee(agreement: Agreement, body: PayeeSet, settings: PaymentsSett
         fee = account.monthly_fee_pence if account.monthly_fee_pence is not None else \
             settings.managed_fee_for(agreement.local_authority)
     agreement.payee_role, agreement.payee_name, agreement.account_kind = body.role, body.name, account.kind
-    agreement.sort_code, agreement.account_number, agreement.card_reference = sort_code, account_number, card
+    # Sealed at rest, bound to this agreement (the views show them masked, the bank file in full).
+    agreement.sort_code, agreement.account_number, agreement.card_reference = (
+        sealed.seal(settings.keyring, agreement.id, field, value)
+        for field, value in zip(sealed.FIELDS, (sort_code, account_number, card), strict=True))
     agreement.monthly_fee_pence = fee
     agreement.close_relative_same_household = body.close_relative_same_household
     agreement.exceptional_reason = body.exceptional_reason if body.close_relative_same_household else None

@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.crypto import Keyring
 from kit.db import Database
 from kit.errors import InvalidInput
 from kit.events import utcnow
-from services.payments import clock, events, repository
+from services.payments import clock, events, repository, sealed
 from services.payments.bankfile import Credit, Originator
 from services.payments.models import LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
@@ -30,11 +31,15 @@ def progress(run: Run) -> dict:
     return {"instalments_due": run.due_count, "instalments_settled": run.settled_count, "percent": done}
 
 
-def destination(row, settings: PaymentsSettings, yymmdd: str) -> tuple[str, str, str]:
-    """Where an instalment goes: the payee's account, or the card provider's with the card as reference."""
+def destination(row, settings: PaymentsSettings) -> tuple[str, str, str | None]:
+    """Where an instalment goes, sealed: the payee's account (the agreement's sealed values, copied as they are:
+    a run never opens bank details), or the card provider's account with the payee's card reference."""
     if row.account_kind == "prepaid_card":
-        return settings.prepaid_card_sort_code, settings.prepaid_card_account_number, row.card_reference[:18]
-    return row.sort_code, row.account_number, f"DP{row.agreement_id[:8].upper()}{yymmdd}"
+        sort_code, account = (sealed.seal(settings.keyring, row.agreement_id, field, value) for field, value in
+                              (("sort_code", settings.prepaid_card_sort_code),
+                               ("account_number", settings.prepaid_card_account_number)))
+        return sort_code, account, row.card_reference
+    return row.sort_code, row.account_number, None
 
 
 def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple[list, list, list, int, int]:
@@ -48,12 +53,13 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
         payment_id, event_id = ids[2 * n], ids[2 * n + 1]
         amount = max(row.amount_pence - row.deducted_pence, 0)
         due = yymmdd.get(row.due_date) or yymmdd.setdefault(row.due_date, f"{row.due_date:%y%m%d}")
-        sort_code, account, reference = destination(row, settings, due)
+        sort_code, account, card = destination(row, settings)
         status = "issued" if amount > 0 else "deducted"
         basis = row.basis if not row.deducted_pence else \
             f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
         payments.append((payment_id, run.id, row.agreement_id, la, row.due_date, amount, status, basis,
-                         row.payee_name, sort_code, account, reference, run.run_date, now))
+                         row.payee_name, sort_code, account, card, f"DP{row.agreement_id[:8].upper()}{due}",
+                         run.run_date, now))
         if amount == 0:
             continue  # fully recovered by deduction: settled, nothing to send to the bank
         count, total = count + 1, total + amount
@@ -175,9 +181,16 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
             "returned_pence": sum(p.amount_pence for p in returned)}
 
 
-def credits(rows: Sequence) -> list[Credit]:
-    """The run's payments as credits of the bank file."""
-    return [Credit(*row) for row in rows]
+def credits(rows: Sequence, keyring: Keyring) -> list[Credit]:
+    """The run's payments as credits of the bank file, bank details opened: the account credited and the
+    reference, which for a prepaid card is the card's (BACS keeps 18 characters)."""
+    def opened(row, field: str) -> str | None:
+        return sealed.unseal(keyring, row.agreement_id, field, getattr(row, field))
+
+    return [Credit(payment_id=row.id, agreement_id=row.agreement_id, sort_code=opened(row, "sort_code"),
+                   account_number=opened(row, "account_number"), payee_name=row.payee_name,
+                   reference=(opened(row, "card_reference") or row.reference)[:18],
+                   amount_pence=row.amount_pence, due_date=row.due_date) for row in rows]
 
 
 def originator(settings: PaymentsSettings) -> Originator:
