@@ -55,7 +55,6 @@ class AuditTrail:
     """The records one request touched beyond the one its path names."""
 
     ids: list[str] = field(default_factory=list)
-    skip: bool = False
 
     def touched(self, *ids: str) -> None:
         self.ids.extend(i for i in ids if i and i not in self.ids)
@@ -73,7 +72,7 @@ def _trail_dependency(record: Recorder, path_param: str, unaudited: frozenset[st
         name = getattr(route, "name", "")
         ids = [request.path_params[path_param]] if path_param in request.path_params else []
         ids += [i for i in trail.ids if i not in ids]
-        if trail.skip or not ids or name in unaudited:
+        if not ids or name in unaudited:
             return
         access = Access(client_id=_client_id(request), kind="read" if request.method in READS else "change",
                         action=name, route=f"{request.method} {_template(request, getattr(route, 'path', ''))}",
