@@ -47,3 +47,24 @@ def route_table(tmp_path) -> list[Route]:
             for method in sorted(ctx.methods - {"HEAD"}):
                 table.append(Route(component.name, method, ctx.path, _scopes(route.dependant)))
     return table
+
+
+async def seed(client, *, name: str = "Matrix", local_authority: str = "E06000060") -> tuple[dict, dict[str, str]]:
+    """Every kind of record a route can name, made through the gateway as integrators would: the end-to-end journey,
+    then a budget variation (a reduction, so it can still be reconsidered) and a commitment (a ledger transaction).
+    Returns the journey's facts and the ids by path parameter name (and `payment_id`, a payment of the run)."""
+    from datetime import date
+
+    from sendpb.journey import Api, Family, run
+
+    api = Api(client)
+    facts = await run(api, Family(name, local_authority, date(2014, 5, 5)), today=date.today(), story=[])
+    ids = {k: v for k, v in facts["ids"].items() if v}
+    variation = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/variations", as_="dev-admin", status=201,
+                               json={"stream": "health", "agreed_pence": 260_000,
+                                     "reasons": "The physiotherapy programme needs fewer sessions"})
+    commitment = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/commitments", as_="dev-admin", status=201,
+                                json={"stream": "social_care", "amount_pence": 10_000, "memo": "Activity club"})
+    paid = await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}/payments", as_="dev-admin")
+    ids.update(variation_id=variation["id"], transaction_id=str(commitment["transaction_id"]), payment_id=paid[0]["id"])
+    return facts, ids
