@@ -36,6 +36,11 @@ class PlatformSettings(BaseSettings):
     jwt_public_keys: dict[str, str] = {}
     log_level: str = "INFO"
     log_json: bool = True
+    # Fault injection for tests/faults (dev mode only; docs/DEVELOPING.md): SIGKILL this process after the n-th
+    # message its consumers committed and before it is acknowledged, or after the outbox relay's n-th published
+    # batch and before the rows are marked sent.
+    fault_kill_before_ack: int | None = Field(None, ge=1)
+    fault_kill_after_publish: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_outside_dev(self) -> PlatformSettings:
@@ -46,6 +51,8 @@ class PlatformSettings(BaseSettings):
                 raise ValueError("SENDPB_DATABASE_URL_TEMPLATE must be set outside dev mode")
             if self.amqp_url is None:
                 raise ValueError("SENDPB_AMQP_URL must be set outside dev mode (the in-memory bus is dev only)")
+            if self.fault_kill_before_ack or self.fault_kill_after_publish:
+                raise ValueError("SENDPB_FAULT_* settings inject crashes for the fault tests; dev mode only")
         return self
 
     @property

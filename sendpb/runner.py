@@ -12,6 +12,7 @@ from gateway.app import Gateway, create_gateway
 from gateway.settings import GatewaySettings
 from gateway.upstream import HttpUpstream, InProcessUpstream
 from kit.bus import Bus, bus_from_settings
+from kit.bus.faults import KillSwitch
 from kit.settings import PlatformSettings
 
 
@@ -87,4 +88,23 @@ def build_gateway(platform: PlatformSettings, settings: GatewaySettings) -> Gate
 
 
 def build_service(name: str, platform: PlatformSettings):
-    return BY_NAME[name].create_app(platform)
+    app = BY_NAME[name].create_app(platform)
+    if platform.dev and platform.fault_kill_after_publish:
+        _kill_after_publish(app.state.runtime, platform.fault_kill_after_publish)
+    return app
+
+
+def _kill_after_publish(runtime: Any, at: int) -> None:
+    """Fault injection (SENDPB_FAULT_KILL_AFTER_PUBLISH, dev mode only): the process dies after the relay's
+    ``at``-th batch is confirmed by the broker and before its rows are marked sent (``OutboxRelay.after_publish``)."""
+    switch = KillSwitch(at, "after the outbox relay published, before it marked the rows sent")
+    start_relay = runtime.start_relay
+
+    async def trip() -> None:
+        switch.trip()
+
+    def start_relay_with_fault() -> None:
+        runtime.relay.after_publish = trip
+        start_relay()
+
+    runtime.start_relay = start_relay_with_fault

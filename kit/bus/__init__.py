@@ -9,7 +9,8 @@ def bus_from_settings(platform) -> Bus:
         from kit.bus.rabbit import RabbitBus
 
         return RabbitBus(platform.amqp_url, prefetch=platform.amqp_prefetch,
-                         max_attempts=platform.consumer_max_attempts)
+                         max_attempts=platform.consumer_max_attempts,
+                         kill_before_ack=platform.fault_kill_before_ack)
     from kit.bus.memory import MemoryBus
 
     return MemoryBus(max_attempts=platform.consumer_max_attempts)

@@ -12,6 +12,7 @@ from aio_pika import DeliveryMode, ExchangeType, Message
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage
+from kit.bus.faults import KillSwitch
 from kit.events import EXCHANGE
 
 log = logging.getLogger("sendpb.bus")
@@ -27,8 +28,13 @@ def dlq_name(consumer: str) -> str:
 
 
 class RabbitBus(Bus):
-    def __init__(self, url: str, *, prefetch: int = 64, max_attempts: int = 5, retry_delay: float = 0.05) -> None:
+    def __init__(self, url: str, *, prefetch: int = 64, max_attempts: int = 5, retry_delay: float = 0.05,
+                 kill_before_ack: int | None = None) -> None:
         self.url, self.prefetch, self.max_attempts, self.retry_delay = url, prefetch, max_attempts, retry_delay
+        # Fault injection (dev mode only, SENDPB_FAULT_KILL_BEFORE_ACK): die after the n-th message a handler
+        # completed (its transaction committed) and before that message is acknowledged.
+        self._kill_before_ack = KillSwitch(kill_before_ack, "after a commit, before its ack") \
+            if kill_before_ack else None
         self._conn: AbstractRobustConnection | None = None
         self._lock = asyncio.Lock()
 
@@ -101,6 +107,9 @@ class RabbitBus(Bus):
                 )
             else:
                 await self._dead_letter(consumer, message, routing_key, attempts, self.describe(exc))
+        else:
+            if self._kill_before_ack is not None:
+                self._kill_before_ack.trip()
         # The copy (retry or dead letter) is confirmed before the original is acknowledged: nothing is lost.
         await message.ack()
 
