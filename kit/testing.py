@@ -54,7 +54,7 @@ def auth(*scopes: str, las: Sequence[str] = (LA,), client_id: str = "test-client
 
 
 # ---------------------------------------------------------------- PostgreSQL and RabbitMQ for this test run
-_state: dict[str, Any] = {"dbs": set(), "vhost": None, "checked": {}}
+_state: dict[str, Any] = {"dbs": set(), "vhost": None, "vhosts": set(), "checked": {}}
 
 
 async def _pg_connect():
@@ -93,8 +93,10 @@ async def ensure_database(name: str) -> str:
     return pg_url(name)
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+def rabbitmqctl(*args: str) -> str:
+    """Run ``rabbitmqctl -q`` (blocking: call it through ``asyncio.to_thread``); its standard output."""
+    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60,
+                          text=True).stdout
 
 
 async def rabbit_url() -> str:
@@ -111,8 +113,8 @@ async def rabbit_url() -> str:
         if reason is None and shutil.which("rabbitmqctl"):
             try:
                 vhost = f"sendpb_{RUN_ID}"
-                await asyncio.to_thread(_rabbitmqctl, "add_vhost", vhost)
-                await asyncio.to_thread(_rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+                await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost)
+                await asyncio.to_thread(rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
                 _state["vhost"] = vhost
             except Exception as exc:  # noqa: BLE001
                 reason = f"could not create a RabbitMQ vhost for the test run: {exc}"
@@ -120,6 +122,20 @@ async def rabbit_url() -> str:
     if _state["checked"]["amqp"]:
         unavailable(_state["checked"]["amqp"])
     return AMQP_BASE.rstrip("/") + "/" + (_state["vhost"] or "")
+
+
+async def own_vhost(name: str) -> str:
+    """A further vhost of this test run (``sendpb_<RUN_ID>_<name>``, removed by ``cleanup``), for tests that
+    close every connection of their vhost; its AMQP URL."""
+    base = await rabbit_url()
+    if _state["vhost"] is None:
+        unavailable("rabbitmqctl is needed to give the test a vhost of its own")
+    vhost = f"sendpb_{RUN_ID}_{name}"
+    if vhost not in _state["vhosts"]:
+        await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost)
+        await asyncio.to_thread(rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        _state["vhosts"].add(vhost)
+    return base.rsplit("/", 1)[0] + "/" + vhost
 
 
 async def cleanup() -> None:
@@ -132,8 +148,11 @@ async def cleanup() -> None:
         except Exception:  # noqa: BLE001 - best effort
             pass
         _state["dbs"].clear()
+    for vhost in _state["vhosts"]:
+        await asyncio.to_thread(rabbitmqctl, "delete_vhost", vhost)
+    _state["vhosts"].clear()
     if _state["vhost"]:
-        await asyncio.to_thread(_rabbitmqctl, "delete_vhost", _state["vhost"])
+        await asyncio.to_thread(rabbitmqctl, "delete_vhost", _state["vhost"])
         _state["vhost"] = None
 
 
