@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, topic_matches
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently, topic_matches
 
 log = logging.getLogger("sendpb.bus")
 
@@ -27,8 +27,10 @@ class _Queue:
 
 
 class MemoryBus(Bus):
-    def __init__(self, *, max_attempts: int = 5, workers_per_consumer: int = 4, retry_delay: float = 0.01) -> None:
+    def __init__(self, *, max_attempts: int = 5, workers_per_consumer: int = 4, retry_delay: float = 0.01,
+                 transient_patience: float = 300.0) -> None:
         self.max_attempts = max_attempts
+        self.transient_patience = transient_patience
         self._workers = workers_per_consumer
         self._retry_delay = retry_delay
         self._queues: dict[str, _Queue] = {}
@@ -68,7 +70,8 @@ class MemoryBus(Bus):
         while True:
             d = await q.items.get()
             try:
-                await q.handler(d.body)
+                await patiently(q.handler, d.body, first_delay=self._retry_delay, patience=self.transient_patience,
+                                where=f"{d.routing_key} for {q.consumer}")
             except PoisonMessage as exc:
                 self._dead_letter(q.consumer, d, self.describe(exc))
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered

@@ -11,7 +11,7 @@ import aio_pika
 from aio_pika import DeliveryMode, ExchangeType, Message
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently
 from kit.bus.faults import KillSwitch
 from kit.events import EXCHANGE
 
@@ -29,8 +29,10 @@ def dlq_name(consumer: str) -> str:
 
 class RabbitBus(Bus):
     def __init__(self, url: str, *, prefetch: int = 64, max_attempts: int = 5, retry_delay: float = 0.05,
-                 kill_before_ack: int | None = None) -> None:
+                 transient_patience: float = 300.0, kill_before_ack: int | None = None) -> None:
         self.url, self.prefetch, self.max_attempts, self.retry_delay = url, prefetch, max_attempts, retry_delay
+        # How long a message waits for its database to come back (kit.bus.base.transient) before that counts.
+        self.transient_patience = transient_patience
         # Fault injection (dev mode only, SENDPB_FAULT_KILL_BEFORE_ACK): die after the n-th message a handler
         # completed (its transaction committed) and before that message is acknowledged.
         self._kill_before_ack = KillSwitch(kill_before_ack, "after a commit, before its ack") \
@@ -94,7 +96,8 @@ class RabbitBus(Bus):
         attempts = int((message.headers or {}).get("x-attempts", 1))
         routing_key = str((message.headers or {}).get("x-original-routing-key") or message.routing_key)
         try:
-            await handler(message.body)
+            await patiently(handler, message.body, first_delay=self.retry_delay, patience=self.transient_patience,
+                            where=f"{routing_key} for {consumer}")
         except PoisonMessage as exc:
             await self._dead_letter(consumer, message, routing_key, attempts, self.describe(exc))
         except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered with its reason
