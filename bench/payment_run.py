@@ -27,8 +27,9 @@ from sqlalchemy import text  # noqa: E402
 from kit.db import Database  # noqa: E402
 from kit.events import utcnow  # noqa: E402
 from kit.migrations import upgrade  # noqa: E402
+from kit.settings import PlatformSettings  # noqa: E402
 from kit.testing import cleanup, ensure_database, postgres_reason  # noqa: E402
-from services.payments import bankfile, domain, repository  # noqa: E402
+from services.payments import bankfile, domain, repository, sealed  # noqa: E402
 from services.payments.app import SPEC  # noqa: E402
 from services.payments.service import runs  # noqa: E402
 from services.payments.settings import PaymentsSettings  # noqa: E402
@@ -44,7 +45,7 @@ AGREEMENT_COLUMNS = ("id", "local_authority", "budget_id", "child_id", "stream",
 INSTALMENT_COLUMNS = ("agreement_id", "seq", "due_date", "amount_pence", "deducted_pence", "basis", "settled")
 
 
-async def seed(db: Database, n: int) -> None:
+async def seed(db: Database, n: int, keyring) -> None:
     """N signed agreements started three days before the run: one instalment due each, 13 in the year."""
     start, now = RUN_DATE - timedelta(days=3), utcnow()
     agreements, instalments = [], []
@@ -53,7 +54,9 @@ async def seed(db: Database, n: int) -> None:
         agreements.append((ident, LA, str(uuid.uuid4()), f"C-{k}", "social_care", annual, "four_weekly",
                            start,
                            start + timedelta(days=364), "bench", "active", "manual", start, "bench", "parent",
-                           f"Payee {k}", "bank_account", f"{k % 999999:06d}", f"{k:08d}", 0, False, False,
+                           f"Payee {k}", "bank_account",
+                           sealed.seal(keyring, ident, "sort_code", f"{k % 999999:06d}"),
+                           sealed.seal(keyring, ident, "account_number", f"{k:08d}"), 0, False, False,
                            domain.first_audit_due(start), now))
         for i in domain.plan_schedule(annual, "four_weekly", start):
             instalments.append((ident, i.seq, i.due_date, i.amount_pence, 0, i.basis, False))
@@ -105,17 +108,17 @@ async def main(n: int) -> int:
         return 0
     url = await ensure_database(f"sendpb_bench_payments_{os.getpid()}")
     db = Database(url)
-    settings = PaymentsSettings()
+    settings = PaymentsSettings().bound_to(PlatformSettings())
     try:
         await upgrade(db.engine, SPEC.migrations)
         t = time.perf_counter()
-        await seed(db, n)
+        await seed(db, n, settings.keyring)
         print(f"seeded {n:,} active agreements ({n * 13:,} instalments) in {time.perf_counter() - t:.1f}s")
         copy_s, rows = await copy_baseline(db, settings)
         run_s, run = await timed_run(db, settings)
         t = time.perf_counter()
         async with db.sessions() as session:
-            credits = runs.credits(await repository.run_credits(session, run.id))
+            credits = runs.credits(await repository.run_credits(session, run.id), settings.keyring)
         file = bankfile.bacs18(credits, origin=runs.originator(settings), processing_date=RUN_DATE)
         file_s = time.perf_counter() - t
         again_s, again = await timed_run(db, settings)
