@@ -77,6 +77,7 @@ class ServiceRuntime:
         if self.spec.consumers.routing_keys:
             await self.bus.subscribe(self.spec.name, self.spec.consumers.routing_keys,
                                      self.spec.consumers.bind(consumer=self.spec.name, db=self.db,
+                                                              batch_size=self.platform.consumer_batch_size,
                                                               settings=self.settings))
 
     def start_relay(self) -> None:
