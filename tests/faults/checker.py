@@ -1,0 +1,242 @@
+"""The checker of the fault loops. Each check reads the services' databases (and the dead letters taken from the
+broker) and returns the problems it finds, as sentences; none means the invariant holds:
+
+- nothing is stuck in an outbox: every committed event was published and marked sent;
+- every event a producer committed was applied exactly once by its consumer (its inbox holds it) or dead-lettered
+  with a reason, never both, and a consumer applied nothing no producer committed;
+- every ICB event applied exactly once (BUD-07): one record per ICB event id, one ledger posting and one
+  ``budget.health_funding_applied.v1`` per applied event, none for a held or superseded one, and each budget's
+  health funding is that of its latest applied event;
+- every budget ledger balances: the entries of each transaction sum to 0, and the balances the service reports are
+  the sums of the entries, with available = agreed + released - committed - spent (BUD-08);
+- no payment is duplicated or missing (PAY-04): each instalment due is paid by exactly one live payment of its
+  amount, with one ledger entry, one ``payments.payment_issued.v1`` and one spend booked on the budget, and each
+  run's totals are the sum of its payments;
+- every poison message is dead-lettered with its reason, and nothing else is.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from kit.bus import DeadLetter
+from kit.db import Database
+
+LIST = 5  # problems of one kind listed by name; the rest are counted
+
+
+async def rows(db: Database, sql: str, **params: Any) -> list[Any]:
+    async with db.sessions() as session:
+        return list((await session.execute(text(sql), params)).all())
+
+
+def named(what: str, items: list[Any]) -> list[str]:
+    if not items:
+        return []
+    shown = ", ".join(str(i) for i in items[:LIST])
+    return [f"{len(items)} {what}: {shown}{' …' if len(items) > LIST else ''}"]
+
+
+async def applied_ids(db: Database, consumer: str, event_type: str) -> set[str]:
+    """The envelope ids in the consumer's inbox of that type."""
+    return {r.event_id for r in await rows(db, "SELECT event_id FROM inbox WHERE consumer = :c AND type = :t",
+                                           c=consumer, t=event_type)}
+
+
+def envelope_id(body: bytes) -> str | None:
+    """The event id of a message that is an envelope at all."""
+    try:
+        return str(json.loads(body)["event_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def dead_event_ids(dead: list[DeadLetter]) -> set[str]:
+    return {envelope_id(letter.body) for letter in dead} - {None}
+
+
+async def stuck_in_outbox(db: Database, service: str) -> list[str]:
+    unsent = await rows(db, "SELECT event_id FROM outbox WHERE published_at IS NULL ORDER BY id")
+    return named(f"events stuck unsent in the outbox of {service}", [r.event_id for r in unsent])
+
+
+async def consumed_once(producer: Database, consumer: Database, *, consumer_name: str, event_type: str,
+                        dead: set[str]) -> list[str]:
+    """Each event the producer committed is in the consumer's inbox once, or dead-lettered; not both."""
+    published = {r.event_id for r in await rows(producer, "SELECT event_id FROM outbox WHERE type = :t",
+                                                 t=event_type)}
+    inbox = Counter({r.event_id: r.n for r in await rows(
+        consumer, "SELECT event_id, count(*) AS n FROM inbox WHERE consumer = :c AND type = :t GROUP BY event_id",
+        c=consumer_name, t=event_type)})
+    return (named(f"{event_type} events committed but neither applied by {consumer_name} nor dead-lettered",
+                  sorted(published - set(inbox) - dead))
+            + named(f"{event_type} events in {consumer_name}'s inbox more than once",
+                    sorted(e for e, n in inbox.items() if n > 1))
+            + named(f"{event_type} events applied by {consumer_name} and also dead-lettered",
+                    sorted(set(inbox) & dead))
+            + named(f"{event_type} events applied by {consumer_name} that no producer committed",
+                    sorted(set(inbox) - published)))
+
+
+async def icb_applied_once(budget: Database, published: dict[str, dict], dead: set[str]) -> list[str]:
+    """``published``: envelope event id -> payload of every valid ICB event sent. The loops give every event
+    of a child a distinct amount, so every applied event moves money and is posted."""
+    inbox = await applied_ids(budget, "budget", "icb.health_funding.changed.v1")
+    problems = named("ICB events neither applied nor dead-lettered", sorted(set(published) - inbox - dead))
+    problems += named("ICB events applied and also dead-lettered", sorted(set(published) & inbox & dead))
+    expected = {p["event_id"] for e, p in published.items() if e in inbox}
+    records = {r.event_id: r for r in await rows(
+        budget, "SELECT event_id, status, budget_id, annual_amount_pence, effective_from, received_at "
+                "FROM health_funding_events WHERE event_id = ANY(:ids)", ids=sorted(expected))}
+    problems += named("ICB event ids received but not recorded", sorted(expected - set(records)))
+    postings = Counter({r.reference[4:]: r.n for r in await rows(
+        budget, "SELECT reference, count(*) AS n FROM ledger_transactions WHERE reference = ANY(:refs) "
+                "GROUP BY reference", refs=[f"icb:{e}" for e in expected])})
+    announced: Counter[str] = Counter()
+    for r in await rows(budget, "SELECT body FROM outbox WHERE type = 'budget.health_funding_applied.v1'"):
+        announced[json.loads(r.body)["payload"]["icb_event_id"]] += 1
+    wrong_postings, wrong_events = [], []
+    for event_id, record in sorted(records.items()):
+        want = 1 if record.status == "applied" else 0
+        if postings[event_id] != want:
+            wrong_postings.append(f"{event_id} ({record.status}: {postings[event_id]} postings)")
+        if announced[event_id] != want:
+            wrong_events.append(f"{event_id} ({record.status}: {announced[event_id]} events)")
+    problems += named("ICB events not posted to the ledger exactly once if applied (never if not)",
+                      wrong_postings)
+    problems += named("ICB events not announced exactly once if applied (never if not)", wrong_events)
+    return problems + await _health_is_latest_applied(budget, records)
+
+
+async def _health_is_latest_applied(budget: Database, records: dict[str, Any]) -> list[str]:
+    """BUD-07: a budget's health funding is the amount of its latest applied event (effective date, then
+    arrival), however the events were ordered, repeated or redelivered."""
+    latest: dict[str, Any] = {}
+    for r in records.values():
+        if r.status == "applied":
+            key = (r.effective_from, r.received_at)
+            if r.budget_id not in latest or key > (latest[r.budget_id].effective_from,
+                                                  latest[r.budget_id].received_at):
+                latest[r.budget_id] = r
+    agreed = {r.budget_id: -int(r.total) for r in await rows(
+        budget, "SELECT budget_id, sum(amount_pence)::bigint AS total FROM ledger_entries WHERE stream = 'health' "
+                "AND account = 'agreed' AND budget_id = ANY(:ids) GROUP BY budget_id", ids=sorted(latest))}
+    return named("budgets whose health funding is not their latest ICB event's amount",
+                 [f"{b} ({agreed.get(b)} != {r.annual_amount_pence})" for b, r in sorted(latest.items())
+                  if agreed.get(b) != r.annual_amount_pence])
+
+
+async def ledger_balanced(budget: Database) -> list[str]:
+    unbalanced = await rows(budget, """
+        SELECT t.id, coalesce(sum(e.amount_pence), 0)::bigint AS total, count(e.id) AS n
+        FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+        GROUP BY t.id HAVING coalesce(sum(e.amount_pence), 0)::bigint <> 0 OR count(e.id) < 2 ORDER BY t.id""")
+    strays = await rows(budget, """
+        SELECT e.id FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+        WHERE e.budget_id <> t.budget_id ORDER BY e.id""")
+    return (named("ledger transactions whose entries do not sum to 0 (BUD-08)",
+                  [f"{r.id} (sum {r.total}, {r.n} entries)" for r in unbalanced])
+            + named("ledger entries on another budget than their transaction", [r.id for r in strays]))
+
+
+CREDIT = {"agreed", "released"}
+FIGURES = ("agreed", "released", "committed", "spent")
+
+
+async def balances_are_sums(budget: Database, views: dict[str, dict]) -> list[str]:
+    """``views``: budget id -> the ``streams`` of ``GET /v1/budgets/{id}``, as the service reports them."""
+    sums: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys((*FIGURES, "available"), 0))
+    for r in await rows(budget, "SELECT budget_id, stream, account, sum(amount_pence)::bigint AS total "
+                                "FROM ledger_entries WHERE budget_id = ANY(:ids) GROUP BY budget_id, stream, account",
+                        ids=sorted(views)):
+        if r.account in (*FIGURES, "available"):
+            sums[(r.budget_id, r.stream)][r.account] = -int(r.total) if r.account in CREDIT else int(r.total)
+    wrong = []
+    for budget_id, streams in sorted(views.items()):
+        for stream, shown in sorted(streams.items()):
+            s = sums[(budget_id, stream)]
+            reported = {k: shown[f"{k}_pence"] for k in s}
+            if reported != s:
+                wrong.append(f"{budget_id}/{stream} reports {reported}, entries sum to {s}")
+            if s["available"] != s["agreed"] + s["released"] - s["committed"] - s["spent"]:
+                wrong.append(f"{budget_id}/{stream}: available {s['available']} != agreed + released - committed"
+                             f" - spent ({s})")
+    return named("budget balances that are not the sums of their entries (BUD-08)", wrong)
+
+
+async def payments_exact(payments: Database, budget: Database, *, paid_up_to: date, dead: set[str]) -> list[str]:
+    """PAY-04 after the last run, dated ``paid_up_to``, completed."""
+    instalments = await rows(payments, """
+        SELECT i.agreement_id, i.due_date, i.amount_pence - i.deducted_pence AS owed, i.settled,
+               count(p.id) AS live, coalesce(sum(p.amount_pence), 0)::bigint AS paid
+        FROM instalments i JOIN agreements a ON a.id = i.agreement_id
+        LEFT JOIN payments p ON p.agreement_id = i.agreement_id AND p.due_date = i.due_date AND p.status <> 'returned'
+        WHERE a.status = 'active' AND i.due_date <= :upto
+        GROUP BY i.agreement_id, i.due_date, i.amount_pence, i.deducted_pence, i.settled""", upto=paid_up_to)
+    problems = named("instalments due and unpaid", [f"{r.agreement_id}@{r.due_date}" for r in instalments
+                                                     if r.live == 0])
+    problems += named("instalments paid more than once", [f"{r.agreement_id}@{r.due_date} x{r.live}"
+                                                          for r in instalments if r.live > 1])
+    problems += named("instalments paid the wrong amount", [f"{r.agreement_id}@{r.due_date} {r.paid} != {r.owed}"
+                                                            for r in instalments if r.live == 1 and r.paid != r.owed])
+    problems += named("instalments whose settled marker disagrees with their payments",
+                      [f"{r.agreement_id}@{r.due_date}" for r in instalments if r.settled != (r.live > 0)])
+    orphans = await rows(payments, """
+        SELECT p.id FROM payments p LEFT JOIN instalments i ON i.agreement_id = p.agreement_id
+        AND i.due_date = p.due_date WHERE i.id IS NULL""")
+    problems += named("payments of no instalment", [r.id for r in orphans])
+    return problems + await _payments_booked_once(payments, budget, dead) + await _runs_add_up(payments)
+
+
+async def _payments_booked_once(payments: Database, budget: Database, dead: set[str]) -> list[str]:
+    issued = {r.id: r for r in await rows(payments, """
+        SELECT p.id, p.amount_pence, count(l.id) AS entries, coalesce(sum(l.amount_pence), 0)::bigint AS booked
+        FROM payments p LEFT JOIN ledger_entries l ON l.payment_id = p.id AND l.kind = 'payment'
+        WHERE p.amount_pence > 0 GROUP BY p.id, p.amount_pence""")}
+    problems = named("payments without exactly one ledger entry of their amount",
+                     [f"{p.id} ({p.entries} entries, {p.booked})" for p in issued.values()
+                      if p.entries != 1 or p.booked != p.amount_pence])
+    events: dict[str, list[str]] = defaultdict(list)
+    for r in await rows(payments, "SELECT event_id, body FROM outbox WHERE type = 'payments.payment_issued.v1'"):
+        events[json.loads(r.body)["payload"]["payment_id"]].append(r.event_id)
+    problems += named("payments without exactly one payment_issued event",
+                      [f"{p} ({len(events[p])})" for p in issued if len(events[p]) != 1])
+    spent = {r.reference[8:]: r for r in await rows(budget, """
+        SELECT t.reference, count(DISTINCT t.id) AS n, coalesce(sum(e.amount_pence), 0)::bigint AS total
+        FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = 'spent'
+        WHERE t.reference = ANY(:refs) GROUP BY t.reference""", refs=[f"payment:{p}" for p in issued])}
+    wrong = []
+    for payment_id, p in sorted(issued.items()):
+        if any(e in dead for e in events[payment_id]):
+            continue  # dead-lettered with its reason: checked with the dead letters
+        booked = spent.get(payment_id)
+        if booked is None or booked.n != 1 or booked.total != p.amount_pence:
+            wrong.append(f"{payment_id} ({booked.n if booked else 0} bookings of "
+                         f"{booked.total if booked else 0} for {p.amount_pence})")
+    return problems + named("payments not booked as spent on the budget exactly once", wrong)
+
+
+async def _runs_add_up(payments: Database) -> list[str]:
+    runs = await rows(payments, """
+        SELECT r.id, r.status, r.payments_count, r.total_pence, count(p.id) AS n,
+               coalesce(sum(p.amount_pence), 0)::bigint AS total
+        FROM runs r LEFT JOIN payments p ON p.run_id = r.id AND p.amount_pence > 0
+        GROUP BY r.id, r.status, r.payments_count, r.total_pence""")
+    return named("runs whose totals are not the sum of their payments",
+                 [f"{r.id} ({r.status}: {r.payments_count}/{r.total_pence} vs {r.n}/{r.total})" for r in runs
+                  if (r.payments_count, r.total_pence) != (r.n, r.total)])
+
+
+def dead_letters_explained(dead: list[DeadLetter], poison: dict[bytes, str]) -> list[str]:
+    """Every poison message is dead-lettered once, with a reason; nothing else is dead-lettered."""
+    seen = Counter(letter.body for letter in dead)
+    return (named("poison messages not dead-lettered exactly once",
+                  [f"{what} (x{seen[body]})" for body, what in poison.items() if seen[body] != 1])
+            + named("dead letters without a reason", [d.body[:60] for d in dead if not d.reason.strip()
+                                                      or d.reason == "rejected"])
+            + named("valid messages dead-lettered", [f"{d.routing_key}: {d.reason}" for d in dead
+                                                     if d.body not in poison]))
