@@ -5,17 +5,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Stream = Literal["education", "health", "social_care", "transport"]
 LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 # Bounds keep every product inside a 64-bit column: 500 questions × 10,000 points × £1m a point < 2^63 pence.
-OptionPoints = Annotated[int, Field(ge=0, le=10_000)]
-Points = Annotated[int, Field(ge=0, le=10_000_000)]
-PencePerPoint = Annotated[int, Field(ge=0, le=100_000_000)]
-BandPence = Annotated[int, Field(ge=0, le=100_000_000_000)]
-Pence = Annotated[int, Field(ge=0, le=10**13)]
+# Strict: a JSON integer only; pydantic's lax mode would read `true` as 1 point and "5" as 5 (found by fuzzing).
+OptionPoints = Annotated[StrictInt, Field(ge=0, le=10_000)]
+Points = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+PencePerPoint = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+BandPence = Annotated[StrictInt, Field(ge=0, le=100_000_000_000)]
+Pence = Annotated[StrictInt, Field(ge=0, le=10**13)]
 
 
 class Input(BaseModel):
