@@ -40,3 +40,7 @@ async def test_fuzz(embedded, spec):
     figures = await asyncio.to_thread(fuzz, spec, bridge, headers=headers, config=config(ids, [LA, LA2]))
     REPORT.append(figures)
     assert not figures.failures, "\n\n".join(figures.failures)
+    assert figures.operations and figures.examples["positive"] >= figures.operations
+    # The seeded ids reach real records: most operations answer 2xx at least once (the rest refuse every example
+    # for a reason of state, e.g. signing an agreement the journey signed already).
+    assert len(figures.reached) >= 0.7 * figures.operations, f"2xx only on {sorted(figures.reached)}"
