@@ -242,34 +242,43 @@ class Rig:
 
     # ------------------------------------------------------------------ quiescence and the checker
     async def outstanding(self) -> list[str]:
-        """What is still on its way: unsent outbox rows, events neither applied nor dead-lettered yet."""
+        """What is still on its way: events neither applied nor dead-lettered yet, unsent outbox rows (looked at
+        last: applying an event may write one)."""
         await self.take_dead_letters()
         dead = checker.dead_event_ids(self.dead)
-        waiting = []
-        for service in SERVICES:
-            waiting += await checker.stuck_in_outbox(self.db[service], service)
-        for producer, consumer, event_type in FLOWS:
-            waiting += (await checker.consumed_once(self.db[producer], self.db[consumer], consumer_name=consumer,
-                                                    event_type=event_type, dead=dead))[:1]
         applied = await checker.applied_ids(self.db["budget"], "budget", ICB_EVENT)
-        waiting += checker.named("ICB events not applied yet", sorted(set(self.icb) - applied - dead))
+        waiting = checker.named("ICB events not applied yet", sorted(set(self.icb) - applied - dead))
         dead_bodies = {d.body for d in self.dead}
         waiting += checker.named("poison messages not dead-lettered yet",
                                  [what for body, what in self.poison.items() if body not in dead_bodies])
+        for producer, consumer, event_type in FLOWS:
+            waiting += (await checker.consumed_once(self.db[producer], self.db[consumer], consumer_name=consumer,
+                                                    event_type=event_type, dead=dead))[:1]
+        for service in SERVICES:
+            waiting += await checker.stuck_in_outbox(self.db[service], service)
         return waiting
 
     async def settle(self, timeout: float = 90) -> list[str]:
-        """Wait until nothing is on its way; what still is if that does not happen within ``timeout``."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        """Wait until nothing is on its way, twice in a row a moment apart (an event applied as the first look
+        ends may still be publishing its follow-on); what still is if that does not happen within ``timeout``."""
+        deadline, quiet = asyncio.get_running_loop().time() + timeout, 0
         while True:
             waiting = await self.outstanding()
-            if not waiting or asyncio.get_running_loop().time() > deadline:
+            quiet = 0 if waiting else quiet + 1
+            if quiet == 2 or asyncio.get_running_loop().time() > deadline:
                 return waiting
             await asyncio.sleep(0.25)
 
     async def budget_views(self) -> dict[str, dict]:
+        """Every budget's balances as the service reports them (a few requests at a time)."""
         ids = [r.id for r in await checker.rows(self.db["budget"], "SELECT id FROM budgets")]
-        return {i: (await self.call("budget", "GET", f"/v1/budgets/{i}"))["streams"] for i in ids}
+        gate = asyncio.Semaphore(8)
+
+        async def view(budget_id: str) -> dict:
+            async with gate:
+                return (await self.call("budget", "GET", f"/v1/budgets/{budget_id}"))["streams"]
+
+        return dict(zip(ids, await asyncio.gather(*(view(i) for i in ids)), strict=True))
 
     async def check(self) -> list[str]:
         """Let everything in flight land, then run every check of ``tests.faults.checker``."""
