@@ -121,7 +121,7 @@ async def read_ledger(
     session: SessionDep,
     caller: LedgerReader,
     limit: Limit = 100,
-    before: int | None = Query(None, ge=1, description="next_before from the previous page"),
+    before: int | None = Query(None, ge=1, le=2**63 - 1, description="next_before from the previous page"),
 ) -> dict:
     """Every movement of money on the budget, newest first (BUD-08): each transaction has `kind`, a
     plain-English `memo` and double entries `{stream, account, amount_pence}` (debit positive, credit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from kit.auth import caller_with
@@ -199,7 +199,8 @@ async def commit(
 
 @router.post("/{budget_id}/ledger/{transaction_id}/reversal", status_code=201, summary="Reverse a commitment")
 async def reverse(
-    budget_id: str, transaction_id: int, body: ReversalCreate, session: SessionDep, caller: Finance
+    budget_id: str, body: ReversalCreate, session: SessionDep, caller: Finance,
+    transaction_id: int = Path(ge=1, le=2**63 - 1, description="The id of the ledger transaction to reverse"),
 ) -> dict:
     """Correct a commitment by a reversing transaction (entries are never edited, BUD-08). Other kinds are
     corrected by the events of the service that booked them (409 `rule: BUD-08`); a second reversal is 409."""

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kit.schemas import IsoDate
+
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
 LaCode = Field(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local authority, e.g. E06000060")
@@ -13,15 +15,15 @@ Pence = Field(ge=0, le=10_000_000_000, description="integer pence")
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class BudgetCreate(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LaCode
     plan_reference: str = Field(min_length=1, max_length=80)
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     indicative_pence: dict[Stream, int] | None = Field(
         None, description="per stream; omitted: taken from the CYP's latest RAS result")
 
@@ -78,7 +80,7 @@ class HealthFundingIn(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LaCode
     annual_amount_pence: int = Pence
-    effective_from: date
+    effective_from: IsoDate
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -99,13 +101,13 @@ class ReconsiderationDecision(Input):
 
 
 class ReviewCreate(Input):
-    reviewed_on: date
+    reviewed_on: IsoDate
     kind: Literal["first", "annual", "requested", "circumstances_changed"]
     notes: str = Field("", max_length=5000)
 
 
 class ReviewRequest(Input):
-    requested_on: date
+    requested_on: IsoDate
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -1,11 +1,12 @@
 """Request and response bodies of the contracts service."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kit.schemas import IsoDate, Uuid
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Route = Literal["alternative_supplier", "combined_services", "pooled_purchase", "family_provision"]
@@ -20,7 +21,7 @@ EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ContractCreate(Input):
@@ -34,9 +35,9 @@ class ContractCreate(Input):
     contracted_units: int = Field(gt=0, le=10**9)
     unit: str = Field(min_length=1, max_length=40,
                       description="One unit, singular: hour, session, night, item")
-    start_date: date
-    end_date: date
-    renewal_date: date
+    start_date: IsoDate
+    end_date: IsoDate
+    renewal_date: IsoDate
     max_release_percent: Percent = Field(description="CON-04: most of the units that may be released, %")
     fixed_cost_percent: Percent = Field(description="CON-08: share of the annual value that is fixed cost")
     min_retained_units: int | None = Field(None, ge=0,
@@ -95,7 +96,7 @@ class ContractRead(BaseModel):
 
 
 class TransferCreate(Input):
-    budget_id: uuid.UUID
+    budget_id: Uuid
     child_id: str = Field(min_length=1, max_length=64)
     units: int = Field(gt=0, le=10**7)
     route: Route
@@ -142,14 +143,14 @@ class WithdrawRequest(Input):
 
 
 class ReviewCreate(Input):
-    reviewed_on: date
+    reviewed_on: IsoDate
     outcome: Literal["renew", "vary", "recommission", "end"]
     flexibility_added: bool
     new_max_release_percent: Percent | None = None
     families_involved: bool = False
     notes: Text | None = None
-    next_renewal_date: date | None = Field(None, description="Starts the next review cycle (CON-03)")
-    new_end_date: date | None = Field(None, description="When the review extends or shortens the contract")
+    next_renewal_date: IsoDate | None = Field(None, description="Starts the next review cycle (CON-03)")
+    new_end_date: IsoDate | None = Field(None, description="When the review extends or shortens the contract")
 
 
 class ReviewRead(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kit.schemas import IsoDate
 from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
 
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
@@ -21,7 +22,7 @@ def _no_repeats(values: list[str] | None) -> list[str] | None:
 class RecipientCreate(BaseModel):
     """Who would receive direct payments (ELIG-06, ELIG-07)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: RecipientRole
     capable_of_managing: bool = Field(description="Appears capable of managing direct payments, alone or "
@@ -35,13 +36,13 @@ class RecipientCreate(BaseModel):
 class RequestCreate(BaseModel):
     """A parent's or young person's request for a personal budget."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     child_id: str = Field(min_length=1, max_length=64,
                           description="The case-management system's id of the CYP")
     local_authority: str = Field(pattern=LA_CODE, description="ONS code of the LA, e.g. E06000060")
-    date_of_birth: date
-    requested_on: date = Field(description="The day the family asked")
+    date_of_birth: IsoDate
+    requested_on: IsoDate = Field(description="The day the family asked")
     requested_by: Requester
     ehcp_stage: EhcpStage
     streams: list[Stream] = Field(min_length=1, max_length=4, description="The funding streams asked for")
@@ -62,9 +63,9 @@ class Corrections(BaseModel):
     """Facts that have changed or were wrong, e.g. the head has now agreed in writing (ELIG-09) or the plan
     is now at annual review. Only the fields given change; who asked and when stay those of the request."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     ehcp_stage: EhcpStage | None = None
     streams: list[Stream] | None = Field(None, min_length=1, max_length=4)
     arrangements: list[Arrangement] | None = Field(None, min_length=1, max_length=3)
@@ -87,7 +88,7 @@ class Corrections(BaseModel):
 class ReviewCreate(BaseModel):
     """A family's request to review a decision (ELIG-10)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str = Field(min_length=1, max_length=4000, description="Why the family asks for a review")
     asked_by: str | None = Field(None, max_length=200,

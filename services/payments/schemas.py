@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kit.schemas import IsoDate
+
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
 Stream = Literal["education", "health", "social_care", "transport"]
 Frequency = Literal["four_weekly", "monthly"]
@@ -13,7 +15,7 @@ MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class AgreementCreate(Input):
@@ -25,8 +27,8 @@ class AgreementCreate(Input):
                                                     "agreement")
     annual_amount_pence: int = Field(gt=0, le=MAX_PENCE)
     frequency: Frequency = "four_weekly"
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     purpose: str = Field("The direct-payment provision agreed in the plan.", min_length=1, max_length=2000)
 
     @model_validator(mode="after")
@@ -55,13 +57,13 @@ class PayeeSet(Input):
 
 
 class Sign(Input):
-    signed_on: date
+    signed_on: IsoDate
     signed_by: str = Field(min_length=1, max_length=200)
 
 
 class AmountChange(Input):
     annual_amount_pence: int = Field(ge=0, le=MAX_PENCE)
-    effective_from: date | None = Field(None,
+    effective_from: IsoDate | None = Field(None,
                                         description="instalments due on or after this date are re-planned; "
                                                           "default today")
 
@@ -119,7 +121,7 @@ class InstalmentRead(BaseModel):
 
 class RunCreate(Input):
     local_authority: str = LACode
-    run_date: date
+    run_date: IsoDate
 
 
 class RunRead(BaseModel):
@@ -146,7 +148,7 @@ class Returns(Input):
 
 
 class AuditCreate(Input):
-    period_end: date
+    period_end: IsoDate
     balance_held_pence: int = Field(ge=0, le=MAX_PENCE)
     outstanding_commitments_pence: int = Field(ge=0, le=MAX_PENCE)
     reasons: list[str] = Field(default_factory=list, max_length=20, description="further written reasons")

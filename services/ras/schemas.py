@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from kit.schemas import JsonDecimal
 
 Stream = Literal["education", "health", "social_care", "transport"]
 LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")]
@@ -20,7 +21,7 @@ Pence = Annotated[StrictInt, Field(ge=0, le=10**13)]
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class OptionIn(Input):
@@ -157,7 +158,7 @@ class AssessmentRead(BaseModel):
 class CalibrationCreate(Input):
     available_pence: dict[Stream, Pence] = Field(min_length=1,
                                                  description="Money available per stream, a year")
-    contingency_percent: Decimal | None = Field(
+    contingency_percent: JsonDecimal | None = Field(
         None, ge=0, lt=100, decimal_places=2,
         description="Reserve held back, e.g. 7.5 (up to 2 decimals); default: the LA's configured DEFAULT (5)")
     cohort: list[str] | None = Field(None, max_length=500_000,

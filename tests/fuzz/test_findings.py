@@ -42,3 +42,39 @@ async def test_a_ras_calibration_refuses_true_for_the_money_available(platform):
                                    json={"available_pence": {"education": True}})
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["available_pence.education"], r.json()
+
+
+async def test_request_bodies_are_strict_json_everywhere(platform):
+    """Found by fuzzing (make fuzz): pydantic's lax mode took `true` as 1, "1200" as 1200, 1 as true and 0 as
+    1970-01-01, and stored them. Every service's request models are now strict (kit/schemas.py): each is a 422
+    naming the field, and the well-typed request still succeeds."""
+    from tests.security.routes import seed
+
+    headers = await platform.token("dev-admin")
+    _, ids = await seed(platform.client, name="Strict")
+    amount = f"/v1/payments/agreements/{ids['agreement_id']}/amount"
+    for body, field in (({"annual_amount_pence": 300_000, "effective_from": 0}, "effective_from"),
+                        ({"annual_amount_pence": True}, "annual_amount_pence")):
+        r = await platform.client.put(amount, json=body, headers=headers)
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
+
+    contract = {"local_authority": LA, "provider": "Therapies Ltd", "service": "integrated therapies",
+                "annual_value_pence": 1_200_000, "contracted_units": 1200, "unit": "hour",
+                "start_date": "2027-04-01", "end_date": "2028-03-31", "renewal_date": "2028-01-01",
+                "max_release_percent": 20, "fixed_cost_percent": 30}
+    for change, field in ((("max_release_percent", True)), "max_release_percent"), \
+                         ((("contracted_units", "1200")), "contracted_units"), \
+                         ((("separable", 1)), "separable"), \
+                         ((("start_date", 0)), "start_date"), \
+                         ((("start_date", "0")), "start_date"):
+        r = await platform.client.post("/v1/contracts", json={**contract, change[0]: change[1]}, headers=headers)
+        assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], (change, r.text)
+    assert (await platform.client.post("/v1/contracts", json=contract, headers=headers)).status_code == 201
+
+
+@pytest.mark.parametrize("transaction_id", [2**63, -(2**63) - 1, 0])
+async def test_a_reversal_of_a_transaction_id_out_of_range_is_a_422_not_a_500(platform, transaction_id):
+    headers = await platform.token("dev-admin")
+    r = await platform.client.post(f"/v1/budgets/{'0' * 36}/ledger/{transaction_id}/reversal", headers=headers,
+                                   json={"reason": "entered twice"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "transaction_id", r.text
