@@ -9,6 +9,7 @@ broker) and returns the problems it finds, as sentences; none means the invarian
   health funding is that of its latest applied event;
 - every budget ledger balances: the entries of each transaction sum to 0, and the balances the service reports are
   the sums of the entries, with available = agreed + released - committed - spent (BUD-08);
+- each direct payment agreed opens exactly one agreement of its amount (PAY-01);
 - no payment is duplicated or missing (PAY-04): each instalment due is paid by exactly one live payment of its
   amount, with one ledger entry, one ``payments.payment_issued.v1`` and one spend booked on the budget, and each
   run's totals are the sum of its payments;
@@ -218,6 +219,24 @@ async def _payments_booked_once(payments: Database, budget: Database, dead: set[
             wrong.append(f"{payment_id} ({booked.n if booked else 0} bookings of "
                          f"{booked.total if booked else 0} for {p.amount_pence})")
     return problems + named("payments not booked as spent on the budget exactly once", wrong)
+
+
+async def agreements_opened_once(budget: Database, payments: Database, dead: set[str]) -> list[str]:
+    """PAY-01: each stream with direct-payment money in a ``budget.agreed.v1`` has exactly one agreement of that
+    annual amount (unless the event was dead-lettered)."""
+    wanted = {}
+    for r in await rows(budget, "SELECT event_id, body FROM outbox WHERE type = 'budget.agreed.v1'"):
+        payload = json.loads(r.body)["payload"]
+        for stream, amounts in payload.get("streams", {}).items():
+            if int(amounts.get("direct_payment_pence") or 0) > 0 and r.event_id not in dead:
+                wanted[(payload["budget_id"], stream)] = int(amounts["direct_payment_pence"])
+    opened: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r in await rows(payments, "SELECT budget_id, stream, annual_amount_pence FROM agreements "
+                                  "WHERE budget_id = ANY(:ids)", ids=sorted({b for b, _ in wanted})):
+        opened[(r.budget_id, r.stream)].append(r.annual_amount_pence)
+    return named("agreed direct payments without exactly one agreement of their amount",
+                 [f"{b}/{s} ({opened[(b, s)]} for {pence})" for (b, s), pence in sorted(wanted.items())
+                  if opened[(b, s)] != [pence]])
 
 
 async def _runs_add_up(payments: Database) -> list[str]:

@@ -294,5 +294,6 @@ class Rig:
         problems += await checker.balances_are_sums(self.db["budget"], await self.budget_views())
         problems += await checker.payments_exact(self.db["payments"], self.db["budget"], paid_up_to=self.paid_up_to,
                                                  dead=dead)
+        problems += await checker.agreements_opened_once(self.db["budget"], self.db["payments"], dead)
         problems += checker.dead_letters_explained(self.dead, self.poison)
         return problems

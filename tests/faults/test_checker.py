@@ -256,6 +256,34 @@ async def test_a_payment_duplicated_missing_or_booked_wrongly_is_found(dbs):
     assert has(problems, "payments of no instalment")
 
 
+async def test_an_agreed_direct_payment_with_no_agreement_two_or_the_wrong_amount_is_found(dbs):
+    budget, payments = dbs["budget"], dbs["payments"]
+    budget_id = str(uuid.uuid4())
+    agreed = {"budget_id": budget_id, "streams": {"social_care": {"agreed_pence": 260_000,
+                                                                  "direct_payment_pence": 260_000}}}
+    event_id, row = event("budget.agreed.v1", agreed)
+    await write(budget, row)
+    assert has(await checker.agreements_opened_once(budget, payments, set()),
+               f"without exactly one agreement of their amount: {budget_id}/social_care ([] for 260000)")
+    assert await checker.agreements_opened_once(budget, payments, {event_id}) == []
+
+    def agreement(pence: int):
+        return insert(Agreement).values(
+            id=str(uuid.uuid4()), local_authority=LA, budget_id=budget_id, child_id="C-1", stream="social_care",
+            annual_amount_pence=pence, frequency="four_weekly", start_date=TODAY, end_date=TODAY + timedelta(days=364),
+            purpose="PA", status="awaiting_signature", opened_from="event", monthly_fee_pence=0,
+            close_relative_same_household=False, final_audit_due=False, created_at=utcnow())
+
+    await write(payments, agreement(260_000))
+    assert await checker.agreements_opened_once(budget, payments, set()) == []
+    await write(payments, update(Agreement).where(Agreement.budget_id == budget_id).values(annual_amount_pence=1))
+    assert has(await checker.agreements_opened_once(budget, payments, set()), "([1] for 260000)")
+    async with payments.transaction() as session:  # the unique (budget, stream) out of the way for a moment
+        await session.execute(text("ALTER TABLE agreements DROP CONSTRAINT uq_agreements_budget_id_stream"))
+    await write(payments, agreement(260_000))
+    assert has(await checker.agreements_opened_once(budget, payments, set()), "([1, 260000] for 260000)")
+
+
 def test_a_poison_message_not_dead_lettered_or_a_valid_one_dead_lettered_is_found():
     poison = {b"not json": "not JSON", b"\xff": "not UTF-8"}
     letters = [DeadLetter("budget", "icb.health_funding.changed.v1", body, "PoisonMessage: not a valid event envelope",
