@@ -113,8 +113,11 @@ def _dead_letters(args: argparse.Namespace) -> int:
             if args.action == "replay":
                 print(f"replayed {await bus.replay_dead_letters(args.consumer, args.limit)} message(s)")
             else:
-                for dl in await bus.take_dead_letters(args.consumer, args.limit):
-                    print(f"{dl.routing_key}\tattempts={dl.attempts}\t{dl.reason}\t{dl.body.decode()[:200]}")
+                # Each letter is printed before it is removed from the queue; a body that is not UTF-8 is shown
+                # with replacement characters rather than lost.
+                await bus.take_dead_letters(args.consumer, args.limit, on_letter=lambda dl: print(
+                    f"{dl.routing_key}\tattempts={dl.attempts}\t{dl.reason}\t"
+                    f"{dl.body.decode(errors='replace')[:200]}", flush=True))
         finally:
             await bus.close()
 

@@ -109,8 +109,10 @@ class Bus(abc.ABC):
         """Declare the consumer's durable queue (and its dead-letter queue), bind it and start consuming."""
 
     @abc.abstractmethod
-    async def take_dead_letters(self, consumer: str, limit: int = 1000) -> list[DeadLetter]:
-        """Remove and return messages from the consumer's dead-letter queue (inspection, tests)."""
+    async def take_dead_letters(self, consumer: str, limit: int = 1000,
+                                on_letter: Callable[[DeadLetter], None] | None = None) -> list[DeadLetter]:
+        """Remove and return messages from the consumer's dead-letter queue (inspection, tests). ``on_letter`` sees
+        each letter before it is removed: if it raises, that letter stays in the queue."""
 
     @abc.abstractmethod
     async def replay_dead_letters(self, consumer: str, limit: int = 1000) -> int:

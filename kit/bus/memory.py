@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently, topic_matches
@@ -89,9 +89,14 @@ class MemoryBus(Bus):
         log.error("dead-lettered %s for %s after %d attempt(s): %s", d.routing_key, consumer, d.attempts, reason)
         self._dead.setdefault(consumer, []).append(DeadLetter(consumer, d.routing_key, d.body, reason, d.attempts))
 
-    async def take_dead_letters(self, consumer: str, limit: int = 1000) -> list[DeadLetter]:
+    async def take_dead_letters(self, consumer: str, limit: int = 1000,
+                                on_letter: Callable[[DeadLetter], None] | None = None) -> list[DeadLetter]:
         letters = self._dead.get(consumer, [])
-        taken, self._dead[consumer] = letters[:limit], letters[limit:]
+        taken = []
+        while letters and len(taken) < limit:
+            if on_letter is not None:
+                on_letter(letters[0])
+            taken.append(letters.pop(0))
         return taken
 
     async def replay_dead_letters(self, consumer: str, limit: int = 1000) -> int:

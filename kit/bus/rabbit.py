@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import aio_pika
 from aio_pika import DeliveryMode, ExchangeType, Message
@@ -153,10 +153,13 @@ class RabbitBus(Bus):
         finally:
             await channel.close()
 
-    async def take_dead_letters(self, consumer: str, limit: int = 1000) -> list[DeadLetter]:
+    async def take_dead_letters(self, consumer: str, limit: int = 1000,
+                                on_letter: Callable[[DeadLetter], None] | None = None) -> list[DeadLetter]:
         letters: list[DeadLetter] = []
 
         async def keep(dl: DeadLetter) -> None:
+            if on_letter is not None:
+                on_letter(dl)
             letters.append(dl)
 
         await self._drain_dlq(consumer, limit, keep)

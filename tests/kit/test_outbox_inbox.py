@@ -100,6 +100,42 @@ async def test_a_message_that_is_not_an_envelope_is_dead_lettered_at_once(backen
         assert "not a valid event envelope" in letters[0].reason
 
 
+async def test_taking_dead_letters_removes_each_only_after_its_caller_saw_it(backend):
+    """`sendpb dead-letters take` prints each letter as it is taken: a letter whose printing fails stays in the
+    queue (it once acknowledged them all first, then failed on a body that was not UTF-8, losing every one)."""
+    async with running_service(create_app, backend, service="probe") as svc:
+        bus = svc.runtime.bus
+        await bus.publish([Outgoing("probe.note_created.v1", b"\xff\xfe not utf-8", "m-1")])
+        await eventually(lambda: _dead_letters_are(svc, 1))
+
+        def refuse(letter) -> None:
+            letter.body.decode()  # strict: raises on this body
+
+        try:
+            await bus.take_dead_letters("probe", on_letter=refuse)
+            raise AssertionError("the callback's error must reach the caller")
+        except UnicodeDecodeError:
+            pass
+        shown: list[str] = []
+        taken = await eventually(lambda: bus.take_dead_letters(
+            "probe", on_letter=lambda dl: shown.append(dl.body.decode(errors="replace"))))
+        assert [t.body for t in taken] == [b"\xff\xfe not utf-8"] and shown == ["\ufffd\ufffd not utf-8"]
+
+
+async def _dead_letters_are(svc, n: int) -> bool:
+    letters: list = []
+
+    def look(letter) -> None:
+        letters.append(letter)
+        raise LookupError("only looking")
+
+    try:
+        await svc.runtime.bus.take_dead_letters("probe", on_letter=look)
+    except LookupError:
+        pass
+    return len(letters) == n
+
+
 async def test_replaying_a_dead_letter_delivers_it_again(backend):
     async with running_service(create_app, backend, service="probe", consumer_max_attempts=1) as svc:
         created = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "flaky-replay"},
