@@ -44,6 +44,30 @@ async def _events(svc) -> int:
         return (await s.execute(select(func.count()).select_from(outbox))).scalar_one()
 
 
+async def test_PAY_04_a_run_cut_off_by_the_database_waits_for_it_and_pays_each_instalment_once(
+        backend, la_headers, monkeypatch):
+    """A database restart during a run (found by the fault loops, tests/faults): the chunk that did not commit is
+    picked up again once the database is back, and the run completes instead of staying 'running'."""
+    la, headers = la_headers
+    async with running_service(create_app, backend, service="payments",
+                               settings=PaymentsSettings(run_chunk_size=3)) as svc:
+        ids = await _setup(svc.client, la, headers, 4)
+        events_before = await _events(svc)
+        chunks = 0
+
+        async def drop_the_connection_twice(_run):
+            nonlocal chunks
+            chunks += 1
+            if chunks in (2, 3):
+                raise ConnectionResetError("the database connection dropped half way through the run")
+
+        monkeypatch.setattr(runs, "after_chunk", drop_the_connection_twice)
+        done = await run(svc.client, date(2026, 12, 1), la=la, key="cut-off", headers=headers)
+        assert (done["status"], done["payments_count"], done["error"]) == ("completed", 8, None), done
+        assert await _live_payments(svc, ids) == {i: 2 for i in ids}
+        assert await _events(svc) == events_before + 8
+
+
 async def test_PAY_04_a_run_that_fails_half_way_keeps_whole_chunks_and_the_next_run_pays_the_rest_once(
         backend, la_headers, monkeypatch):
     la, headers = la_headers
@@ -57,7 +81,7 @@ async def test_PAY_04_a_run_that_fails_half_way_keeps_whole_chunks_and_the_next_
             nonlocal chunks
             chunks += 1
             if chunks == 2:
-                raise ConnectionResetError("the database connection dropped half way through the run")
+                raise RuntimeError("a defect half way through the run")
 
         monkeypatch.setattr(runs, "after_chunk", crash_in_the_second_chunk)
         failed = await run(svc.client, date(2026, 12, 1), la=la, key="first", headers=headers)

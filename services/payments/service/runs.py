@@ -6,10 +6,12 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.bus.base import transient
 from kit.crypto import Keyring
 from kit.db import Database
 from kit.errors import InvalidInput
@@ -107,19 +109,43 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
     The chunks walk the due instalments in (due date, id) order; at the end one more look from the start
     pays anything that became payable behind the run while it ran (a bank return, a resumed agreement).
     A run stopped at any point has paid each instalment of its committed chunks exactly once; a run posted
-    afterwards pays the rest. Failures are recorded on the run, never lost."""
+    afterwards pays the rest. While the database is away the run waits for it and goes on; other failures are
+    recorded on the run, never lost."""
     try:
         after = None
-        while (after := await _pay_chunk(db, run_id, settings, after)) is not None:
-            pass
+        while True:
+            after = await _patiently(partial(_pay_chunk, db, run_id, settings, after), run_id)
+            if after is None:
+                break
     except Exception as exc:  # noqa: BLE001 - recorded on the run for the finance team, and logged
         log.exception("payment run %s failed", run_id)
-        refused = isinstance(exc, IntegrityError)
-        async with db.transaction() as session:
-            run = await repository.run_for_update(session, run_id)
-            run.status, run.updated_at = "failed", utcnow()
-            run.error = ("PAY-04: another run paid some of these instalments at the same time; post a new run"
-                         if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
+        await _patiently(partial(_record_failure, db, run_id, exc), run_id)
+
+
+async def _patiently(step: Callable[[], Awaitable], run_id: str, *, patience: float = 300.0):
+    """Run one step of a run; while the database is away (restarting, refusing connections), wait for it, doubling
+    the wait up to 5 s, and run the step again: a chunk that did not commit is simply picked up again, so a
+    database restart delays a run instead of failing it. Any other error, or an outage outlasting ``patience``
+    seconds, is raised."""
+    delay, waited = 0.1, 0.0
+    while True:
+        try:
+            return await step()
+        except Exception as exc:
+            if not transient(exc) or waited >= patience:
+                raise
+            log.warning("payment run %s: waiting %.1fs for the database: %s", run_id, delay, exc)
+            await asyncio.sleep(delay)
+            waited, delay = waited + delay, min(delay * 2, 5.0)
+
+
+async def _record_failure(db: Database, run_id: str, exc: Exception) -> None:
+    refused = isinstance(exc, IntegrityError)
+    async with db.transaction() as session:
+        run = await repository.run_for_update(session, run_id)
+        run.status, run.updated_at = "failed", utcnow()
+        run.error = ("PAY-04: another run paid some of these instalments at the same time; post a new run"
+                     if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
 
 
 FROM_THE_START = (date.min, -1)  # a key before every instalment
