@@ -57,7 +57,7 @@ class AssessmentCompleted(Reader):
 class HealthFundingChanged(Reader):
     event_id: str = Field(min_length=1, max_length=64)
     child_id: str = Field(min_length=1, max_length=64)
-    local_authority: str
+    local_authority: str = Field(pattern=r"^E\d{8}$")  # an ONS code; anything else can never be applied
     annual_amount_pence: int = Field(ge=0)
     effective_from: date
     reason: str = Field(max_length=500)

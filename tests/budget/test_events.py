@@ -261,3 +261,13 @@ async def test_provision_lines_are_checked_against_the_cyps_eligibility_decision
             assert (await decide(svc.client, budget["id"], stream, 100_000)).status_code == 201
         r = await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
         assert r.status_code == 409 and r.json()["rule"] == "ELIG-03" and r.json()["stream"] == "social_care", r.text
+
+
+async def test_an_icb_event_naming_no_local_authority_code_is_dead_lettered_at_once(backend):
+    """Found by the fault loops: a `local_authority` that is not an ONS code reached the database and was retried
+    five times ("value too long") before it was dead-lettered; it can never apply, so it goes at once."""
+    async with running_service(create_app, backend, service="budget") as svc:
+        bad = {**health_event(child(), 100_000, "2027-01-01"), "local_authority": "E0600006000000"}
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", bad, producer="icb")
+        [letter] = await eventually(lambda: svc.runtime.bus.take_dead_letters("budget"))
+        assert letter.attempts == 1 and "local_authority" in letter.reason, letter

@@ -48,12 +48,12 @@ def poison(rig: Rig, kind: str):
                    "due_date": TODAY.isoformat(), "run_id": str(uuid.uuid4()), "issued_on": TODAY.isoformat()}
         body = Envelope(type=PAYMENT_ISSUED, producer="payments", local_authority=LA, payload=payload).to_bytes()
         return rig.poison_message(PAYMENT_ISSUED, body, kind), "no budget", 1
-    # A local authority code too long for the database: not caught by the handler's reader, so the database
+    # An amount beyond the database's 64-bit integers: not caught by the handler's reader, so the database
     # refuses it on every attempt, and it is dead-lettered after them.
-    payload = {"event_id": str(uuid.uuid4()), "child_id": child(), "local_authority": "E0600006099",
-               "annual_amount_pence": 300_000, "effective_from": TODAY.isoformat(), "reason": "ICB review"}
+    payload = {"event_id": str(uuid.uuid4()), "child_id": child(), "local_authority": LA,
+               "annual_amount_pence": 2**64, "effective_from": TODAY.isoformat(), "reason": "ICB review"}
     body = Envelope(type=ICB_EVENT, producer="icb", local_authority=LA, payload=payload).to_bytes()
-    return rig.poison_message(ICB_EVENT, body, kind), "value too long", 5
+    return rig.poison_message(ICB_EVENT, body, kind), "out of int64 range", 5
 
 
 # The first round takes its dead letters with `sendpb dead-letters take`, which prints each body as text: it has the
