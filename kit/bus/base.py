@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import abc
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
-log = logging.getLogger("sendpb.bus")
+from kit.outages import transient, wait_out
 
 # A handler gets the raw message body. Returning means "done, acknowledge"; PoisonMessage means "never retry";
 # any other exception means "retry, then dead-letter".
@@ -34,43 +33,12 @@ class DeadLetter:
     headers: dict = field(default_factory=dict)
 
 
-# SQLSTATE classes of a database that is away rather than refusing the work: connection exception, insufficient
-# resources (too many connections), operator intervention (shutting down, starting up, connection terminated).
-_AWAY_SQLSTATE_CLASSES = ("08", "53", "57")
-
-
-def transient(exc: BaseException) -> bool:
-    """Whether a handler failed because what it needs is away for now (its database restarting, refusing
-    connections or cutting them) rather than because of the message. Such failures are waited out instead of
-    counting towards dead-lettering: a database restart must not send every event in flight to the dead letters."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionError | TimeoutError) or getattr(current, "connection_invalidated", False):
-            return True
-        state = str(getattr(current, "sqlstate", None) or "")
-        if state[:2] in _AWAY_SQLSTATE_CLASSES or (
-                state == "55000" and "not currently accepting connections" in str(current)):
-            return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False
-
-
 async def patiently(handler: Handler, body: bytes, *, first_delay: float, patience: float, where: str) -> None:
-    """Run the handler; while it fails for a transient reason, wait (doubling the wait up to 5 s) and run it
-    again, for up to ``patience`` seconds. Any other failure, or one outlasting the patience, is raised (and then
-    counts as one of the message's attempts)."""
-    delay, waited = first_delay, 0.0
-    while True:
-        try:
-            return await handler(body)
-        except Exception as exc:
-            if isinstance(exc, PoisonMessage) or not transient(exc) or waited >= patience:
-                raise
-            log.warning("%s: waiting %.2fs for what it needs to come back: %s", where, delay, exc)
-            await asyncio.sleep(delay)
-            waited, delay = waited + delay, min(delay * 2, 5.0)
+    """Run the handler, waiting out an outage of what it needs (kit.outages): a database restart must not send
+    every event in flight to the dead letters. Any other failure, or an outage outlasting ``patience`` seconds,
+    is raised (and then counts as one of the message's attempts)."""
+    await wait_out(partial(handler, body), first_delay=first_delay, patience=patience, where=where,
+                   retry_if=lambda exc: not isinstance(exc, PoisonMessage) and transient(exc))
 
 
 def topic_matches(pattern: str, key: str) -> bool:

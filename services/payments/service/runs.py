@@ -11,11 +11,11 @@ from functools import partial
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.bus.base import transient
 from kit.crypto import Keyring
 from kit.db import Database
 from kit.errors import InvalidInput
 from kit.events import utcnow
+from kit.outages import wait_out
 from services.payments import clock, events, repository, sealed
 from services.payments.bankfile import Credit, Originator
 from services.payments.models import LedgerEntry, Run
@@ -114,29 +114,18 @@ async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> No
     try:
         after = None
         while True:
-            after = await _patiently(partial(_pay_chunk, db, run_id, settings, after), run_id)
+            after = await wait_out(partial(_pay_chunk, db, run_id, settings, after), **_patience(run_id))
             if after is None:
                 break
     except Exception as exc:  # noqa: BLE001 - recorded on the run for the finance team, and logged
         log.exception("payment run %s failed", run_id)
-        await _patiently(partial(_record_failure, db, run_id, exc), run_id)
+        await wait_out(partial(_record_failure, db, run_id, exc), **_patience(run_id))
 
 
-async def _patiently(step: Callable[[], Awaitable], run_id: str, *, patience: float = 300.0):
-    """Run one step of a run; while the database is away (restarting, refusing connections), wait for it, doubling
-    the wait up to 5 s, and run the step again: a chunk that did not commit is simply picked up again, so a
-    database restart delays a run instead of failing it. Any other error, or an outage outlasting ``patience``
-    seconds, is raised."""
-    delay, waited = 0.1, 0.0
-    while True:
-        try:
-            return await step()
-        except Exception as exc:
-            if not transient(exc) or waited >= patience:
-                raise
-            log.warning("payment run %s: waiting %.1fs for the database: %s", run_id, delay, exc)
-            await asyncio.sleep(delay)
-            waited, delay = waited + delay, min(delay * 2, 5.0)
+def _patience(run_id: str) -> dict:
+    """While the database is away the run waits for it (kit.outages) and goes on: a chunk that did not commit is
+    picked up again, so a restart delays a run instead of failing it."""
+    return {"first_delay": 0.1, "patience": 300.0, "where": f"payment run {run_id}"}
 
 
 async def _record_failure(db: Database, run_id: str, exc: Exception) -> None:
