@@ -31,7 +31,7 @@ class RabbitBus(Bus):
     def __init__(self, url: str, *, prefetch: int = 64, max_attempts: int = 5, retry_delay: float = 0.05,
                  transient_patience: float = 300.0, kill_before_ack: int | None = None) -> None:
         self.url, self.prefetch, self.max_attempts, self.retry_delay = url, prefetch, max_attempts, retry_delay
-        # How long a message waits for its database to come back (kit.bus.base.transient) before that counts.
+        # How long a message waits for its database to come back (kit.outages.transient) before that counts.
         self.transient_patience = transient_patience
         # Fault injection (dev mode only, SENDPB_FAULT_KILL_BEFORE_ACK): die after the n-th message a handler
         # completed (its transaction committed) and before that message is acknowledged.

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict
 from kit.events import Envelope
-from kit.outbox import add_event, add_events
+from kit.outbox import add_events
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import newer_health_funding, pounds
@@ -67,12 +67,7 @@ async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFun
                "status": what, "budget_id": state.budget_id, "received_at": arrived,
                "applied_at": arrived if what == "applied" else None}
         if what == "applied":
-            posting = _posting(row, state.health_agreed_pence)
-            if posting is not None:  # the same amount again changes no balance
-                postings.append((state.budget_id, posting))
-            applied.append(events.health_funding_applied(row, state.health_agreed_pence, cause))
-            states[child] = repo.HealthState(state.budget_id, (funding.effective_from, arrived),
-                                             funding.annual_amount_pence)
+            states[child] = _apply(row, state, cause, postings, applied)
         recorded[funding.event_id] = row
         rows.append(row)
         results.append(outcome(row, what))
@@ -88,15 +83,28 @@ async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFun
 async def apply_held(session: AsyncSession, budget: Budget, cause: Envelope | None = None) -> None:
     """Apply, in effective-date order, the events held for the CYP before this budget opened."""
     held = await repo.health_events(session, budget.local_authority, budget.child_id, statuses=["held"])
+    state = await repo.health_state(session, budget.local_authority, budget.child_id)
+    postings, applied = [], []
     for event in held:
-        state = await repo.health_state(session, budget.local_authority, budget.child_id)
         event.budget_id = state.budget_id
         event.status = _outcome(state, event.effective_from, event.received_at)
         if event.status == "applied":
             event.applied_at = common.now()
-            await session.flush()
-            await _post(session, _as_row(event), previous_pence=state.health_agreed_pence, cause=cause)
+            state = _apply(_as_row(event), state, cause, postings, applied)
     await session.flush()
+    await repo.post_many(session, postings, now=common.now())
+    await add_events(session, applied)
+
+
+def _apply(row: dict, state: repo.HealthState, cause: Envelope | None, postings: list, applied: list
+           ) -> repo.HealthState:
+    """An ICB event applied to the health stream: its ledger posting (none if the amount is unchanged) and its
+    budget.health_funding_applied.v1, collected for one multi-row write; the CYP's health state after it."""
+    posting = _posting(row, state.health_agreed_pence)
+    if posting is not None:
+        postings.append((state.budget_id, posting))
+    applied.append(events.health_funding_applied(row, state.health_agreed_pence, cause))
+    return repo.HealthState(state.budget_id, (row["effective_from"], row["received_at"]), row["annual_amount_pence"])
 
 
 def _outcome(state: repo.HealthState, effective_from: date, received_at: datetime) -> str:
@@ -114,11 +122,6 @@ def _posting(row: dict, previous_pence: int) -> Posting | None:
     return agree("health", amount - previous_pence, memo, kind="health_funding", reference=f"icb:{row['event_id']}")
 
 
-async def _post(session: AsyncSession, row: dict, *, previous_pence: int, cause: Envelope | None) -> None:
-    await repo.post(session, row["budget_id"], [_posting(row, previous_pence)], now=common.now())
-    await add_event(session, events.health_funding_applied(row, previous_pence, cause))
-
-
 async def health_funded(session: AsyncSession, budget: Budget) -> bool:
     state = await repo.health_state(session, budget.local_authority, budget.child_id)
     return state.budget_id == budget.id and state.latest_applied is not None
@@ -126,7 +129,7 @@ async def health_funded(session: AsyncSession, budget: Budget) -> bool:
 
 def _as_row(event: HealthFundingEvent) -> dict:
     return {c: getattr(event, c) for c in ("event_id", "local_authority", "child_id", "annual_amount_pence",
-                                           "effective_from", "reason", "status", "budget_id")}
+                                           "effective_from", "reason", "status", "budget_id", "received_at")}
 
 
 def outcome(row: dict, what: str) -> dict:
