@@ -72,22 +72,22 @@ class FundsMoved(Reader):
     amount_pence: int = Field(ge=0)
 
 
-class PaymentIssued(Reader):
+class DirectPaymentMoney(Reader):
+    """What payments.payment_issued.v1 and payments.recovery_confirmed.v1 have in common."""
+
+    budget_id: str | None = None
+    child_id: str
+    local_authority: str
+    stream: str | None = Field(None, pattern="^(" + "|".join(STREAMS) + ")$")
+    amount_pence: int = Field(ge=0)
+
+
+class PaymentIssued(DirectPaymentMoney):
     payment_id: str
-    budget_id: str | None = None
-    child_id: str
-    local_authority: str
-    stream: str | None = Field(None, pattern="^(" + "|".join(STREAMS) + ")$")
-    amount_pence: int = Field(ge=0)
 
 
-class RecoveryConfirmed(Reader):
+class RecoveryConfirmed(DirectPaymentMoney):
     recovery_id: str
-    budget_id: str | None = None
-    child_id: str
-    local_authority: str
-    stream: str | None = Field(None, pattern="^(" + "|".join(STREAMS) + ")$")
-    amount_pence: int = Field(ge=0)
 
 
 @consumers.on("eligibility.request_decided.v1")
@@ -150,33 +150,21 @@ async def on_funds_returned(session, envelope: Envelope, settings: BudgetSetting
     await _funds(session, envelope, returned=True)
 
 
-@consumers.on("payments.payment_issued.v1")
-async def on_payment_issued(session, envelope: Envelope, settings: BudgetSettings) -> None:
-    event = read(PaymentIssued, envelope)
+async def _direct_payment(session, event: DirectPaymentMoney, *, reference: str, recovered: bool) -> None:
     budget = await money.budget_of(
         session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
     )
-    await money.book_payment(
-        session,
-        budget,
-        stream=event.stream,
-        amount_pence=event.amount_pence,
-        reference=f"payment:{event.payment_id}",
-        recovered=False,
-    )
+    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
+                             reference=reference, recovered=recovered)
+
+
+@consumers.on("payments.payment_issued.v1")
+async def on_payment_issued(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    event = read(PaymentIssued, envelope)
+    await _direct_payment(session, event, reference=f"payment:{event.payment_id}", recovered=False)
 
 
 @consumers.on("payments.recovery_confirmed.v1")
 async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSettings) -> None:
     event = read(RecoveryConfirmed, envelope)
-    budget = await money.budget_of(
-        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
-    )
-    await money.book_payment(
-        session,
-        budget,
-        stream=event.stream,
-        amount_pence=event.amount_pence,
-        reference=f"recovery:{event.recovery_id}",
-        recovered=True,
-    )
+    await _direct_payment(session, event, reference=f"recovery:{event.recovery_id}", recovered=True)
