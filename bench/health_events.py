@@ -113,20 +113,40 @@ class Timed:
         subscribe = bus.subscribe
 
         async def timed_subscribe(consumer, keys, handler):
-            async def timed(body: bytes) -> None:
-                await handler(body)
-                self.committed[json.loads(body)["event_id"]] = time.time()
-                if len(self.committed) >= self.target:
-                    self.finished.set()
-
-            await subscribe(consumer, keys, timed)
+            await subscribe(consumer, keys, _Stamped(handler, self))
 
         bus.subscribe = timed_subscribe
+
+    def stamp(self, bodies, outcomes) -> None:
+        now = time.time()
+        for body, outcome in zip(bodies, outcomes, strict=True):
+            if outcome is None:
+                self.committed[json.loads(body)["event_id"]] = now
+        if len(self.committed) >= self.target:
+            self.finished.set()
 
     def expect(self, n: int) -> None:
         self.committed.clear()
         self.target = n
         self.finished.clear()
+
+
+class _Stamped:
+    """The service's handler, recording when each message it applied committed (one message or many at a time)."""
+
+    def __init__(self, handler, timed: Timed) -> None:
+        self.handler, self.timed = handler, timed
+        if hasattr(handler, "many"):
+            self.many = self._many
+
+    async def __call__(self, body: bytes) -> None:
+        await self.handler(body)
+        self.timed.stamp([body], [None])
+
+    async def _many(self, bodies):
+        outcomes = await self.handler.many(bodies)
+        self.timed.stamp(bodies, outcomes)
+        return outcomes
 
 
 async def service_rate(runtime, url: str, bodies: list[bytes], timed: Timed) -> float:

@@ -1,11 +1,16 @@
-"""Group commit for consumers: deliveries that arrive while a batch is being applied are applied together next, in one
-transaction. Each caller of ``submit`` gets the outcome of its own message: if anything in a batch fails, every message
-of it is run again on its own, so a failing message is retried or dead-lettered alone and the others still apply
-(once: the inbox drops what already landed)."""
+"""Group commit for consumers: messages are applied many at a time, in one transaction per batch. If anything in a
+batch fails, every message of it is run again on its own, so a failing message is retried or dead-lettered alone and
+the others still apply (once: the inbox drops what already landed).
+
+Two ways in: a bus that delivers many messages at once (RabbitMQ) hands them to ``many`` and gets each message's
+outcome back; a bus that delivers one message per call (the in-memory bus's workers) calls the batcher itself, and
+deliveries that arrive while a batch is being applied are applied together next."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+
+from kit.bus.base import Outcome
 
 
 class Batcher:
@@ -18,7 +23,14 @@ class Batcher:
         self._timer: asyncio.TimerHandle | None = None
         self._running: asyncio.Task | None = None
 
-    async def submit(self, body: bytes) -> None:
+    async def many(self, bodies: Sequence[bytes]) -> list[Outcome]:
+        """Apply the messages in order, ``max_size`` to a transaction; the outcome of each."""
+        outcomes: list[Outcome] = []
+        for k in range(0, len(bodies), self.max_size):
+            outcomes += await self._outcomes(bodies[k:k + self.max_size])
+        return outcomes
+
+    async def __call__(self, body: bytes) -> None:
         future = asyncio.get_running_loop().create_future()
         self._pending.append((body, future))
         if self._running is None:
@@ -47,25 +59,30 @@ class Batcher:
                 self._start()
 
     async def _apply(self, batch: list[tuple[bytes, asyncio.Future]]) -> None:
-        if len(batch) > 1:
+        outcomes = await self._outcomes([body for body, _ in batch])
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            _settle(future, outcome)
+
+    async def _outcomes(self, bodies: Sequence[bytes]) -> list[Outcome]:
+        if len(bodies) > 1:
             try:
-                await self.run_batch([body for body, _ in batch])
+                await self.run_batch(list(bodies))
             except Exception:  # noqa: BLE001 - fall back to one transaction per message
                 pass
             else:
-                for _, future in batch:
-                    _settle(future, None)
-                return
-        for body, future in batch:
+                return [None] * len(bodies)
+        outcomes: list[Outcome] = []
+        for body in bodies:
             try:
                 await self.run_one(body)
-            except Exception as exc:  # noqa: BLE001 - handed to the message's own caller
-                _settle(future, exc)
+            except Exception as exc:  # noqa: BLE001 - handed back as that message's outcome
+                outcomes.append(exc)
             else:
-                _settle(future, None)
+                outcomes.append(None)
+        return outcomes
 
 
-def _settle(future: asyncio.Future, error: Exception | None) -> None:
+def _settle(future: asyncio.Future, error: Outcome) -> None:
     if future.done():  # its caller went away (e.g. the consumer is stopping); the broker will redeliver
         return
     if error is None:

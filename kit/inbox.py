@@ -24,17 +24,20 @@ EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Envelope], Any], Awaitable[None]]
 
 
+# Built once (a statement built per call is compiled per call): SQLAlchemy sends the rows as one multi-row insert.
+_CLAIM = {name: dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
 async def claim(session: AsyncSession, consumer: str, envelopes: list[Envelope]) -> set[str]:
     """Record the envelopes in the inbox in one statement; the ids of those not seen before (to be applied)."""
     if not envelopes:
         return set()
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     now = utcnow()
-    stmt = (dialect.insert(inbox)
-            .values([{"consumer": consumer, "event_id": str(e.event_id), "type": e.type, "received_at": now}
-                     for e in envelopes])
-            .on_conflict_do_nothing().returning(inbox.c.event_id))
-    return set((await session.execute(stmt)).scalars())
+    rows = [{"consumer": consumer, "event_id": str(e.event_id), "type": e.type, "received_at": now}
+            for e in envelopes]
+    connection = await session.connection()
+    return set((await connection.execute(_CLAIM[connection.dialect.name], rows)).scalars())
 
 
 class Consumers:
@@ -65,8 +68,9 @@ class Consumers:
         return sorted({*self.handlers, *self.batch_handlers})
 
     def bind(self, *, consumer: str, db: Database, settings: Any,
-             batch_size: int = 64) -> Callable[[bytes], Awaitable[None]]:
-        """What the bus calls for each message: concurrent deliveries share one transaction (see Batcher)."""
+             batch_size: int = 64) -> Batcher:
+        """What the bus hands messages to: many at a time, or one per call with concurrent calls sharing one
+        transaction (see Batcher)."""
 
         def parse(body: bytes) -> Envelope:
             try:
@@ -124,4 +128,4 @@ class Consumers:
                 outcomes = await apply(session, envelopes)
             count(envelopes, outcomes)
 
-        return Batcher(run_batch, run_one, max_size=batch_size).submit
+        return Batcher(run_batch, run_one, max_size=batch_size)

@@ -19,12 +19,15 @@ from kit.tables import outbox
 log = logging.getLogger("sendpb.outbox")
 
 
+_ADD = insert(outbox)
+
+
 async def add_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
     """Record events to publish once (and only if) the session's transaction commits."""
     if not envelopes:
         return
     now = utcnow()
-    await session.execute(insert(outbox), [
+    await (await session.connection()).execute(_ADD, [
         {"event_id": str(e.event_id), "type": e.type, "body": e.to_bytes(), "created_at": now} for e in envelopes
     ])
 

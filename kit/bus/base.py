@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -8,8 +9,10 @@ from functools import partial
 from kit.outages import transient, wait_out
 
 # A handler gets the raw message body. Returning means "done, acknowledge"; PoisonMessage means "never retry";
-# any other exception means "retry, then dead-letter".
+# any other exception means "retry, then dead-letter". A handler may also take many messages at once: its ``many``
+# method (kit.batching.Batcher) returns each message's outcome, None or the exception it failed with.
 Handler = Callable[[bytes], Awaitable[None]]
+Outcome = BaseException | None  # of one message: None (done) or what it failed with
 
 
 class PoisonMessage(Exception):
@@ -39,6 +42,45 @@ async def patiently(handler: Handler, body: bytes, *, first_delay: float, patien
     is raised (and then counts as one of the message's attempts)."""
     await wait_out(partial(handler, body), first_delay=first_delay, patience=patience, where=where,
                    retry_if=lambda exc: not isinstance(exc, PoisonMessage) and transient(exc))
+
+
+class _StillAway(Exception):
+    """Some messages of a batch failed because what the handler needs is away (``outcome`` is one of them)."""
+
+    def __init__(self, outcome: BaseException) -> None:
+        super().__init__(str(outcome))
+
+
+async def patiently_many(handler: Handler, bodies: Sequence[bytes], *, first_delay: float, patience: float,
+                         where: str) -> list[Outcome]:
+    """Run the handler on many messages (its ``many`` if it has one, otherwise one call per message, at once) and
+    hand back each message's outcome. Messages that failed because what the handler needs is away are run again,
+    as in ``patiently``, until it is back or the patience runs out (then that failure is their outcome)."""
+    outcomes: dict[int, Outcome] = {}
+    waiting = list(range(len(bodies)))
+
+    async def step() -> None:
+        nonlocal waiting
+        results = await _run_many(handler, [bodies[i] for i in waiting])
+        outcomes.update(zip(waiting, results, strict=True))
+        waiting = [i for i, outcome in zip(waiting, results, strict=True)
+                   if outcome is not None and not isinstance(outcome, PoisonMessage) and transient(outcome)]
+        if waiting:
+            raise _StillAway(outcomes[waiting[0]])
+
+    try:
+        await wait_out(step, first_delay=first_delay, patience=patience, where=where,
+                       retry_if=lambda exc: isinstance(exc, _StillAway))
+    except _StillAway:
+        pass
+    return [outcomes[i] for i in range(len(bodies))]
+
+
+async def _run_many(handler: Handler, bodies: Sequence[bytes]) -> list[Outcome]:
+    many = getattr(handler, "many", None)
+    if many is not None:
+        return await many(bodies)
+    return list(await asyncio.gather(*(handler(body) for body in bodies), return_exceptions=True))
 
 
 def topic_matches(pattern: str, key: str) -> bool:

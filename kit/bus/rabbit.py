@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aio_pika
 from aio_pika import DeliveryMode, ExchangeType, Message
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aiormq import spec
 
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently_many
 from kit.bus.faults import KillSwitch
 from kit.events import EXCHANGE
 
 log = logging.getLogger("sendpb.bus")
 DLX = "sendpb.dlx"
+PERSISTENT = int(DeliveryMode.PERSISTENT)
 
 
 def queue_name(consumer: str) -> str:
@@ -39,6 +41,7 @@ class RabbitBus(Bus):
             if kill_before_ack else None
         self._conn: AbstractRobustConnection | None = None
         self._lock = asyncio.Lock()
+        self._consumers: list[_Deliveries] = []
 
     async def start(self) -> None:
         async with self._lock:
@@ -50,6 +53,9 @@ class RabbitBus(Bus):
             self._dlx = await self._pub.declare_exchange(DLX, ExchangeType.DIRECT, durable=True)
 
     async def close(self) -> None:
+        for deliveries in self._consumers:
+            await deliveries.stop()
+        self._consumers.clear()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -59,12 +65,16 @@ class RabbitBus(Bus):
             raise ConnectionError("not connected to RabbitMQ")
 
     async def publish(self, messages: Sequence[Outgoing]) -> None:
+        """Straight onto the (robust) channel's current AMQP channel: the relay publishes every event of the
+        platform, and aio-pika's Message objects cost more CPU than the publish itself. Each publish waits for its
+        confirm; a nack raises (aiormq's DeliveryError), so the relay keeps the rows."""
         await self.start()
+        channel = await self._pub.get_underlay_channel()
         await asyncio.gather(*(
-            self._exchange.publish(
-                Message(m.body, content_type="application/json", delivery_mode=DeliveryMode.PERSISTENT,
-                        message_id=m.message_id, type=m.routing_key),
-                routing_key=m.routing_key, mandatory=False,
+            channel.basic_publish(
+                m.body, exchange=EXCHANGE, routing_key=m.routing_key, wait=False,
+                properties=spec.Basic.Properties(content_type="application/json", delivery_mode=PERSISTENT,
+                                                 message_id=m.message_id, message_type=m.routing_key),
             )
             for m in messages
         ))
@@ -86,35 +96,36 @@ class RabbitBus(Bus):
         queue = await self._declare(channel, consumer)
         for key in routing_keys:
             await queue.bind(exchange, routing_key=key)
+        deliveries = _Deliveries(self, consumer, handler)
+        self._consumers.append(deliveries)
+        await queue.consume(deliveries.put)
 
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            await self._handle(consumer, handler, message)
-
-        await queue.consume(on_message)
-
-    async def _handle(self, consumer: str, handler: Handler, message: AbstractIncomingMessage) -> None:
-        attempts = int((message.headers or {}).get("x-attempts", 1))
-        routing_key = str((message.headers or {}).get("x-original-routing-key") or message.routing_key)
-        try:
-            await patiently(handler, message.body, first_delay=self.retry_delay, patience=self.transient_patience,
-                            where=f"{routing_key} for {consumer}")
-        except PoisonMessage as exc:
-            await self._dead_letter(consumer, message, routing_key, attempts, self.describe(exc))
-        except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered with its reason
-            if attempts < self.max_attempts:
-                log.warning("retrying %s for %s (attempt %d): %s", routing_key, consumer, attempts + 1, exc)
-                await asyncio.sleep(self.retry_delay * attempts)
-                await self._pub.default_exchange.publish(
-                    self._copy(message, routing_key, {"x-attempts": attempts + 1}),
-                    routing_key=queue_name(consumer), mandatory=False,
-                )
+    async def _settle(self, consumer: str, handler: Handler, messages: list[AbstractIncomingMessage]) -> None:
+        """Apply the messages (in one go where the handler can: kit.batching), then settle each: a failure is
+        copied back onto the queue with its attempt counted, or to the dead letters, and the copies are confirmed
+        before anything is acknowledged, so nothing is lost. Then one ``multiple`` ack per channel covers the lot:
+        the messages are settled in delivery order, so every earlier delivery on the channel is settled too."""
+        outcomes = await patiently_many(handler, [m.body for m in messages], first_delay=self.retry_delay,
+                                        patience=self.transient_patience,
+                                        where=f"{len(messages)} message(s) for {consumer}")
+        retries, delay = [], 0.0
+        for message, outcome in zip(messages, outcomes, strict=True):
+            attempts = int((message.headers or {}).get("x-attempts", 1))
+            routing_key = str((message.headers or {}).get("x-original-routing-key") or message.routing_key)
+            if outcome is None:
+                if self._kill_before_ack is not None:
+                    self._kill_before_ack.trip()
+            elif isinstance(outcome, PoisonMessage) or attempts >= self.max_attempts:
+                await self._dead_letter(consumer, message, routing_key, attempts, self.describe(outcome))
             else:
-                await self._dead_letter(consumer, message, routing_key, attempts, self.describe(exc))
-        else:
-            if self._kill_before_ack is not None:
-                self._kill_before_ack.trip()
-        # The copy (retry or dead letter) is confirmed before the original is acknowledged: nothing is lost.
-        await message.ack()
+                log.warning("retrying %s for %s (attempt %d): %s", routing_key, consumer, attempts + 1, outcome)
+                retries.append(self._copy(message, routing_key, {"x-attempts": attempts + 1}))
+                delay = max(delay, self.retry_delay * attempts)
+        if retries:
+            await asyncio.sleep(delay)
+            await asyncio.gather(*(self._pub.default_exchange.publish(copy, routing_key=queue_name(consumer),
+                                                                      mandatory=False) for copy in retries))
+        await _settle_all(messages, "acknowledge", lambda last: last.ack(multiple=True))
 
     @staticmethod
     def _copy(message: AbstractIncomingMessage, routing_key: str, headers: dict) -> Message:
@@ -174,3 +185,53 @@ class RabbitBus(Bus):
             )
 
         return await self._drain_dlq(consumer, limit, requeue)
+
+
+async def _settle_all(messages: list[AbstractIncomingMessage], what: str,
+                      settle: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None:
+    """Acknowledge (or return) messages, all earlier deliveries on their channel being settled already, with one
+    ``multiple`` frame per channel. A channel's delivery tags count up from 1 and a channel reopened after a
+    reconnect starts again, so the messages of one channel are a run of rising tags."""
+    lasts = [m for m, after in zip(messages, messages[1:], strict=False) if after.delivery_tag <= m.delivery_tag]
+    for last in [*lasts, messages[-1]]:
+        try:
+            await settle(last)
+        except Exception as exc:  # noqa: BLE001 - its channel is gone: the broker redelivers, the inbox dedups
+            log.warning("could not %s message(s) up to delivery %s: %s", what, last.delivery_tag, exc)
+
+
+class _Deliveries:
+    """A consumer's deliveries, taken by one task in delivery order, as many at a time as have arrived (up to the
+    prefetch): while one lot is being applied the next gathers. Per message this costs a list append, not a future,
+    a wait and an ack frame of its own."""
+
+    def __init__(self, bus: RabbitBus, consumer: str, handler: Handler, gather_seconds: float = 0.002) -> None:
+        self.bus, self.consumer, self.handler, self.gather_seconds = bus, consumer, handler, gather_seconds
+        self.pending: list[AbstractIncomingMessage] = []
+        self.arrived = asyncio.Event()
+        self.task = asyncio.create_task(self._run(), name=f"bus:{consumer}")
+
+    async def put(self, message: AbstractIncomingMessage) -> None:
+        self.pending.append(message)
+        self.arrived.set()
+
+    async def _run(self) -> None:
+        while True:
+            if not self.pending:
+                self.arrived.clear()
+                await self.arrived.wait()
+                await asyncio.sleep(self.gather_seconds)  # let the rest of a burst arrive
+            messages, self.pending = self.pending, []
+            try:
+                await self.bus._settle(self.consumer, self.handler, messages)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - e.g. a retry copy could not be published
+                log.exception("could not settle %d message(s) for %s; returning them to the queue",
+                              len(messages), self.consumer)
+                # Back to the queue now: a later lot's ``multiple`` ack would otherwise acknowledge them unsettled.
+                await _settle_all(messages, "return", lambda last: last.nack(multiple=True, requeue=True))
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)

@@ -60,15 +60,15 @@ async def test_a_batch_runs_once_together_and_a_failing_message_falls_back_alone
             raise RuntimeError("cannot apply bad")
 
     batcher = Batcher(run_batch, run_one, max_size=3, max_wait=0.01)
-    assert await asyncio.gather(*(batcher.submit(b) for b in (b"a", b"b", b"c"))) == [None, None, None]
+    assert await asyncio.gather(*(batcher(b) for b in (b"a", b"b", b"c"))) == [None, None, None]
     assert batches == [[b"a", b"b", b"c"]] and singles == []
 
-    outcomes = await asyncio.gather(*(batcher.submit(b) for b in (b"d", b"bad", b"e")), return_exceptions=True)
+    outcomes = await asyncio.gather(*(batcher(b) for b in (b"d", b"bad", b"e")), return_exceptions=True)
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], RuntimeError) and "cannot apply bad" in str(outcomes[1])
     assert singles == [b"d", b"bad", b"e"], "after a failed batch each message runs on its own"
 
-    assert await batcher.submit(b"alone") is None, "a lone message is flushed after max_wait"
+    assert await batcher(b"alone") is None, "a lone message is flushed after max_wait"
     assert singles[-1] == b"alone"
 
 
