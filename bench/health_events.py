@@ -1,6 +1,6 @@
 """ICB health-funding events benchmark (issue 5): the budget service on PostgreSQL + RabbitMQ.
 
-.venv/bin/python bench/health_events.py [--events 5000] [--children 1000] [--replicas 1]
+.venv/bin/python bench/health_events.py [--events 5000] [--children 1000] [--replicas 1] [--loop uvloop]
 
 Prints (1) raw aio-pika: N persistent messages published with publisher confirms and consumed with acks, end to
 end; (2) the budget service: N ``icb.health_funding.changed.v1`` events published the same way and applied end to
@@ -12,7 +12,10 @@ RabbitMQ is unreachable it says why and exits 0.
 ``--replicas 2`` also runs the same measurements with two budget-service processes sharing the queue (the
 distributed deployment scales consumers out; the outbox relay and the per-CYP row lock make that safe); then
 completion is read from the database (rows recorded) and latency ends at ``applied_at``, stamped in the
-committing transaction."""
+committing transaction.
+
+Everything runs on one event loop, uvloop by default because that is what ``sendpb serve`` runs the service on
+(uvicorn picks it when installed); ``--loop asyncio`` measures both sides on the standard library's loop."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aio_pika  # noqa: E402
+import uvloop  # noqa: E402
 from aio_pika import DeliveryMode, ExchangeType, Message  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -245,11 +249,11 @@ async def scaled_out(url: str, bodies: list[bytes], latency_bodies: list[bytes],
         await conn.close()
 
 
-def start_replicas(k: int, platform: PlatformSettings) -> list[subprocess.Popen]:
+def start_replicas(k: int, platform: PlatformSettings, loop: str) -> list[subprocess.Popen]:
     env = {**os.environ, "SENDPB_MODE": "dev", "SENDPB_DATABASE_URL_TEMPLATE": platform.database_url_template,
            "SENDPB_AMQP_URL": platform.amqp_url, "SENDPB_LOG_JSON": "false", "SENDPB_LOG_LEVEL": "WARNING",
            "SENDPB_MIGRATE_ON_START": "false"}
-    return [subprocess.Popen([sys.executable, __file__, "--serve"], env=env, stdin=subprocess.PIPE)
+    return [subprocess.Popen([sys.executable, __file__, "--serve", "--loop", loop], env=env, stdin=subprocess.PIPE)
             for _ in range(k)]
 
 
@@ -269,7 +273,7 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
-async def main(n: int, n_children: int, replicas: int = 1) -> None:
+async def main(n: int, n_children: int, replicas: int = 1, loop: str = "uvloop") -> None:
     reason = await reachable()
     if reason:
         print(f"skipped: {reason}")
@@ -305,7 +309,7 @@ async def main(n: int, n_children: int, replicas: int = 1) -> None:
             print(f"latency occurred_at → commit at {paced:,.0f} events/s ({len(lat)} events): "
                   f"p50 {pct(lat, 0.50):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, max {lat[-1] * 1000:.1f} ms")
             if replicas > 1:
-                procs = start_replicas(replicas - 1, platform)
+                procs = start_replicas(replicas - 1, platform, loop)
                 try:
                     await asyncio.sleep(3)  # the replicas connect and start consuming
                     offset = 200 + n + len(lat)
@@ -331,6 +335,11 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--children", type=int, default=1000)
     parser.add_argument("--replicas", type=int, default=1, help="also measure with this many service processes")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the event loop of both the raw run and the service (sendpb serve runs on uvloop)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(serve() if args.serve else main(args.events, args.children, args.replicas))
+    run = uvloop.run if args.loop == "uvloop" else asyncio.run
+    if not args.serve:
+        print(f"event loop: {args.loop}")
+    run(serve() if args.serve else main(args.events, args.children, args.replicas, args.loop))

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aio_pika
 from aio_pika import DeliveryMode, ExchangeType, Message
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractRobustConnection
 from aiormq import spec
+from aiormq.abc import DeliveredMessage
 
 from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently_many
 from kit.bus.faults import KillSwitch
@@ -109,9 +110,23 @@ class RabbitBus(Bus):
             await queue.bind(exchange, routing_key=key)
         deliveries = _Deliveries(self, consumer, handler)
         self._consumers.append(deliveries)
-        await queue.consume(deliveries.put)
 
-    async def _settle(self, consumer: str, handler: Handler, messages: list[AbstractIncomingMessage]) -> None:
+        async def consume() -> None:
+            # Straight on the AMQP channel: aio-pika's consumer would wrap each delivery in a message object and a
+            # second task, a third of what a delivery costs here.
+            await (await channel.get_underlay_channel()).basic_consume(queue.name, deliveries.put)
+
+        async def consume_again(_channel) -> None:
+            # After a reconnect the robust channel has declared and bound the queue again; consume from it again.
+            try:
+                await consume()
+            except Exception:  # noqa: BLE001 - the channel went again; its next reopen calls this once more
+                log.exception("could not resume consuming for %s", consumer)
+
+        channel.reopen_callbacks.add(consume_again)
+        await consume()
+
+    async def _settle(self, consumer: str, handler: Handler, messages: list[DeliveredMessage]) -> None:
         """Apply the messages (in one go where the handler can: kit.batching), then settle each: a failure is
         copied back onto the queue with its attempt counted, or to the dead letters, and the copies are confirmed
         before anything is acknowledged, so nothing is lost. Then one ``multiple`` ack per channel covers the lot:
@@ -121,8 +136,9 @@ class RabbitBus(Bus):
                                         where=f"{len(messages)} message(s) for {consumer}")
         retries, delay = [], 0.0
         for message, outcome in zip(messages, outcomes, strict=True):
-            attempts = int((message.headers or {}).get("x-attempts", 1))
-            routing_key = str((message.headers or {}).get("x-original-routing-key") or message.routing_key)
+            headers = _headers(message)
+            attempts = int(headers.get("x-attempts", 1))
+            routing_key = str(headers.get("x-original-routing-key") or message.routing_key)
             if outcome is None:
                 if self._kill_before_ack is not None:
                     self._kill_before_ack.trip()
@@ -136,14 +152,15 @@ class RabbitBus(Bus):
             await asyncio.sleep(delay)
             await asyncio.gather(*(self._pub.default_exchange.publish(copy, routing_key=queue_name(consumer),
                                                                       mandatory=False) for copy in retries))
-        await _settle_all(messages, "acknowledge", lambda last: last.ack(multiple=True))
+        await _settle_all(messages, "acknowledge",
+                          lambda last: last.channel.basic_ack(last.delivery.delivery_tag, multiple=True))
 
     @staticmethod
-    def _copy(message: AbstractIncomingMessage, routing_key: str, headers: dict) -> Message:
+    def _copy(message: DeliveredMessage, routing_key: str, headers: dict) -> Message:
         return Message(
             message.body, content_type="application/json", delivery_mode=DeliveryMode.PERSISTENT,
-            message_id=message.message_id, type=routing_key,
-            headers={**(message.headers or {}), "x-original-routing-key": routing_key, **headers},
+            message_id=message.header.properties.message_id, type=routing_key,
+            headers={**_headers(message), "x-original-routing-key": routing_key, **headers},
         )
 
     async def _dead_letter(self, consumer, message, routing_key: str, attempts: int, reason: str) -> None:
@@ -198,17 +215,22 @@ class RabbitBus(Bus):
         return await self._drain_dlq(consumer, limit, requeue)
 
 
-async def _settle_all(messages: list[AbstractIncomingMessage], what: str,
-                      settle: Callable[[AbstractIncomingMessage], Awaitable[None]]) -> None:
+def _headers(message: DeliveredMessage) -> dict:
+    return message.header.properties.headers or {}
+
+
+async def _settle_all(messages: list[DeliveredMessage], what: str,
+                      settle: Callable[[DeliveredMessage], Awaitable[object]]) -> None:
     """Acknowledge (or return) messages, all earlier deliveries on their channel being settled already, with one
     ``multiple`` frame per channel. A channel's delivery tags count up from 1 and a channel reopened after a
     reconnect starts again, so the messages of one channel are a run of rising tags."""
-    lasts = [m for m, after in zip(messages, messages[1:], strict=False) if after.delivery_tag <= m.delivery_tag]
+    lasts = [m for m, after in zip(messages, messages[1:], strict=False)
+             if after.delivery.delivery_tag <= m.delivery.delivery_tag]
     for last in [*lasts, messages[-1]]:
         try:
             await settle(last)
         except Exception as exc:  # noqa: BLE001 - its channel is gone: the broker redelivers, the inbox dedups
-            log.warning("could not %s message(s) up to delivery %s: %s", what, last.delivery_tag, exc)
+            log.warning("could not %s message(s) up to delivery %s: %s", what, last.delivery.delivery_tag, exc)
 
 
 class _Deliveries:
@@ -218,11 +240,11 @@ class _Deliveries:
 
     def __init__(self, bus: RabbitBus, consumer: str, handler: Handler, gather_seconds: float = 0.002) -> None:
         self.bus, self.consumer, self.handler, self.gather_seconds = bus, consumer, handler, gather_seconds
-        self.pending: list[AbstractIncomingMessage] = []
+        self.pending: list[DeliveredMessage] = []
         self.arrived = asyncio.Event()
         self.task = asyncio.create_task(self._run(), name=f"bus:{consumer}")
 
-    async def put(self, message: AbstractIncomingMessage) -> None:
+    async def put(self, message: DeliveredMessage) -> None:
         self.pending.append(message)
         self.arrived.set()
 
@@ -241,7 +263,8 @@ class _Deliveries:
                 log.exception("could not settle %d message(s) for %s; returning them to the queue",
                               len(messages), self.consumer)
                 # Back to the queue now: a later lot's ``multiple`` ack would otherwise acknowledge them unsettled.
-                await _settle_all(messages, "return", lambda last: last.nack(multiple=True, requeue=True))
+                await _settle_all(messages, "return", lambda last: last.channel.basic_nack(
+                    last.delivery.delivery_tag, multiple=True, requeue=True))
 
     async def stop(self) -> None:
         self.task.cancel()
