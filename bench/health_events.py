@@ -77,14 +77,15 @@ async def publish_all(exchange, bodies: list[bytes], chunk: int = 500) -> None:
             routing_key=EVENT) for b in bodies[k:k + chunk]))
 
 
-async def raw_rate(url: str, bodies: list[bytes]) -> float:
-    """Publish with confirms and consume with acks: the floor any consumer on this broker starts from."""
+async def raw_rate(url: str, bodies: list[bytes], prefetch: int) -> float:
+    """Publish with confirms and consume with acks (the service's prefetch; it makes no difference to this rate):
+    the floor any consumer on this broker starts from."""
     conn = await aio_pika.connect_robust(url)
     try:
         pub = await conn.channel(publisher_confirms=True)
         exchange = await pub.declare_exchange("bench.raw", ExchangeType.TOPIC, durable=True)
         sub = await conn.channel()
-        await sub.set_qos(prefetch_count=64)
+        await sub.set_qos(prefetch_count=prefetch)
         queue = await sub.declare_queue("bench.raw", durable=True)
         await queue.bind("bench.raw", routing_key=EVENT)
         done, finished = 0, asyncio.Event()
@@ -287,7 +288,8 @@ async def main(n: int, n_children: int, replicas: int = 1, loop: str = "uvloop")
         db_url = await ensure_database("sendpb_bench_health_events")
         platform = PlatformSettings(mode="dev", database_url_template=db_url, amqp_url=url, log_json=False,
                                     log_level="WARNING")
-        raw = await raw_rate(url, events(n, ["C-raw"]))
+        raw = await raw_rate(url, events(n, ["C-raw"]), platform.amqp_prefetch)
+        print(f"prefetch {platform.amqp_prefetch}, group commits of up to {platform.consumer_batch_size}")
         print(f"raw aio-pika publish(confirms) + consume(ack): {n} messages, {raw:,.0f} msg/s")
 
         app = create_app(platform, manage_runtime=False)

@@ -3,6 +3,7 @@ in the inbox, so a redelivered event is acknowledged without being applied twice
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -116,8 +117,9 @@ class Consumers:
             return outcomes
 
         def count(envelopes: list[Envelope], outcomes: list[str]) -> None:
-            for envelope, outcome in zip(envelopes, outcomes, strict=True):
-                EVENTS_CONSUMED.labels(consumer, envelope.type, outcome).inc()
+            for (event_type, outcome), n in Counter(
+                    zip((e.type for e in envelopes), outcomes, strict=True)).items():
+                EVENTS_CONSUMED.labels(consumer, event_type, outcome).inc(n)
 
         async def run_one(body: bytes) -> None:
             await run_batch([body])

@@ -27,8 +27,8 @@ class PlatformSettings(BaseSettings):
     amqp_url: str | None = None  # None means the in-memory bus (one process only)
     # Deliveries in flight per consumer, and how many of them one group-committed transaction applies: a prefetch
     # of twice the batch lets the next batch arrive while one commits (bench/health_events.py).
-    amqp_prefetch: int = Field(256, ge=1, le=10_000)
-    consumer_batch_size: int = Field(128, ge=1, le=10_000)
+    amqp_prefetch: int = Field(512, ge=1, le=10_000)
+    consumer_batch_size: int = Field(256, ge=1, le=10_000)
     consumer_max_attempts: int = Field(5, ge=1, le=100)
     relay_batch_size: int = Field(500, ge=1, le=10_000)
     relay_poll_seconds: float = Field(1.0, gt=0)
