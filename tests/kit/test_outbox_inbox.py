@@ -193,3 +193,49 @@ async def test_metrics_report_the_outbox_rows_still_to_publish(memory_backend):
         assert await svc.runtime.relay.relay_once() == 1
         text = (await svc.client.get("/metrics")).text
         assert 'sendpb_outbox_pending{service="probe"} 0.0' in text
+
+
+async def test_a_lot_with_one_failing_message_applies_the_rest_once_and_leaves_nothing_unacknowledged(backend):
+    """Deliveries are taken in lots and acknowledged with one ``multiple`` ack per lot (RabbitMQ): the failing
+    message alone is retried and dead-lettered, each other message is applied exactly once, and once the consumer
+    is gone not one delivery goes back to the queue (all were acknowledged, none twice)."""
+    import uuid
+
+    from kit.batching import Batcher
+
+    applied: list[bytes] = []
+
+    async def run_batch(bodies):
+        if b"bad" in bodies:
+            raise RuntimeError("one of these cannot be applied")
+        applied.extend(bodies)
+
+    async def run_one(body):
+        if body == b"bad":
+            raise RuntimeError("cannot apply bad")
+        applied.append(body)
+
+    bus = await backend.bus(max_attempts=3)
+    consumer, key = f"lots-{uuid.uuid4().hex[:8]}", f"probe.lot{uuid.uuid4().hex[:8]}.v1"
+    await bus.subscribe(consumer, [key], Batcher(run_batch, run_one, max_size=16))
+    bodies = [f"m{i}".encode() for i in range(200)]
+    bodies.insert(77, b"bad")
+    await bus.publish([Outgoing(key, body, uuid.uuid4().hex) for body in bodies])
+
+    [letter] = await eventually(lambda: bus.take_dead_letters(consumer))
+    assert (letter.body, letter.attempts, letter.reason) == (b"bad", 3, "RuntimeError: cannot apply bad")
+    await eventually(lambda: len(applied) >= 200)
+    await asyncio.sleep(0.3)
+    assert sorted(applied) == sorted(b for b in bodies if b != b"bad"), "each applied exactly once"
+    if backend.real:
+        await bus.close()  # unacknowledged deliveries would now go back to the queue
+        import aio_pika
+
+        from kit.bus.rabbit import queue_name
+
+        conn = await aio_pika.connect(backend.amqp_url)
+        try:
+            queue = await (await conn.channel()).declare_queue(queue_name(consumer), passive=True)
+            assert queue.declaration_result.message_count == 0
+        finally:
+            await conn.close()

@@ -137,3 +137,133 @@ async def test_a_job_runs_every_period_and_a_failure_is_retried_at_the_next():
         raise AssertionError("an unknown job must be refused")
     except KeyError as exc:
         assert "flaky" in str(exc)
+
+
+async def test_many_applies_in_lots_of_max_size_and_hands_back_each_messages_outcome():
+    from kit.batching import Batcher
+
+    batches: list[list[bytes]] = []
+
+    async def run_batch(bodies):
+        batches.append(bodies)
+        if b"bad" in bodies:
+            raise RuntimeError("one of these cannot be applied")
+
+    async def run_one(body):
+        if body == b"bad":
+            raise RuntimeError("cannot apply bad")
+
+    batcher = Batcher(run_batch, run_one, max_size=3)
+    outcomes = await batcher.many([b"a", b"b", b"c", b"d", b"bad", b"e", b"f"])
+    # lots of max_size, in order (a lot of one is simply run on its own)
+    assert batches == [[b"a", b"b", b"c"], [b"d", b"bad", b"e"]]
+    assert [type(o).__name__ if o else None for o in outcomes] == [None, None, None, None, "RuntimeError", None,
+                                                                   None]
+
+
+async def test_patiently_many_runs_again_only_the_messages_whose_database_was_away():
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    from kit.bus.base import PoisonMessage, patiently_many
+
+    away = DBAPIError("SELECT 1", None, asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
+    calls: list[list[bytes]] = []
+
+    class Handler:
+        async def __call__(self, body):  # pragma: no cover - the bus uses many
+            raise AssertionError("many is used when the handler has it")
+
+        async def many(self, bodies):
+            calls.append(list(bodies))
+            return [away if b == b"away" and len(calls) < 3 else PoisonMessage("x") if b == b"poison"
+                    else ValueError("no") if b == b"bad" else None for b in bodies]
+
+    outcomes = await patiently_many(Handler(), [b"ok", b"away", b"poison", b"bad"], first_delay=0.001,
+                                    patience=5, where="test")
+    assert calls == [[b"ok", b"away", b"poison", b"bad"], [b"away"], [b"away"]]
+    assert outcomes[0] is None and outcomes[1] is None
+    assert isinstance(outcomes[2], PoisonMessage) and isinstance(outcomes[3], ValueError)
+
+    calls.clear()
+    impatient = await patiently_many(Handler(), [b"away"], first_delay=0.01, patience=0.0, where="test")
+    assert impatient == [away] and calls == [[b"away"]], "an outage outlasting the patience is the outcome"
+
+    async def plain(body):  # a handler without ``many``: one call per message, all at once
+        if body == b"bad":
+            raise ValueError("no")
+
+    outcomes = await patiently_many(plain, [b"ok", b"bad"], first_delay=0.001, patience=1, where="test")
+    assert outcomes[0] is None and isinstance(outcomes[1], ValueError)
+
+
+class _FakeChannel:
+    def __init__(self, name: str, closed: bool = False) -> None:
+        self.name, self.closed, self.calls = name, closed, []
+
+    async def basic_ack(self, tag, multiple=False):
+        if self.closed:
+            raise ConnectionError("channel closed")
+        self.calls.append(("ack", tag, multiple))
+
+    async def basic_nack(self, tag, multiple=False, requeue=True):
+        self.calls.append(("nack", tag, multiple, requeue))
+
+
+def _delivery(channel, tag: int, body: bytes = b"{}"):
+    from types import SimpleNamespace
+
+    from aiormq import spec
+
+    return SimpleNamespace(channel=channel, body=body, routing_key="probe.x.v1",
+                           delivery=SimpleNamespace(delivery_tag=tag),
+                           header=SimpleNamespace(properties=spec.Basic.Properties(headers={})))
+
+
+async def test_a_lot_is_acknowledged_with_one_multiple_ack_per_channel_incarnation():
+    """A channel reopened after a reconnect counts its delivery tags from 1 again: each run of rising tags is one
+    channel, acknowledged up to its last tag; an ack on a channel that has gone is only logged (the broker
+    redelivers and the inbox drops the duplicates)."""
+    from kit.bus.rabbit import _settle_all
+
+    def ack(last):
+        return last.channel.basic_ack(last.delivery.delivery_tag, multiple=True)
+
+    old, new = _FakeChannel("old"), _FakeChannel("new")
+    await _settle_all([_delivery(old, 7), _delivery(old, 8), _delivery(new, 1), _delivery(new, 2),
+                       _delivery(new, 3)], "acknowledge", ack)
+    assert old.calls == [("ack", 8, True)] and new.calls == [("ack", 3, True)]
+
+    gone, new = _FakeChannel("gone", closed=True), _FakeChannel("new")
+    await _settle_all([_delivery(gone, 1), _delivery(new, 1)], "acknowledge", ack)
+    assert gone.calls == [] and new.calls == [("ack", 1, True)]
+
+
+async def test_a_lot_that_could_not_be_settled_goes_back_to_the_queue_before_the_next_lot_is_acknowledged():
+    """If settling a lot fails (e.g. a retry copy cannot be published), its deliveries are returned at once: the
+    next lot's ``multiple`` ack would otherwise acknowledge them unsettled."""
+    from kit.bus.rabbit import RabbitBus, _Deliveries
+    from kit.testing import eventually
+
+    channel = _FakeChannel("c")
+    bus = RabbitBus("amqp://unused/")
+    lots: list[list[int]] = []
+
+    async def settle(consumer, handler, messages):
+        lots.append([m.delivery.delivery_tag for m in messages])
+        if len(lots) == 1:
+            raise ConnectionError("could not publish a retry copy")
+        await channel.basic_ack(messages[-1].delivery.delivery_tag, multiple=True)
+
+    bus._settle = settle
+    deliveries = _Deliveries(bus, "probe", handler=None, gather_seconds=0.001)
+    try:
+        for tag in (1, 2):
+            await deliveries.put(_delivery(channel, tag))
+        await eventually(lambda: channel.calls)
+        await deliveries.put(_delivery(channel, 3))
+        await eventually(lambda: len(lots) == 2)
+        assert lots == [[1, 2], [3]]
+        assert channel.calls == [("nack", 2, True, True), ("ack", 3, True)]
+    finally:
+        await deliveries.stop()
