@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -14,6 +15,10 @@ T = TypeVar("T")
 # SQLSTATE classes of a database that is away rather than refusing the work: connection exception, insufficient
 # resources (too many connections), operator intervention (shutting down, starting up, connection terminated).
 _AWAY_SQLSTATE_CLASSES = ("08", "53", "57")
+# asyncpg's words for a connection whose protocol is stuck in an operation the server never finished: the server
+# terminated it mid-statement (found by the PostgreSQL-restart fault loop, during a payment run's COPY). A fresh
+# connection is what helps.
+_STUCK = re.compile(r"another operation (\(\d+\) )?is in progress")
 
 
 def transient(exc: BaseException) -> bool:
@@ -27,6 +32,8 @@ def transient(exc: BaseException) -> bool:
         state = str(getattr(current, "sqlstate", None) or "")
         if state[:2] in _AWAY_SQLSTATE_CLASSES or (
                 state == "55000" and "not currently accepting connections" in str(current)):
+            return True
+        if type(current).__module__.startswith("asyncpg") and _STUCK.search(str(current)):
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False

@@ -1,6 +1,6 @@
 """Transactional outbox: events are rows written in the state change's transaction; a relay publishes them after
-commit and only once the broker has taken them (``Bus.publish`` returns) marks them sent. A relay that dies in between publishes again on
-restart, and the consumers' inbox drops the duplicate."""
+commit and marks them sent only once the broker has taken them (``Bus.publish`` returned). A relay that dies in
+between publishes again on restart, and the consumers' inbox drops the duplicate."""
 from __future__ import annotations
 
 import asyncio

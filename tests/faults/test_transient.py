@@ -26,10 +26,14 @@ def away(error: Exception, **kw) -> DBAPIError:
     (away(asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")), True),
     (away(asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already")), True),
     (away(asyncpg.exceptions.InterfaceError("connection is closed"), connection_invalidated=True), True),
+    (asyncpg.exceptions.InternalClientError("cannot switch to state 21; another operation (2) is in progress"),
+     True),
+    (away(asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress")), True),
     (IntegrityError("INSERT", None, asyncpg.exceptions.UniqueViolationError("duplicate key")), False),
     (away(asyncpg.exceptions.ObjectNotInPrerequisiteStateError("cannot refresh materialized view")), False),
     (ValueError("an event for a budget this service does not hold"), False),
-], ids=["refused", "not-accepting", "starting-up", "terminated", "too-many", "closed", "unique", "55000-other",
+], ids=["refused", "not-accepting", "starting-up", "terminated", "too-many", "closed", "stuck-copy", "stuck",
+        "unique", "55000-other",
         "value-error"])
 def test_only_a_database_or_connection_that_is_away_counts_as_transient(error, expected):
     assert transient(error) is expected
