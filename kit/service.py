@@ -20,6 +20,7 @@ from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
 from kit.errors import install_error_handlers, problem
+from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import RequestContext
@@ -73,7 +74,10 @@ class ServiceRuntime:
                                  batch_size=self.platform.relay_batch_size,
                                  poll_seconds=self.platform.relay_poll_seconds)
         self.db.on_commit(self.relay.wake)
-        self.jobs = JobRunner(self.spec.jobs, self.db, self.settings, service=self.spec.name)
+        housekeeping = kit_jobs(outbox_days=self.platform.outbox_retention_days,
+                                idempotency_days=self.platform.idempotency_retention_days,
+                                every_seconds=self.platform.housekeeping_every_seconds)
+        self.jobs = JobRunner((*self.spec.jobs, *housekeeping), self.db, self.settings, service=self.spec.name)
         if self.spec.consumers.routing_keys:
             await self.bus.subscribe(self.spec.name, self.spec.consumers.routing_keys,
                                      self.spec.consumers.bind(consumer=self.spec.name, db=self.db,

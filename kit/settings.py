@@ -31,6 +31,10 @@ class PlatformSettings(BaseSettings):
     consumer_batch_size: int = Field(256, ge=1, le=10_000)
     consumer_max_attempts: int = Field(5, ge=1, le=100)
     relay_batch_size: int = Field(500, ge=1, le=10_000)
+    # Retention of the kit's tables (kit.housekeeping, docs/DATA.md): published events, Idempotency-Key records.
+    outbox_retention_days: int = Field(7, ge=1, le=3650)
+    idempotency_retention_days: int = Field(30, ge=1, le=3650)
+    housekeeping_every_seconds: float = Field(3600.0, gt=0)
     relay_poll_seconds: float = Field(1.0, gt=0)
     migrate_on_start: bool = True
     jwt_issuer: str = "sendpb-gateway"

@@ -239,3 +239,62 @@ async def test_a_lot_with_one_failing_message_applies_the_rest_once_and_leaves_n
             assert queue.declaration_result.message_count == 0
         finally:
             await conn.close()
+
+
+async def kept(svc, event_ids) -> set[str]:
+    from sqlalchemy import select
+
+    from kit.tables import outbox
+
+    async with svc.runtime.db.sessions() as session:
+        return set((await session.execute(select(outbox.c.event_id).where(outbox.c.event_id.in_(event_ids))))
+                   .scalars())
+
+
+async def test_housekeeping_deletes_published_events_and_idempotency_keys_after_their_retention(backend):
+    """docs/DATA.md: outbox rows hold event payloads (personal data) and Idempotency-Key rows the first responses;
+    the purge-kit-tables job of every service deletes them after their period, never an event still to publish."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, insert, select
+
+    from kit.events import utcnow
+    from kit.tables import idempotency_keys, outbox
+
+    async with running_service(create_app, backend, service="probe", outbox_retention_days=7,
+                               idempotency_retention_days=30) as svc:
+        await svc.runtime.relay.stop()  # rows stay as written here
+        now = utcnow()
+        async with svc.runtime.db.transaction() as session:
+            await session.execute(insert(outbox), [
+                {"event_id": name, "type": "probe.kept.v1", "body": b"{}", "created_at": now - timedelta(days=age),
+                 "published_at": None if name.startswith("unsent") else now - timedelta(days=age)}
+                for name, age in (("old", 8), ("recent", 6), ("unsent-old", 40))])
+            await session.execute(insert(idempotency_keys), [
+                {"client_id": client, "key": "k", "request_hash": "h", "status_code": 201, "response_body": "{}",
+                 "created_at": now - timedelta(days=age)} for client, age in (("stale", 31), ("fresh", 29))])
+        assert await svc.runtime.jobs.run_once("purge-kit-tables") == 2
+        # (the service's database may hold other tests' recent rows: only these are looked at)
+        events = {"old", "recent", "unsent-old", *(f"backlog-{i}" for i in range(7))}
+        async with svc.runtime.db.sessions() as session:
+            clients = set((await session.execute(select(idempotency_keys.c.client_id).where(
+                idempotency_keys.c.client_id.in_(["stale", "fresh"])))).scalars())
+        assert await kept(svc, events) == {"recent", "unsent-old"} and clients == {"fresh"}
+        assert await svc.runtime.jobs.run_once("purge-kit-tables") == 0, "nothing more to do"
+
+        # A backlog larger than one chunk is purged in short transactions, all of it.
+        import kit.housekeeping
+
+        kit.housekeeping.PURGE_CHUNK, chunk = 3, kit.housekeeping.PURGE_CHUNK
+        try:
+            async with svc.runtime.db.transaction() as session:
+                await session.execute(insert(outbox), [
+                    {"event_id": f"backlog-{i}", "type": "probe.kept.v1", "body": b"{}", "created_at": now,
+                     "published_at": now - timedelta(days=9)} for i in range(7)])
+            assert await svc.runtime.jobs.run_once("purge-kit-tables") == 7
+            assert await kept(svc, events) == {"recent", "unsent-old"}
+        finally:
+            kit.housekeeping.PURGE_CHUNK = chunk
+            async with svc.runtime.db.transaction() as session:  # nothing left for another test's relay to send
+                await session.execute(delete(outbox).where(outbox.c.event_id.in_(events)))
+                await session.execute(delete(idempotency_keys).where(idempotency_keys.c.client_id == "fresh"))
