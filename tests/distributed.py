@@ -27,16 +27,18 @@ def free_port() -> int:
 
 class ServiceProcess:
     """One component (``sendpb serve --target <target>``) in a process of its own, which can be killed and
-    started again, with other settings (e.g. a fault to inject); its output goes to ``<log_dir>/<target>.log``."""
+    started again, with other settings (e.g. a fault to inject); its output goes to ``<log_dir>/<name>.log`` (the
+    name is the target's unless given: a second replica of a target needs its own)."""
 
-    def __init__(self, target: str, port: int, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, target: str, port: int, env: dict[str, str], log_dir: Path, *, name: str | None = None) -> None:
         self.target, self.port, self.env, self.log_dir = target, port, env, log_dir
+        self.name = name or target
         self.popen: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{self.target}.log", "ab")  # noqa: SIM115 - the child keeps its own copy
+        log = open(self.log_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child keeps its own copy
         self.popen = subprocess.Popen([sys.executable, "-m", "sendpb.cli", "serve", "--target", self.target,
                                        "--port", str(self.port)], env={**self.env, **(extra_env or {})},
                                       cwd=ROOT, stdout=log, stderr=log)
@@ -52,15 +54,15 @@ class ServiceProcess:
             deadline = asyncio.get_running_loop().time() + timeout
             while asyncio.get_running_loop().time() < deadline:
                 if not self.running:
-                    raise AssertionError(f"{self.target} exited with {self.popen.returncode}; "
-                                         f"see {self.log_dir / self.target}.log")
+                    raise AssertionError(f"{self.name} exited with {self.popen.returncode}; "
+                                         f"see {self.log_dir / self.name}.log")
                 try:
                     if (await own.get(f"{self.url}/readyz")).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.1)
-        raise AssertionError(f"{self.target} did not become ready in {timeout}s; see {self.log_dir}")
+        raise AssertionError(f"{self.name} did not become ready in {timeout}s; see {self.log_dir}")
 
     async def exited(self, timeout: float) -> int | None:
         """The process's exit status once it has ended (negative: the signal that ended it), or None."""

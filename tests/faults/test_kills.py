@@ -7,9 +7,11 @@ import asyncio
 
 import pytest
 
-from tests.faults.checker import rows
+from kit.testing import eventually
+from tests.distributed import ServiceProcess, free_port
+from tests.faults.checker import applied_ids, rows
 from tests.faults.conftest import ROUNDS, replay, rng_for
-from tests.faults.rig import Rig
+from tests.faults.rig import ICB_EVENT, Rig
 from tests.faults.world import (
     TODAY,
     amount,
@@ -47,6 +49,48 @@ async def test_a_consumer_killed_between_commit_and_ack_has_each_event_applied_o
         await rig.restart(victim)
         await assert_checked(rig, where)
         rig.faults["consumer killed between commit and ack"] += 1
+
+
+async def test_a_replica_killed_between_commit_and_ack_leaves_its_deliveries_to_the_other(rig: Rig):
+    """Two budget processes compete for the ICB events' queue, as replicas do in the distributed deployment. One
+    dies between a commit and its ack: the broker hands what it had not acknowledged to the other, which finds the
+    committed events in its inbox and applies the rest. Before the dead one is started again, the survivor alone
+    has applied the whole burst, and every event has landed once."""
+    survivor = ServiceProcess("budget", free_port(), rig.procs["budget"].env, rig.log_dir, name="budget-replica")
+    survivor.start()
+    try:
+        await survivor.ready()
+        for round_ in range(ROUNDS):
+            rng, where = rng_for("replica-kill-before-ack", round_), replay("replica-kill-before-ack", round_)
+            burst = icb_burst(rig, rng, children=await funded_children(rig, rng, rng.randint(3, 5)),
+                              events=rng.randint(40, 80))
+            kill_at = rng.randint(1, len(burst) // 4)  # the two share the burst about evenly
+            duplicates = await redeliveries_seen(rig, survivor)
+            await rig.restart("budget", kill_before_ack=kill_at)
+            await trickle(rig, burst, rng)
+            assert await rig.killed("budget"), f"budget did not kill itself after commit {kill_at}; {where}"
+            await eventually(lambda burst=burst: all_applied(rig, burst), timeout=60)
+            assert await redeliveries_seen(rig, survivor) > duplicates, \
+                f"the survivor was handed none of the dead one's committed, unacknowledged deliveries; {where}"
+            assert survivor.running, f"the surviving replica died; see {rig.log_dir}; {where}"
+            await rig.restart("budget")
+            await assert_checked(rig, where)
+            rig.faults["replica killed between commit and ack, the other took over"] += 1
+    finally:
+        survivor.stop()
+
+
+async def redeliveries_seen(rig: Rig, process: ServiceProcess) -> float:
+    """ICB events the process's inbox found applied already: deliveries made again (the ICB's own resends come in
+    envelopes of their own, so they are new to the inbox)."""
+    text = (await rig.http.get(f"{process.url}/metrics")).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("sendpb_events_consumed_total{") and f'type="{ICB_EVENT}"' in line
+               and 'outcome="duplicate"' in line)
+
+
+async def all_applied(rig: Rig, burst) -> bool:
+    return {m.message_id for m in burst} <= await applied_ids(rig.db["budget"], "budget", ICB_EVENT)
 
 
 async def checker_inbox(rig: Rig, consumer: str) -> set[str]:
