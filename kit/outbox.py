@@ -4,6 +4,7 @@ between publishes again on restart, and the consumers' inbox drops the duplicate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -44,6 +45,7 @@ class OutboxRelay:
         self.coalesce_seconds = 0.002
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         # Fault injection for tests: runs after the broker confirmed and before the rows are marked sent.
         self.after_publish: Callable[[], Awaitable[None]] | None = None
 
@@ -54,17 +56,24 @@ class OutboxRelay:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay:{self.service}")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop, letting a pass that is publishing finish and mark its rows first (up to ``grace`` seconds): a
+        shutdown (a deploy) then does not publish those events a second time."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task, self._stopping = None, False
 
     async def _run(self) -> None:
         backoff = self.poll_seconds
-        while True:
+        while not self._stopping:
             try:
-                while await self.relay_once() == self.batch_size:
+                while await self.relay_once() == self.batch_size and not self._stopping:
                     pass
                 backoff = self.poll_seconds
             except asyncio.CancelledError:
@@ -72,6 +81,8 @@ class OutboxRelay:
             except Exception:  # noqa: BLE001 - the broker or database is down: keep the rows, try again later
                 log.exception("outbox relay for %s failed; will retry", self.service)
                 backoff = min(backoff * 2, 30.0)
+            if self._stopping:
+                return
             try:
                 async with asyncio.timeout(backoff):
                     await self._wake.wait()
@@ -79,7 +90,8 @@ class OutboxRelay:
                 await asyncio.sleep(self.coalesce_seconds)
             except TimeoutError:
                 pass
-            self._wake.clear()
+            if not self._stopping:
+                self._wake.clear()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows, oldest first; returns how many were published."""

@@ -298,3 +298,29 @@ async def test_housekeeping_deletes_published_events_and_idempotency_keys_after_
             async with svc.runtime.db.transaction() as session:  # nothing left for another test's relay to send
                 await session.execute(delete(outbox).where(outbox.c.event_id.in_(events)))
                 await session.execute(delete(idempotency_keys).where(idempotency_keys.c.client_id == "fresh"))
+
+
+async def test_a_relay_stopped_while_publishing_finishes_its_batch_and_marks_it(memory_backend):
+    """A shutdown (a deploy) lets the pass in flight finish: its rows are marked sent and not published again by
+    the next process."""
+    from kit.bus.memory import MemoryBus
+
+    class SlowBus(MemoryBus):
+        def __init__(self) -> None:
+            super().__init__()
+            self.publishing, self.batches = asyncio.Event(), 0
+
+        async def publish(self, messages):
+            self.publishing.set()
+            await asyncio.sleep(0.3)
+            await super().publish(messages)
+            self.batches += 1
+
+    bus = SlowBus()
+    async with running_service(create_app, memory_backend, service="probe", bus=bus) as svc:
+        created = await svc.client.post("/v1/probe/notes", json={"local_authority": LA, "text": "in flight"},
+                                        headers=CASEWORK)
+        assert created.status_code == 201
+        await asyncio.wait_for(bus.publishing.wait(), 5)
+        await svc.runtime.relay.stop()
+        assert bus.batches == 1 and await svc.runtime.relay.pending() == 0
