@@ -90,8 +90,12 @@ class ServiceRuntime:
         self.jobs.start()
 
     async def stop(self) -> None:
+        """Gently: scheduled work stops, the deliveries being applied finish and are acknowledged, the relay
+        finishes the pass it is publishing, and then the connections close."""
         if self.jobs is not None:
             await self.jobs.stop()
+        if self._own_bus:
+            await self.bus.stop_consuming()
         if self.relay is not None:
             await self.relay.stop()
         if self._own_bus:

@@ -107,6 +107,11 @@ class Bus(abc.ABC):
     async def close(self) -> None: ...
 
     @abc.abstractmethod
+    async def stop_consuming(self) -> None:
+        """Take no more deliveries and let the ones being applied finish (their transactions commit, their acks go
+        out), so a shutdown does not cut a batch off in the middle. ``close`` does it too, less gently."""
+
+    @abc.abstractmethod
     async def ping(self) -> None:
         """Raise if the broker is unreachable."""
 

@@ -40,6 +40,9 @@ class MemoryBus(Bus):
     async def start(self) -> None:
         return None
 
+    async def stop_consuming(self) -> None:
+        """Nothing to hand back: this broker's queues live and die with the process (close cancels its workers)."""
+
     async def close(self) -> None:
         for q in self._queues.values():
             for w in q.workers:

@@ -4,6 +4,7 @@ retries counted in a header, and a robust connection that reconnects and restore
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -56,9 +57,11 @@ class RabbitBus(Bus):
             self._dlx = await self._pub.declare_exchange(DLX, ExchangeType.DIRECT, durable=True)
             self._tx = await self._conn.channel(publisher_confirms=False)
 
+    async def stop_consuming(self, grace: float = 5.0) -> None:
+        await asyncio.gather(*(deliveries.stop(grace) for deliveries in self._consumers))
+
     async def close(self) -> None:
-        for deliveries in self._consumers:
-            await deliveries.stop()
+        await self.stop_consuming(grace=0)
         self._consumers.clear()
         if self._conn is not None:
             await self._conn.close()
@@ -242,6 +245,7 @@ class _Deliveries:
         self.bus, self.consumer, self.handler, self.gather_seconds = bus, consumer, handler, gather_seconds
         self.pending: list[DeliveredMessage] = []
         self.arrived = asyncio.Event()
+        self.stopping = False
         self.task = asyncio.create_task(self._run(), name=f"bus:{consumer}")
 
     async def put(self, message: DeliveredMessage) -> None:
@@ -249,11 +253,13 @@ class _Deliveries:
         self.arrived.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self.stopping:
             if not self.pending:
                 self.arrived.clear()
                 await self.arrived.wait()
                 await asyncio.sleep(self.gather_seconds)  # let the rest of a burst arrive
+            if self.stopping:  # what has not been taken goes back to the queue when the channel closes
+                return
             messages, self.pending = self.pending, []
             try:
                 await self.bus._settle(self.consumer, self.handler, messages)
@@ -266,6 +272,12 @@ class _Deliveries:
                 await _settle_all(messages, "return", lambda last: last.channel.basic_nack(
                     last.delivery.delivery_tag, multiple=True, requeue=True))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float) -> None:
+        """Take nothing more; let the lot being applied finish and be acknowledged (up to ``grace`` seconds)."""
+        self.stopping = True
+        self.arrived.set()
+        if grace > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.task), grace)
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)

@@ -324,3 +324,35 @@ async def test_a_relay_stopped_while_publishing_finishes_its_batch_and_marks_it(
         await asyncio.wait_for(bus.publishing.wait(), 5)
         await svc.runtime.relay.stop()
         assert bus.batches == 1 and await svc.runtime.relay.pending() == 0
+
+
+async def test_a_consumer_stopping_finishes_the_lot_it_is_applying_and_acknowledges_it(real_backend):
+    """RabbitMQ: on shutdown the lot being applied is not cut off: it finishes and is acknowledged; what the
+    consumer had not taken goes back to the queue. Nothing is applied twice or lost."""
+    import uuid
+
+    import aio_pika
+
+    from kit.bus.rabbit import queue_name
+
+    started, applied = asyncio.Event(), []
+
+    async def slow(body: bytes) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        applied.append(body)
+
+    bus = await real_backend.bus()
+    consumer, key = f"stopping-{uuid.uuid4().hex[:8]}", f"probe.stop{uuid.uuid4().hex[:8]}.v1"
+    await bus.subscribe(consumer, [key], slow)
+    await bus.publish([Outgoing(key, f"m{i}".encode(), uuid.uuid4().hex) for i in range(5)])
+    await asyncio.wait_for(started.wait(), 10)
+    await bus.stop_consuming()
+    assert applied, "the lot in flight finished"
+    await bus.close()
+    conn = await aio_pika.connect(real_backend.amqp_url)
+    try:
+        queue = await (await conn.channel()).declare_queue(queue_name(consumer), passive=True)
+        assert queue.declaration_result.message_count == 5 - len(applied), "applied ones acknowledged, the rest back"
+    finally:
+        await conn.close()

@@ -266,4 +266,4 @@ async def test_a_lot_that_could_not_be_settled_goes_back_to_the_queue_before_the
         assert lots == [[1, 2], [3]]
         assert channel.calls == [("nack", 2, True, True), ("ack", 3, True)]
     finally:
-        await deliveries.stop()
+        await deliveries.stop(grace=0)
