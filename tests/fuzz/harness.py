@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -25,6 +28,38 @@ REPORT: list[Figures] = []  # every spec fuzzed in this run, printed at the end 
 
 POSITIVE_CHECKS = [not_a_server_error, response_schema_conformance]
 NEGATIVE_CHECKS = [*POSITIVE_CHECKS, negative_data_rejection]
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@asynccontextmanager
+async def embedded_platform(backend: str, data_dir: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The embedded platform (gateway + every service, in-memory bus) with each service's database on SQLite files
+    or on a PostgreSQL database of this test run (``sendpb_<run>_fuzz_<service>``), and an httpx client to the
+    gateway. PostgreSQL enforces what SQLite lets through (VARCHAR lengths, 32-bit INTEGER, NUL bytes in text,
+    date ranges), and production runs on it. Unreachable PostgreSQL skips with the reason, or fails under
+    SENDPB_REQUIRE_SERVICES=1."""
+    import httpx
+
+    from gateway.settings import GatewaySettings
+    from kit.settings import PlatformSettings
+    from kit.testing import RUN_ID, ensure_database, pg_url, postgres_reason, unavailable
+    from sendpb.runner import SERVICES, build_embedded
+
+    values: dict[str, Any] = {"data_dir": data_dir, "relay_poll_seconds": 0.2, "log_json": False}
+    if backend == "postgresql":
+        if reason := await postgres_reason():
+            unavailable(reason)
+        for component in SERVICES:
+            await ensure_database(f"sendpb_{RUN_ID}_fuzz_{component.name}")
+        values["database_url_template"] = pg_url(f"sendpb_{RUN_ID}_fuzz_{{service}}")
+    embedded = build_embedded(PlatformSettings(**values),
+                              GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+    async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
+        transport = httpx.ASGITransport(app=embedded.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield embedded, client
 
 
 class LoopBridge:

@@ -1,43 +1,38 @@
 """Schemathesis on every API: the gateway's merged OpenAPI and each service's own, fuzzed in process with a
-dev-admin token against records the end-to-end journey made. No 5xx, every documented response conforms to its
-schema, and data that breaks the schema is refused. SENDPB_FUZZ_EXAMPLES sets the examples per operation and mode
-(`make fuzz`: 200)."""
+dev-admin token against records the end-to-end journey made, on both backends: the embedded platform's SQLite
+files, and PostgreSQL (what production runs on, and stricter: a request SQLite stores may break a PostgreSQL
+column). No 5xx, every documented response conforms to its schema, and data that breaks the schema is refused.
+SENDPB_FUZZ_EXAMPLES sets the examples per operation and mode (`make fuzz`: 200)."""
 import asyncio
 
 import pytest
 
 from kit.testing import LA, LA2
 from sendpb.runner import SERVICES
-from tests.fuzz.harness import REPORT, LoopBridge, config, fuzz
+from tests.fuzz.harness import REPORT, LoopBridge, config, embedded_platform, fuzz
 from tests.security.routes import seed
 
 
-@pytest.fixture(scope="module")
-async def embedded(tmp_path_factory):
-    import httpx
-
-    from gateway.settings import GatewaySettings
-    from kit.settings import PlatformSettings
-    from sendpb.runner import build_embedded
-
-    settings = PlatformSettings(data_dir=tmp_path_factory.mktemp("fuzz"), relay_poll_seconds=0.2, log_json=False)
-    embedded = build_embedded(settings, GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
-    async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
-        transport = httpx.ASGITransport(app=embedded.gateway)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield embedded, client
+# Module scope: one platform per backend for every spec (pytest runs all of one backend's specs, then the other's).
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+async def embedded(request, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp(f"fuzz-{request.param}")
+    async with embedded_platform(request.param, data_dir) as (platform, client):
+        yield request.param, platform, client
 
 
 @pytest.mark.parametrize("spec", ["gateway", *(c.name for c in SERVICES)])
 async def test_fuzz(embedded, spec):
-    platform, client = embedded
+    backend, platform, client = embedded
+    assert {platform.runtime(c.name).db.dialect for c in SERVICES} == {backend}
     _, ids = await seed(client, name=f"Fuzz {spec}")  # fresh records: the last spec's fuzzing closed or stopped some
     token = (await client.post("/oauth/token", data={
         "grant_type": "client_credentials", "client_id": "dev-admin", "client_secret": "dev-secret"})).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     app = platform.gateway if spec == "gateway" else platform.apps[spec]
     bridge = LoopBridge(app, asyncio.get_running_loop())
-    figures = await asyncio.to_thread(fuzz, spec, bridge, headers=headers, config=config(ids, [LA, LA2]))
+    figures = await asyncio.to_thread(fuzz, f"{spec} on {backend}", bridge, headers=headers,
+                                      config=config(ids, [LA, LA2]))
     REPORT.append(figures)
     assert not figures.failures, "\n\n".join(figures.failures)
     assert figures.operations and figures.examples["positive"] >= figures.operations
