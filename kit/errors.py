@@ -7,11 +7,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://sendpb.org/problems/"
 log = logging.getLogger("sendpb.errors")
+# PostgreSQL's SQLSTATE for text it cannot hold: the NUL character, which SQLite stores. Request bodies refuse it
+# in their schemas (kit.schemas.Input); a path or query parameter reaches the database as sent.
+_NUL_REFUSED = "22021"
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 
 
 class AppError(Exception):
@@ -92,6 +97,22 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if state := getattr(current, "sqlstate", None):
+            return str(state)
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def _parameters_with_nul(request: Request) -> list[str]:
+    return [name for name, value in (*request.path_params.items(), *request.query_params.multi_items())
+            if "\x00" in str(value)]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to problem+json in one place; unexpected errors become a 500 without internals."""
 
@@ -109,6 +130,17 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem(422, "validation", "The request is not valid", detail, instance=request.url.path,
                        errors=errors)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        """A NUL character the database refused (found by fuzzing on PostgreSQL, where it was a 500) is a 422
+        naming the parameter; any other database error stays unexpected."""
+        if _sqlstate(exc) != _NUL_REFUSED:
+            raise exc
+        errors = [{"field": name, "message": NUL_MESSAGE} for name in _parameters_with_nul(request)]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or f"text {NUL_MESSAGE}"
+        return problem(422, "validation", "The request is not valid", detail, instance=request.url.path,
+                       errors=errors or None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

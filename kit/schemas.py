@@ -4,7 +4,11 @@ pydantic's lax mode would take ``true`` as 1 (pence, points, percent), ``"5"`` a
 1970-01-01: a client's mistake would be stored as a silent default instead of refused with a 422 naming the field
 (found by fuzzing, tests/fuzz). Every service's request models are ``strict=True`` (``model_config``); dates,
 datetimes and UUIDs, which JSON carries as strings, use the types below, which stay lax for ISO strings only;
-a decimal takes a JSON number, not a string or a boolean."""
+a decimal takes a JSON number, not a string or a boolean.
+
+Request models derive from ``Input``: strict, no unknown fields, and no text PostgreSQL cannot store. PostgreSQL
+refuses the NUL character (``\\u0000``) in text, where SQLite stores it; found by fuzzing on PostgreSQL, where
+such a request was a 500."""
 from __future__ import annotations
 
 import re
@@ -13,7 +17,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from kit.errors import NUL_MESSAGE
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -44,3 +51,27 @@ IsoDate = Annotated[date, Field(strict=False), BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_datetime)]
 Uuid = Annotated[uuid.UUID, Field(strict=False)]
 JsonDecimal = Annotated[Decimal, Field(strict=False), BeforeValidator(_number)]
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(v) for v in value)
+    return False  # a nested Input checks its own fields
+
+
+class Input(BaseModel):
+    """A request body: strict JSON, no unknown fields, and text without the NUL character, which PostgreSQL
+    refuses to store (a 422 naming the field, on every backend alike)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        if _holds_nul(value):
+            raise PydanticCustomError("nul_character", NUL_MESSAGE)
+        return value

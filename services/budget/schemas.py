@@ -4,18 +4,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from kit.schemas import IsoDate
+from kit.schemas import Input, IsoDate
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
 LaCode = Field(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local authority, e.g. E06000060")
 Pence = Field(ge=0, le=10_000_000_000, description="integer pence")
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class BudgetCreate(Input):

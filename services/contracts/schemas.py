@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from kit.schemas import IsoDate, Uuid
+from kit.schemas import Input, IsoDate, Uuid
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Route = Literal["alternative_supplier", "combined_services", "pooled_purchase", "family_provision"]
@@ -18,10 +18,6 @@ EvidenceKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 # Evidence values are the kinds the routes ask for: text (also dates), yes/no, whole numbers, lists of names.
 EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
                  | list[Annotated[str, Field(max_length=200)]])
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ContractCreate(Input):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from kit.schemas import IsoDate
+from kit.schemas import Input, IsoDate
 from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
 
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
@@ -19,10 +19,8 @@ def _no_repeats(values: list[str] | None) -> list[str] | None:
     return values
 
 
-class RecipientCreate(BaseModel):
+class RecipientCreate(Input):
     """Who would receive direct payments (ELIG-06, ELIG-07)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: RecipientRole
     capable_of_managing: bool = Field(description="Appears capable of managing direct payments, alone or "
@@ -33,10 +31,8 @@ class RecipientCreate(BaseModel):
                                                           "or similar)")
 
 
-class RequestCreate(BaseModel):
+class RequestCreate(Input):
     """A parent's or young person's request for a personal budget."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     child_id: str = Field(min_length=1, max_length=64,
                           description="The case-management system's id of the CYP")
@@ -59,11 +55,9 @@ class RequestCreate(BaseModel):
     _unique = field_validator("streams", "arrangements")(_no_repeats)
 
 
-class Corrections(BaseModel):
+class Corrections(Input):
     """Facts that have changed or were wrong, e.g. the head has now agreed in writing (ELIG-09) or the plan
     is now at annual review. Only the fields given change; who asked and when stay those of the request."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     date_of_birth: IsoDate | None = None
     ehcp_stage: EhcpStage | None = None
@@ -85,10 +79,8 @@ class Corrections(BaseModel):
         return value
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Input):
     """A family's request to review a decision (ELIG-10)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str = Field(min_length=1, max_length=4000, description="Why the family asks for a review")
     asked_by: str | None = Field(None, max_length=200,

@@ -4,18 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from kit.schemas import IsoDate
+from kit.schemas import Input, IsoDate
 
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
 Stream = Literal["education", "health", "social_care", "transport"]
 Frequency = Literal["four_weekly", "monthly"]
 MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside the BACS amount field
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class AgreementCreate(Input):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
-from kit.schemas import JsonDecimal
+from kit.schemas import Input, JsonDecimal
 
 Stream = Literal["education", "health", "social_care", "transport"]
 LocalAuthority = Annotated[str, Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")]
@@ -18,10 +18,6 @@ Points = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 PencePerPoint = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 BandPence = Annotated[StrictInt, Field(ge=0, le=100_000_000_000)]
 Pence = Annotated[StrictInt, Field(ge=0, le=10**13)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class OptionIn(Input):

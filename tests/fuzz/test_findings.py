@@ -78,3 +78,48 @@ async def test_a_reversal_of_a_transaction_id_out_of_range_is_a_422_not_a_500(pl
     r = await platform.client.post(f"/v1/budgets/{'0' * 36}/ledger/{transaction_id}/reversal", headers=headers,
                                    json={"reason": "entered twice"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "transaction_id", r.text
+
+
+async def test_text_with_a_nul_character_is_a_422_naming_the_field(either_platform):
+    """Found by fuzzing on PostgreSQL: an ICB event id or a returned payment id holding the NUL character (\\u0000)
+    was a 500 there (PostgreSQL refuses NUL in text) and stored on SQLite. Every request body refuses it now
+    (kit.schemas.Input), in strings, list items and dict keys alike, on both backends."""
+    from tests.security.routes import seed
+
+    platform = either_platform
+    headers = await platform.token("dev-admin")
+    _, ids = await seed(platform.client, name="Nul")
+    event = {"event_id": "ICB-\x00-1", "child_id": "C-nul", "local_authority": LA, "annual_amount_pence": 300,
+             "effective_from": "2027-01-01", "reason": "continuing care"}
+    for path, body, field in (
+            ("/v1/budgets/health-funding-events", event, "event_id"),
+            (f"/v1/payments/runs/{ids['run_id']}/returns", {"items": [{"payment_id": "\x00"}]},
+             "items.0.payment_id"),
+            (f"/v1/budgets/{ids['budget_id']}/reviews",
+             {"kind": "annual", "reviewed_on": "2027-01-01", "notes": "seen\x00"}, "notes"),
+            (f"/v1/payments/agreements/{ids['agreement_id']}/audits",
+             {"period_end": "2027-03-31", "balance_held_pence": 0, "outstanding_commitments_pence": 0,
+              "reasons": ["receipts kept", "\x00"]}, "reasons"),
+            ("/v1/ras/assessments", {"child_id": "C-nul", "local_authority": LA, "answers": {"q1\x00": "a"}},
+             "answers")):
+        r = await platform.client.post(path, json=body, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.headers["content-type"] == "application/problem+json", r.headers
+        assert r.json()["errors"] == [{"field": field, "message": "must not contain the NUL character (\\u0000)"}]
+
+
+@pytest.mark.integration
+async def test_a_nul_character_in_a_path_or_query_parameter_is_a_422_naming_it_on_postgresql(postgresql_platform):
+    """Found with the fuzzing on PostgreSQL: an id with a NUL character reaches the database as sent, which refuses
+    it; that was a 500 (SQLite finds no such record: a 404 or an empty list)."""
+    headers = await postgresql_platform.token("dev-admin")
+    for method, path, body, field in (
+            ("GET", "/v1/budgets/B%00", None, "budget_id"),
+            ("GET", "/v1/budgets?child_id=C%00", None, "child_id"),
+            ("GET", "/v1/eligibility/requests?child_id=C%00", None, "child_id"),
+            ("GET", "/v1/contracts/K%00/summary", None, "contract_id"),
+            ("POST", "/v1/payments/agreements/A%00/suspend", {"reason": "payee in hospital"}, "agreement_id")):
+        r = await postgresql_platform.client.request(method, path, json=body, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.headers["content-type"] == "application/problem+json", r.headers
+        assert r.json()["errors"] == [{"field": field, "message": "must not contain the NUL character (\\u0000)"}]
