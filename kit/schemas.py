@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from kit.errors import NUL_MESSAGE
@@ -51,6 +51,21 @@ IsoDate = Annotated[date, Field(strict=False), BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_datetime)]
 Uuid = Annotated[uuid.UUID, Field(strict=False)]
 JsonDecimal = Annotated[Decimal, Field(strict=False), BeforeValidator(_number)]
+
+# Python's calendar, and so every date a service computes, ends on 9999-12-31. A date a year is planned from (an
+# agreement's instalments, a plan period, the next review 12 months after one held) must leave that year inside
+# it: a later one was a 500 on both backends. End dates stay free (9999-12-31 is a common "no end").
+LAST_TO_PLAN_FROM = date(9998, 12, 31)
+
+
+def _plannable(value: date) -> date:
+    if value > LAST_TO_PLAN_FROM:
+        raise PydanticCustomError("date_too_late", "must be on or before {last}: the year after it is planned",
+                                  {"last": LAST_TO_PLAN_FROM.isoformat()})
+    return value
+
+
+PlanDate = Annotated[IsoDate, AfterValidator(_plannable)]
 
 
 def _holds_nul(value: object) -> bool:

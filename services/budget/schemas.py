@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from kit.schemas import Input, IsoDate
+from kit.schemas import Input, IsoDate, PlanDate
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
@@ -18,7 +18,7 @@ class BudgetCreate(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LaCode
     plan_reference: str = Field(min_length=1, max_length=80)
-    period_start: IsoDate
+    period_start: PlanDate
     period_end: IsoDate
     indicative_pence: dict[Stream, int] | None = Field(
         None, description="per stream; omitted: taken from the CYP's latest RAS result")
@@ -97,7 +97,7 @@ class ReconsiderationDecision(Input):
 
 
 class ReviewCreate(Input):
-    reviewed_on: IsoDate
+    reviewed_on: PlanDate
     kind: Literal["first", "annual", "requested", "circumstances_changed"]
     notes: str = Field("", max_length=5000)
 

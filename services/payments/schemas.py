@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from kit.schemas import Input, IsoDate
+from kit.schemas import Input, IsoDate, PlanDate
 
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -23,7 +23,7 @@ class AgreementCreate(Input):
                                                     "agreement")
     annual_amount_pence: int = Field(gt=0, le=MAX_PENCE)
     frequency: Frequency = "four_weekly"
-    start_date: IsoDate
+    start_date: PlanDate
     end_date: IsoDate
     purpose: str = Field("The direct-payment provision agreed in the plan.", min_length=1, max_length=2000)
 

@@ -123,3 +123,64 @@ async def test_a_nul_character_in_a_path_or_query_parameter_is_a_422_naming_it_o
         assert r.status_code == 422, (path, r.text)
         assert r.headers["content-type"] == "application/problem+json", r.headers
         assert r.json()["errors"] == [{"field": field, "message": "must not contain the NUL character (\\u0000)"}]
+
+
+async def test_a_date_a_year_is_planned_from_must_leave_that_year_in_the_calendar(either_platform):
+    """Found probing the fuzzed API: an agreement starting 9999-06-01 (its year of instalments runs past
+    9999-12-31, where Python's calendar ends) and a review held on 9999-12-31 (the next falls due 12 months later)
+    were a 500 on both backends; a plan period starting then would have done the same to the agreement opened from
+    it. Each is a 422 naming the field; 9998-12-31, the last date a year fits after, still works."""
+    from tests.security.routes import seed
+
+    platform = either_platform
+    headers = await platform.token("dev-admin")
+    _, ids = await seed(platform.client, name="Late dates")
+    agreement = {"child_id": "C-late", "local_authority": LA, "annual_amount_pence": 120_000,
+                 "frequency": "four_weekly", "end_date": "9999-12-31"}
+    budget = {"child_id": "C-late", "local_authority": LA, "plan_reference": "EHCP-late", "period_end": "9999-12-31",
+              "indicative_pence": {"health": 100_000}}
+    review = f"/v1/budgets/{ids['budget_id']}/reviews"
+    for path, body, field in (("/v1/payments/agreements", {**agreement, "start_date": "9999-06-01"}, "start_date"),
+                              (review, {"kind": "annual", "reviewed_on": "9999-12-31"}, "reviewed_on"),
+                              ("/v1/budgets", {**budget, "period_start": "9999-06-01"}, "period_start")):
+        r = await platform.client.post(path, json=body, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"] == [
+            {"field": field, "message": "must be on or before 9998-12-31: the year after it is planned"}], r.text
+    for path, body in (("/v1/payments/agreements", {**agreement, "start_date": "9998-12-31"}),
+                       (review, {"kind": "annual", "reviewed_on": "9998-12-31"})):
+        r = await platform.client.post(path, json=body, headers=headers)
+        assert r.status_code == 201, (path, r.text)
+    assert r.json()["next_review_due"] == "9999-12-31"
+
+
+@pytest.mark.integration
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="reviews.kind is VARCHAR(20) and 'circumstances_changed' is 21 characters: needs a budget "
+                          "migration widening the column (models and migrations are not this change's files)")
+async def test_a_review_held_because_circumstances_changed_is_recorded_on_postgresql(postgresql_platform):
+    """Found by fuzzing on PostgreSQL: `kind: circumstances_changed`, a value the schema offers, was a 500 there
+    (value too long for type character varying(20)) and stored on SQLite."""
+    from tests.security.routes import seed
+
+    headers = await postgresql_platform.token("dev-admin")
+    _, ids = await seed(postgresql_platform.client, name="Circumstances")
+    r = await postgresql_platform.client.post(f"/v1/budgets/{ids['budget_id']}/reviews", headers=headers,
+                                              json={"kind": "circumstances_changed", "reviewed_on": "2027-01-01"})
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="kit.pagination.decode_cursor accepts a naive or out-of-range time; the fix belongs there "
+                          "(not this change's files)")
+async def test_a_forged_cursor_is_a_422_naming_it(either_platform):
+    """Found probing the fuzzed API: a cursor decoding to a time without a zone, or to year 1 in a zone east of
+    UTC, was a 500 on both backends (the UTC column type refuses it before the query runs)."""
+    import base64
+    import json
+
+    headers = await either_platform.token("dev-admin")
+    for created in ("2026-01-01T00:00:00", "2026-01-01", "0001-01-01T00:00:00+05:00"):
+        cursor = base64.urlsafe_b64encode(json.dumps([created, "x"]).encode()).decode().rstrip("=")
+        r = await either_platform.client.get("/v1/budgets", params={"cursor": cursor}, headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor", (created, r.text)
