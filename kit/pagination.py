@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -28,11 +28,16 @@ def encode_cursor(created_at: datetime, ident: Any) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (time, id) a cursor of ``encode_cursor`` holds; anything else (a forged cursor: not base64 or JSON, a
+    time without a zone, one that does not exist in UTC) is a 422 naming it."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, ident = json.loads(raw)
-        return datetime.fromisoformat(created), str(ident)
-    except (ValueError, TypeError) as exc:
+        created_at = datetime.fromisoformat(created)
+        if created_at.tzinfo is None:
+            raise ValueError("a cursor's time has a zone")
+        return created_at.astimezone(UTC), str(ident)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput.field("cursor", "not a cursor returned by this API") from exc
 
 

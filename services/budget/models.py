@@ -148,7 +148,7 @@ class Review(Base):
     __tablename__ = "reviews"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))  # first | annual | requested | circumstances_changed
     reviewed_on: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))

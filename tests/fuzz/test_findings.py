@@ -155,12 +155,9 @@ async def test_a_date_a_year_is_planned_from_must_leave_that_year_in_the_calenda
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="reviews.kind is VARCHAR(20) and 'circumstances_changed' is 21 characters: needs a budget "
-                          "migration widening the column (models and migrations are not this change's files)")
 async def test_a_review_held_because_circumstances_changed_is_recorded_on_postgresql(postgresql_platform):
     """Found by fuzzing on PostgreSQL: `kind: circumstances_changed`, a value the schema offers, was a 500 there
-    (value too long for type character varying(20)) and stored on SQLite."""
+    (value too long for type character varying(20)) and stored on SQLite. Budget migration 0006 widens the column."""
     from tests.security.routes import seed
 
     headers = await postgresql_platform.token("dev-admin")
@@ -170,9 +167,6 @@ async def test_a_review_held_because_circumstances_changed_is_recorded_on_postgr
     assert r.status_code == 201, r.text
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="kit.pagination.decode_cursor accepts a naive or out-of-range time; the fix belongs there "
-                          "(not this change's files)")
 async def test_a_forged_cursor_is_a_422_naming_it(either_platform):
     """Found probing the fuzzed API: a cursor decoding to a time without a zone, or to year 1 in a zone east of
     UTC, was a 500 on both backends (the UTC column type refuses it before the query runs)."""
