@@ -1,4 +1,4 @@
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack
 
 import pytest
 
@@ -6,27 +6,35 @@ from tests.conftest import PlatformHandle
 from tests.fuzz.harness import REPORT, embedded_platform
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def either_platform(request, tmp_path_factory):
-    """The embedded platform on SQLite, then on PostgreSQL (one per module and backend), as the ``platform``
-    fixture gives it (``.client``, ``.token()``, ``.embedded``, and ``.backend``)."""
-    async with _platform(request.param, tmp_path_factory) as handle:
-        yield handle
-
-
 @pytest.fixture(scope="module")
-async def postgresql_platform(tmp_path_factory):
-    """The embedded platform on PostgreSQL, for findings PostgreSQL alone shows; mark its tests integration."""
-    async with _platform("postgresql", tmp_path_factory) as handle:
-        yield handle
+async def platforms(tmp_path_factory):
+    """``await platforms(backend)``: the embedded platform on "sqlite" or "postgresql" as the ``platform`` fixture
+    gives it (``.client``, ``.token()``, ``.embedded``, and ``.backend``), started when a test of the module first
+    asks for it and shared by the module's tests, so a module never runs two platforms on the same databases."""
+    async with AsyncExitStack() as stack:
+        started: dict[str, PlatformHandle] = {}
+
+        async def get(backend: str) -> PlatformHandle:
+            if backend not in started:
+                data_dir = tmp_path_factory.mktemp(f"fuzz-{backend}")
+                embedded, client = await stack.enter_async_context(embedded_platform(backend, data_dir))
+                started[backend] = PlatformHandle(client, embedded)
+                started[backend].backend = backend
+            return started[backend]
+
+        yield get
 
 
-@asynccontextmanager
-async def _platform(backend, tmp_path_factory):
-    async with embedded_platform(backend, tmp_path_factory.mktemp(f"findings-{backend}")) as (embedded, client):
-        handle = PlatformHandle(client, embedded)
-        handle.backend = backend
-        yield handle
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+async def either_platform(request, platforms):
+    """The test runs on the SQLite platform, then on the PostgreSQL one."""
+    return await platforms(request.param)
+
+
+@pytest.fixture
+async def postgresql_platform(platforms):
+    """The PostgreSQL platform alone, for what PostgreSQL alone shows; mark its tests integration."""
+    return await platforms("postgresql")
 
 
 def pytest_terminal_summary(terminalreporter):

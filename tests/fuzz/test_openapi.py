@@ -9,21 +9,13 @@ import pytest
 
 from kit.testing import LA, LA2
 from sendpb.runner import SERVICES
-from tests.fuzz.harness import REPORT, LoopBridge, config, embedded_platform, fuzz
+from tests.fuzz.harness import REPORT, LoopBridge, config, fuzz
 from tests.security.routes import seed
 
 
-# Module scope: one platform per backend for every spec (pytest runs all of one backend's specs, then the other's).
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def embedded(request, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    async with embedded_platform(request.param, data_dir) as (platform, client):
-        yield request.param, platform, client
-
-
 @pytest.mark.parametrize("spec", ["gateway", *(c.name for c in SERVICES)])
-async def test_fuzz(embedded, spec):
-    backend, platform, client = embedded
+async def test_fuzz(either_platform, spec):
+    backend, platform, client = either_platform.backend, either_platform.embedded, either_platform.client
     assert {platform.runtime(c.name).db.dialect for c in SERVICES} == {backend}
     _, ids = await seed(client, name=f"Fuzz {spec}")  # fresh records: the last spec's fuzzing closed or stopped some
     token = (await client.post("/oauth/token", data={
