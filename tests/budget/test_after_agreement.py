@@ -165,6 +165,30 @@ async def test_bud_08_a_commitment_lowers_available_and_is_corrected_by_reversal
     assert refused.status_code == 409 and refused.json()["rule"] == "BUD-08"
 
 
+async def test_bud_08_only_committed_money_can_be_freed(svc):
+    """Freeing (a negative commitment, or reversing a commitment) more than is committed on the stream would turn
+    the committed balance negative and count money as available that was never agreed or released (found by
+    fuzzing: -£100,000,000 was freed on a stream with nothing committed, 201)."""
+    budget = await agreed(svc.client)
+    url = f"/v1/budgets/{budget['id']}"
+
+    async def commitment(pence: int):
+        return await svc.client.post(f"{url}/commitments", headers=FINANCE,
+                                     json={"stream": "education", "amount_pence": pence, "memo": "order"})
+
+    refused = await commitment(-1)
+    assert refused.status_code == 409 and refused.json()["rule"] == "BUD-08"
+    assert "only £0.00 is committed on the education stream" in refused.json()["detail"]
+    ordered = (await commitment(40_000)).json()
+    assert (await commitment(-40_001)).status_code == 409
+    assert (await commitment(-40_000)).status_code == 201
+    reversal = await svc.client.post(f"{url}/ledger/{ordered['transaction_id']}/reversal",
+                                     json={"reason": "keyed twice"}, headers=FINANCE)
+    assert reversal.status_code == 409 and reversal.json()["rule"] == "BUD-08", "it was freed already"
+    s = (await svc.client.get(url, headers=READ)).json()["streams"]["education"]
+    assert (s["committed_pence"], s["available_pence"]) == (0, 100_000)
+
+
 async def test_the_family_statement_says_per_stream_what_is_left_in_plain_english(svc):
     budget = await agreed(svc.client)
     statement = (await svc.client.get(f"/v1/budgets/{budget['id']}/statement", headers=READ)).json()

@@ -88,8 +88,22 @@ async def book_commitment(
 ) -> int:
     """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional
     provision."""
-    [txn] = await repo.post(session, budget.id, [commit(stream, amount_pence, memo)], now=common.now())
+    posting = commit(stream, amount_pence, memo)
+    await _committed_stays_whole(session, budget, posting)
+    [txn] = await repo.post(session, budget.id, [posting], now=common.now())
     return txn
+
+
+async def _committed_stays_whole(session: AsyncSession, budget: Budget, posting: Posting) -> None:
+    """Only money that is committed can be freed: a committed balance below zero would count as available money
+    that was never agreed or released (BUD-08: available = agreed + released - committed - spent). The budget
+    row is locked, so two frees never both pass."""
+    balances = await repo.balances(session, budget.id)
+    for e in posting.entries:
+        if e.account == "committed" and e.amount_pence < 0 and -e.amount_pence > balances[e.stream].committed_pence:
+            raise RuleViolation(
+                f"only {pounds(balances[e.stream].committed_pence)} is committed on the {e.stream} stream; "
+                f"{pounds(-e.amount_pence)} cannot be freed", rule="BUD-08")
 
 
 async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int, reason: str) -> int:
@@ -103,10 +117,12 @@ async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int,
     if await repo.reversal_of(session, transaction_id) is not None:
         raise Conflict(f"transaction {transaction_id} is already reversed")
     posting = Posting("commitment", "x", tuple(Entry(e.stream, e.account, e.amount_pence) for e in entries))
+    reversal = posting.reversed(f"Reversal of transaction {transaction_id}: {reason}")
+    await _committed_stays_whole(session, budget, reversal)
     [rid] = await repo.post(
         session,
         budget.id,
-        [posting.reversed(f"Reversal of transaction {transaction_id}: {reason}")],
+        [reversal],
         now=common.now(),
         reverses_id=transaction_id,
     )
