@@ -3,6 +3,7 @@ in the inbox, so a redelivered event is acknowledged without being applied twice
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,6 +21,10 @@ from kit.metrics import EVENTS_CONSUMED
 from kit.tables import inbox
 
 log = logging.getLogger("sendpb.inbox")
+
+# NUL in a JSON string (always escaped; an escaped backslash before "u0000" is not one), which PostgreSQL cannot
+# store in text: such an event could never be applied there, so it is dead-lettered at once.
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Envelope], Any], Awaitable[None]]
@@ -74,6 +79,9 @@ class Consumers:
         transaction (see Batcher)."""
 
         def parse(body: bytes) -> Envelope:
+            if _NUL.search(body):
+                EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
+                raise PoisonMessage("text with the NUL character (\\u0000), which the database cannot store")
             try:
                 return Envelope.from_bytes(body)
             except ValidationError as exc:

@@ -100,6 +100,19 @@ async def test_a_message_that_is_not_an_envelope_is_dead_lettered_at_once(backen
         assert "not a valid event envelope" in letters[0].reason
 
 
+async def test_an_event_with_a_nul_character_is_dead_lettered_at_once(backend):
+    """PostgreSQL cannot store NUL in text, so such an event could never be applied there: it is dead-lettered at
+    its first delivery, on every backend alike, rather than retried against the database."""
+    from kit.events import Envelope
+
+    async with running_service(create_app, backend, service="probe") as svc:
+        event = Envelope(type="probe.note_created.v1", producer="probe", local_authority=LA,
+                         payload={"id": "n\x00ul", "text": "x"})
+        await svc.runtime.bus.publish([Outgoing(event.type, event.to_bytes(), str(event.event_id))])
+        [letter] = await eventually(lambda: svc.runtime.bus.take_dead_letters("probe"))
+        assert letter.attempts == 1 and "NUL character" in letter.reason
+
+
 async def test_taking_dead_letters_removes_each_only_after_its_caller_saw_it(backend):
     """`sendpb dead-letters take` prints each letter as it is taken: a letter whose printing fails stays in the
     queue (it once acknowledged them all first, then failed on a body that was not UTF-8, losing every one)."""
