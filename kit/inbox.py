@@ -79,7 +79,7 @@ class Consumers:
         transaction (see Batcher)."""
 
         def parse(body: bytes) -> Envelope:
-            if _NUL.search(body):
+            if b"\\u0000" in body and _NUL.search(body):  # the plain search first: the pattern costs 30x
                 EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
                 raise PoisonMessage("text with the NUL character (\\u0000), which the database cannot store")
             try:
