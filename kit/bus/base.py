@@ -41,7 +41,12 @@ async def patiently(handler: Handler, body: bytes, *, first_delay: float, patien
     every event in flight to the dead letters. Any other failure, or an outage outlasting ``patience`` seconds,
     is raised (and then counts as one of the message's attempts)."""
     await wait_out(partial(handler, body), first_delay=first_delay, patience=patience, where=where,
-                   retry_if=lambda exc: not isinstance(exc, PoisonMessage) and transient(exc))
+                   retry_if=_waits)
+
+
+def _waits(outcome: Outcome) -> bool:
+    """Whether a message failed only because what its handler needs is away (to run again once it is back)."""
+    return outcome is not None and not isinstance(outcome, PoisonMessage) and transient(outcome)
 
 
 class _StillAway(Exception):
@@ -63,8 +68,7 @@ async def patiently_many(handler: Handler, bodies: Sequence[bytes], *, first_del
         nonlocal waiting
         results = await _run_many(handler, [bodies[i] for i in waiting])
         outcomes.update(zip(waiting, results, strict=True))
-        waiting = [i for i, outcome in zip(waiting, results, strict=True)
-                   if outcome is not None and not isinstance(outcome, PoisonMessage) and transient(outcome)]
+        waiting = [i for i, outcome in zip(waiting, results, strict=True) if _waits(outcome)]
         if waiting:
             raise _StillAway(outcomes[waiting[0]])
 
