@@ -44,6 +44,19 @@ async def _events(svc) -> int:
         return (await s.execute(select(func.count()).select_from(outbox))).scalar_one()
 
 
+def failing_after_chunks(which: set[int], error: Exception):
+    """An ``after_chunk`` hook that raises ``error`` after the chunks numbered in ``which`` (from 1)."""
+    chunks = 0
+
+    async def hook(_run) -> None:
+        nonlocal chunks
+        chunks += 1
+        if chunks in which:
+            raise error
+
+    return hook
+
+
 async def test_PAY_04_a_run_cut_off_by_the_database_waits_for_it_and_pays_each_instalment_once(
         backend, la_headers, monkeypatch):
     """A database restart during a run (found by the fault loops, tests/faults): the chunk that did not commit is
@@ -53,15 +66,8 @@ async def test_PAY_04_a_run_cut_off_by_the_database_waits_for_it_and_pays_each_i
                                settings=PaymentsSettings(run_chunk_size=3)) as svc:
         ids = await _setup(svc.client, la, headers, 4)
         events_before = await _events(svc)
-        chunks = 0
-
-        async def drop_the_connection_twice(_run):
-            nonlocal chunks
-            chunks += 1
-            if chunks in (2, 3):
-                raise ConnectionResetError("the database connection dropped half way through the run")
-
-        monkeypatch.setattr(runs, "after_chunk", drop_the_connection_twice)
+        monkeypatch.setattr(runs, "after_chunk", failing_after_chunks(
+            {2, 3}, ConnectionResetError("the database connection dropped half way through the run")))
         done = await run(svc.client, date(2026, 12, 1), la=la, key="cut-off", headers=headers)
         assert (done["status"], done["payments_count"], done["error"]) == ("completed", 8, None), done
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}
@@ -75,15 +81,8 @@ async def test_PAY_04_a_run_that_fails_half_way_keeps_whole_chunks_and_the_next_
                                settings=PaymentsSettings(run_chunk_size=3)) as svc:
         ids = await _setup(svc.client, la, headers, 4)
         events_before = await _events(svc)
-        chunks = 0
-
-        async def crash_in_the_second_chunk(_run):
-            nonlocal chunks
-            chunks += 1
-            if chunks == 2:
-                raise RuntimeError("a defect half way through the run")
-
-        monkeypatch.setattr(runs, "after_chunk", crash_in_the_second_chunk)
+        monkeypatch.setattr(runs, "after_chunk",
+                            failing_after_chunks({2}, RuntimeError("a defect half way through the run")))
         failed = await run(svc.client, date(2026, 12, 1), la=la, key="first", headers=headers)
         assert failed["status"] == "failed" and "post a new run" in failed["error"]
         assert (failed["payments_count"], failed["progress"]["instalments_settled"]) == (3, 3)
