@@ -8,6 +8,8 @@ from typing import Any
 
 import aiohttp
 
+from kit.middleware import read_body
+
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
               b"transfer-encoding", b"upgrade", b"host", b"content-length"}
 
@@ -86,18 +88,13 @@ class HttpUpstream:
         return self._session
 
     async def forward(self, scope, receive, send) -> None:
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in HOP_BY_HOP]
         url = self.base_url + scope["raw_path"].decode("latin-1")
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         try:
-            async with self._client().request(scope["method"], url, headers=headers, data=bytes(body),
+            async with self._client().request(scope["method"], url, headers=headers, data=body,
                                               allow_redirects=False) as resp:
                 payload = await resp.read()
                 out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP]

@@ -12,6 +12,16 @@ access = logging.getLogger("sendpb.access")
 REQUEST_ID = b"x-request-id"
 
 
+async def read_body(receive) -> bytes:
+    """The whole body of an ASGI HTTP request, however many messages it came in."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return bytes(body)
+
+
 def incoming_request_id(scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID and 0 < len(value) <= 128:

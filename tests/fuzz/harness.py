@@ -23,6 +23,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import negative_data_rejection, response_schema_conformance
 
+from kit.middleware import read_body
+
 EXAMPLES = int(os.environ.get("SENDPB_FUZZ_EXAMPLES", "5"))  # per operation and mode; `make fuzz` sets 200
 REPORT: list[Figures] = []  # every spec fuzzed in this run, printed at the end (tests/fuzz/conftest.py)
 
@@ -71,13 +73,8 @@ class LoopBridge:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return  # the platform's lifespan belongs to the fixture that started it
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        call = asyncio.run_coroutine_threadsafe(self._call(scope, bytes(body)), self.loop)
+        body = await read_body(receive)
+        call = asyncio.run_coroutine_threadsafe(self._call(scope, body), self.loop)
         for message in await asyncio.wrap_future(call):
             await send(message)
 
