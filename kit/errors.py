@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -97,15 +98,19 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def _sqlstate(exc: BaseException) -> str | None:
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what lies under it: a driver's error wrapped by SQLAlchemy (``orig``), then its cause or
+    the error it happened while handling, each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if state := getattr(current, "sqlstate", None):
-            return str(state)
-        current = getattr(current, "orig", None) or current.__cause__
-    return None
+        yield current
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return next((str(state) for e in causes(exc) if (state := getattr(e, "sqlstate", None))), None)
 
 
 def _parameters_with_nul(request: Request) -> list[str]:

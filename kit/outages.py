@@ -8,6 +8,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from kit.errors import causes
+
 log = logging.getLogger("sendpb.outages")
 
 T = TypeVar("T")
@@ -23,10 +25,7 @@ _STUCK = re.compile(r"another operation (\(\d+\) )?is in progress")
 
 def transient(exc: BaseException) -> bool:
     """Whether a step failed because what it needs is away for now rather than because of the step."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in causes(exc):
         if isinstance(current, ConnectionError | TimeoutError) or getattr(current, "connection_invalidated", False):
             return True
         state = str(getattr(current, "sqlstate", None) or "")
@@ -35,7 +34,6 @@ def transient(exc: BaseException) -> bool:
             return True
         if type(current).__module__.startswith("asyncpg") and _STUCK.search(str(current)):
             return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
 
 
