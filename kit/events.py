@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kit import clock
 from kit.logs import correlation_id as current_correlation
 
 EXCHANGE = "sendpb.events"
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the platform's one clock (``kit.clock``)."""
+    return clock.now()
 
 
 class Envelope(BaseModel):
