@@ -48,17 +48,17 @@ INSTALMENT_COLUMNS = ("agreement_id", "seq", "due_date", "amount_pence", "deduct
 async def seed(db: Database, n: int, keyring) -> None:
     """N signed agreements started three days before the run: one instalment due each, 13 in the year."""
     start, now = RUN_DATE - timedelta(days=3), utcnow()
+    end = domain.add_months(start, 12) - timedelta(days=1)  # one full plan year
     agreements, instalments = [], []
     for k in range(n):
         ident, annual = str(uuid.uuid4()), 260000 + k % 500 * 13
         agreements.append((ident, LA, str(uuid.uuid4()), f"C-{k}", "social_care", annual, "four_weekly",
-                           start,
-                           start + timedelta(days=364), "bench", "active", "manual", start, "bench", "parent",
+                           start, end, "bench", "active", "manual", start, "bench", "parent",
                            f"Payee {k}", "bank_account",
                            sealed.seal(keyring, ident, "sort_code", f"{k % 999999:06d}"),
                            sealed.seal(keyring, ident, "account_number", f"{k:08d}"), 0, False, False,
                            domain.first_audit_due(start), now))
-        for i in domain.plan_schedule(annual, "four_weekly", start):
+        for i in domain.plan_schedule(annual, "four_weekly", start, end):
             instalments.append((ident, i.seq, i.due_date, i.amount_pence, 0, i.basis, False))
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection

@@ -10,6 +10,24 @@ async def _drop_test_databases_and_vhost():
     await cleanup()
 
 
+@pytest.fixture
+def clock():
+    """The platform's clock (``kit.clock``), set where a test's dates need it: ``clock.set_to(date(2026, 11, 25))``.
+    Put back to the real time afterwards."""
+    from kit import clock as platform_clock
+
+    yield platform_clock
+    platform_clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_between_tests():
+    yield
+    from kit import clock as platform_clock
+
+    platform_clock.reset()
+
+
 @pytest.fixture(params=["memory", pytest.param("real", marks=pytest.mark.integration)])
 async def backend(request, tmp_path):
     b = await make_backend(request.param, tmp_path)

@@ -70,6 +70,22 @@ class BudgetVaried(Payload):
     previous_agreed_pence: int
     agreed_pence: int
     reasons: str
+    direct_payment_pence: int
+    effective_from: date
+
+
+class BudgetClosed(Payload):
+    """Additive within v1: the budget closed — its plan period ended, or the plan ceased. Payments stops its
+    direct-payment agreements from ``closed_on`` (PAY-08)."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    plan_reference: str | None
+    period_start: date
+    period_end: date
+    closed_on: date
+    reason: str
 
 
 class HealthFundingChanged(Payload):
@@ -85,7 +101,8 @@ class HealthFundingChanged(Payload):
 
 
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
-             "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried}
+             "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
+             "budget.closed.v1": BudgetClosed}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 

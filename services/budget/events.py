@@ -7,7 +7,8 @@ from kit.events import Envelope
 from services.budget.event_schemas import asyncapi_messages
 from services.budget.models import Budget
 
-__all__ = ["asyncapi_messages", "budget_agreed", "budget_opened", "budget_varied", "health_funding_applied"]
+__all__ = ["asyncapi_messages", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
+           "health_funding_applied"]
 
 PRODUCER = "budget"
 
@@ -74,10 +75,18 @@ def health_funding_applied(event: dict, previous_pence: int, cause: Envelope | N
                     local_authority=event["local_authority"], payload=payload)
 
 
+def budget_closed(budget: Budget, *, closed_on, reason: str) -> Envelope:
+    """The budget closed (plan period over, or plan ceased): payments stops its agreements from ``closed_on``."""
+    return _envelope("budget.closed.v1", budget, {**_plan(budget), "closed_on": closed_on.isoformat(),
+                                                  "reason": reason}, None)
+
+
 def budget_varied(
-    budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int, reasons: str
+    budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int, reasons: str,
+    direct_payment_pence: int, effective_from,
 ) -> Envelope:
-    """Additive to v1: a stream's agreed amount changed after agreement (BUD-10)."""
+    """Additive to v1: a stream's agreed amount changed after agreement (BUD-10), with the stream's direct-payment
+    share after the change and the date it applies from."""
     return _envelope(
         "budget.varied.v1",
         budget,
@@ -90,6 +99,8 @@ def budget_varied(
             "previous_agreed_pence": from_pence,
             "agreed_pence": to_pence,
             "reasons": reasons,
+            "direct_payment_pence": direct_payment_pence,
+            "effective_from": effective_from.isoformat(),
         },
         None,
     )

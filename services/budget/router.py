@@ -242,7 +242,8 @@ async def agree(
 async def close(budget_id: str, session: SessionDep, caller: Casework) -> dict:
     """Close the budget at the end of its plan period, or when the plan ceases (BUD-06 stages). A closed
     budget takes no more provision, panel decisions or variations; ICB health funding for the child is then
-    held until a new budget opens (BUD-07). Returns the budget."""
+    held until a new budget opens (BUD-07). Its direct-payment agreements stop from today (PAY-08, through
+    `budget.closed.v1`). Returns the budget."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    planning.close(budget)
+    await planning.close(session, budget, reason="closed by the local authority")
     return await common.budget_view(session, budget)

@@ -3,11 +3,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.bus import Bus
+from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.payments import audits_router, router, runs_router
 from services.payments.events import PUBLISHED, asyncapi_messages
 from services.payments.handlers import consumers
+from services.payments.service.notices import apply_due_notices
 from services.payments.settings import PaymentsSettings
 
 SPEC = ServiceSpec(
@@ -20,6 +22,7 @@ SPEC = ServiceSpec(
     settings_cls=PaymentsSettings,
     routers=[router.router, runs_router.router, audits_router.router],
     consumers=consumers,
+    jobs=(Job("apply-due-notices", apply_due_notices, every_seconds=300),),
     messages=asyncapi_messages,
     publishes=tuple(PUBLISHED),
 )

@@ -13,7 +13,8 @@ PAYEE_ROLES = ("parent", "young_person", "nominee", "representative")  # PAY-02
 ACCOUNT_KINDS = ("bank_account", "prepaid_card", "managed_account")  # PAY-02
 # PAY-08: the reasons direct payments stop.
 STOP_REASONS = ("consent_withdrawn", "recipient_ineligible", "not_used_for_agreed_provision",
-                "provision_cannot_be_secured", "harms_other_services")
+                "provision_cannot_be_secured", "harms_other_services",
+                "budget_closed")  # the last is set by payments itself when the budget closes
 FIRST_AUDIT_MONTHS = 3    # PAY-05: first audit within 3 months of signing
 LATER_AUDIT_MONTHS = 12   # PAY-05: then at least annually
 
@@ -42,6 +43,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def months_later(day: date, months: int) -> date | None:
+    """``add_months``, or None past the end of the calendar (9999-12-31)."""
+    try:
+        return add_months(day, months)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Instalment:
     seq: int
@@ -54,8 +63,8 @@ def due_dates(frequency: Frequency, start: date) -> list[date]:
     """In advance from the start date: every 28 days (13) or on the same day each month (12)."""
     count = INSTALMENTS_A_YEAR[frequency]
     if frequency == "four_weekly":
-        return [start + timedelta(days=28 * k) for k in range(count)]
-    return [add_months(start, k) for k in range(count)]
+        return [start + timedelta(days=28 * k) for k in range(count) if (date.max - start).days >= 28 * k]
+    return [d for k in range(count) if (d := months_later(start, k)) is not None]
 
 
 def split(total_pence: int, count: int) -> tuple[int, int]:
@@ -65,32 +74,80 @@ def split(total_pence: int, count: int) -> tuple[int, int]:
     return divmod(total_pence, count)
 
 
-def plan_schedule(annual_pence: int, frequency: Frequency, start: date) -> list[Instalment]:
-    """PAY-03: the year's instalments add up exactly to ``annual_pence``; the remainder goes on the first
-    (paid soonest) and each instalment states how it was calculated."""
+def plan_years(start: date, end: date) -> list[tuple[date, date, int]]:
+    """The plan years of an agreement from ``start`` to ``end`` (inclusive), each counted from an anniversary of
+    the start: ``(first day, last day paid, days in the full year)``; the last one may be a part year."""
+    years, k = [], 0
+    while (first := months_later(start, 12 * k)) is not None and first <= end:
+        following = months_later(start, 12 * (k + 1))
+        full_days = (following - first).days if following else 365  # the calendar ends on 9999-12-31
+        last = min(end, following - timedelta(days=1)) if following else end
+        years.append((first, last, full_days))
+        k += 1
+    return years
+
+
+def year_amount(annual_pence: int, first: date, last: date, full_days: int) -> tuple[int, str]:
+    """PAY-03: a full plan year is the annual amount; a part year is paid pro rata by days, rounded down to the
+    penny, with its basis stated."""
+    days = (last - first).days + 1
+    if days >= full_days:
+        return annual_pence, f"{pounds(annual_pence)} a year"
+    amount = annual_pence * days // full_days
+    return amount, (f"part year {first.isoformat()} to {last.isoformat()}: {pounds(annual_pence)} a year × "
+                    f"{days}/{full_days} days = {pounds(amount)} (pro rata, rounded down to the penny)")
+
+
+def plan_schedule(annual_pence: int, frequency: Frequency, start: date, end: date) -> list[Instalment]:
+    """PAY-03: instalments from ``start`` to ``end`` only (the agreement's end, which lies within the plan
+    period). Each plan year's instalments add up exactly to the annual amount, a part year's to its pro-rata
+    amount; the remainder pennies go on the year's first instalment (paid soonest) and each instalment states
+    how it was calculated."""
     if annual_pence < 0:
         raise ValueError("annual amount cannot be negative")
-    dates = due_dates(frequency, start)
-    each, remainder = split(annual_pence, len(dates))
-    head = f"{pounds(annual_pence)} a year ÷ {len(dates)} = {pounds(each)}"
-    return [_instalment(k, d, each, remainder, head, carries=k == 1) for k, d in enumerate(dates, start=1)]
+    if end < start:
+        raise ValueError("an agreement ends after it starts")
+    plan: list[Instalment] = []
+    for first, last, full_days in plan_years(start, end):
+        amount, head = year_amount(annual_pence, first, last, full_days)
+        dates = [d for d in due_dates(frequency, first) if d <= last]
+        each, remainder = split(amount, len(dates))
+        head = f"{head} ÷ {len(dates)} = {pounds(each)}"
+        plan += [_instalment(len(plan) + k, d, each, remainder, head, carries=k == 1)
+                 for k, d in enumerate(dates, start=1)]
+    return plan
 
 
-def replan(*, annual_pence: int, kept: list[tuple[date, int]], remaining: list[date],
-           on: date) -> list[Instalment]:
-    """Re-plan unpaid instalments after the agreed amount changes: what is left of the new annual amount after
-    the instalments kept (paid, or due before the change) is spread over ``remaining``, remainder on the first
-    (PAY-03)."""
-    already = sum(amount for _, amount in kept)
-    left = max(annual_pence - already, 0)
-    if not remaining:
-        return []
-    each, remainder = split(left, len(remaining))
-    head = (f"re-planned {on.isoformat()}: {pounds(annual_pence)} a year − {pounds(already)} paid or due "
-            f"before = {pounds(left)} ÷ {len(remaining)} = {pounds(each)}")
-    first_seq = len(kept) + 1
-    return [_instalment(first_seq + k, d, each, remainder, head, carries=k == 0)
-            for k, d in enumerate(remaining)]
+def replan(*, annual_pence: int, frequency: Frequency, start: date, end: date,
+           current: list[tuple[date, int, bool]], on: date) -> list[Instalment]:
+    """Re-plan after the agreed amount changes from ``on``. ``current`` is the schedule as (due date, amount,
+    kept): an instalment paid, or due before ``on``, is kept as it is. In each plan year what is left of the
+    year's new amount after its kept instalments is spread over the others, remainder on the first (PAY-03);
+    a year already paid beyond its new amount pays nothing more (the excess is for an audit, not a silent
+    clawback: PAY-07)."""
+    plan: list[Instalment] = []
+    by_due = {due: (amount, kept) for due, amount, kept in current}
+    for first, last, full_days in plan_years(start, end):
+        target, year_basis = year_amount(annual_pence, first, last, full_days)
+        dates = sorted(d for d in by_due if first <= d <= last)
+        kept = [d for d in dates if by_due[d][1]]
+        already = sum(by_due[d][0] for d in kept)
+        remaining = [d for d in dates if not by_due[d][1]]
+        left = max(target - already, 0)
+        head = ""
+        if remaining:
+            each, remainder = split(left, len(remaining))
+            head = (f"re-planned {on.isoformat()}: {year_basis} − {pounds(already)} paid or due before = "
+                    f"{pounds(left)} ÷ {len(remaining)} = {pounds(each)}")
+        carried = False
+        for d in dates:
+            seq = len(plan) + 1
+            if by_due[d][1]:
+                plan.append(Instalment(seq, d, by_due[d][0], ""))  # kept: amount and basis stay as they are
+                continue
+            plan.append(_instalment(seq, d, each, remainder, head, carries=not carried))
+            carried = True
+    return plan
 
 
 def _instalment(seq: int, due: date, each: int, remainder: int, head: str, *, carries: bool) -> Instalment:

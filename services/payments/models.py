@@ -47,6 +47,75 @@ class Agreement(Base):
     next_audit_due: Mapped[date | None] = mapped_column(Date)
     final_audit_due: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # PAY-08: a suspension or stop given with notice: instalments due on or after this date are not paid.
+    pay_before: Mapped[date | None] = mapped_column(Date)
+
+
+class AgreedBudget(Base):
+    """What payments knows of an agreed budget, from the budget service's events (budget.agreed.v1,
+    budget.varied.v1, budget.closed.v1): agreements are opened only against it (BUD-06, PAY-01)."""
+
+    __tablename__ = "agreed_budgets"
+
+    budget_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9), index=True)
+    child_id: Mapped[str] = mapped_column(String(64))
+    plan_reference: Mapped[str | None] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # agreed | closed
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)  # when the latest event applied here occurred
+
+
+class AgreedStream(Base):
+    """A stream of an agreed budget: its agreed amount and the direct-payment share the panel agreed (the annual
+    cost of its direct-payment provision lines)."""
+
+    __tablename__ = "agreed_streams"
+
+    budget_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(20), primary_key=True)
+    agreed_pence: Mapped[int] = mapped_column(BigInteger)
+    direct_payment_pence: Mapped[int] = mapped_column(BigInteger)
+
+
+class DirectPaymentDecision(Base):
+    """The latest eligibility decision on direct payments for a child (ELIG-06, ELIG-07, ELIG-09), from
+    eligibility.request_decided.v1: a refusal suspends the child's agreements (PAY-08)."""
+
+    __tablename__ = "direct_payment_decisions"
+
+    local_authority: Mapped[str] = mapped_column(String(9), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list] = mapped_column(JSON)
+
+
+class Notice(Base):
+    """A written notice to the family about their agreement, with its reasons: a suspension or stop (PAY-08) or a
+    change of amount (BUD-10: a reduction waits for its notice and allows one reconsideration)."""
+
+    __tablename__ = "agreement_notices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(12))  # suspension | stop | reduction | increase
+    status: Mapped[str] = mapped_column(String(30))  # issued | reconsideration_requested | effective | withdrawn
+    reasons: Mapped[list] = mapped_column(JSON)  # [{rule, message}]
+    issued_on: Mapped[date] = mapped_column(Date)
+    effective_from: Mapped[date] = mapped_column(Date)
+    from_pence: Mapped[int | None] = mapped_column(BigInteger)
+    to_pence: Mapped[int | None] = mapped_column(BigInteger)
+    reconsider_by: Mapped[date | None] = mapped_column(Date)
+    reconsideration_reason: Mapped[str | None] = mapped_column(Text)
+    reconsideration_outcome: Mapped[str | None] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(120))
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ScheduledInstalment(Base):

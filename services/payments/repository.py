@@ -14,7 +14,18 @@ from kit.auth import Caller
 from kit.pagination import newest_first
 from kit.tables import outbox
 from kit.tenancy import found, scoped
-from services.payments.models import Agreement, LedgerEntry, Payment, Recovery, Run, ScheduledInstalment
+from services.payments.models import (
+    AgreedBudget,
+    AgreedStream,
+    Agreement,
+    DirectPaymentDecision,
+    LedgerEntry,
+    Notice,
+    Payment,
+    Recovery,
+    Run,
+    ScheduledInstalment,
+)
 
 LIVE = Payment.status != "returned"
 PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date", "amount_pence", "status",
@@ -102,7 +113,9 @@ def _due(la: str, run_date: date) -> list[Any]:
     that no live payment covers. ``settled`` changes in the same transaction as the payment (or the bank
     return) it reflects; if it were ever wrong, the unique index on live payments refuses the payment."""
     i, a = ScheduledInstalment, Agreement
-    return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date]
+    # PAY-08: an agreement under notice of suspension is paid only what falls due before the notice ends.
+    return [a.local_authority == la, a.status == "active", ~i.settled, i.due_date <= run_date,
+            (a.pay_before.is_(None)) | (i.due_date < a.pay_before)]
 
 
 async def due_instalments(session: AsyncSession, *, la: str, run_date: date, limit: int,
@@ -234,3 +247,63 @@ async def set_bank_details(session: AsyncSession, model: Any, rows: list[dict]) 
     """Update sealed bank details by primary key: ``[{"id": ..., "<field>": sealed value}, ...]``."""
     if rows:
         await session.execute(update(model), rows)
+
+
+# ------------------------------------------------------------------ agreed budgets, decisions and notices
+async def agreed_budget(session: AsyncSession, budget_id: str, *, lock: bool = False) -> AgreedBudget | None:
+    stmt = select(AgreedBudget).where(AgreedBudget.budget_id == budget_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def agreed_streams(session: AsyncSession, budget_id: str) -> Sequence[AgreedStream]:
+    stmt = select(AgreedStream).where(AgreedStream.budget_id == budget_id).order_by(AgreedStream.stream)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def agreements_of_budget(session: AsyncSession, budget_id: str, *, lock: bool = False) -> Sequence[Agreement]:
+    stmt = select(Agreement).where(Agreement.budget_id == budget_id).order_by(Agreement.created_at, Agreement.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def agreements_of_child(session: AsyncSession, la: str, child_id: str) -> Sequence[Agreement]:
+    stmt = (select(Agreement).where(Agreement.local_authority == la, Agreement.child_id == child_id)
+            .order_by(Agreement.created_at, Agreement.id).with_for_update())
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def direct_payment_decision(session: AsyncSession, la: str, child_id: str, *,
+                                  lock: bool = False) -> DirectPaymentDecision | None:
+    stmt = select(DirectPaymentDecision).where(DirectPaymentDecision.local_authority == la,
+                                               DirectPaymentDecision.child_id == child_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def notices(session: AsyncSession, agreement_id: str) -> Sequence[Notice]:
+    stmt = select(Notice).where(Notice.agreement_id == agreement_id).order_by(Notice.created_at, Notice.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def notice(session: AsyncSession, agreement_id: str, notice_id: str) -> Notice:
+    stmt = select(Notice).where(Notice.id == notice_id, Notice.agreement_id == agreement_id).with_for_update()
+    return found((await session.execute(stmt)).scalar_one_or_none(), "notice", notice_id)
+
+
+async def due_notices(session: AsyncSession, *, today: date, limit: int) -> Sequence[Notice]:
+    """Notices whose date has come and that are still to take effect: a suspension after its notice, a reduction
+    whose reconsideration window closed without a request (BUD-10, PAY-08). Taken with SKIP LOCKED, so replicas
+    running the job at once share the work."""
+    stmt = (select(Notice).where(Notice.status == "issued", Notice.effective_from <= today,
+                                 Notice.kind.in_(("suspension", "reduction")))
+            .order_by(Notice.effective_from, Notice.id).limit(limit).with_for_update(skip_locked=True))
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def agreement_by_id(session: AsyncSession, agreement_id: str) -> Agreement:
+    stmt = select(Agreement).where(Agreement.id == agreement_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one()

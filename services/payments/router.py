@@ -6,19 +6,23 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from kit.auth import caller_with
 from kit.crypto import Keyring
+from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep, settings_of
-from services.payments import clock, repository, views
+from services.payments import repository, views
 from services.payments.schemas import (
     AgreementCreate,
     AgreementRead,
     AmountChange,
+    NoticeRead,
     PayeeSet,
+    Reconsideration,
+    ReconsiderationDecision,
     Sign,
     StatusChange,
     Stop,
 )
-from services.payments.service import agreements
+from services.payments.service import agreements, budgets, notices
 
 router = APIRouter(tags=["payments: agreements"])
 Casework = caller_with("casework")
@@ -34,17 +38,32 @@ Keys = Annotated[Keyring, Depends(_keyring)]  # opens bank details to show them 
 
 
 @router.post("/agreements", status_code=201, response_model=AgreementRead)
-async def create_agreement(body: AgreementCreate, session: SessionDep, caller: Casework, keys: Keys) -> dict:
-    """Open a direct-payment agreement (casework). It starts `awaiting_signature`: nothing is paid until it
-    is signed (PAY-01). Its year's schedule is planned at once from `start_date` (PAY-03). Agreements for a
-    budget's direct-payment streams are also opened automatically from `budget.agreed.v1`."""
+async def create_agreement(body: AgreementCreate, request: Request, session: SessionDep, caller: Casework,
+                           keys: Keys, key: IdempotencyKey = None):
+    """Open a direct-payment agreement (casework) against an agreed budget. It starts `awaiting_signature`:
+    nothing is paid until it is signed (PAY-01). Its schedule is planned at once from `start_date` to `end_date`,
+    a part year pro rata (PAY-03).
+
+    Refused with a 409 naming the rule: a budget payments does not know as agreed — not agreed yet, or its
+    agreement has not reached payments yet (BUD-06); another child's budget (PAY-01); a closed budget (PAY-08);
+    a stream with no agreed direct-payment share, or an amount above it (BUD-06); dates outside the plan period
+    (PAY-03); a stream that already has an agreement. `budget_id` is required; `stream` may be left out when the
+    budget has a single direct-payment stream. Agreements for a budget's direct-payment streams are also opened
+    automatically from `budget.agreed.v1`. Send an `Idempotency-Key`: a retry replays the first response."""
     caller.ensure_la(body.local_authority)
-    agreement = await agreements.open_agreement(
-        session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id,
-        stream=body.stream,
-        annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
-        end=body.end_date, purpose=body.purpose, opened_from="manual")
-    return views.agreement(agreement, keys)
+
+    async def produce():
+        stream, _ = await budgets.check_opening(
+            session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id, stream=body.stream,
+            annual_pence=body.annual_amount_pence, start=body.start_date, end=body.end_date)
+        agreement = await agreements.open_agreement(
+            session, la=body.local_authority, budget_id=body.budget_id, child_id=body.child_id, stream=stream,
+            annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
+            end=body.end_date, purpose=body.purpose, opened_from="manual")
+        await agreements.ensure_payable(session, agreement)
+        return 201, views.agreement(agreement, keys)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.get("/agreements", response_model=Page[AgreementRead])
@@ -84,21 +103,72 @@ async def set_payee(agreement_id: str, body: PayeeSet, request: Request, session
 async def sign_agreement(agreement_id: str, body: Sign, session: SessionDep, caller: Casework,
                          keys: Keys) -> dict:
     """Record the signed agreement: it becomes `active` and payment runs pay it from then on, arrears included
-    (PAY-01, PAY-04). The first audit falls due within 3 months of `signed_on` (PAY-05)."""
+    (PAY-01, PAY-04). The first audit falls due within 3 months of `signed_on` (PAY-05). Refused (409 naming the
+    rule) while the child's latest eligibility decision refuses direct payment (ELIG-06, ELIG-07, ELIG-09) or
+    once the budget has closed (PAY-08)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    await agreements.ensure_payable(session, agreement)
     agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
     return views.agreement(agreement, keys)
 
 
-@router.put("/agreements/{agreement_id}/amount", response_model=AgreementRead)
-async def change_amount(agreement_id: str, body: AmountChange, session: SessionDep, caller: Casework,
-                        keys: Keys) -> dict:
-    """Change the agreed annual amount: instalments not yet paid and due from `effective_from` (default today)
-    are re-planned so the year still adds up exactly, each stating its new basis (PAY-03)."""
+@router.put("/agreements/{agreement_id}/amount", response_model=AgreementRead,
+            responses={202: {"description": "A reduction under notice: nothing changes before its date"}})
+async def change_amount(agreement_id: str, body: AmountChange, request: Request, session: SessionDep,
+                        caller: Casework, keys: Keys, key: IdempotencyKey = None):
+    """Change the annual amount (BUD-10). An **increase** within the direct-payment share the panel agreed for the
+    stream applies at once (200): instalments not yet paid and due from `effective_from` (default today) are
+    re-planned so each plan year still adds up exactly (PAY-03); above the share it is a 409 (BUD-06).
+    A **reduction** needs written `reasons` and is a notice (202): the family may ask once for reconsideration
+    within the LA's window (DEFAULT 28 days), and the reduction applies from the later of `effective_from` and the
+    day after the window — or after a reconsideration upholds it. The response carries the `notice`; see
+    `GET .../notices`. Send an `Idempotency-Key`: a retry replays the first response."""
+    settings = settings_of(request)
+
+    async def produce():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        found = await budgets.share(session, agreement.budget_id, agreement.stream) \
+            if agreement.budget_id and agreement.stream else None
+        notice = await notices.change_amount(
+            session, agreement, found, annual_pence=body.annual_amount_pence, reasons=body.reasons,
+            effective_from=body.effective_from,
+            reconsideration_days=settings.reconsideration_days_for(agreement.local_authority),
+            by=caller.client_id)
+        await session.flush()
+        return (200 if notice.status == "effective" else 202), {**views.agreement(agreement, keys),
+                                                                "notice": notices.view(notice)}
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
+
+
+@router.get("/agreements/{agreement_id}/notices", response_model=list[NoticeRead])
+async def list_notices(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
+    """The written notices on the agreement, oldest first: suspensions and stops with their reasons (PAY-08),
+    reductions under notice and their reconsideration (BUD-10), increases. Each carries the letter's text."""
+    await repository.agreement(session, caller, agreement_id)
+    return [notices.view(n) for n in await repository.notices(session, agreement_id)]
+
+
+@router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration", response_model=NoticeRead)
+async def ask_reconsideration(agreement_id: str, notice_id: str, body: Reconsideration, session: SessionDep,
+                              caller: Casework) -> dict:
+    """The family asks, once, for a reduction to be reconsidered, while its notice stands (BUD-10). Nothing
+    changes until the decision."""
+    await repository.agreement(session, caller, agreement_id, lock=True)
+    notice = await repository.notice(session, agreement_id, notice_id)
+    notices.ask_reconsideration(notice, body.reason)
+    return notices.view(notice)
+
+
+@router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration-decision", response_model=NoticeRead)
+async def decide_reconsideration(agreement_id: str, notice_id: str, body: ReconsiderationDecision,
+                                 session: SessionDep, caller: Casework) -> dict:
+    """The LA's decision on the reconsideration (BUD-10): `upheld` — the reduction applies from its date (at once
+    if that has passed); `overturned` — it is withdrawn and the amount stays."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    await agreements.change_amount(session, agreement, annual_pence=body.annual_amount_pence,
-                                   effective_from=body.effective_from or clock.today())
-    return views.agreement(agreement, keys)
+    notice = await repository.notice(session, agreement_id, notice_id)
+    await notices.decide_reconsideration(session, agreement, notice, outcome=body.outcome, reason=body.reason)
+    return notices.view(notice)
 
 
 @router.get("/agreements/{agreement_id}/schedule")
@@ -145,8 +215,10 @@ async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, ca
 async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer,
                  keys: Keys) -> dict:
     """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears
-    (PAY-04)."""
+    (PAY-04). Refused while the child's latest eligibility decision refuses direct payment, or once the budget
+    has closed (PAY-08)."""
     agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    await agreements.ensure_payable(session, agreement)
     agreements.resume(agreement, body.reason)
     return views.agreement(agreement, keys)
 

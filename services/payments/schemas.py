@@ -19,8 +19,8 @@ class AgreementCreate(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LACode
     stream: Stream | None = Field(None,
-                                  description="The budget stream paid (additive); null for a whole-budget "
-                                                    "agreement")
+                                  description="The budget stream paid; may be left out when the budget has a "
+                                              "single stream with a direct-payment share")
     annual_amount_pence: int = Field(gt=0, le=MAX_PENCE)
     frequency: Frequency = "four_weekly"
     start_date: PlanDate
@@ -61,7 +61,37 @@ class AmountChange(Input):
     annual_amount_pence: int = Field(ge=0, le=MAX_PENCE)
     effective_from: IsoDate | None = Field(None,
                                         description="instalments due on or after this date are re-planned; "
-                                                          "default today")
+                                                          "default today (a reduction: no earlier than the day "
+                                                          "after its reconsideration window)")
+    reasons: str | None = Field(None, min_length=1, max_length=4000,
+                                description="the written reasons; required for a reduction (BUD-10)")
+
+
+class Reconsideration(Input):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ReconsiderationDecision(Input):
+    outcome: Literal["upheld", "overturned"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class NoticeRead(BaseModel):
+    id: str
+    agreement_id: str
+    kind: str
+    status: str
+    reasons: list[dict]
+    issued_on: date
+    effective_from: date
+    from_pence: int | None
+    to_pence: int | None
+    reconsider_by: date | None
+    reconsideration_reason: str | None
+    reconsideration_outcome: str | None
+    source: str
+    applied_at: datetime | None
+    notice: str | None
 
 
 class StatusChange(Input):
@@ -104,6 +134,8 @@ class AgreementRead(BaseModel):
     next_audit_due: date | None
     final_audit_due: bool
     created_at: datetime
+    pay_before: date | None = None
+    notice: NoticeRead | None = None
 
 
 class InstalmentRead(BaseModel):

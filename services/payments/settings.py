@@ -26,6 +26,13 @@ class PaymentsSettings(ServiceSettings):
     # PAY-07 DEFAULT: 28 days to challenge a recovery notice.
     challenge_days: int = Field(28, ge=1, le=365)
     challenge_days_by_la: dict[str, int] = {}
+    # PAY-08: when a decision refuses direct payment for a reason other than ELIG-07 (which stops them at once),
+    # the family is given this much written notice before payments are suspended.
+    refusal_notice_days: int = Field(28, ge=0, le=365)
+    refusal_notice_days_by_la: dict[str, int] = {}
+    # BUD-10: a reduction of a direct payment allows one reconsideration, asked within this many days.
+    reconsideration_days: int = Field(28, ge=1, le=365)
+    reconsideration_days_by_la: dict[str, int] = {}
     # The originator of the BACS file (the council's direct-payments account) and its service user number.
     originator_sort_code: str = Field("200000", pattern=r"^\d{6}$")
     originator_account_number: str = Field("55779911", pattern=r"^\d{8}$")
@@ -70,3 +77,9 @@ class PaymentsSettings(ServiceSettings):
 
     def challenge_days_for(self, la: str) -> int:
         return self.challenge_days_by_la.get(la, self.challenge_days)
+
+    def refusal_notice_days_for(self, la: str) -> int:
+        return self.refusal_notice_days_by_la.get(la, self.refusal_notice_days)
+
+    def reconsideration_days_for(self, la: str) -> int:
+        return self.reconsideration_days_by_la.get(la, self.reconsideration_days)

@@ -38,7 +38,7 @@ def agreement(a: Agreement, keyring: Keyring) -> dict:
             "status": a.status, "status_reason": a.status_reason, "stop_reason": a.stop_reason,
             "opened_from": a.opened_from, "signed_on": a.signed_on, "signed_by": a.signed_by,
             "payee": payee(a, keyring), "next_audit_due": a.next_audit_due, "final_audit_due": a.final_audit_due,
-            "created_at": a.created_at}
+            "created_at": a.created_at, "pay_before": a.pay_before}
 
 
 def payment(p: Payment, keyring: Keyring) -> dict:

@@ -219,7 +219,8 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
         await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
         await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
                               json={"stream": "health", "agreed_pence": 70_000, "reasons": "more therapy"})
-        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 4 else None)
+        await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 5 else None)
     assert sorted(e["type"] for e in envelopes) == sorted(PUBLISHED)
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])

@@ -134,7 +134,7 @@ async def test_a_date_a_year_is_planned_from_must_leave_that_year_in_the_calenda
 
     platform = either_platform
     headers = await platform.token("dev-admin")
-    _, ids = await seed(platform.client, name="Late dates")
+    facts, ids = await seed(platform.client, name="Late dates")
     agreement = {"child_id": "C-late", "local_authority": LA, "annual_amount_pence": 120_000,
                  "frequency": "four_weekly", "end_date": "9999-12-31"}
     budget = {"child_id": "C-late", "local_authority": LA, "plan_reference": "EHCP-late", "period_end": "9999-12-31",
@@ -147,10 +147,13 @@ async def test_a_date_a_year_is_planned_from_must_leave_that_year_in_the_calenda
         assert r.status_code == 422, (path, r.text)
         assert r.json()["errors"] == [
             {"field": field, "message": "must be on or before 9998-12-31: the year after it is planned"}], r.text
-    for path, body in (("/v1/payments/agreements", {**agreement, "start_date": "9998-12-31"}),
-                       (review, {"kind": "annual", "reviewed_on": "9998-12-31"})):
-        r = await platform.client.post(path, json=body, headers=headers)
-        assert r.status_code == 201, (path, r.text)
+    # An agreement pays from an agreed budget within its plan period (BUD-06, PAY-03): refused, never a 500.
+    r = await platform.client.post("/v1/payments/agreements", headers=headers, json={
+        **agreement, "budget_id": ids["budget_id"], "child_id": facts["child_id"], "stream": "social_care",
+        "start_date": "9998-12-31"})
+    assert r.status_code == 409 and r.json()["rule"] in ("BUD-06", "PAY-03"), r.text
+    r = await platform.client.post(review, json={"kind": "annual", "reviewed_on": "9998-12-31"}, headers=headers)
+    assert r.status_code == 201, r.text
     assert r.json()["next_review_due"] == "9999-12-31"
 
 

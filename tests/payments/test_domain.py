@@ -12,10 +12,14 @@ DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31))
 PENCE = st.integers(min_value=0, max_value=10_000_000_000)
 
 
+def year_end(start: date) -> date:
+    return domain.add_months(start, 12) - timedelta(days=1)
+
+
 @settings(max_examples=200, deadline=None)
 @given(annual=PENCE, frequency=FREQUENCIES, start=DATES)
 def test_PAY_03_instalments_add_up_exactly_with_the_remainder_stated_on_one(annual, frequency, start):
-    plan = domain.plan_schedule(annual, frequency, start)
+    plan = domain.plan_schedule(annual, frequency, start, year_end(start))
     assert len(plan) == domain.INSTALMENTS_A_YEAR[frequency]
     assert sum(i.amount_pence for i in plan) == annual
     amounts = {i.amount_pence for i in plan}
@@ -29,18 +33,67 @@ def test_PAY_03_instalments_add_up_exactly_with_the_remainder_stated_on_one(annu
     assert all(f"remainder {remainder}p" in i.basis for i in plan)
 
 
+@settings(max_examples=300, deadline=None)
+@given(annual=PENCE, frequency=FREQUENCIES, start=DATES, days=st.integers(0, 4 * 366))
+def test_PAY_03_a_schedule_stays_within_its_dates_each_plan_year_exact_and_a_part_year_pro_rata(
+        annual, frequency, start, days):
+    end = start + timedelta(days=days)
+    plan = domain.plan_schedule(annual, frequency, start, end)
+    assert plan and all(start <= i.due_date <= end for i in plan)
+    assert [i.seq for i in plan] == list(range(1, len(plan) + 1))
+    assert all(a.due_date < b.due_date for a, b in zip(plan, plan[1:], strict=False))
+    expected = 0
+    for first, last, full_days in domain.plan_years(start, end):
+        year = [i for i in plan if first <= i.due_date <= last]
+        assert year and year[0].due_date == first
+        if (last - first).days + 1 == full_days:
+            assert sum(i.amount_pence for i in year) == annual
+        else:  # pro rata by days, rounded down, and said so
+            share = annual * ((last - first).days + 1) // full_days
+            assert sum(i.amount_pence for i in year) == share
+            assert all("pro rata" in i.basis for i in year)
+        expected += sum(i.amount_pence for i in year)
+    assert sum(i.amount_pence for i in plan) == expected
+
+
+def test_PAY_03_a_six_month_agreement_pays_half_a_year_and_a_two_year_one_each_year():
+    half = domain.plan_schedule(520000, "monthly", date(2026, 12, 1), date(2027, 5, 31))
+    assert [i.due_date.month for i in half] == [12, 1, 2, 3, 4, 5]
+    assert sum(i.amount_pence for i in half) == 520000 * 182 // 365
+    assert half[0].basis.startswith("part year 2026-12-01 to 2027-05-31: £5,200.00 a year × 182/365 days")
+    two = domain.plan_schedule(520000, "four_weekly", date(2026, 12, 1), date(2028, 11, 30))
+    assert len(two) == 26 and sum(i.amount_pence for i in two) == 2 * 520000
+    assert two[13].due_date == date(2027, 12, 1)
+
+
+def test_PAY_03_a_schedule_ending_with_the_calendar_pays_its_last_day_pro_rata():
+    plan = domain.plan_schedule(120000, "monthly", date(9998, 12, 31), date(9999, 12, 31))
+    assert plan[-1].due_date == date(9999, 12, 31) and plan[-1].amount_pence == 120000 // 365
+    assert sum(i.amount_pence for i in plan) == 120000 + 120000 // 365
+
+
 @settings(max_examples=150, deadline=None)
-@given(annual=PENCE, new=PENCE, frequency=FREQUENCIES, start=DATES, kept=st.integers(0, 12))
-def test_PAY_03_a_re_plan_keeps_the_year_exact_whenever_the_new_amount_covers_what_was_paid(
-        annual, new, frequency, start, kept):
-    plan = domain.plan_schedule(annual, frequency, start)
+@given(annual=PENCE, new=PENCE, frequency=FREQUENCIES, start=DATES, days=st.integers(0, 3 * 366),
+       kept=st.integers(0, 40))
+def test_PAY_03_a_re_plan_keeps_each_year_exact_whenever_the_new_amount_covers_what_was_paid(
+        annual, new, frequency, start, days, kept):
+    end = start + timedelta(days=days)
+    plan = domain.plan_schedule(annual, frequency, start, end)
     kept = min(kept, len(plan) - 1)
-    done = [(i.due_date, i.amount_pence) for i in plan[:kept]]
-    replanned = domain.replan(annual_pence=new, kept=done, remaining=[i.due_date for i in plan[kept:]],
-                              on=start)
-    total = sum(a for _, a in done) + sum(i.amount_pence for i in replanned)
-    assert total == max(new, sum(a for _, a in done))
+    on = plan[kept].due_date
+    current = [(i.due_date, i.amount_pence, n < kept) for n, i in enumerate(plan)]
+    replanned = domain.replan(annual_pence=new, frequency=frequency, start=start, end=end, current=current,
+                              on=on)
+    assert [i.due_date for i in replanned] == [i.due_date for i in plan]
     assert all(i.amount_pence >= 0 for i in replanned)
+    assert all(r.amount_pence == p.amount_pence for r, p in zip(replanned[:kept], plan[:kept], strict=True))
+    target = domain.plan_schedule(new, frequency, start, end)
+    for first, last, _ in domain.plan_years(start, end):
+        def year(rows, first=first, last=last):
+            return sum(i.amount_pence for i in rows if first <= i.due_date <= last)
+        paid = sum(i.amount_pence for i in plan[:kept] if first <= i.due_date <= last)
+        open_left = any(first <= i.due_date <= last for i in plan[kept:])
+        assert year(replanned) == (max(year(target), paid) if open_left else paid)
 
 
 @pytest.mark.parametrize(("annual", "frequency", "basis"), [
@@ -48,7 +101,7 @@ def test_PAY_03_a_re_plan_keeps_the_year_exact_whenever_the_new_amount_covers_wh
     (100000, "monthly", "£1,000.00 a year ÷ 12 = £83.33; remainder 4p added to this instalment = £83.37"),
 ])
 def test_PAY_03_each_instalment_states_how_it_was_calculated(annual, frequency, basis):
-    assert domain.plan_schedule(annual, frequency, date(2026, 12, 1))[0].basis == basis
+    assert domain.plan_schedule(annual, frequency, date(2026, 12, 1), date(2027, 11, 30))[0].basis == basis
 
 
 def test_PAY_03_monthly_instalments_fall_on_the_same_day_or_the_end_of_a_short_month():

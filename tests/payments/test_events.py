@@ -2,6 +2,7 @@
 ``payments.payment_issued.v1`` per payment (docs/events.md)."""
 import random
 import uuid
+from datetime import date
 
 from sqlalchemy import select
 
@@ -25,7 +26,8 @@ async def publish(bus, envelope: Envelope) -> None:
     await bus.publish([Outgoing(envelope.type, envelope.to_bytes(), str(envelope.event_id))])
 
 
-async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_stream_once(backend):
+async def test_PAY_01_budget_agreed_opens_one_agreement_per_direct_payment_stream_once(backend, clock):
+    clock.set_to(date(2026, 11, 25), tick=True)  # the budget's period starts a week later: nothing is due yet
     la = f"E98{random.randrange(10**6):06d}"
     bus = await backend.bus()
     seen: list[Envelope] = []

@@ -2,19 +2,19 @@
 from datetime import date
 
 from kit.testing import LA
-from tests.payments.helpers import finished
+from tests.payments.helpers import agreed_through_gateway, finished
 
 
-async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(platform):
+async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(platform, clock):
+    clock.set_to(date(2026, 12, 1), tick=True)
     casework = await platform.token("dev-casework")
     finance = await platform.token("dev-finance")
     other = await platform.token("dev-other-la")
     c = platform.client
-    r = await c.post("/v1/payments/agreements", headers=casework, json={
-        "child_id": "C-gw", "local_authority": LA, "annual_amount_pence": 520000, "stream": "social_care",
-        "start_date": "2026-11-01", "end_date": "2027-10-31"})
-    assert r.status_code == 201, r.text
-    agreement_id = r.json()["id"]
+    agreement = await agreed_through_gateway(c, await platform.token("dev-admin"), child="C-gw",
+                                             start=date(2026, 11, 1), end=date(2027, 10, 31),
+                                             direct_payment_pence=520000)
+    agreement_id = agreement["id"]
     r = await c.put(f"/v1/payments/agreements/{agreement_id}/payee", headers=casework, json={
         "role": "parent", "name": "Sam Parent",
         "account": {"kind": "bank_account", "sort_code": "309634", "account_number": "87654321"}})

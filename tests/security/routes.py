@@ -51,7 +51,8 @@ def route_table(tmp_path) -> list[Route]:
 
 async def seed(client, *, name: str = "Matrix", local_authority: str = "E06000060") -> tuple[dict, dict[str, str]]:
     """Every kind of record a route can name, made through the gateway as integrators would: the end-to-end journey,
-    then a budget variation (a reduction, so it can still be reconsidered) and a commitment (a ledger transaction).
+    then a budget variation (a reduction, so it can still be reconsidered), a commitment (a ledger transaction) and
+    a reduction of the direct payment under notice (BUD-10).
     Returns the journey's facts and the ids by path parameter name (and `payment_id`, a payment of the run)."""
     from datetime import date
 
@@ -66,5 +67,10 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
     commitment = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/commitments", as_="dev-admin", status=201,
                                 json={"stream": "social_care", "amount_pence": 10_000, "memo": "Activity club"})
     paid = await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}/payments", as_="dev-admin")
-    ids.update(variation_id=variation["id"], transaction_id=str(commitment["transaction_id"]), payment_id=paid[0]["id"])
+    agreement = await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}", as_="dev-admin")
+    reduced = await api.call("PUT", f"/v1/payments/agreements/{ids['agreement_id']}/amount", as_="dev-admin",
+                             status=202, json={"annual_amount_pence": agreement["annual_amount_pence"] // 2,
+                                               "reasons": "Fewer personal-assistant hours are needed"})
+    ids.update(variation_id=variation["id"], transaction_id=str(commitment["transaction_id"]), payment_id=paid[0]["id"],
+               notice_id=reduced["notice"]["id"])
     return facts, ids

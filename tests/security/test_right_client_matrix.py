@@ -121,8 +121,9 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/budgets/{budget_id}/agree": _nothing,
     "POST /v1/budgets/{budget_id}/close": _nothing,
     "POST /v1/payments/agreements": lambda ids: {"json": {
-        "child_id": ids["child_id"], "local_authority": LA, "annual_amount_pence": 120_000, "frequency": "monthly",
-        "start_date": str(TODAY), "end_date": str(TODAY + timedelta(days=364))}},
+        "budget_id": ids["budget_id"], "stream": "social_care", "child_id": ids["child_id"], "local_authority": LA,
+        "annual_amount_pence": 120_000, "frequency": "monthly", "start_date": str(TODAY),
+        "end_date": str(TODAY + timedelta(days=300))}},
     "GET /v1/payments/agreements": lambda ids: {"params": {"budget_id": ids["budget_id"]}},
     "GET /v1/payments/agreements/{agreement_id}": _nothing,
     "PUT /v1/payments/agreements/{agreement_id}/payee": lambda ids: {"json": {
@@ -130,7 +131,13 @@ REQUESTS: dict[str, Any] = {
         "account": {"kind": "bank_account", "sort_code": "401276", "account_number": "31926819"}}},
     "POST /v1/payments/agreements/{agreement_id}/sign": lambda ids: {
         "json": {"signed_on": str(TODAY), "signed_by": "Matrix parent"}},
-    "PUT /v1/payments/agreements/{agreement_id}/amount": lambda ids: {"json": {"annual_amount_pence": 480_000}},
+    "PUT /v1/payments/agreements/{agreement_id}/amount": lambda ids: {"json": {
+        "annual_amount_pence": 480_000, "reasons": "Fewer personal-assistant hours are needed"}},
+    "GET /v1/payments/agreements/{agreement_id}/notices": _nothing,
+    "POST /v1/payments/agreements/{agreement_id}/notices/{notice_id}/reconsideration": lambda ids: {
+        "json": {"reason": "The hours are still needed in the holidays"}},
+    "POST /v1/payments/agreements/{agreement_id}/notices/{notice_id}/reconsideration-decision": lambda ids: {
+        "json": {"outcome": "overturned", "reason": "The holiday hours are needed"}},
     "GET /v1/payments/agreements/{agreement_id}/schedule": _nothing,
     "GET /v1/payments/agreements/{agreement_id}/payments": _nothing,
     "GET /v1/payments/agreements/{agreement_id}/ledger": _nothing,

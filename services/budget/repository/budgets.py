@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -77,10 +77,14 @@ async def variations(session: AsyncSession, budget_id: str) -> list[Variation]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def close_ended(session: AsyncSession, *, today) -> int:
-    """Close every budget whose plan period ended before ``today``; how many (one statement, safe in replicas)."""
-    stmt = update(Budget).where(Budget.status != "closed", Budget.period_end < today).values(status="closed")
-    return (await session.execute(stmt)).rowcount
+async def ended_budgets(session: AsyncSession, *, today, limit: int) -> list[Budget]:
+    """Budgets not yet closed whose plan period ended before ``today``, locked; on PostgreSQL one another replica
+    holds is skipped, so replicas running the job at once share the work."""
+    stmt = (select(Budget).where(Budget.status != "closed", Budget.period_end < today)
+            .order_by(Budget.period_end, Budget.id).limit(limit))
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def due_reductions(session: AsyncSession, *, today, limit: int) -> list[Variation]:

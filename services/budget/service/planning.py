@@ -181,15 +181,25 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
     )
 
 
-async def close_ended_budgets(db: Database, settings: object) -> int:
+async def close_ended_budgets(db: Database, settings: object, *, batch: int = 200) -> int:
     """The scheduled job (kit.jobs): close every budget whose plan period has ended, as ``POST …/close`` would
-    (BUD-06 stages). Payments and recoveries for it still book; ICB health funding for the CYP is held for the next
-    budget (BUD-07)."""
-    async with db.transaction() as session:
-        return await repo.close_ended(session, today=common.today())
+    (BUD-06 stages), each with its ``budget.closed.v1``. Payments and recoveries for it still book; ICB health
+    funding for the CYP is held for the next budget (BUD-07)."""
+    closed = 0
+    while True:
+        async with db.transaction() as session:
+            ended = await repo.ended_budgets(session, today=common.today(), limit=batch)
+            for budget in ended:
+                await close(session, budget, reason=f"its plan period ended on {budget.period_end}")
+            closed += len(ended)
+        if len(ended) < batch:
+            return closed
 
 
-def close(budget: Budget) -> None:
+async def close(session: AsyncSession, budget: Budget, *, reason: str) -> None:
+    """Close the budget; ``budget.closed.v1`` tells payments to stop its agreements from today (PAY-08)."""
     if budget.status == "closed":
         raise Conflict("the budget is already closed")
     budget.status = "closed"
+    await session.flush()
+    await add_event(session, events.budget_closed(budget, closed_on=common.today(), reason=reason))

@@ -140,8 +140,17 @@ async def _apply(session: AsyncSession, budget: Budget, variation: Variation) ->
             from_pence=current,
             to_pence=variation.to_pence,
             reasons=variation.reasons,
+            direct_payment_pence=min(variation.to_pence,
+                                     await _direct_payment_share(session, budget, variation.stream)),
+            effective_from=common.today(),
         ),
     )
+
+
+async def _direct_payment_share(session: AsyncSession, budget: Budget, stream: str) -> int:
+    """The stream's direct-payment share: the annual cost of its direct-payment provision lines."""
+    lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
+    return cost_by_stream(lines, arrangement="direct_payment").get(stream, 0)
 
 
 def variation_view(v: Variation) -> dict:

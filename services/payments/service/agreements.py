@@ -20,7 +20,8 @@ from services.payments.settings import PaymentsSettings
 async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | None, child_id: str,
                          stream: str | None, annual_pence: int, frequency: str, start: date, end: date,
                          purpose: str, opened_from: str) -> Agreement:
-    """A new agreement awaiting signature, with its year's schedule planned (PAY-01, PAY-03)."""
+    """A new agreement awaiting signature, with its schedule planned from ``start`` to ``end`` (PAY-01, PAY-03).
+    The checks against the agreed budget are the caller's (``budgets.check_opening``)."""
     agreement = Agreement(
         id=str(uuid.uuid4()), local_authority=la, budget_id=budget_id, child_id=child_id, stream=stream,
         annual_amount_pence=annual_pence, frequency=frequency, start_date=start, end_date=end,
@@ -35,7 +36,7 @@ async def open_agreement(session: AsyncSession, *, la: str, budget_id: str | Non
     except IntegrityError as exc:  # the same stream opened at the same moment by another request or event
         raise Conflict(f"budget {budget_id} already has a direct-payment agreement for its {stream} stream",
                        errors=[{"field": "stream", "message": "one agreement per budget stream"}]) from exc
-    plan = domain.plan_schedule(annual_pence, frequency, start)
+    plan = domain.plan_schedule(annual_pence, frequency, start, end)
     await session.execute(insert(ScheduledInstalment), [
         {"agreement_id": agreement.id, "seq": i.seq, "due_date": i.due_date, "amount_pence": i.amount_pence,
          "deducted_pence": 0, "basis": i.basis, "settled": False} for i in plan])
@@ -77,6 +78,22 @@ async def set_payee(agreement: Agreement, body: PayeeSet, settings: PaymentsSett
     agreement.exceptional_reason = body.exceptional_reason if body.close_relative_same_household else None
 
 
+async def ensure_payable(session: AsyncSession, agreement: Agreement) -> None:
+    """Before an agreement is signed or resumed: the child's latest eligibility decision must allow direct
+    payment (ELIG-06, ELIG-07, ELIG-09; PAY-08) and its budget must not have closed."""
+    decision = await repository.direct_payment_decision(session, agreement.local_authority, agreement.child_id)
+    if decision is not None and not decision.allowed:
+        rules = [r.get("rule") for r in decision.reasons if r.get("rule")] or ["PAY-08"]
+        raise RuleViolation("direct payment is refused for this child by their latest eligibility decision: "
+                            + "; ".join(f"{r.get('rule')}: {r.get('message')}" for r in decision.reasons),
+                            rule=rules[0], refusals=decision.reasons)
+    if agreement.budget_id:
+        budget = await repository.agreed_budget(session, agreement.budget_id)
+        if budget is not None and budget.status == "closed":
+            raise RuleViolation(f"the budget closed on {budget.closed_on}: nothing more is paid from it",
+                                rule="PAY-08")
+
+
 def sign(agreement: Agreement, *, signed_on: date, signed_by: str) -> None:
     """PAY-01: the signed agreement makes it active; PAY-05: the first audit falls due within 3 months."""
     if agreement.status != "awaiting_signature":
@@ -93,17 +110,20 @@ def sign(agreement: Agreement, *, signed_on: date, signed_by: str) -> None:
 
 async def change_amount(session: AsyncSession, agreement: Agreement, *, annual_pence: int,
                         effective_from: date) -> None:
-    """PAY-03: a changed agreed amount re-plans the instalments not yet paid and due from
-    ``effective_from``."""
+    """PAY-03: a changed agreed amount re-plans the instalments not yet paid and due from ``effective_from``,
+    each plan year still adding up exactly. Only the notice paths call this (``notices``, BUD-10)."""
     if agreement.status == "stopped":
         raise RuleViolation("direct payments under this agreement have stopped", rule="PAY-08")
     schedule = await repository.instalments(session, agreement.id)
-    kept = [(i.due_date, i.amount_pence) for i, paid in schedule if paid or i.due_date < effective_from]
-    remaining = [i for i, paid in schedule if not paid and i.due_date >= effective_from]
-    plan = domain.replan(annual_pence=annual_pence, kept=kept, remaining=[i.due_date for i in remaining],
-                         on=effective_from)
-    for row, new in zip(remaining, plan, strict=True):
-        row.amount_pence, row.basis, row.seq = new.amount_pence, new.basis, new.seq
+    current = [(i.due_date, i.amount_pence, paid or i.due_date < effective_from) for i, paid in schedule]
+    plan = domain.replan(annual_pence=annual_pence, frequency=agreement.frequency, start=agreement.start_date,
+                         end=agreement.end_date, current=current, on=effective_from)
+    kept = {due for due, _, keep in current if keep}
+    by_due = {i.due_date: i for i, _ in schedule}
+    for new in plan:
+        row = by_due[new.due_date]
+        if new.due_date not in kept:
+            row.amount_pence, row.basis = new.amount_pence, new.basis
     agreement.annual_amount_pence = annual_pence
 
 
