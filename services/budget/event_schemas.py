@@ -100,9 +100,28 @@ class HealthFundingChanged(Payload):
     reason: str
 
 
+class BookingRefused(Payload):
+    """Additive within v1: money another service moved that the budget will not book — no budget of that LA,
+    another child's budget, a closed budget for a release (BUD-01, BUD-06, BUD-08). A business refusal, published
+    and acknowledged, never a dead letter: contracts gives a refused release's units back."""
+
+    refused_event_type: str
+    refused_event_id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: Stream | None
+    amount_pence: int
+    transfer_id: str | None
+    payment_id: str | None
+    recovery_id: str | None
+    rule: str
+    reason: str
+
+
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
              "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
-             "budget.closed.v1": BudgetClosed}
+             "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 

@@ -7,7 +7,7 @@ from kit.events import Envelope
 from services.budget.event_schemas import asyncapi_messages
 from services.budget.models import Budget
 
-__all__ = ["asyncapi_messages", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
+__all__ = ["asyncapi_messages", "booking_refused", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
            "health_funding_applied"]
 
 PRODUCER = "budget"
@@ -104,3 +104,15 @@ def budget_varied(
         },
         None,
     )
+
+
+def booking_refused(cause: Envelope, *, budget_id: str | None, child_id: str, la: str, stream: str | None,
+                    amount_pence: int, rule: str, reason: str, transfer_id: str | None = None,
+                    payment_id: str | None = None, recovery_id: str | None = None) -> Envelope:
+    """Additive to v1: money another service moved that the budget will not book (a business refusal, not a dead
+    letter): the producer of ``refused_event_type`` acts on it."""
+    payload = {"refused_event_type": cause.type, "refused_event_id": str(cause.event_id), "budget_id": budget_id,
+               "child_id": child_id, "local_authority": la, "stream": stream, "amount_pence": amount_pence,
+               "transfer_id": transfer_id, "payment_id": payment_id, "recovery_id": recovery_id, "rule": rule,
+               "reason": reason}
+    return cause.caused("budget.booking_refused.v1", producer=PRODUCER, payload=payload)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kit.bus import PoisonMessage
 from kit.events import Envelope
 from kit.inbox import Consumers
+from kit.outbox import add_event
+from services.budget import events
 from services.budget import repository as repo
 from services.budget.ledger import STREAMS
 from services.budget.service import health, money, opening
@@ -125,11 +127,29 @@ async def on_health_funding_changed(session, envelopes: list[Envelope], settings
     await health.receive_many(session, received, channel="amqp")
 
 
+async def _refused(session, envelope: Envelope, refusal: money.Refused, **ids) -> None:
+    """A business refusal is an event, acknowledged: the producer acts on it (contracts gives the units back);
+    only unreadable messages are dead-lettered."""
+    p = envelope.payload
+    await add_event(session, events.booking_refused(
+        envelope, budget_id=p.get("budget_id"), child_id=p["child_id"], la=p["local_authority"],
+        stream=p.get("stream"), amount_pence=p["amount_pence"], rule=refusal.rule, reason=refusal.reason, **ids))
+
+
 async def _funds(session, envelope: Envelope, *, returned: bool) -> None:
     event = read(FundsMoved, envelope)
-    budget = await money.budget_of(
-        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
-    )
+    released = f"transfer:{event.transfer_id}:released"
+    if returned and not await repo.reference_booked(session, released):
+        return  # a release this budget never booked (it refused it): nothing comes back out of the budget
+    try:
+        budget = await money.budget_of(
+            session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
+        )
+        if not returned and budget.status == "closed":
+            raise money.Refused("BUD-06", f"budget {budget.id} is closed: nothing more is released into it")
+    except money.Refused as refusal:
+        await _refused(session, envelope, refusal, transfer_id=event.transfer_id)
+        return
     await money.book_release(
         session,
         budget,
@@ -142,6 +162,9 @@ async def _funds(session, envelope: Envelope, *, returned: bool) -> None:
 
 @consumers.on("contracts.funds_released.v1")
 async def on_funds_released(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """Funds released from a block contract into the budget's stream (BUD-08). Refused — with
+    ``budget.booking_refused.v1``, after which contracts gives the units back — for no budget of this LA, another
+    child's budget, or a closed budget."""
     await _funds(session, envelope, returned=False)
 
 
@@ -150,21 +173,27 @@ async def on_funds_returned(session, envelope: Envelope, settings: BudgetSetting
     await _funds(session, envelope, returned=True)
 
 
-async def _direct_payment(session, event: DirectPaymentMoney, *, reference: str, recovered: bool) -> None:
-    budget = await money.budget_of(
-        session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
-    )
-    await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                             reference=reference, recovered=recovered)
+async def _direct_payment(session, envelope: Envelope, event: DirectPaymentMoney, *, reference: str,
+                          recovered: bool, **ids) -> None:
+    try:
+        budget = await money.budget_of(
+            session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
+        )
+        await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
+                                 reference=reference, recovered=recovered)
+    except money.Refused as refusal:
+        await _refused(session, envelope, refusal, **ids)
 
 
 @consumers.on("payments.payment_issued.v1")
 async def on_payment_issued(session, envelope: Envelope, settings: BudgetSettings) -> None:
     event = read(PaymentIssued, envelope)
-    await _direct_payment(session, event, reference=f"payment:{event.payment_id}", recovered=False)
+    await _direct_payment(session, envelope, event, reference=f"payment:{event.payment_id}", recovered=False,
+                          payment_id=event.payment_id)
 
 
 @consumers.on("payments.recovery_confirmed.v1")
 async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSettings) -> None:
     event = read(RecoveryConfirmed, envelope)
-    await _direct_payment(session, event, reference=f"recovery:{event.recovery_id}", recovered=True)
+    await _direct_payment(session, envelope, event, reference=f"recovery:{event.recovery_id}", recovered=True,
+                          recovery_id=event.recovery_id)

@@ -76,11 +76,28 @@ class TransferRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The budget refused the release after it was approved (it closed in between): the units came back.
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refusal: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {rule, reason}
 
     __table_args__ = (
         Index("ix_transfer_requests_contract_created", "contract_id", "created_at", "id"),
         Index("ix_transfer_requests_child", "local_authority", "child_id"),
     )
+
+
+class KnownBudget(Base):
+    """What contracts knows of a budget, from the budget service's events (budget.opened.v1, budget.agreed.v1,
+    budget.closed.v1): a transfer is released only into a budget of the same LA and child that has not closed."""
+
+    __tablename__ = "known_budgets"
+
+    budget_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # open | agreed | closed
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ContractReview(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.pagination import newest_first
 from kit.tenancy import found, scoped
-from services.contracts.models import Contract, ContractReview, TransferRequest
+from services.contracts.models import Contract, ContractReview, KnownBudget, TransferRequest
 
 
 async def contract(session: AsyncSession, contract_id: str, caller: Caller, *,
@@ -67,3 +67,20 @@ async def reviews_of(session: AsyncSession, contract_id: str) -> list[ContractRe
     stmt = select(ContractReview).where(ContractReview.contract_id == contract_id).order_by(
         ContractReview.reviewed_on.desc(), ContractReview.created_at.desc())
     return list((await session.execute(stmt)).scalars())
+
+
+async def known_budget(session: AsyncSession, budget_id: str, *, lock: bool = False) -> KnownBudget | None:
+    stmt = select(KnownBudget).where(KnownBudget.budget_id == budget_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def transfer_by_id(session: AsyncSession, transfer_id: str) -> TransferRequest | None:
+    stmt = select(TransferRequest).where(TransferRequest.id == transfer_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def contract_by_id(session: AsyncSession, contract_id: str) -> Contract:
+    stmt = select(Contract).where(Contract.id == contract_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one()

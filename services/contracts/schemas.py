@@ -127,11 +127,13 @@ class TransferRead(BaseModel):
     reasons: list[ReasonRead]
     missing_evidence: list[str]
     public_purse: dict[str, dict[str, int]]
-    status: Literal["active", "withdrawn", "closed"]
+    status: Literal["active", "withdrawn", "closed", "refused_by_budget"]
     requested_by: str
     created_at: datetime
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
+    refused_at: datetime | None = None
+    refusal: dict | None = None
 
 
 class WithdrawRequest(Input):

@@ -220,7 +220,11 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
         await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
                               json={"stream": "health", "agreed_pence": 70_000, "reasons": "more therapy"})
         await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
-        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 5 else None)
+        await publish(svc.runtime.bus, "contracts.funds_released.v1", {  # into the closed budget: refused
+            "transfer_id": "t-1", "contract_id": "k-1", "budget_id": budget["id"], "child_id": budget["child_id"],
+            "local_authority": LA, "stream": "health", "units": 1, "amount_pence": 100,
+            "released_at": "2026-12-01T10:00:00Z"}, producer="contracts")
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 6 else None)
     assert sorted(e["type"] for e in envelopes) == sorted(PUBLISHED)
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])

@@ -1,6 +1,7 @@
 """Money booked from other services' events (BUD-08): releases and returns from block contracts, direct
 payments and recoveries, each once, and a ledger whose every transaction balances."""
 
+import json
 import uuid
 
 import pytest
@@ -129,10 +130,25 @@ async def test_bud_08_every_ledger_transaction_balances_and_balances_are_the_sum
         )
 
 
-async def test_an_event_for_an_unknown_budget_is_dead_lettered_not_dropped(svc):
+async def test_BUD_08_money_for_no_budget_of_ours_or_another_childs_is_refused_by_an_event_not_a_dead_letter(svc):
+    """A business refusal is an event the producer acts on (contracts gives the units back), acknowledged; only
+    unreadable messages are dead-lettered."""
+    refused: list[dict] = []
+
+    async def tap(body: bytes) -> None:
+        refused.append(json.loads(body)["payload"])
+
+    await svc.runtime.bus.subscribe("refusal-tap", ["budget.booking_refused.v1"], tap)
+    budget = await agreed_budget(svc.client)
     ghost = {"id": str(uuid.uuid4()), "child_id": "C-ghost"}
-    await publish(
-        svc.runtime.bus, "contracts.funds_released.v1", moved(ghost, "health", 1, str(uuid.uuid4()))
-    )
-    letters = await eventually(lambda: svc.runtime.bus.take_dead_letters("budget"))
-    assert "no budget" in letters[0].reason
+    await publish(svc.runtime.bus, "contracts.funds_released.v1", moved(ghost, "health", 1, "t-ghost"))
+    await publish(svc.runtime.bus, "contracts.funds_released.v1",
+                  moved({**budget, "child_id": "C-someone-else"}, "health", 2, "t-other-child"))
+    await publish(svc.runtime.bus, "payments.payment_issued.v1", paid(ghost, 3, "health"))
+    await eventually(lambda: len(refused) == 3)
+    by_amount = {r["amount_pence"]: r for r in refused}
+    assert (by_amount[1]["rule"], by_amount[1]["transfer_id"]) == ("BUD-08", "t-ghost")
+    assert (by_amount[2]["rule"], by_amount[2]["transfer_id"]) == ("BUD-01", "t-other-child")
+    assert by_amount[3]["refused_event_type"] == "payments.payment_issued.v1" and by_amount[3]["payment_id"]
+    assert await svc.runtime.bus.take_dead_letters("budget") == []
+    assert (await streams(svc.client, budget["id"]))["health"]["released_pence"] == 0

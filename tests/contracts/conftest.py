@@ -1,5 +1,4 @@
 """Fixtures of the contracts tests: the service running on a backend, and bodies to post."""
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -23,8 +22,24 @@ def contract_body(**overrides):
     return {**body, **overrides}
 
 
+KNOWN_BUDGET = {"budget_id": "0b9d3a52-6b8e-4a52-9d0e-2f4f3c1c0001", "child_id": "C-known",
+                "local_authority": LA}  # a budget contracts has heard of (budget.opened.v1), seeded by ``svc``
+
+
+async def know_budget(runtime, *, budget_id: str, child_id: str, la: str = LA, status: str = "open",
+                      closed_on: str | None = None) -> None:
+    """Record what the budget's events would tell contracts about a budget."""
+    from datetime import UTC, datetime
+
+    from services.contracts.service import budgets
+
+    async with runtime.db.transaction() as session:
+        await budgets.record(session, {"budget_id": budget_id, "child_id": child_id, "local_authority": la,
+                                       "closed_on": closed_on}, status=status, occurred_at=datetime.now(UTC))
+
+
 def transfer_body(**overrides):
-    body = {"budget_id": str(uuid.uuid4()), "child_id": f"C-{uuid.uuid4().hex[:8]}", "units": 12,
+    body = {"budget_id": KNOWN_BUDGET["budget_id"], "child_id": KNOWN_BUDGET["child_id"], "units": 12,
             "route": "family_provision", "proposed_unit_price_pence": 80_00,
             "evidence": {"provided_by": "mother", "wishes_recorded_on": str(TODAY)},
             "exceptional_reason": None}
@@ -34,6 +49,7 @@ def transfer_body(**overrides):
 @pytest.fixture
 async def svc(memory_backend):
     async with running_service(create_app, memory_backend, service="contracts") as running:
+        await know_budget(running.runtime, **{k: KNOWN_BUDGET[k] for k in ("budget_id", "child_id")})
         yield running
 
 

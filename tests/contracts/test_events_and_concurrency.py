@@ -6,7 +6,15 @@ import uuid
 
 from kit.testing import eventually, running_service
 from services.contracts.app import create_app
-from tests.contracts.conftest import CASEWORK, COMMISSIONING, READ, contract_body, transfer_body
+from tests.contracts.conftest import (
+    CASEWORK,
+    COMMISSIONING,
+    KNOWN_BUDGET,
+    READ,
+    contract_body,
+    know_budget,
+    transfer_body,
+)
 
 RELEASE_FIELDS = {"transfer_id", "contract_id", "budget_id", "child_id", "local_authority", "stream", "units",
                   "amount_pence", "released_at"}
@@ -21,6 +29,7 @@ async def test_an_approved_transfer_is_announced_once_and_its_withdrawal_returns
 
     await bus.subscribe(f"contracts-tap-{uuid.uuid4().hex[:8]}", ["contracts.#"], tap)
     async with running_service(create_app, backend, service="contracts", bus=bus) as svc:
+        await know_budget(svc.runtime, **{k: KNOWN_BUDGET[k] for k in ("budget_id", "child_id")})
         c = (await svc.client.post("/v1/contracts", json=contract_body(), headers=COMMISSIONING)).json()
         url = f"/v1/contracts/{c['id']}/transfer-requests"
         declined = (await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)).json()
@@ -51,6 +60,7 @@ async def test_an_approved_transfer_is_announced_once_and_its_withdrawal_returns
 
 async def test_CON_04_two_concurrent_requests_never_release_more_than_the_maximum_between_them(backend):
     async with running_service(create_app, backend, service="contracts") as svc:
+        await know_budget(svc.runtime, **{k: KNOWN_BUDGET[k] for k in ("budget_id", "child_id")})
         c = (await svc.client.post("/v1/contracts", json=contract_body(), headers=COMMISSIONING)).json()
         url = f"/v1/contracts/{c['id']}/transfer-requests"
         # Each alone fits the 480-hour maximum; together (600) they would breach it.

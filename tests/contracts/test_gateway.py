@@ -1,4 +1,5 @@
 """The contracts API through the gateway of the embedded platform, with the dev clients' real tokens."""
+from kit.testing import LA, eventually
 from tests.contracts.conftest import contract_body, transfer_body
 
 
@@ -9,8 +10,17 @@ async def test_a_commissioner_records_a_contract_and_a_caseworker_moves_part_of_
     assert created.status_code == 201, created.text
     c = created.json()
     assert c["block_unit_price_pence"] == 100_00
-    t = await platform.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=transfer_body(),
-                                   headers={**casework, "Idempotency-Key": "gw-1"})
+    budget = (await platform.client.post("/v1/budgets", headers=admin, json={
+        "child_id": "C-gw-contract", "local_authority": LA, "plan_reference": "EHCP-GW", "period_start": "2026-12-01",
+        "period_end": "2027-11-30", "indicative_pence": {"health": 100_000}})).json()
+    body = transfer_body(budget_id=budget["id"], child_id="C-gw-contract")
+
+    async def released():  # once contracts has heard of the budget (budget.opened.v1)
+        r = await platform.client.post(f"/v1/contracts/{c['id']}/transfer-requests", json=body,
+                                       headers={**casework, "Idempotency-Key": "gw-1"})
+        return r if r.status_code != 409 else None
+
+    t = await eventually(released)
     assert t.status_code == 201 and t.json()["decision"] == "approved" and t.json()["release_pence"] == 960_00
     summary = await platform.client.get(f"/v1/contracts/{c['id']}/summary", headers=casework)
     assert summary.status_code == 200 and "468 hours of that are still available" in summary.json()["text"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.bus import PoisonMessage
 from kit.errors import Conflict, RuleViolation
 from services.budget import repository as repo
 from services.budget.domain import cost_by_stream, pounds
@@ -15,13 +14,23 @@ from services.budget.models import Budget
 from services.budget.service import common
 
 
+class Refused(Exception):
+    """Money another service moved that this budget will not book, for a business reason: the consumer publishes
+    ``budget.booking_refused.v1`` and acknowledges (a dead letter is for messages that cannot be read)."""
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__(reason)
+        self.rule, self.reason = rule, reason
+
+
 async def budget_of(session: AsyncSession, *, budget_id: str | None, la: str, child_id: str) -> Budget:
-    """The budget an event names (or the CYP's open one); an event for no budget of ours is dead-lettered,
-    never dropped."""
+    """The budget an event names (or the CYP's open one), of that LA and child; otherwise the booking is refused."""
     budget = (await repo.budget_by_id(session, budget_id, lock=True) if budget_id
               else await repo.open_budget(session, la, child_id))
     if budget is None or budget.local_authority != la:
-        raise PoisonMessage(f"no budget {budget_id or '(open)'} for child {child_id} in {la}")
+        raise Refused("BUD-08", f"no budget {budget_id or '(open)'} for child {child_id} in {la}")
+    if budget.child_id != child_id:
+        raise Refused("BUD-01", f"budget {budget.id} is not the budget of child {child_id}")
     return budget
 
 
@@ -61,9 +70,7 @@ async def book_payment(
             arrangement="direct_payment",
         )
         if not weights:
-            raise PoisonMessage(
-                f"budget {budget.id} has no direct-payment provision to book a payment against"
-            )
+            raise Refused("BUD-08", f"budget {budget.id} has no direct-payment provision to book a payment against")
         parts = split_by_weight(amount_pence, weights)
         how = (
             " (no stream given: split across direct-payment streams in proportion to their direct-payment "

@@ -17,6 +17,7 @@ from services.contracts.domain.evidence import EvidenceInvalid
 from services.contracts.events import funds_released, funds_returned
 from services.contracts.models import Contract, TransferRequest
 from services.contracts.schemas import TransferCreate, TransferRead
+from services.contracts.service import budgets
 
 
 def terms_of(c: Contract) -> Terms:
@@ -30,6 +31,8 @@ async def request_transfer(session: AsyncSession, *, contract_id: str, body: Tra
                            caller: Caller) -> TransferRequest:
     """Decide and record a transfer request; an approval releases the units and writes the release event."""
     contract = await repository.contract(session, contract_id, caller, lock=True)
+    await budgets.check_release(session, la=contract.local_authority, budget_id=str(body.budget_id),
+                                child_id=body.child_id)
     now = utcnow()
     if now.date() > contract.end_date:
         raise Conflict(f"contract {contract.id} ended on {contract.end_date.isoformat()}")
@@ -79,6 +82,26 @@ async def withdraw_transfer(session: AsyncSession, *, transfer_id: str, reason: 
     return transfer
 
 
+async def refused_by_budget(session: AsyncSession, *, transfer_id: str, rule: str, reason: str) -> None:
+    """The budget refused the release: the transfer's units and money go back to the contract, once, with
+    ``contracts.funds_returned.v1`` naming the reason (the budget books nothing for a release it refused)."""
+    transfer = await repository.transfer_by_id(session, transfer_id)
+    if transfer is None:
+        return
+    contract = await repository.contract_by_id(session, transfer.contract_id)
+    await session.refresh(transfer)
+    if transfer.status != "active":
+        return  # withdrawn meanwhile (its units are back already), or refused before
+    now = utcnow()
+    transfer.status, transfer.refused_at, transfer.refusal = "refused_by_budget", now, {"rule": rule,
+                                                                                       "reason": reason}
+    contract.released_units -= transfer.units
+    contract.released_pence -= transfer.release_pence
+    await add_event(session, funds_returned(transfer, returned_at=now, reason=f"refused by the budget ({rule}): "
+                                                                          f"{reason}"))
+    await session.flush()
+
+
 def transfer_view(t: TransferRequest) -> TransferRead:
     return TransferRead(
         id=t.id, contract_id=t.contract_id, local_authority=t.local_authority, budget_id=t.budget_id,
@@ -88,5 +111,5 @@ def transfer_view(t: TransferRequest) -> TransferRead:
         decision=t.decision, release_pence=t.release_pence, block_cost_pence=t.block_cost_pence,
         proposed_cost_pence=t.proposed_cost_pence, reasons=t.reasons, missing_evidence=t.missing_evidence,
         public_purse=t.public_purse, status=t.status, created_at=t.created_at, withdrawn_at=t.withdrawn_at,
-        withdrawal_reason=t.withdrawal_reason,
+        withdrawal_reason=t.withdrawal_reason, refused_at=t.refused_at, refusal=t.refusal,
     )
