@@ -41,23 +41,28 @@ def dev_issuer(**kw) -> TokenIssuer:
                        audience=kw.pop("audience", "sendpb"), **kw)
 
 
+# Each token is made when its test runs, not when the suite is collected: a token valid from "10 minutes from now"
+# made at collection would be valid by the time a long suite reaches it.
 @pytest.mark.parametrize("headers, why", [
-    ({}, "a bearer token is required"),
-    (bearer("not-a-jwt"), "malformed"),
-    (bearer(token("casework", now=time.time() - 7200)), "expired"),
-    (bearer(dev_issuer().issue(client_id="x", scopes=["casework"], las=[LA], now=time.time() + 600)),
+    (lambda: {}, "a bearer token is required"),
+    (lambda: bearer("not-a-jwt"), "malformed"),
+    (lambda: bearer(token("casework", now=time.time() - 7200)), "expired"),
+    (lambda: bearer(dev_issuer().issue(client_id="x", scopes=["casework"], las=[LA], now=time.time() + 600)),
      "not yet valid"),
-    (bearer(forged()), "invalid token"),
-    (bearer(unsigned()), "algorithm 'none'"),
-    (bearer(dev_issuer(kid="rotated-away").issue(client_id="x", scopes=["casework"], las=[LA])), "unknown key"),
-    (bearer(dev_issuer(audience="elsewhere").issue(client_id="x", scopes=["casework"], las=[LA])), "audience"),
-    (bearer(dev_issuer(issuer="someone-else").issue(client_id="x", scopes=["casework"], las=[LA])), "issuer"),
-    (bearer(TokenIssuer(new_private_key_pem(), kid=DEV_KID, issuer="sendpb-gateway", audience="sendpb")
-            .issue(client_id="x", scopes=["casework"], las=[LA])), "invalid token"),
+    (lambda: bearer(forged()), "invalid token"),
+    (lambda: bearer(unsigned()), "algorithm 'none'"),
+    (lambda: bearer(dev_issuer(kid="rotated-away").issue(client_id="x", scopes=["casework"], las=[LA])),
+     "unknown key"),
+    (lambda: bearer(dev_issuer(audience="elsewhere").issue(client_id="x", scopes=["casework"], las=[LA])),
+     "audience"),
+    (lambda: bearer(dev_issuer(issuer="someone-else").issue(client_id="x", scopes=["casework"], las=[LA])),
+     "issuer"),
+    (lambda: bearer(TokenIssuer(new_private_key_pem(), kid=DEV_KID, issuer="sendpb-gateway", audience="sendpb")
+                    .issue(client_id="x", scopes=["casework"], las=[LA])), "invalid token"),
 ], ids=["missing", "malformed", "expired", "not-yet-valid", "bad-signature", "alg-none", "unknown-kid",
         "wrong-audience", "wrong-issuer", "another-key-same-kid"])
 async def test_a_bad_token_is_401_problem_json(probe, headers, why):
-    r = await probe.post("/v1/probe/notes", json={"local_authority": LA, "text": "x"}, headers=headers)
+    r = await probe.post("/v1/probe/notes", json={"local_authority": LA, "text": "x"}, headers=headers())
     assert r.status_code == 401, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert why.lower() in r.json()["detail"].lower()
