@@ -122,6 +122,22 @@ async def test_PAY_06_the_same_audit_sent_again_with_its_key_replays_and_replace
                                  .where(Audit.agreement_id == agreement["id"]))).scalar_one()
     assert count == 1 and await open_recoveries(both, agreement["id"]) == [120000]
 
+    # A correction under a new key is a new audit of the period: it replaces the first.
+    corrected = await post_audit(both.client, agreement["id"], balance=150000, key="audit-2027-02-corrected")
+    assert corrected.status_code == 201 and corrected.json()["supersedes"] == first.json()["id"]
+    assert await open_recoveries(both, agreement["id"]) == [70000]
+
+
+async def test_PAY_06_a_final_audit_done_again_stays_the_final_audit(svc, today):
+    agreement = await active_agreement(svc.client, annual=520000)
+    today(date(2027, 3, 1))
+    await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/stop", headers=CASEWORK,
+                          json={"reason_code": "consent_withdrawn", "reason": "the family asked to stop"})
+    final = await audited(svc.client, agreement["id"], balance=200000)
+    again = await audited(svc.client, agreement["id"], balance=100000)
+    assert (final["kind"], again["kind"], again["supersedes"]) == ("final", "final", final["id"])
+    assert await open_recoveries(svc, agreement["id"]) == [20000]
+
 
 async def test_PAY_06_audits_of_one_period_sent_at_once_leave_one_open_recovery(both, today):
     agreement = await active_agreement(both.client, annual=520000)
