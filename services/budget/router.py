@@ -171,19 +171,25 @@ async def read_audit(budget_id: str, session: SessionDep, caller: AuditReader, l
 
 
 @router.post("/{budget_id}/provisions", status_code=201, summary="Add a provision line")
-async def add_provision(budget_id: str, body: ProvisionCreate, session: SessionDep, caller: Casework) -> dict:
+async def add_provision(budget_id: str, body: ProvisionCreate, request: Request, session: SessionDep,
+                        caller: Casework, key: IdempotencyKey = None) -> JSONResponse:
     """Add costed provision written in the plan. `outcome` is required (BUD-02: 422 naming it); `category:
     school_place` is refused (BUD-03: 409); a `direct_payment` line `on_setting_premises` without
     `setting_agreement: true` is refused (ELIG-09: 409); education money from a school's own budget
     (`funding_source: school_budget`) needs `head_agreement: true` (BUD-04: 409). Lines are added while the
     budget is draft or indicative; after agreement only if the stream's agreed amount still covers them
-    (BUD-05). Returns the line."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    line = Line(**body.model_dump(exclude={"description", "contract_id"}))
-    provision = await planning.add_provision(
-        session, budget, line, description=body.description, contract_id=body.contract_id
-    )
-    return common.provision_view(provision)
+    (BUD-05). Returns the line. Send an `Idempotency-Key`: a retry replays the first response and adds no
+    second line."""
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        line = Line(**body.model_dump(exclude={"description", "contract_id"}))
+        provision = await planning.add_provision(
+            session, budget, line, description=body.description, contract_id=body.contract_id
+        )
+        return 201, common.provision_view(provision)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/{budget_id}/submit", summary="Submit to panel")
@@ -197,25 +203,32 @@ async def submit(budget_id: str, session: SessionDep, caller: Casework) -> dict:
 
 @router.post("/{budget_id}/panel-decisions", status_code=201, summary="Record a panel decision")
 async def panel_decision(
-    budget_id: str, body: PanelDecisionCreate, request: Request, session: SessionDep, caller: Panel
-) -> dict:
+    budget_id: str, body: PanelDecisionCreate, request: Request, session: SessionDep, caller: Panel,
+    key: IdempotencyKey = None
+) -> JSONResponse:
     """One stream's decision on a submitted budget (BUD-06): `approved`, `declined` or `escalated`, with the
     `agreed_pence` for the stream. An approval above the decider's delegated authority limit (per LA and
     stream; `authority: stream` by default, `senior` for escalations) is recorded as `escalated` with `rule:
     BUD-06` and needs a decision by someone whose limit covers it. `extra_pence` is what the panel awarded
-    above the indicative amount. The latest decision per stream counts. Returns the recorded decision."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    recorded = await planning.decide(
-        session,
-        budget,
-        settings_of(request),
-        stream=body.stream,
-        decision=body.decision,
-        agreed_pence=body.agreed_pence,
-        decided_by=body.decided_by,
-        authority=body.authority,
-    )
-    return common.decision_view(recorded)
+    above the indicative amount. The latest decision per stream counts. Returns the recorded decision. Send an
+    `Idempotency-Key`: a retry replays the first response and records no second decision."""
+    settings = settings_of(request)
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        recorded = await planning.decide(
+            session,
+            budget,
+            settings,
+            stream=body.stream,
+            decision=body.decision,
+            agreed_pence=body.agreed_pence,
+            decided_by=body.decided_by,
+            authority=body.authority,
+        )
+        return 201, common.decision_view(recorded)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/{budget_id}/agree", summary="Agree the budget")
@@ -239,11 +252,19 @@ async def agree(
 
 
 @router.post("/{budget_id}/close", summary="Close a budget")
-async def close(budget_id: str, session: SessionDep, caller: Casework) -> dict:
+async def close(
+    budget_id: str, request: Request, session: SessionDep, caller: Casework, key: IdempotencyKey = None
+) -> JSONResponse:
     """Close the budget at the end of its plan period, or when the plan ceases (BUD-06 stages). A closed
     budget takes no more provision, panel decisions or variations; ICB health funding for the child is then
     held until a new budget opens (BUD-07). Its direct-payment agreements stop from today (PAY-08, through
-    `budget.closed.v1`). Returns the budget."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    await planning.close(session, budget, reason="closed by the local authority")
-    return await common.budget_view(session, budget)
+    `budget.closed.v1`). Returns the budget. Accepts `Idempotency-Key`: a retry replays the first response."""
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        await planning.close(session, budget, reason="closed by the local authority")
+        return 200, await common.budget_view(session, budget)
+
+    return await idempotent(
+        session, request=request, caller=caller, key=key, body={"budget_id": budget_id}, produce=produce
+    )

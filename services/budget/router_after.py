@@ -123,22 +123,36 @@ async def reconsider(
     "/{budget_id}/variations/{variation_id}/reconsideration-decision", summary="Decide a reconsideration"
 )
 async def reconsideration_decision(
-    budget_id: str, variation_id: str, body: ReconsiderationDecision, session: SessionDep, caller: Panel
-) -> dict:
-    """`upheld`: the reduction applies now; `withdrawn`: the agreed amount stays."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    v = await repo.variation(session, budget_id, variation_id)
-    await variations.decide_reconsideration(session, budget, v, body.outcome)
-    return variations.variation_view(v)
+    budget_id: str, variation_id: str, body: ReconsiderationDecision, request: Request, session: SessionDep,
+    caller: Panel, key: IdempotencyKey = None
+) -> JSONResponse:
+    """`upheld`: the reduction applies now; `withdrawn`: the agreed amount stays. Accepts `Idempotency-Key`."""
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        v = await repo.variation(session, budget_id, variation_id)
+        await variations.decide_reconsideration(session, budget, v, body.outcome)
+        return 200, variations.variation_view(v)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/{budget_id}/variations/{variation_id}/apply", summary="Apply a reduction after its notice")
-async def apply_variation(budget_id: str, variation_id: str, session: SessionDep, caller: Casework) -> dict:
-    """Apply a reduction whose reconsideration window has passed with no request (BUD-10: 409 before then)."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    v = await repo.variation(session, budget_id, variation_id)
-    await variations.apply_when_due(session, budget, v)
-    return variations.variation_view(v)
+async def apply_variation(
+    budget_id: str, variation_id: str, request: Request, session: SessionDep, caller: Casework,
+    key: IdempotencyKey = None
+) -> JSONResponse:
+    """Apply a reduction whose reconsideration window has passed with no request (BUD-10: 409 before then).
+    Accepts `Idempotency-Key`: a retry replays the first response."""
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        v = await repo.variation(session, budget_id, variation_id)
+        await variations.apply_when_due(session, budget, v)
+        return 200, variations.variation_view(v)
+
+    return await idempotent(session, request=request, caller=caller, key=key,
+                            body={"budget_id": budget_id, "variation_id": variation_id}, produce=produce)
 
 
 @router.post("/{budget_id}/reviews", status_code=201, summary="Record a review")
@@ -199,14 +213,17 @@ async def commit(
 
 @router.post("/{budget_id}/ledger/{transaction_id}/reversal", status_code=201, summary="Reverse a commitment")
 async def reverse(
-    budget_id: str, body: ReversalCreate, session: SessionDep, caller: Finance,
+    budget_id: str, body: ReversalCreate, request: Request, session: SessionDep, caller: Finance,
     transaction_id: int = Path(ge=1, le=2**63 - 1, description="The id of the ledger transaction to reverse"),
-) -> dict:
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Correct a commitment by a reversing transaction (entries are never edited, BUD-08). Other kinds are
-    corrected by the events of the service that booked them (409 `rule: BUD-08`); a second reversal is 409."""
-    budget = await repo.budget_for(session, budget_id, caller, lock=True)
-    return {
-        "transaction_id": await money.reverse(
-            session, budget, transaction_id=transaction_id, reason=body.reason
-        )
-    }
+    corrected by the events of the service that booked them (409 `rule: BUD-08`); a second reversal is 409.
+    Send an `Idempotency-Key`: a retry replays the first response instead of the 409."""
+
+    async def produce():
+        budget = await repo.budget_for(session, budget_id, caller, lock=True)
+        reversal = await money.reverse(session, budget, transaction_id=transaction_id, reason=body.reason)
+        return 201, {"transaction_id": reversal}
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)

@@ -2,8 +2,10 @@
 from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from kit.auth import caller_with
+from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
 from services.payments import clock, repository, views
@@ -30,14 +32,25 @@ async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100,
 
 @router.post("/agreements/{agreement_id}/audits", status_code=201)
 async def record_audit(agreement_id: str, body: AuditCreate, request: Request, session: SessionDep,
-                       caller: Finance) -> dict:
+                       caller: Finance, key: IdempotencyKey = None) -> JSONResponse:
     """Record an audit: surplus = balance held − outstanding commitments − contingency (DEFAULT 8 weeks of
     payments, per LA) (PAY-06). Only a surplus above zero is reclaimed: it issues a written recovery notice
     with reasons, amount, who must repay, a deadline and a challenge window (DEFAULT 28 days) (PAY-07). The
-    next audit falls due a year later (PAY-05)."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    audit, recovery = await audits.record_audit(session, agreement, body, settings_of(request))
-    return views.audit(audit, recovery)
+    next audit falls due a year later (PAY-05).
+
+    One audit counts per period: an audit with the `period_end` of one already recorded **replaces** it
+    (`supersedes` names it; it gets `superseded_by`), and the earlier recovery notice, unless confirmed, is
+    withdrawn with the reason (`withdrawn_reason`), so a surplus is reclaimed once. A period whose recovery was
+    already confirmed cannot be audited again (409, `rule: PAY-07`, naming `recovery_id`). Send an
+    `Idempotency-Key`: a retry replays the first response and replaces nothing."""
+    settings = settings_of(request)
+
+    async def produce():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        audit, recovery = await audits.record_audit(session, agreement, body, settings)
+        return 201, views.audit(audit, recovery)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/agreements/{agreement_id}/audit-requests")
@@ -56,27 +69,42 @@ async def read_recovery(recovery_id: str, session: SessionDep, caller: Reader) -
 
 
 @router.post("/recoveries/{recovery_id}/challenge")
-async def challenge(recovery_id: str, body: Challenge, session: SessionDep, caller: Challenger) -> dict:
-    """The family challenges the notice, with their `grounds`, before `challenge_by` (PAY-07)."""
-    recovery = await repository.recovery(session, caller, recovery_id)
-    audits.challenge(recovery, body.grounds)
-    return views.recovery(recovery)
+async def challenge(recovery_id: str, body: Challenge, request: Request, session: SessionDep, caller: Challenger,
+                    key: IdempotencyKey = None) -> JSONResponse:
+    """The family challenges the notice, with their `grounds`, before `challenge_by` (PAY-07). Accepts
+    `Idempotency-Key`."""
+    async def produce():
+        recovery = await repository.recovery(session, caller, recovery_id)
+        audits.challenge(recovery, body.grounds)
+        return 200, views.recovery(recovery)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/recoveries/{recovery_id}/decision")
-async def decide(recovery_id: str, body: ChallengeDecision, session: SessionDep, caller: Finance) -> dict:
-    """Decide a challenge: `upheld` withdraws the recovery; `rejected` allows it to be confirmed."""
-    recovery = await repository.recovery(session, caller, recovery_id)
-    audits.decide(recovery, outcome=body.outcome, reason=body.reason)
-    return views.recovery(recovery)
+async def decide(recovery_id: str, body: ChallengeDecision, request: Request, session: SessionDep,
+                 caller: Finance, key: IdempotencyKey = None) -> JSONResponse:
+    """Decide a challenge: `upheld` withdraws the recovery; `rejected` allows it to be confirmed. Accepts
+    `Idempotency-Key`."""
+    async def produce():
+        recovery = await repository.recovery(session, caller, recovery_id)
+        audits.decide(recovery, outcome=body.outcome, reason=body.reason)
+        return 200, views.recovery(recovery)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/recoveries/{recovery_id}/confirm")
-async def confirm(recovery_id: str, body: Confirm, session: SessionDep, caller: Finance) -> dict:
+async def confirm(recovery_id: str, body: Confirm, request: Request, session: SessionDep, caller: Finance,
+                  key: IdempotencyKey = None) -> JSONResponse:
     """Confirm a recovery once the challenge window has ended or a challenge was rejected (PAY-07; earlier
     is a 409 naming the rule). By `deduction` the amount comes off the next instalments, each stating it;
-    by `invoice` the family is invoiced. Publishes `payments.recovery_confirmed.v1`."""
-    recovery = await repository.recovery(session, caller, recovery_id)
-    agreement = await repository.agreement(session, caller, recovery.agreement_id, lock=True)
-    await audits.confirm(session, recovery, agreement, method=body.method)
-    return views.recovery(recovery)
+    by `invoice` the family is invoiced. Publishes `payments.recovery_confirmed.v1`. Send an
+    `Idempotency-Key`: a retry replays the first response."""
+    async def produce():
+        recovery = await repository.recovery(session, caller, recovery_id)
+        agreement = await repository.agreement(session, caller, recovery.agreement_id, lock=True)
+        await audits.confirm(session, recovery, agreement, method=body.method)
+        return 200, views.recovery(recovery)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)

@@ -210,8 +210,17 @@ class Run(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+CURRENT = text("superseded_by IS NULL")
+
+
 class Audit(Base):
+    """An audit of one period of an agreement (PAY-05, PAY-06). A later audit of the same period replaces it:
+    the earlier one is kept, marked ``superseded_by``, so each period has one current audit and one open
+    recovery at most."""
+
     __tablename__ = "audits"
+    __table_args__ = (Index("uq_audits_current_period", "agreement_id", "period_end", unique=True,
+                            postgresql_where=CURRENT, sqlite_where=CURRENT),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agreement_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -225,6 +234,9 @@ class Audit(Base):
     surplus_pence: Mapped[int] = mapped_column(BigInteger)
     basis: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    supersedes: Mapped[str | None] = mapped_column(String(36))
+    superseded_by: Mapped[str | None] = mapped_column(String(36))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Recovery(Base):
@@ -249,3 +261,4 @@ class Recovery(Base):
     deductions: Mapped[list | None] = mapped_column(JSON)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ from services.payments.models import (
     AgreedBudget,
     AgreedStream,
     Agreement,
+    Audit,
     DirectPaymentDecision,
     LedgerEntry,
     Notice,
@@ -87,6 +88,18 @@ async def audits_due(session: AsyncSession, caller: Caller, *, by: date, limit: 
                   Agreement.local_authority, caller)
     return (await session.execute(stmt.order_by(Agreement.next_audit_due,
                                                 Agreement.id).limit(limit))).scalars().all()
+
+
+async def current_audit(session: AsyncSession, agreement_id: str, period_end: date) -> Audit | None:
+    """The audit of the period not yet replaced by a later one (at most one: ``uq_audits_current_period``)."""
+    stmt = select(Audit).where(Audit.agreement_id == agreement_id, Audit.period_end == period_end,
+                               Audit.superseded_by.is_(None))
+    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+
+
+async def recovery_of_audit(session: AsyncSession, audit_id: str) -> Recovery | None:
+    stmt = select(Recovery).where(Recovery.audit_id == audit_id)
+    return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
 
 
 async def recovery(session: AsyncSession, caller: Caller, recovery_id: str) -> Recovery:

@@ -2,7 +2,7 @@
 from typing import Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
@@ -70,9 +70,14 @@ async def bank_file(run_id: str, request: Request, session: SessionDep, caller: 
 
 
 @router.post("/runs/{run_id}/returns")
-async def bank_returns(run_id: str, body: Returns, session: SessionDep, caller: Finance) -> dict:
+async def bank_returns(run_id: str, body: Returns, request: Request, session: SessionDep, caller: Finance,
+                       key: IdempotencyKey = None) -> JSONResponse:
     """Record payments the bank returned unpaid (`items: [{payment_id, reason}]`). Each is marked `returned`,
     reversed in the ledger, and paid again by the next run as a new payment (PAY-04). Reporting the same item
-    twice changes nothing; an id that was not sent to the bank in this run is a 422 naming the item."""
-    run = await repository.run(session, caller, run_id)
-    return await runs.record_returns(session, run, body.items)
+    twice changes nothing; an id that was not sent to the bank in this run is a 422 naming the item. Accepts
+    `Idempotency-Key`: a retry replays the first response."""
+    async def produce():
+        run = await repository.run(session, caller, run_id)
+        return 200, await runs.record_returns(session, run, body.items)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)

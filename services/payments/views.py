@@ -69,7 +69,7 @@ def recovery(r: Recovery | None) -> dict | None:
             "reasons": r.reasons, "who_must_repay": r.who_must_repay, "method": r.method,
             "notice_issued_on": r.notice_issued_on, "challenge_by": r.challenge_by, "repay_by": r.repay_by,
             "challenge_grounds": r.challenge_grounds, "decision_reason": r.decision_reason,
-            "deductions": r.deductions, "confirmed_at": r.confirmed_at}
+            "deductions": r.deductions, "confirmed_at": r.confirmed_at, "withdrawn_reason": r.withdrawn_reason}
 
 
 def audit(a: Audit, r: Recovery | None) -> dict:
@@ -77,4 +77,4 @@ def audit(a: Audit, r: Recovery | None) -> dict:
             "audited_on": a.audited_on, "balance_held_pence": a.balance_held_pence,
             "outstanding_commitments_pence": a.outstanding_commitments_pence,
             "contingency_pence": a.contingency_pence, "surplus_pence": a.surplus_pence, "basis": a.basis,
-            "recovery": recovery(r)}
+            "supersedes": a.supersedes, "superseded_by": a.superseded_by, "recovery": recovery(r)}

@@ -107,7 +107,8 @@ async def test_PAY_07_an_upheld_challenge_withdraws_the_recovery_and_a_late_chal
     agreement = await active_agreement(svc.client)
     today(date(2027, 2, 1))
     upheld = (await audit(svc.client, agreement["id"], balance=200000))["recovery"]
-    late = (await audit(svc.client, agreement["id"], balance=200000))["recovery"]
+    # Another period: a second audit of the same period would replace the first (PAY-06).
+    late = (await audit(svc.client, agreement["id"], balance=200000, period_end="2027-01-31"))["recovery"]
     await svc.client.post(f"/v1/payments/recoveries/{upheld['id']}/challenge", headers=CASEWORK,
                           json={"grounds": "receipts attached"})
     r = await svc.client.post(f"/v1/payments/recoveries/{upheld['id']}/decision", headers=FINANCE,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,8 @@ REPAY_DAYS_AFTER_WINDOW = 28
 
 async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditCreate,
                        settings: PaymentsSettings) -> tuple[Audit, Recovery | None]:
-    """PAY-05/06: record the audit, keep the contingency, and issue a recovery notice only for a surplus."""
+    """PAY-05/06: record the audit, keep the contingency, and issue a recovery notice only for a surplus. An
+    audit of a period already audited replaces the earlier audit (``_replace``)."""
     if agreement.signed_on is None:
         raise Conflict("an agreement that was never signed has paid nothing to audit")
     today, la = clock.today(), agreement.local_authority
@@ -27,13 +28,15 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
                             commitments_pence=body.outstanding_commitments_pence,
                             annual_pence=agreement.annual_amount_pence,
                             contingency_weeks=settings.contingency_weeks_for(la))
-    audit = Audit(id=str(uuid.uuid4()), agreement_id=agreement.id, local_authority=la,
-                  kind="final" if agreement.final_audit_due else "scheduled", period_end=body.period_end,
-                  audited_on=today, balance_held_pence=body.balance_held_pence,
+    audit_id = str(uuid.uuid4())
+    earlier = await _replace(session, agreement, audit_id=audit_id, period_end=body.period_end)
+    kind = earlier.kind if earlier else "final" if agreement.final_audit_due else "scheduled"
+    audit = Audit(id=audit_id, agreement_id=agreement.id, local_authority=la, kind=kind,
+                  period_end=body.period_end, audited_on=today, balance_held_pence=body.balance_held_pence,
                   outstanding_commitments_pence=body.outstanding_commitments_pence,
                   contingency_pence=result.contingency_pence, surplus_pence=result.surplus_pence,
                   basis={"surplus": result.basis, "contingency": result.contingency_basis},
-                  created_at=utcnow())
+                  supersedes=earlier.id if earlier else None, created_at=utcnow())
     session.add(audit)
     if agreement.status == "stopped":
         agreement.next_audit_due, agreement.final_audit_due = None, False
@@ -52,6 +55,34 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
         session.add(recovery)
     await session.flush()
     return audit, recovery
+
+
+async def _replace(session: AsyncSession, agreement: Agreement, *, audit_id: str,
+                   period_end: date) -> Audit | None:
+    """PAY-06: only the surplus is reclaimed, once. A second audit of the same period (a correction, or the same
+    audit sent again without an Idempotency-Key) replaces the first: the first is kept, marked superseded, and
+    its recovery notice withdrawn with the reason, so one recovery at most stays open for the period. A recovery
+    already confirmed has taken money back after its notice (PAY-07): a new audit may not silently replace it."""
+    earlier = await repository.current_audit(session, agreement.id, period_end)
+    if earlier is None:
+        return None
+    recovery = await repository.recovery_of_audit(session, earlier.id)
+    if recovery is not None and recovery.status == "confirmed":
+        confirmed_on = recovery.confirmed_at.date().isoformat() if recovery.confirmed_at else "an earlier day"
+        raise RuleViolation(
+            f"the audit of the period ending {period_end.isoformat()} led to recovery {recovery.id}, confirmed on "
+            f"{confirmed_on}; a new audit cannot silently replace a confirmed recovery", rule="PAY-07",
+            audit_id=earlier.id, recovery_id=recovery.id)
+    now = utcnow()
+    earlier.superseded_by, earlier.superseded_at = audit_id, now
+    if recovery is not None and recovery.status != "withdrawn":
+        recovery.status = "withdrawn"
+        recovery.withdrawn_reason = (
+            f"Withdrawn: a new audit of the period ending {period_end.isoformat()} on "
+            f"{clock.today().isoformat()} replaced the audit that issued this notice; only the surplus it finds "
+            "is reclaimed, under its own notice (PAY-06).")
+    await session.flush()  # the earlier audit stops being current before the new one is written
+    return earlier
 
 
 def request_audit(agreement: Agreement) -> None:
