@@ -146,6 +146,20 @@ def agreement_refusals(
     return refusals
 
 
+def shortfall(stream: str, agreed_pence: int, cost_pence: int) -> Refusal | None:
+    """BUD-05 after agreement: why a stream's agreed amount (cut by the ICB, for health) no longer secures its
+    agreed provision, or None while it does."""
+    if agreed_pence >= cost_pence:
+        return None
+    return Refusal(
+        "BUD-05",
+        f"{stream.replace('_', ' ')}: {pounds(agreed_pence)} a year no longer covers the agreed provision costing "
+        f"{pounds(cost_pence)} a year ({pounds(cost_pence - agreed_pence)} short); the amount must be increased "
+        "or the provision reviewed",
+        stream=stream,
+    )
+
+
 def add_months(day: date, months: int) -> date:
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1

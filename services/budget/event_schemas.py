@@ -119,9 +119,52 @@ class BookingRefused(Payload):
     reason: str
 
 
+class Reason(Payload):
+    rule: str
+    message: str
+
+
+class BudgetInsufficient(Payload):
+    """Additive within v1 (BUD-05): a stream of an agreed budget no longer covers the cost of its agreed
+    provision — an ICB cut to the health stream — or is short by a different amount than last said. The budget is
+    flagged (`insufficient` on GET /v1/budgets/{id}) and an early review falls due on `review_due` (BUD-09)."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    stream: Stream
+    agreed_pence: int
+    provision_cost_pence: int
+    shortfall_pence: int
+    since: date
+    effective_from: date
+    reasons: list[Reason]
+    icb_event_id: str | None
+    review_due: date
+
+
+class BudgetInsufficiencyCleared(Payload):
+    """Additive within v1 (BUD-05): a stream flagged by budget.insufficient.v1 covers its agreed provision again,
+    by new ICB funding (`icb_event_id`) or a variation (`variation_id`)."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    stream: Stream
+    agreed_pence: int
+    provision_cost_pence: int
+    since: date
+    cleared_on: date
+    reason: str
+    icb_event_id: str | None
+    variation_id: str | None
+
+
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
              "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
-             "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused}
+             "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused,
+             "budget.insufficient.v1": BudgetInsufficient,
+             "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 

@@ -116,3 +116,28 @@ def booking_refused(cause: Envelope, *, budget_id: str | None, child_id: str, la
                "transfer_id": transfer_id, "payment_id": payment_id, "recovery_id": recovery_id, "rule": rule,
                "reason": reason}
     return cause.caused("budget.booking_refused.v1", producer=PRODUCER, payload=payload)
+
+
+def budget_insufficient(budget: Budget, *, stream: str, agreed_pence: int, provision_cost_pence: int, since,
+                        effective_from, reasons: list[dict], icb_event_id: str | None, review_due,
+                        cause: Envelope | None) -> Envelope:
+    """Additive to v1 (BUD-05): a stream of an agreed budget no longer covers its agreed provision (an ICB cut),
+    or is short by a different amount than last said; an early review falls due on ``review_due`` (BUD-09)."""
+    return _envelope("budget.insufficient.v1", budget, {
+        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
+        "stream": stream, "agreed_pence": agreed_pence, "provision_cost_pence": provision_cost_pence,
+        "shortfall_pence": provision_cost_pence - agreed_pence, "since": since.isoformat(),
+        "effective_from": effective_from.isoformat(), "reasons": reasons, "icb_event_id": icb_event_id,
+        "review_due": review_due.isoformat()}, cause)
+
+
+def budget_insufficiency_cleared(budget: Budget, *, stream: str, agreed_pence: int, provision_cost_pence: int,
+                                 since, cleared_on, reason: str, icb_event_id: str | None,
+                                 variation_id: str | None, cause: Envelope | None) -> Envelope:
+    """Additive to v1 (BUD-05): a stream flagged by ``budget.insufficient.v1`` covers its agreed provision again,
+    by new ICB funding (``icb_event_id``) or a variation (``variation_id``)."""
+    return _envelope("budget.insufficiency_cleared.v1", budget, {
+        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
+        "stream": stream, "agreed_pence": agreed_pence, "provision_cost_pence": provision_cost_pence,
+        "since": since.isoformat(), "cleared_on": cleared_on.isoformat(), "reason": reason,
+        "icb_event_id": icb_event_id, "variation_id": variation_id}, cause)

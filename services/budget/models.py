@@ -47,6 +47,9 @@ class Budget(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # Why the next review falls due when it does (BUD-09); None: as agreement or the last review set it.
+    next_review_kind: Mapped[str | None] = mapped_column(String(30))
+    next_review_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Provision(Base):
@@ -153,6 +156,27 @@ class Review(Base):
     notes: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Insufficiency(Base):
+    """BUD-05: a stream of an agreed budget whose agreed amount fell below the cost of its agreed provision (an ICB
+    cut to the health stream). Open while ``cleared_at`` is None; cleared, never deleted, when funding or a
+    variation covers the provision again. At most one open per budget and stream (the budget's lock serialises)."""
+
+    __tablename__ = "insufficiencies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    stream: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(10))
+    agreed_pence: Mapped[int] = mapped_column(BigInteger)  # the latest short amount while open
+    provision_cost_pence: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text)
+    since: Mapped[date] = mapped_column(Date)  # the effective date of the change that made it short
+    icb_event_id: Mapped[str | None] = mapped_column(String(64))  # the latest ICB event that left it short
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str | None] = mapped_column(String(120))  # icb:<event id> | variation:<id>
 
 
 class AuditEntry(Base):

@@ -92,7 +92,10 @@ async def health_funding_event(
     Each `event_id` applies once, whichever channel brought it. The health stream's agreed amount becomes the
     `annual_amount_pence` of the event with the latest `effective_from`; an older event arriving later is kept
     but does not overwrite it. For a child without an open budget the event is held and applied when one
-    opens. **202** `{event_id, outcome: applied|held|superseded|duplicate, status, budget_id, ...}`."""
+    opens. An amount that leaves an agreed budget's health stream below the cost of its agreed health provision
+    flags the budget `insufficient` (BUD-05), brings its review forward (BUD-09) and publishes
+    `budget.insufficient.v1`. **202** `{event_id, outcome: applied|held|superseded|duplicate, status, budget_id,
+    ...}`."""
     caller.ensure_la(body.local_authority)
 
     async def produce():
@@ -111,7 +114,10 @@ async def read_budget(budget_id: str, session: SessionDep, caller: Reader) -> di
     """The budget: `status` (draft, indicative, submitted, agreed, closed), per stream `indicative_pence`,
     `agreed_pence`, `released_pence`, `committed_pence`, `spent_pence` and `available_pence` (= agreed +
     released − committed − spent, BUD-08; every figure is a sum of ledger entries), `provisions`,
-    `panel_decisions` and `next_review_due`. Another LA's budget is 404."""
+    `panel_decisions` and `next_review_due`. `insufficient` lists the streams whose agreed amount no longer
+    covers their agreed provision since an ICB cut (BUD-05: `stream`, `rule`, `agreed_pence`,
+    `provision_cost_pence`, `shortfall_pence`, `message`, `since`), until funding or a variation covers it again.
+    Another LA's budget is 404."""
     return await common.budget_view(session, await repo.budget_for(session, budget_id, caller))
 
 

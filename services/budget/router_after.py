@@ -38,12 +38,19 @@ async def reviews_due(session: SessionDep, caller: Reader, due_before: date = Qu
 ) -> dict:
     """BUD-09: agreed budgets in the caller's LAs with a review due on or before `due_before`, soonest first;
     `overdue` is true when the due date has passed. The first review is due within 3 months of agreement, then
-    every 12 months, and at once when the family asks."""
+    every 12 months, at once when the family asks, and early when ICB funding falls below the cost of the agreed
+    health provision (BUD-05). `review_kind` (`first`, `annual`, `request`, `insufficient_funding`) and
+    `review_reason` say why it is due."""
     today = common.today()
     return {"items": [{"budget_id": b.id, "child_id": b.child_id, "local_authority": b.local_authority,
                        "plan_reference": b.plan_reference, "next_review_due": b.next_review_due,
-                       "overdue": b.next_review_due < today}
+                       "overdue": b.next_review_due < today, **_why(b)}
                       for b in await repo.reviews_due(session, caller, due_before, limit)]}
+
+
+def _why(budget) -> dict:
+    kind, reason = reviews.due_because(budget)
+    return {"review_kind": kind, "review_reason": reason}
 
 
 @router.get("/sen2", summary="SEN2 personal-budget fields")

@@ -217,15 +217,17 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
                               json=health_event(budget["child_id"], 60_000, "2027-01-01"))
         await decide(svc.client, budget["id"], "health", 60_000)
         await svc.client.post(f"/v1/budgets/{budget['id']}/agree", headers=CASEWORK)
-        await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,
+        await svc.client.post("/v1/budgets/health-funding-events", headers=HEALTH,  # below the provision: BUD-05
+                              json=health_event(budget["child_id"], 45_000, "2027-02-01"))
+        await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,  # covers it again
                               json={"stream": "health", "agreed_pence": 70_000, "reasons": "more therapy"})
         await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
         await publish(svc.runtime.bus, "contracts.funds_released.v1", {  # into the closed budget: refused
             "transfer_id": "t-1", "contract_id": "k-1", "budget_id": budget["id"], "child_id": budget["child_id"],
             "local_authority": LA, "stream": "health", "units": 1, "amount_pence": 100,
             "released_at": "2026-12-01T10:00:00Z"}, producer="contracts")
-        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 6 else None)
-    assert sorted(e["type"] for e in envelopes) == sorted(PUBLISHED)
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 9 else None)
+    assert sorted({e["type"] for e in envelopes}) == sorted(PUBLISHED)
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])
     assert set(asyncapi_messages()) == {*PUBLISHED, "icb.health_funding.changed.v1"}

@@ -35,6 +35,7 @@ from services.budget.repository.ledger import (
     reversal_of,
     transaction,
 )
+from services.budget.repository.sufficiency import insufficiencies, open_insufficiency
 
 __all__ = [
     "HealthState",
@@ -49,12 +50,14 @@ __all__ = [
     "health_state",
     "health_states",
     "insert_health_events",
+    "insufficiencies",
     "known_health_events",
     "ledger",
     "list_budgets",
     "lock_child",
     "lock_children",
     "open_budget",
+    "open_insufficiency",
     "panel_decisions",
     "post",
     "post_many",

@@ -3,7 +3,7 @@ built once with bound parameters."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -14,7 +14,9 @@ from services.budget.models import (
     Budget,
     Child,
     HealthFundingEvent,
+    Insufficiency,
     LedgerEntry,
+    Provision,
 )
 
 
@@ -23,6 +25,14 @@ class HealthState:
     budget_id: str | None
     latest_applied: tuple[date, datetime] | None  # (effective_from, received_at)
     health_agreed_pence: int
+    # What BUD-05 needs to judge an ICB change: the budget's status, what its health provision costs a year, and
+    # the amount its open health insufficiency was flagged at (None: not flagged).
+    status: str | None = None
+    health_cost_pence: int = 0
+    flagged_pence: int | None = None
+
+    def after(self, **changes) -> HealthState:
+        return replace(self, **changes)
 
 
 # The statements of the hot path (every ICB event, every payment) are built once, with bound parameters:
@@ -34,14 +44,21 @@ _LATEST = (select(HealthFundingEvent.effective_from, HealthFundingEvent.received
 
 
 # The open budget of each of a set of CYPs (the latest period wins if more than one is open), with its latest
-# applied ICB event and its health stream's agreed amount.
+# applied ICB event, its health stream's agreed amount, its status, its health provision's annual cost and its open
+# health insufficiency (BUD-05), so that judging a cut costs no further query.
 _HEALTH_STATES = (
     select(Budget.local_authority, Budget.child_id, Budget.id,
            _LATEST.with_only_columns(HealthFundingEvent.effective_from).scalar_subquery(),
            _LATEST.with_only_columns(HealthFundingEvent.received_at).scalar_subquery(),
            select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0))
            .where(LedgerEntry.budget_id == Budget.id, LedgerEntry.stream == "health",
-                  LedgerEntry.account == "agreed").scalar_subquery())
+                  LedgerEntry.account == "agreed").scalar_subquery(),
+           Budget.status,
+           select(func.coalesce(func.sum(Provision.annual_cost_pence), 0))
+           .where(Provision.budget_id == Budget.id, Provision.stream == "health").scalar_subquery(),
+           select(Insufficiency.agreed_pence)
+           .where(Insufficiency.budget_id == Budget.id, Insufficiency.stream == "health",
+                  Insufficiency.cleared_at.is_(None)).limit(1).scalar_subquery())
     .where(tuple_(Budget.local_authority, Budget.child_id).in_(bindparam("pairs", expanding=True)),
            Budget.status != "closed")
     .order_by(Budget.period_start))
@@ -91,15 +108,17 @@ def _when(value, kind):
 
 async def health_states(session: AsyncSession, children: Sequence[tuple[str, str]]
                         ) -> dict[tuple[str, str], HealthState]:
-    """In one query, for each (LA, CYP): its open budget, its latest applied ICB event and its health stream's
-    agreed amount (the sum of the entries, BUD-08). A CYP with no open budget has ``budget_id`` None."""
+    """In one query, for each (LA, CYP): its open budget, its latest applied ICB event, its health stream's
+    agreed amount (the sum of the entries, BUD-08), and what BUD-05 judges a cut by (status, health provision
+    cost, open insufficiency). A CYP with no open budget has ``budget_id`` None."""
     pairs = sorted(set(children))
     states = {pair: HealthState(None, None, 0) for pair in pairs}
-    for la, child, budget_id, effective, received, agreed in await _core(session, "health_states",
-                                                                          {"pairs": pairs}):
+    rows = await _core(session, "health_states", {"pairs": pairs})
+    for la, child, budget_id, effective, received, agreed, status, cost, flagged in rows:
         effective, received = _when(effective, date), _when(received, datetime)
         states[(la, child)] = HealthState(budget_id, (effective, received) if effective is not None else None,
-                                          -int(agreed))
+                                          -int(agreed), status, int(cost),
+                                          int(flagged) if flagged is not None else None)
     return states
 
 

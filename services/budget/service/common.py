@@ -9,7 +9,7 @@ from kit.events import utcnow
 from services.budget import repository as repo
 from services.budget.domain import Line
 from services.budget.ledger import STREAMS
-from services.budget.models import Budget, PanelDecision, Provision
+from services.budget.models import Budget, Insufficiency, PanelDecision, Provision
 
 
 def now() -> datetime:
@@ -50,6 +50,12 @@ def decision_view(d: PanelDecision) -> dict:
             "rule": "BUD-06" if d.decision == "escalated" else None}
 
 
+def insufficiency_view(f: Insufficiency) -> dict:
+    return {"stream": f.stream, "rule": f.rule, "agreed_pence": f.agreed_pence,
+            "provision_cost_pence": f.provision_cost_pence, "shortfall_pence": f.provision_cost_pence - f.agreed_pence,
+            "message": f.message, "since": f.since, "icb_event_id": f.icb_event_id, "flagged_at": f.flagged_at}
+
+
 async def budget_view(session: AsyncSession, budget: Budget) -> dict:
     """The budget with its per-stream balances (sums of ledger entries), provision and panel decisions."""
     balances = await repo.balances(session, budget.id)
@@ -68,4 +74,6 @@ async def budget_view(session: AsyncSession, budget: Budget) -> dict:
         "created_at": budget.created_at,
         "agreed_at": budget.agreed_at,
         "next_review_due": budget.next_review_due,
+        # BUD-05: streams that no longer cover their agreed provision (an ICB cut), until covered again.
+        "insufficient": [insufficiency_view(f) for f in await repo.insufficiencies(session, budget.id)],
     }

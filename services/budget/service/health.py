@@ -5,7 +5,11 @@ This is the busiest path of the service (every ICB event), so a batch of events 
 the one event of a REST call) is applied with the same few set-based Core statements whatever its size: lock the
 CYPs, read their health states in one query, find the event ids already recorded, work out each event's outcome
 in arrival order in Python, then record the events, their ledger postings and their outbox events with one
-multi-row insert each."""
+multi-row insert each.
+
+An applied event that leaves an agreed budget's health stream below the cost of its agreed health provision (or
+covers it again) is settled by ``sufficiency`` (BUD-05): judged from the same health state, so only such events
+cost further statements."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -22,7 +26,7 @@ from services.budget import repository as repo
 from services.budget.domain import newer_health_funding, pounds
 from services.budget.ledger import Posting, agree
 from services.budget.models import Budget, HealthFundingEvent
-from services.budget.service import common
+from services.budget.service import common, sufficiency
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFun
     states = await repo.health_states(session, children)
     recorded = await repo.known_health_events(session, [f.event_id for f, _ in received])
     start = common.now()
-    rows, postings, applied, results = [], [], [], []
+    rows, postings, applied, changes, results = [], [], [], [], []
     for i, (funding, cause) in enumerate(received):
         if funding.event_id in recorded:
             results.append(outcome(recorded[funding.event_id], "duplicate"))
@@ -67,7 +71,7 @@ async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFun
                "status": what, "budget_id": state.budget_id, "received_at": arrived,
                "applied_at": arrived if what == "applied" else None}
         if what == "applied":
-            states[child] = _apply(row, state, cause, postings, applied)
+            states[child] = _apply(row, state, cause, postings, applied, changes)
         recorded[funding.event_id] = row
         rows.append(row)
         results.append(outcome(row, what))
@@ -77,34 +81,45 @@ async def receive_many(session: AsyncSession, received: Sequence[tuple[HealthFun
         raise Conflict("an ICB event_id in this batch was recorded meanwhile; retry")
     await repo.post_many(session, postings, now=start)
     await add_events(session, applied)
+    await sufficiency.settle_all(session, changes)
     return results
 
 
 async def apply_held(session: AsyncSession, budget: Budget, cause: Envelope | None = None) -> None:
-    """Apply, in effective-date order, the events held for the CYP before this budget opened."""
+    """Apply, in effective-date order, the events held for the CYP before this budget opened. The budget is new,
+    so not agreed: no stream of it is flagged insufficient (BUD-05 is checked when it is agreed)."""
     held = await repo.health_events(session, budget.local_authority, budget.child_id, statuses=["held"])
     state = await repo.health_state(session, budget.local_authority, budget.child_id)
-    postings, applied = [], []
+    postings, applied, changes = [], [], []
     for event in held:
         event.budget_id = state.budget_id
         event.status = _outcome(state, event.effective_from, event.received_at)
         if event.status == "applied":
             event.applied_at = common.now()
-            state = _apply(_as_row(event), state, cause, postings, applied)
+            state = _apply(_as_row(event), state, cause, postings, applied, changes)
     await session.flush()
     await repo.post_many(session, postings, now=common.now())
     await add_events(session, applied)
+    await sufficiency.settle_all(session, changes)
 
 
-def _apply(row: dict, state: repo.HealthState, cause: Envelope | None, postings: list, applied: list
-           ) -> repo.HealthState:
-    """An ICB event applied to the health stream: its ledger posting (none if the amount is unchanged) and its
-    budget.health_funding_applied.v1, collected for one multi-row write; the CYP's health state after it."""
+def _apply(row: dict, state: repo.HealthState, cause: Envelope | None, postings: list, applied: list,
+           changes: list) -> repo.HealthState:
+    """An ICB event applied to the health stream: its ledger posting (none if the amount is unchanged), its
+    budget.health_funding_applied.v1 and the change it makes to the stream's sufficiency (BUD-05), if any,
+    collected for one write; the CYP's health state after it."""
     posting = _posting(row, state.health_agreed_pence)
     if posting is not None:
         postings.append((state.budget_id, posting))
     applied.append(events.health_funding_applied(row, state.health_agreed_pence, cause))
-    return repo.HealthState(state.budget_id, (row["effective_from"], row["received_at"]), row["annual_amount_pence"])
+    after = state.after(latest_applied=(row["effective_from"], row["received_at"]),
+                        health_agreed_pence=row["annual_amount_pence"])
+    change = sufficiency.judge_health(after, row, cause)
+    if change is None:
+        return after
+    changes.append(change)
+    short = change.agreed_pence < change.cost_pence
+    return after.after(flagged_pence=change.agreed_pence if short else None)
 
 
 def _outcome(state: repo.HealthState, effective_from: date, received_at: datetime) -> str:

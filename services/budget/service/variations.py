@@ -15,7 +15,7 @@ from services.budget import repository as repo
 from services.budget.domain import cost_by_stream, pounds
 from services.budget.ledger import agree
 from services.budget.models import Budget, Variation
-from services.budget.service import common
+from services.budget.service import common, sufficiency
 
 PENDING = ("notice_issued", "reconsideration_requested")
 
@@ -145,6 +145,7 @@ async def _apply(session: AsyncSession, budget: Budget, variation: Variation) ->
             effective_from=common.today(),
         ),
     )
+    await sufficiency.recheck(session, budget, variation.stream, variation_id=variation.id)  # BUD-05
 
 
 async def _direct_payment_share(session: AsyncSession, budget: Budget, stream: str) -> int:
