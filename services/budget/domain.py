@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.budget import categories
 from services.budget.ledger import STREAMS
 
 ARRANGEMENTS = ("direct_payment", "third_party", "notional")
-# BUD-03: a personal budget never pays for a place at a school, college or early-years setting.
-FORBIDDEN_CATEGORIES = {"school_place": "BUD-03"}
 SEN2_FUNDER_CODES = {"education": "E", "transport": "E", "social_care": "S", "health": "H"}
 
 
@@ -20,6 +19,8 @@ class Refusal:
     message: str
     field: str | None = None
     stream: str | None = None
+    invalid: bool = False  # the request itself is wrong (422), not refused by the record's state or a rule (409)
+    details: Mapping | None = None  # more for the caller, e.g. the valid categories
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,9 @@ def refuse_line(line: Line) -> Refusal | None:
     """Why a provision line cannot be funded, or None."""
     if not line.outcome.strip():
         return Refusal("BUD-02", "a budget only funds provision written in the plan and tied to an outcome; "
-                                 "name the outcome this provision serves", field="outcome")
-    if line.category in FORBIDDEN_CATEGORIES:
-        return Refusal("BUD-03", "a personal budget can never pay for a place at a school, college or "
-                                 "early-years setting", field="category")
+                                 "name the outcome this provision serves", field="outcome", invalid=True)
+    if refusal := refuse_category(line.category):
+        return refusal
     if line.funding_source is not None and line.stream not in EDUCATION_SIDE:
         return Refusal("BUD-04", "a funding source is named only for education-side provision",
                        field="funding_source")
@@ -61,6 +61,20 @@ def refuse_line(line: Line) -> Refusal | None:
             "setting's premises needs the head's or principal's written agreement first",
             field="setting_agreement",
         )
+    return None
+
+
+def refuse_category(category: str) -> Refusal | None:
+    """Why a provision category cannot be bought with a personal budget, or None. Every kind of placement at a
+    school, college or early-years setting is refused whatever it is called (BUD-03, 409); any other name not on
+    the published menu is not a category (BUD-15, 422 listing the valid ones)."""
+    if categories.is_placement(category):
+        return Refusal("BUD-03", f"{category!r} is a place at a school, college or early-years setting: a personal "
+                                 "budget can never pay for one", field="category")
+    if category not in categories.VALID:
+        return Refusal("BUD-15", f"{category!r} is not a provision category; use one of "
+                                 f"{', '.join(categories.VALID)} (GET /v1/budgets/provision-categories)",
+                       field="category", invalid=True, details={"valid_categories": list(categories.VALID)})
     return None
 
 

@@ -184,8 +184,10 @@ async def add_provision(budget_id: str, body: ProvisionCreate, request: Request,
     `setting_agreement: true` is refused (ELIG-09: 409); education money from a school's own budget
     (`funding_source: school_budget`) needs `head_agreement: true` (BUD-04: 409). Lines are added while the
     budget is draft or indicative; after agreement only if the stream's agreed amount still covers them
-    (BUD-05). Returns the line. Send an `Idempotency-Key`: a retry replays the first response and adds no
-    second line."""
+    (BUD-05). `category` is one of the published categories (`GET /v1/budgets/provision-categories`): a place at
+    a school, college or early-years setting under any name is refused (BUD-03: 409); any other category off the
+    menu is 422 naming `category`, with `rule: BUD-15` and `valid_categories`. Returns the line. Send an
+    `Idempotency-Key`: a retry replays the first response and adds no second line."""
 
     async def produce():
         budget = await repo.budget_for(session, budget_id, caller, lock=True)

@@ -12,6 +12,7 @@ from kit.errors import InvalidInput
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
+from services.budget import categories
 from services.budget import repository as repo
 from services.budget.router import AUDIT
 from services.budget.schemas import (
@@ -30,6 +31,7 @@ Casework = caller_with("casework")
 Panel = caller_with("panel")
 Finance = caller_with("finance")
 Reader = caller_with("casework", "read", "panel", "finance")
+CategoryReader = caller_with("read", "casework", "panel", "finance", "health")
 
 
 @router.get("/reviews", summary="Reviews due")
@@ -63,6 +65,23 @@ async def sen2(session: SessionDep, caller: Reader, local_authority: str = Query
     caller.ensure_la(local_authority)
     items, next_cursor = await reporting.sen2(session, local_authority, limit=limit, after=cursor)
     return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/provision-categories", summary="What a personal budget can and cannot buy")
+async def provision_categories(caller: CategoryReader, local_authority: str | None = Query(
+        None, pattern=r"^[EWSN]\d{8}$", description="the LA whose menu to show; omitted: the platform default")
+) -> dict:
+    """The published provision categories (BUD-15): the local offer's menu of what a personal budget may buy and
+    what it may not, in plain English and machine-readable. No child's data; any budget scope or `read`.
+
+    `categories`: what may be bought, each `{id, label, description, streams, allowed: true}`; `by_stream`: the
+    menu of each stream (education, health, social care, transport) as category ids. `refused`: every kind of
+    placement at a school, college or early-years setting, each with `rule: BUD-03` and the `reason`: a personal
+    budget can never pay for a place, whatever it is called. A provision line's `category` is one of
+    `categories`; a placement is refused with **409** `rule: BUD-03`, any other value with **422** naming
+    `category` and listing `valid_categories`. `menu` says whose menu it is (`platform_default`: every LA has it
+    today)."""
+    return categories.menu(local_authority)
 
 
 @router.get("/{budget_id}/statement", summary="Family statement", response_model=None)

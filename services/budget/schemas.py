@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from kit.schemas import Input, IsoDate, PlanDate
+from services.budget import categories
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
@@ -43,11 +44,16 @@ class ProvisionCreate(Input):
     description: str = Field(min_length=1, max_length=500)
     outcome: str = Field(max_length=500, description="the EHCP outcome this provision serves (BUD-02)")
     stream: Stream
+    # A validated string, not an enum: a placement under any name is a BUD-03 refusal (409 naming the rule), which a
+    # schema enum would turn into a bare validation error; any other unknown name is a 422 listing the valid ones.
     category: str = Field(
         min_length=1,
         max_length=60,
-        pattern=r"^[a-z][a-z0-9_]*$",
-        description="e.g. personal_assistant, therapy, short_breaks; never school_place (BUD-03)",
+        description="one of the published provision categories (`GET /v1/budgets/provision-categories`): "
+                    + ", ".join(categories.VALID) + ". A place at a school, college or early-years setting, "
+                    "whatever it is called (" + ", ".join(c.id for c in categories.REFUSED) + "), is refused "
+                    "(BUD-03: 409); any other value is 422 listing the valid ones.",
+        examples=["personal_assistant", "therapy", "short_breaks"],
     )
     annual_cost_pence: int = Field(gt=0, le=10_000_000_000)
     arrangement: Arrangement

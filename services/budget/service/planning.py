@@ -35,9 +35,9 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
     """Add a costed provision line tied to an outcome. Refusals name their rule."""
     refusal = refuse_line(line) or refuse_for_eligibility(line, await _eligibility(session, budget))
     if refusal is not None:
-        error = InvalidInput if refusal.rule == "BUD-02" else RuleViolation
+        error = InvalidInput if refusal.invalid else RuleViolation
         raise error(f"{refusal.field}: {refusal.message}", rule=refusal.rule,
-                    errors=[{"field": refusal.field, "message": refusal.message}])
+                    errors=[{"field": refusal.field, "message": refusal.message}], **(refusal.details or {}))
     if budget.status == "agreed":
         # After agreement a line may be added only if the stream's agreed amount still covers it (BUD-05).
         lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)] + [line]
