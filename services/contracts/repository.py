@@ -1,9 +1,10 @@
 """Every query of the contracts service. Reads on behalf of a caller are scoped to the caller's LAs."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -67,3 +68,27 @@ async def reviews_of(session: AsyncSession, contract_id: str) -> list[ContractRe
     stmt = select(ContractReview).where(ContractReview.contract_id == contract_id).order_by(
         ContractReview.reviewed_on.desc(), ContractReview.created_at.desc())
     return list((await session.execute(stmt)).scalars())
+
+
+async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[Any]:
+    """Rows ``(budget_id, stream, released_pence, released_count, returned_pence, returned_count)`` of the LA's
+    approved transfers in one GROUP BY: every approval released its ``release_pence`` (CON-04), and one no longer
+    active (withdrawn, or refused by the budget) gave it back. ``until`` keeps releases made before it and
+    returns recorded before it (a return without a withdrawal time counts from its release)."""
+    t = TransferRequest
+    released = t.decision == "approved"
+    returned = and_(released, t.status != "active")
+    if until is not None:
+        released = and_(released, t.created_at < until)
+        returned = and_(returned, func.coalesce(t.withdrawn_at, t.created_at) < until)
+
+    def total(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, t.release_pence), else_=0)), 0)
+
+    def count(condition: Any) -> Any:
+        return func.count(case((condition, 1)))
+
+    stmt = (select(t.budget_id, t.stream, total(released), count(released), total(returned), count(returned))
+            .where(t.local_authority == la, t.decision == "approved")
+            .group_by(t.budget_id, t.stream).order_by(t.budget_id, t.stream))
+    return list((await session.execute(stmt)).all())
