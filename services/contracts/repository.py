@@ -76,19 +76,14 @@ async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime 
     active (withdrawn, or refused by the budget) gave it back. ``until`` keeps releases made before it and
     returns recorded before it (a return without a withdrawal time counts from its release)."""
     t = TransferRequest
-    released = t.decision == "approved"
-    returned = and_(released, t.status != "active")
+    released, returned = t.decision == "approved", t.status != "active"
+    window = [] if until is None else [t.created_at < until]  # a release is recorded before its return
     if until is not None:
-        released = and_(released, t.created_at < until)
         returned = and_(returned, func.coalesce(t.withdrawn_at, t.created_at) < until)
 
-    def total(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, t.release_pence), else_=0)), 0)
-
-    def count(condition: Any) -> Any:
-        return func.count(case((condition, 1)))
-
-    stmt = (select(t.budget_id, t.stream, total(released), count(released), total(returned), count(returned))
-            .where(t.local_authority == la, t.decision == "approved")
+    stmt = (select(t.budget_id, t.stream, func.sum(t.release_pence), func.count(),
+                   func.coalesce(func.sum(case((returned, t.release_pence), else_=0)), 0),
+                   func.count(case((returned, 1))))
+            .where(t.local_authority == la, released, *window)
             .group_by(t.budget_id, t.stream).order_by(t.budget_id, t.stream))
     return list((await session.execute(stmt)).all())

@@ -2,40 +2,20 @@
 end-to-end journey and a confirmed recovery, and failing, with both sides printed, on a difference made on purpose
 in one service's database."""
 import uuid
-from datetime import date, timedelta
-
-import pytest
+from datetime import timedelta
 
 from kit.events import utcnow
 from sendpb import reconcile
-from sendpb.journey import Api, Family, run
+from sendpb.journey import Api
 from services.budget import repository as budget_repo
 from services.budget.ledger import spend
 from services.payments.models import Payment
-
-LA = "E06000060"
-JOURNEY_DAY = date(2026, 3, 2)  # the platform's clock is set here: nothing depends on the machine's date
+from tests.reconcile.conftest import JOURNEY_DAY, LA
 
 
 async def reconcile_now(platform, lines: list[str], **kw) -> int:
     return await reconcile.run(platform.client, la=LA, client_id="dev-finance", client_secret="dev-secret",
                                out=lines.append, **{"settle_seconds": 3.0, "interval": 0.3, **kw})
-
-
-@pytest.fixture
-async def journey(platform, clock):
-    """One family's journey (a paid direct payment, a block-contract release, a recovery notice), then the
-    family's challenge rejected and the recovery confirmed by invoice (PAY-07)."""
-    clock.set_to(JOURNEY_DAY, tick=True)
-    api = Api(platform.client)
-    facts = await run(api, Family("Reconcile", LA, date(2015, 3, 14)), today=JOURNEY_DAY, story=[])
-    recovery_id = facts["ids"]["recovery_id"]
-    await api.call("POST", f"/v1/payments/recoveries/{recovery_id}/decision", as_="dev-finance",
-                   json={"outcome": "rejected", "reason": "The leave was not agreed in the plan"})
-    confirmed = await api.call("POST", f"/v1/payments/recoveries/{recovery_id}/confirm", as_="dev-finance",
-                               json={"method": "invoice"})
-    assert confirmed["status"] == "confirmed"
-    return facts
 
 
 async def test_BUD_08_PAY_07_CON_04_reconcile_is_clean_after_the_journey(platform, journey):
@@ -84,3 +64,18 @@ async def test_PAY_04_reconcile_fails_on_a_payment_row_no_run_recorded(platform,
     assert (f"[PAY-04 bank_files] run {run_id} of {JOURNEY_DAY.isoformat()}: bank file "
             f"{reconcile.pounds(paid + 5_000)} ≠ run's recorded total {reconcile.pounds(paid)}") in report
     assert f"payments: issued − returned {reconcile.pounds(paid + 5_000)}" in report
+
+
+async def test_CON_04_reconcile_is_clean_after_a_release_is_withdrawn_and_given_back(platform, journey):
+    api = Api(platform.client)
+    transfer_id = journey["ids"]["transfer_id"]
+    withdrawn = await api.call("POST", f"/v1/contracts/transfers/{transfer_id}/withdraw", as_="dev-admin",
+                               json={"reason": "The family chose the block service again"})
+    assert withdrawn["status"] == "withdrawn"
+    lines: list[str] = []
+    assert await reconcile_now(platform, lines) == 0, "\n".join(lines)
+    headers = await platform.token("dev-finance")
+    budget = (await platform.client.get("/v1/budgets/finance/totals", params={"local_authority": LA},
+                                        headers=headers)).json()
+    [health] = [r for r in budget["rows"] if r["budget_id"] == journey["budget_id"] and r["stream"] == "health"]
+    assert (health["released_pence"], health["returned_pence"]) == (journey["release_pence"],) * 2
