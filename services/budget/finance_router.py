@@ -2,10 +2,10 @@
 that take ``/{budget_id}``."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from kit.auth import caller_with
-from kit.reports import AsOf, LocalAuthority, until
+from kit.reports import AsOf, LocalAuthority, report, until
 from kit.service import SessionDep
 from services.budget.repository import finance
 from services.budget.service.finance import rows_of
@@ -13,7 +13,7 @@ from services.budget.service.finance import rows_of
 router = APIRouter(tags=["budgets: finance totals"])
 Reader = caller_with("finance", "read")
 @router.get("/finance/totals", summary="Ledger totals per budget and stream")
-async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> dict:
+async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
     """What the budget ledger holds of the LA's money (BUD-08), for reconciliation with payments and contracts
     (`sendpb reconcile`; scope `finance` or `read`; another LA's code is a 403).
 
@@ -29,4 +29,4 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
     paginated list."""
     caller.ensure_la(local_authority)
     sums = await finance.ledger_sums(session, la=local_authority, until=until(as_of))
-    return {"local_authority": local_authority, "as_of": as_of, "rows": rows_of(sums)}
+    return report({"local_authority": local_authority, "as_of": as_of, "rows": rows_of(sums)})

@@ -2,10 +2,10 @@
 the routes that take ``/{contract_id}``."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from kit.auth import caller_with
-from kit.reports import AsOf, LocalAuthority, until
+from kit.reports import AsOf, LocalAuthority, report, until
 from kit.service import SessionDep
 from services.contracts import repository
 
@@ -14,7 +14,7 @@ Reader = caller_with("finance", "read")
 
 
 @router.get("/finance/totals", summary="Releases and returns per budget and stream")
-async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> dict:
+async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
     """What contracts released from the LA's block contracts into personal budgets, for reconciliation with the
     budget ledger (`sendpb reconcile`; scope `finance` or `read`; another LA's code is a 403).
 
@@ -27,7 +27,7 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
     paginated list."""
     caller.ensure_la(local_authority)
     rows = await repository.releases_by_budget(session, la=local_authority, until=until(as_of))
-    return {"local_authority": local_authority, "as_of": as_of, "rows": [
+    return report({"local_authority": local_authority, "as_of": as_of, "rows": [
         {"budget_id": budget_id, "stream": stream, "released_pence": int(released), "released_count": int(n_released),
          "returned_pence": int(returned), "returned_count": int(n_returned)}
-        for budget_id, stream, released, n_released, returned, n_returned in rows]}
+        for budget_id, stream, released, n_released, returned, n_returned in rows]})

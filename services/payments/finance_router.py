@@ -1,10 +1,10 @@
 """Finance totals of direct payments for reconciliation: ``/v1/payments/finance``."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from kit.auth import caller_with
-from kit.reports import AsOf, LocalAuthority, until
+from kit.reports import AsOf, LocalAuthority, report, until
 from kit.service import SessionDep
 from services.payments import repository
 
@@ -14,7 +14,7 @@ MEASURES = ("issued", "returned", "recovered")
 
 
 @router.get("/finance/totals", summary="Direct-payment totals per budget and stream, and per run")
-async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> dict:
+async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
     """What payments holds of the LA's money, for reconciliation with the budget ledger (`sendpb reconcile`;
     scope `finance` or `read`; another LA's code is a 403).
 
@@ -48,5 +48,5 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
                                        "recorded_payments": 0})
         run["file_total_pence"], run["file_credits"] = int(pence or 0), int(count)
     key = lambda row: (row["budget_id"] or "", row["stream"] or "")  # noqa: E731
-    return {"local_authority": local_authority, "as_of": as_of,
-            "rows": sorted(rows.values(), key=key), "runs": list(runs.values())}
+    return report({"local_authority": local_authority, "as_of": as_of,
+                   "rows": sorted(rows.values(), key=key), "runs": list(runs.values())})
