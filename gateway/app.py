@@ -19,6 +19,7 @@ from gateway.clients import Client as OAuthClient
 from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
 from gateway.ratelimit import RateLimiter
+from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
@@ -170,12 +171,15 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     verifier = verifier_from(platform)
     cache: dict[str, Any] = {}
 
+    jobs: list[ReconciliationJob] = []
+
     @asynccontextmanager
     async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if lifespan is None:
-            yield
+            async with _reconciling(jobs):
+                yield
         else:
-            async with lifespan():
+            async with lifespan(), _reconciling(jobs):
                 yield
         for upstream in upstreams.values():
             await upstream.close()
@@ -275,4 +279,22 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds)
     gateway.issuer = issuer
+    gateway.reconciliation = None
+    if settings.reconcile_local_authorities:
+        gateway.reconciliation = ReconciliationJob(gateway, issuer, las=settings.reconcile_local_authorities,
+                                                   every_seconds=settings.reconcile_every_seconds,
+                                                   settle_seconds=settings.reconcile_settle_seconds)
+        jobs.append(gateway.reconciliation)
     return gateway
+
+
+@asynccontextmanager
+async def _reconciling(jobs: list[ReconciliationJob]) -> AsyncIterator[None]:
+    """The scheduled reconciliation runs while the gateway does (after the embedded services have started)."""
+    for job in jobs:
+        job.start()
+    try:
+        yield
+    finally:
+        for job in jobs:
+            await job.stop()

@@ -37,6 +37,11 @@ class GatewaySettings(BaseSettings):
     upstream_connections: int = Field(256, ge=1)
     rate_limit_per_second: float = Field(200.0, gt=0)   # per client, sustained
     rate_limit_burst: int = Field(400, ge=1)
+    # The scheduled reconciliation (gateway/reconciliation.py): off while no LA is given (JSON list in
+    # SENDPB_GATEWAY_RECONCILE_LOCAL_AUTHORITIES).
+    reconcile_local_authorities: list[str] = []
+    reconcile_every_seconds: float = Field(900.0, ge=1)
+    reconcile_settle_seconds: float = Field(10.0, ge=0, le=300)
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:

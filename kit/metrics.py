@@ -13,3 +13,11 @@ EVENTS_CONSUMED = Counter(
 OUTBOX_PENDING = Gauge("sendpb_outbox_pending", "Outbox rows not yet published (at the last check)", ["service"])
 UPSTREAM_ERRORS = Counter("sendpb_gateway_upstream_errors_total", "Gateway upstream failures", ["service", "kind"])
 RATE_LIMITED = Counter("sendpb_gateway_rate_limited_total", "Requests refused by the rate limit", ["client"])
+RECONCILIATION_DIFFERENCES = Gauge(
+    "sendpb_reconciliation_differences",
+    "Differences between the services' books that persisted at the last scheduled reconciliation",
+    ["local_authority", "check"])
+RECONCILIATION_LAST_SUCCESS = Gauge(
+    "sendpb_reconciliation_last_success_timestamp_seconds",
+    "When the scheduled reconciliation last read every service's totals for the LA (Unix time)",
+    ["local_authority"])

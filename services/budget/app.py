@@ -7,6 +7,7 @@ from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.budget.event_schemas import PUBLISHED, asyncapi_messages
+from services.budget.finance_router import router as finance_totals
 from services.budget.handlers import consumers
 from services.budget.router import router
 from services.budget.router_after import router as after_agreement
@@ -21,7 +22,7 @@ SPEC = ServiceSpec(
     description="One pooled budget per child per plan across education, health and social care (BUD-01..11).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=BudgetSettings,
-    routers=[after_agreement, router],  # its fixed paths (/reviews, /sen2) before /{budget_id}
+    routers=[after_agreement, finance_totals, router],  # fixed paths (/reviews, /sen2, /finance) first
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),

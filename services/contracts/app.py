@@ -6,6 +6,7 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.contracts.events import asyncapi_messages
+from services.contracts.finance_router import router as finance_router
 from services.contracts.handlers import consumers
 from services.contracts.router import router
 from services.contracts.settings import ContractsSettings
@@ -19,7 +20,7 @@ SPEC = ServiceSpec(
                  "family summaries (CON-01..08)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
-    routers=[transfers_router, router],
+    routers=[finance_router, transfers_router, router],
     consumers=consumers,
     messages=asyncapi_messages,
     publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),

@@ -1,9 +1,10 @@
 """Every query of the contracts service. Reads on behalf of a caller are scoped to the caller's LAs."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -84,3 +85,22 @@ async def transfer_by_id(session: AsyncSession, transfer_id: str) -> TransferReq
 async def contract_by_id(session: AsyncSession, contract_id: str) -> Contract:
     stmt = select(Contract).where(Contract.id == contract_id).with_for_update()
     return (await session.execute(stmt)).scalar_one()
+
+
+async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[Any]:
+    """Rows ``(budget_id, stream, released_pence, released_count, returned_pence, returned_count)`` of the LA's
+    approved transfers in one GROUP BY: every approval released its ``release_pence`` (CON-04), and one no longer
+    active (withdrawn, or refused by the budget) gave it back. ``until`` keeps releases made before it and
+    returns recorded before it (withdrawn, or refused by the budget; one with neither time counts from its release)."""
+    t = TransferRequest
+    released, returned = t.decision == "approved", t.status != "active"
+    window = [] if until is None else [t.created_at < until]  # a release is recorded before its return
+    if until is not None:
+        returned = and_(returned, func.coalesce(t.withdrawn_at, t.refused_at, t.created_at) < until)
+
+    stmt = (select(t.budget_id, t.stream, func.sum(t.release_pence), func.count(),
+                   func.coalesce(func.sum(case((returned, t.release_pence), else_=0)), 0),
+                   func.count(case((returned, 1))))
+            .where(t.local_authority == la, released, *window)
+            .group_by(t.budget_id, t.stream).order_by(t.budget_id, t.stream))
+    return list((await session.execute(stmt)).all())

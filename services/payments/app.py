@@ -6,7 +6,7 @@ from kit.bus import Bus
 from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.payments import audits_router, router, runs_router
+from services.payments import audits_router, finance_router, router, runs_router
 from services.payments.events import PUBLISHED, asyncapi_messages
 from services.payments.handlers import consumers
 from services.payments.service.notices import apply_due_notices
@@ -20,7 +20,7 @@ SPEC = ServiceSpec(
                  "(PAY-01..09)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=PaymentsSettings,
-    routers=[router.router, runs_router.router, audits_router.router],
+    routers=[router.router, runs_router.router, audits_router.router, finance_router.router],
     consumers=consumers,
     jobs=(Job("apply-due-notices", apply_due_notices, every_seconds=300),),
     messages=asyncapi_messages,

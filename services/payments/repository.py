@@ -320,3 +320,43 @@ async def due_notices(session: AsyncSession, *, today: date, limit: int) -> Sequ
 async def agreement_by_id(session: AsyncSession, agreement_id: str) -> Agreement:
     stmt = select(Agreement).where(Agreement.id == agreement_id).with_for_update()
     return (await session.execute(stmt)).scalar_one()
+
+
+# ------------------------------------------------------------------ finance totals (reconciliation)
+def _before(column: Any, until: datetime | None) -> list[Any]:
+    return [] if until is None else [column < until]
+
+
+async def money_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[Any]:
+    """Rows ``(budget_id, stream, measure, pence, count)`` of the LA's direct-payment money, one GROUP BY per
+    measure in one statement: ``issued`` (payments sent to the bank, returned ones included), ``returned``
+    (bank returns, as booked in this service's ledger) and ``recovered`` (confirmed recoveries). ``until``
+    keeps what was recorded before it."""
+    a, p, e, r = Agreement, Payment, LedgerEntry, Recovery
+    keys = (a.budget_id, a.stream)
+    issued = (select(*keys, literal("issued").label("measure"), func.sum(p.amount_pence).label("pence"),
+                     func.count().label("n"))
+              .join(a, a.id == p.agreement_id)
+              .where(p.local_authority == la, p.status != "deducted", *_before(p.created_at, until))
+              .group_by(*keys))
+    returned = (select(*keys, literal("returned"), func.sum(e.amount_pence), func.count())
+                .join(a, a.id == e.agreement_id)
+                .where(e.local_authority == la, e.kind == "return", *_before(e.created_at, until))
+                .group_by(*keys))
+    recovered = (select(*keys, literal("recovered"), func.sum(r.amount_pence), func.count())
+                 .join(a, a.id == r.agreement_id)
+                 .where(r.local_authority == la, r.confirmed_at.is_not(None), *_before(r.confirmed_at, until))
+                 .group_by(*keys))
+    return list((await session.execute(issued.union_all(returned, recovered))).all())
+
+
+async def run_file_totals(session: AsyncSession, *, la: str, until: datetime | None) -> tuple[list[Any], list[Any]]:
+    """The LA's runs as they recorded themselves ``(run_id, run_date, status, total_pence, payments_count)``, and
+    what their bank files carry ``(run_id, pence, credits)``: every payment of the run sent to the bank (the same
+    rows as ``run_credits``), grouped by run. Two statements, so a payment naming no known run still shows."""
+    runs = (select(Run.id, Run.run_date, Run.status, Run.total_pence, Run.payments_count)
+            .where(Run.local_authority == la, *_before(Run.created_at, until)).order_by(Run.run_date, Run.id))
+    files = (select(Payment.run_id, func.sum(Payment.amount_pence), func.count())
+             .where(Payment.local_authority == la, Payment.status != "deducted", *_before(Payment.created_at, until))
+             .group_by(Payment.run_id))
+    return list((await session.execute(runs)).all()), list((await session.execute(files)).all())

@@ -1,0 +1,32 @@
+"""Finance totals of the budget ledger for reconciliation: ``/v1/budgets/finance``. Mounted before the routes
+that take ``/{budget_id}``."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from kit.auth import caller_with
+from kit.reports import AsOf, LocalAuthority, report, until
+from kit.service import SessionDep
+from services.budget.repository import finance
+from services.budget.service.finance import rows_of
+
+router = APIRouter(tags=["budgets: finance totals"])
+Reader = caller_with("finance", "read")
+@router.get("/finance/totals", summary="Ledger totals per budget and stream")
+async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
+    """What the budget ledger holds of the LA's money (BUD-08), for reconciliation with payments and contracts
+    (`sendpb reconcile`; scope `finance` or `read`; another LA's code is a 403).
+
+    `rows`, one per budget and stream with money on it:
+    - postings booked from other services' events: `payments_pence` (direct payments spent, from
+      `payments.payment_issued.v1`), `recoveries_pence` (confirmed recoveries given back, from
+      `payments.recovery_confirmed.v1`), `released_pence` and `returned_pence` (funds released from block
+      contracts and given back to them, from `contracts.funds_released.v1` / `contracts.funds_returned.v1`);
+    - balances: `agreed_pence`, `released_total_pence` (released less returned), `committed_pence`,
+      `spent_pence` and `available_pence` = agreed + released − committed − spent, which must not be below zero.
+
+    `as_of` counts only postings made on or before that day (UTC). The totals are one report for the LA, not a
+    paginated list."""
+    caller.ensure_la(local_authority)
+    sums = await finance.ledger_sums(session, la=local_authority, until=until(as_of))
+    return report({"local_authority": local_authority, "as_of": as_of, "rows": rows_of(sums)})
