@@ -1,36 +1,11 @@
 """The Kubernetes overlays render with kubectl's kustomize and give every component what operators rely on."""
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-from kit.testing import unavailable
 from sendpb.runner import SERVICES
-
-K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
-COMPONENTS = [c.name for c in SERVICES] + ["gateway"]
-
-
-def kubectl() -> str:
-    path = shutil.which("kubectl")
-    if path is None:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "kubectl"], capture_output=True, timeout=300)
-        path = shutil.which("kubectl")
-    if path is None:
-        unavailable("kubectl (for `kubectl kustomize`) is not installed and could not be installed")
-    return path
-
-
-def render(overlay: str) -> list[dict]:
-    out = subprocess.run([kubectl(), "kustomize", str(K8S / "overlays" / overlay)], capture_output=True,
-                         text=True, check=True, timeout=120).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-def index(docs: list[dict]) -> dict[tuple[str, str], dict]:
-    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
+from tests.deploy.manifests import COMPONENTS, K8S, component_of, index, of_kind, render, render_text
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -44,6 +19,7 @@ def test_every_component_has_a_probed_resourced_deployment_service_hpa_and_pdb(o
         deployment = docs[("Deployment", f"sendpb-{component}")]
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["args"][:3] == ["serve", "--target", component]
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert {"cpu", "memory"} <= set(container["resources"]["requests"])
@@ -62,11 +38,74 @@ def test_every_component_has_a_probed_resourced_deployment_service_hpa_and_pdb(o
 
 def test_migrations_are_jobs_and_pods_do_not_migrate_at_start(overlay):
     _, docs = overlay
+    jobs = {component_of(job): job for job in of_kind(list(docs.values()), "Job")}
+    assert set(jobs) == {f"migrate-{c.name}" for c in SERVICES}
     for c in SERVICES:
-        job = docs[("Job", f"sendpb-migrate-{c.name}")]
-        assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate", "--service", c.name]
+        assert jobs[f"migrate-{c.name}"]["spec"]["template"]["spec"]["containers"][0]["args"] == [
+            "migrate", "--service", c.name]
     config = next(d for (kind, _), d in docs.items() if kind == "ConfigMap")
     assert config["data"]["SENDPB_MIGRATE_ON_START"] == "false"
+
+
+def release_tag(docs: dict) -> str:
+    image = docs[("Deployment", "sendpb-gateway")]["spec"]["template"]["spec"]["containers"][0]["image"]
+    return image.split("@")[0].rsplit(":", 1)[1]
+
+
+def test_migration_jobs_are_named_for_the_release_they_migrate_to(overlay):
+    _, docs = overlay
+    tag = release_tag(docs)
+    for job in of_kind(list(docs.values()), "Job"):
+        service = component_of(job).removeprefix("migrate-")
+        assert job["metadata"]["name"] == f"sendpb-migrate-{service}-{tag}"
+        assert job["spec"]["template"]["spec"]["containers"][0]["image"].split("@")[0].endswith(f":{tag}")
+        assert len(job["metadata"]["name"]) <= 63, "the Job controller puts the name in a label"
+
+
+def test_a_new_release_gets_new_migration_jobs_and_a_digest_does_not_rename_them(tmp_path):
+    """`kubectl apply` cannot change a finished Job: a release re-runs migrations only if its Jobs are new."""
+    shutil.copytree(K8S, tmp_path / "k8s")
+    kustomization = tmp_path / "k8s" / "overlays" / "prod" / "kustomization.yaml"
+    spec = yaml.safe_load(kustomization.read_text())
+    spec["images"] = [{"name": "sendpb", "newName": "registry.example.org/sendpb", "newTag": "0.2.0",
+                       "digest": "sha256:" + "ab" * 32}]
+    kustomization.write_text(yaml.safe_dump(spec))
+    docs = [d for d in yaml.safe_load_all(render_text(tmp_path / "k8s" / "overlays" / "prod")) if d]
+    before = {j["metadata"]["name"] for j in of_kind(render("prod"), "Job")}
+    after = {j["metadata"]["name"] for j in of_kind(docs, "Job")}
+    assert after == {f"sendpb-migrate-{c.name}-0.2.0" for c in SERVICES}
+    assert not before & after
+    assert all(j["spec"]["template"]["spec"]["containers"][0]["image"].endswith("@sha256:" + "ab" * 32)
+               for j in of_kind(docs, "Job"))
+
+
+def test_migration_jobs_run_under_the_same_security_as_the_deployments(overlay):
+    _, docs = overlay
+    pods = [d["spec"]["template"]["spec"] for d in docs.values() if d["kind"] in ("Deployment", "Job")]
+    deployment_pod = docs[("Deployment", "sendpb-gateway")]["spec"]["template"]["spec"]
+    for pod in pods:
+        assert pod["securityContext"] == deployment_pod["securityContext"]
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["containers"][0]["securityContext"] == deployment_pod["containers"][0]["securityContext"]
+    assert deployment_pod["securityContext"]["runAsNonRoot"] is True
+    assert deployment_pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert deployment_pod["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+
+
+def test_prod_is_reached_only_over_tls_through_the_ingress():
+    docs = index(render("prod"))
+    ingresses = of_kind(list(docs.values()), "Ingress")
+    assert len(ingresses) == 1
+    spec = ingresses[0]["spec"]
+    hosts = {rule["host"] for rule in spec["rules"]}
+    assert hosts and hosts <= {h for tls in spec["tls"] for h in tls["hosts"]}
+    assert all(tls["secretName"] for tls in spec["tls"])
+    backends = {p["backend"]["service"]["name"] for rule in spec["rules"] for p in rule["http"]["paths"]}
+    assert backends == {"sendpb-gateway"}
+    assert ingresses[0]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    assert not of_kind(render("dev"), "Ingress")
+    assert all(s["spec"].get("type", "ClusterIP") == "ClusterIP" for s in of_kind(list(docs.values()), "Service"))
 
 
 def test_config_and_secrets_are_separate_and_prod_carries_no_secret_values():
