@@ -92,6 +92,10 @@ class RecoveryConfirmed(DirectPaymentMoney):
     recovery_id: str
 
 
+class PaymentReturned(DirectPaymentMoney):
+    payment_id: str
+
+
 @consumers.on("eligibility.request_decided.v1")
 async def on_request_decided(session, envelope: Envelope, settings: BudgetSettings) -> None:
     """Remember the CYP's latest decision; open a budget if a RAS result is already there."""
@@ -174,13 +178,13 @@ async def on_funds_returned(session, envelope: Envelope, settings: BudgetSetting
 
 
 async def _direct_payment(session, envelope: Envelope, event: DirectPaymentMoney, *, reference: str,
-                          recovered: bool, **ids) -> None:
+                          recovered: bool, why: str | None = None, kind: str | None = None, **ids) -> None:
     try:
         budget = await money.budget_of(
             session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
         )
         await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                                 reference=reference, recovered=recovered)
+                                 reference=reference, recovered=recovered, why=why, kind=kind)
     except money.Refused as refusal:
         await _refused(session, envelope, refusal, **ids)
 
@@ -197,3 +201,13 @@ async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSet
     event = read(RecoveryConfirmed, envelope)
     await _direct_payment(session, envelope, event, reference=f"recovery:{event.recovery_id}", recovered=True,
                           recovery_id=event.recovery_id)
+
+
+@consumers.on("payments.payment_returned.v1")
+async def on_payment_returned(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """A payment the bank returned unpaid comes back from spent (BUD-08), once; a later run pays it again as a new
+    payment, booked as spent again."""
+    event = read(PaymentReturned, envelope)
+    await _direct_payment(session, envelope, event, reference=f"return:{event.payment_id}", recovered=True,
+                          why="paid by direct payment and returned unpaid by the bank", kind="payment_return",
+                          payment_id=event.payment_id)

@@ -111,10 +111,12 @@ def commit(stream: str, amount_pence: int, memo: str, *, reference: str | None =
     return _pair("commitment", memo, stream, "committed", "available", amount_pence, reference)
 
 
-def spend(stream: str, amount_pence: int, memo: str, *, reference: str | None = None) -> Posting | None:
-    """Money paid out of the stream (negative: money recovered back into it)."""
+def spend(stream: str, amount_pence: int, memo: str, *, reference: str | None = None,
+          kind: str | None = None) -> Posting | None:
+    """Money paid out of the stream (negative: money recovered back into it, or a payment the bank returned,
+    ``kind="payment_return"``)."""
     return _pair(
-        "payment" if amount_pence >= 0 else "recovery",
+        kind or ("payment" if amount_pence >= 0 else "recovery"),
         memo,
         stream,
         "spent",

@@ -14,6 +14,7 @@ from kit.events import Envelope
 PRODUCER = "payments"
 PAYMENT_ISSUED = "payments.payment_issued.v1"
 RECOVERY_CONFIRMED = "payments.recovery_confirmed.v1"
+PAYMENT_RETURNED = "payments.payment_returned.v1"
 
 
 def new_ids(n: int) -> list[str]:
@@ -76,6 +77,16 @@ def recovery_confirmed(*, recovery_id: str, agreement, amount_pence: int, method
                              "confirmed_at": confirmed_at.isoformat().replace("+00:00", "Z")})
 
 
+def payment_returned(payment, agreement, *, returned_on: date, reason: str) -> Envelope:
+    return Envelope(type=PAYMENT_RETURNED, producer=PRODUCER, local_authority=payment.local_authority,
+                    correlation_id=payment.run_id,
+                    payload={"payment_id": payment.id, "agreement_id": payment.agreement_id,
+                             "budget_id": agreement.budget_id, "child_id": agreement.child_id,
+                             "local_authority": payment.local_authority, "stream": agreement.stream,
+                             "amount_pence": payment.amount_pence, "due_date": payment.due_date.isoformat(),
+                             "run_id": payment.run_id, "returned_on": returned_on.isoformat(), "reason": reason})
+
+
 class PaymentIssued(BaseModel):
     """One direct payment made by a payment run (PAY-04): ``amount_pence`` left the LA for the payee on
     ``issued_on``. The budget service books it as spent on ``stream`` (null: an agreement opened without one)."""
@@ -109,7 +120,25 @@ class RecoveryConfirmed(BaseModel):
     confirmed_at: datetime
 
 
-PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED)
+class PaymentReturned(BaseModel):
+    """A payment the bank returned unpaid (PAY-04): ``amount_pence`` came back to the LA on ``returned_on``. The
+    budget books it back from spent on ``stream``; the instalment is paid again by a later run as a new payment."""
+
+    model_config = ConfigDict(extra="forbid")
+    payment_id: str
+    agreement_id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: Literal["education", "health", "social_care", "transport"] | None
+    amount_pence: int
+    due_date: date
+    run_id: str
+    returned_on: date
+    reason: str
+
+
+PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED, PAYMENT_RETURNED)
 
 
 def asyncapi_messages() -> dict[str, dict]:
@@ -117,4 +146,6 @@ def asyncapi_messages() -> dict[str, dict]:
     return {PAYMENT_ISSUED: {"name": PAYMENT_ISSUED, "summary": PaymentIssued.__doc__,
                              "payload": PaymentIssued.model_json_schema()},
             RECOVERY_CONFIRMED: {"name": RECOVERY_CONFIRMED, "summary": RecoveryConfirmed.__doc__,
-                                 "payload": RecoveryConfirmed.model_json_schema()}}
+                                 "payload": RecoveryConfirmed.model_json_schema()},
+            PAYMENT_RETURNED: {"name": PAYMENT_RETURNED, "summary": PaymentReturned.__doc__,
+                               "payload": PaymentReturned.model_json_schema()}}

@@ -4,8 +4,6 @@ in one service's database."""
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from kit.events import utcnow
 from sendpb import reconcile
 from sendpb.journey import Api
@@ -83,8 +81,6 @@ async def test_CON_04_reconcile_is_clean_after_a_release_is_withdrawn_and_given_
     assert (health["released_pence"], health["returned_pence"]) == (journey["release_pence"],) * 2
 
 
-@pytest.mark.xfail(strict=True, reason="payments publishes no event for a bank return: the budget keeps the payment "
-                                       "as spent (BUD-08), and reconcile reports it; passes once returns are booked")
 async def test_PAY_04_reconcile_is_clean_after_a_bank_return(platform, journey):
     api = Api(platform.client)
     [payment] = await api.call("GET", f"/v1/payments/agreements/{journey['agreement_id']}/payments",

@@ -12,7 +12,7 @@ from services.budget.models import Budget, LedgerEntry, LedgerTransaction
 # The figure → which entries it sums (kind of posting and account, or an account whatever the kind).
 e, t = LedgerEntry, LedgerTransaction
 FIGURES = {
-    "payments": and_(t.kind == "payment", e.account == "spent"),
+    "payments": and_(t.kind.in_(("payment", "payment_return")), e.account == "spent"),  # net of bank returns
     "recoveries": and_(t.kind == "recovery", e.account == "spent"),
     "releases": and_(t.kind == "release", e.account == "released"),
     "returns": and_(t.kind == "return", e.account == "released"),

@@ -56,12 +56,14 @@ async def book_payment(
     amount_pence: int,
     reference: str,
     recovered: bool,
+    why: str | None = None,
+    kind: str | None = None,
 ) -> bool:
     """A direct payment (spent) or a confirmed recovery (back into the budget) on its stream; without a
     stream, split across the direct-payment streams in proportion to their direct-payment amounts."""
     if await repo.reference_booked(session, reference):
         return False
-    what = "recovered" if recovered else "paid"
+    what = why or ("recovered by direct payment" if recovered else "paid by direct payment")
     if stream is not None:
         parts, how = {stream: amount_pence}, ""
     else:
@@ -80,8 +82,9 @@ async def book_payment(
         spend(
             s,
             -part if recovered else part,
-            f"{pounds(part)} of {pounds(amount_pence)} {what} by direct payment{how}",
+            f"{pounds(part)} of {pounds(amount_pence)} {what}{how}",
             reference=reference if i == 0 else f"{reference}#{s}",
+            kind=kind,
         )
         for i, (s, part) in enumerate(sorted(parts.items()))
         if part

@@ -16,9 +16,10 @@ from kit.db import Database
 from kit.errors import InvalidInput
 from kit.events import utcnow
 from kit.outages import wait_out
+from kit.outbox import add_event
 from services.payments import clock, events, repository, sealed
 from services.payments.bankfile import Credit, Originator
-from services.payments.models import LedgerEntry, Run
+from services.payments.models import Agreement, LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
 
 log = logging.getLogger("sendpb.payments.runs")
@@ -169,8 +170,9 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
 
 
 async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:
-    """Payments the bank returned unpaid are marked returned, reversed in the ledger and, having no live
-    payment any more, are paid again by the next run (PAY-04)."""
+    """Payments the bank returned unpaid are marked returned, reversed in the ledger, announced with
+    ``payments.payment_returned.v1`` (the budget books the money back from spent) and, having no live payment any
+    more, are paid again by the next run (PAY-04)."""
     ids = [item.payment_id for item in items]
     found = {p.id: p for p in await repository.run_payments(session, run.id, ids=ids, lock=True)}
     for n, item in enumerate(items):
@@ -190,6 +192,9 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
             credit_account=f"payee:{payment.agreement_id}",
             amount_pence=payment.amount_pence, payment_id=payment.id,
             memo=f"returned by the bank: {item.reason}", entry_date=now.date(), created_at=now))
+        agreement = await session.get(Agreement, payment.agreement_id)
+        await add_event(session, events.payment_returned(payment, agreement, returned_on=now.date(),
+                                                         reason=item.reason))
     await repository.unsettle_returned(session, returned)
     await session.flush()
     return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
