@@ -58,7 +58,8 @@ async def _runs_of(svc, la: str) -> int:
 
 
 async def _left_running(svc, la: str, *, owner: str | None, lease_expires_at) -> str:
-    """A run as a process leaves it when it dies before its first chunk commits (nothing paid yet)."""
+    """A run recorded an hour ago, nothing paid yet, under the given lease: as a process leaves it when it dies
+    before its first chunk commits, or while it is still busy elsewhere."""
     now, run_id = utcnow(), f"run-{la}"
     async with svc.runtime.db.transaction() as s:
         s.add(Run(id=run_id, local_authority=la, run_date=date(2026, 12, 1), status="running", due_count=0,
@@ -120,7 +121,7 @@ async def test_PAY_04_a_run_whose_lease_is_live_is_not_taken_over_nor_interrupte
         kept = await _read(svc, live)
         assert (kept.status, kept.lease_owner) == ("running", "busy-replica")
         assert await _live_payments(svc, ids) == {i: 2 for i in ids}
-        async with svc.runtime.db.transaction() as s:  # its owner finishes it (see the fixture's note)
+        async with svc.runtime.db.transaction() as s:  # its owner finishes it (see the module's note)
             await s.execute(update(Run).where(Run.id == live).values(status="completed"))
 
 
