@@ -1,6 +1,7 @@
 """Scheduled work inside a service process: a job runs every ``every_seconds`` (its first run one period after
-start), each run in its own transactions, and a failure is logged and retried at the next period. Jobs must be
-safe to run in several replicas at once (lock what they take with ``SKIP LOCKED``) and to run again (idempotent)."""
+start, or at start with ``at_start``), each run in its own transactions, and a failure is logged and retried at the
+next period. Jobs must be safe to run in several replicas at once (lock what they take with ``SKIP LOCKED``) and to
+run again (idempotent)."""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +20,7 @@ class Job:
     name: str
     run: Callable[[Database, Any], Awaitable[int]]  # returns how many things it did
     every_seconds: float = 60.0
+    at_start: bool = False  # also run as the service starts (work a stopped process left, picked up at once)
 
 
 class JobRunner:
@@ -42,8 +44,10 @@ class JobRunner:
         return await job.run(self.db, self.settings)
 
     async def _loop(self, job: Job) -> None:
+        wait = 0.0 if job.at_start else job.every_seconds
         while True:
-            await asyncio.sleep(job.every_seconds)
+            await asyncio.sleep(wait)
+            wait = job.every_seconds
             try:
                 done = await job.run(self.db, self.settings)
             except Exception:  # noqa: BLE001 - logged; the next period tries again

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,6 +10,7 @@ from kit.settings import PlatformSettings
 from services.payments import audits_router, finance_router, router, runs_router
 from services.payments.events import PUBLISHED, asyncapi_messages
 from services.payments.handlers import consumers
+from services.payments.service import runs
 from services.payments.service.notices import apply_due_notices
 from services.payments.settings import PaymentsSettings
 
@@ -32,4 +34,6 @@ def create_app(platform: PlatformSettings, *, settings: PaymentsSettings | None 
                bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
     # The keyring is built here, so a service outside dev mode without its keys refuses to start.
     settings = (settings or PaymentsSettings()).bound_to(platform)
-    return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)
+    # Payment runs are taken over by a job whose period is a setting, so it joins the spec here.
+    spec = replace(SPEC, jobs=(*SPEC.jobs, runs.takeover_job(settings)))
+    return build_app(spec, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

@@ -205,7 +205,7 @@ class Run(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Who is carrying the run out, until when: renewed by a heartbeat, taken over by any replica once expired.
+    # Who is carrying the run out, until when: renewed by each chunk, taken over by any replica once expired.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,7 +1,7 @@
 """Every query of the payments service. Reads on behalf of a caller are scoped to the caller's LAs."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -155,12 +155,27 @@ async def run_for_update(session: AsyncSession, run_id: str) -> Run:
     return (await session.execute(select(Run).where(Run.id == run_id).with_for_update())).scalar_one()
 
 
-async def interrupt_stale_runs(session: AsyncSession, *, la: str, before: datetime) -> None:
-    """Runs of the LA still marked running but silent since ``before`` died with their process."""
-    await session.execute(update(Run).where(Run.local_authority == la, Run.status == "running",
-                                            Run.updated_at < before)
-                          .values(status="interrupted",
-                                  error="the process running it stopped; post a new run"))
+def _lease_expired(now: datetime) -> Any:
+    """A run still running whose lease ran out before ``now`` (or that never had one: a run from before leases)."""
+    return (Run.status == "running") & (Run.lease_expires_at.is_(None) | (Run.lease_expires_at < now))
+
+
+async def claim_expired_runs(session: AsyncSession, *, now: datetime, owner: str, until: datetime,
+                             passing_over: Collection[str] = (), limit: int = 10) -> list[str]:
+    """Take the lease of up to ``limit`` runs whose lease expired, for ``owner`` until ``until``; their ids.
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so replicas looking at once take different runs and never wait on
+    a run whose process is in the middle of a chunk (it holds the row); SQLite: its writer lock serialises.
+    The update takes only runs still expired, so of two claimers of one run only one wins."""
+    stmt = select(Run.id).where(_lease_expired(now)).order_by(Run.created_at, Run.id).limit(limit)
+    if passing_over:
+        stmt = stmt.where(Run.id.not_in(list(passing_over)))
+    ids = list((await session.execute(stmt.with_for_update(skip_locked=True))).scalars().all())
+    if not ids:
+        return []
+    taken = await session.execute(update(Run).where(Run.id.in_(ids), _lease_expired(now))
+                                  .values(lease_owner=owner, lease_expires_at=until).returning(Run.id)
+                                  .execution_options(synchronize_session=False))
+    return list(taken.scalars().all())
 
 
 async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -22,13 +22,15 @@ async def start_run(body: RunCreate, request: Request, session: SessionDep, call
     """Start a payment run: pay every instalment of the LA's signed, active agreements due up to `run_date`
     and not yet paid, arrears included (PAY-01, PAY-04). Suspended and stopped agreements are not paid.
 
-    Answers 202 with the run; follow it with `GET /v1/payments/runs/{id}` (status `running`, `completed`,
-    `failed` or `interrupted`, `payments_count`, `total_pence`, `progress`). Send an `Idempotency-Key`: a
-    retry replays the first response and starts nothing. Whatever happens — a retry, a second run for the
-    same date, a run that failed or was cut off half way and a new run posted — no instalment is paid twice
-    and none is skipped: each chunk of a run commits whole, runs of one LA take turns, and the database
-    allows one live payment per agreement and due date. Each payment publishes
-    `payments.payment_issued.v1`."""
+    Answers 202 with the run; follow it with `GET /v1/payments/runs/{id}` (status `running`, `completed` or
+    `failed`, `payments_count`, `total_pence`, `progress`; a run recorded before runs were taken over may show
+    `interrupted`: its process died, and a new run pays what it left). Send an `Idempotency-Key`: a retry
+    replays the first response and starts nothing. A run finishes by itself: if the process carrying it out
+    dies, another replica (or the service once it is back) takes the run over when its lease runs out (30 s by
+    default) and completes it; there is no need to post it again. Whatever happens — a retry, a second run for
+    the same date, a run taken over half way, a run that failed and a new run posted — no instalment is paid
+    twice and none is skipped: each chunk of a run commits whole, runs of one LA take turns, and the database
+    allows one live payment per agreement and due date. Each payment publishes `payments.payment_issued.v1`."""
     caller.ensure_la(body.local_authority)
     settings = settings_of(request)
 

@@ -46,8 +46,11 @@ class PaymentsSettings(ServiceSettings):
     # How far ahead a run may be dated: bank files go a few working days before the money lands, but a run
     # dated months ahead would pay instalments long before they are due.
     run_days_ahead: int = Field(14, ge=0, le=60)
-    # A run still running with no progress for this long died with its process: it is marked interrupted.
-    stale_run_minutes: int = Field(10, ge=1)
+    # PAY-04: the process carrying out a run holds it under a lease, renewed with every chunk (a chunk takes a
+    # second or so). A run whose lease ran out lost its process (a crash, a kill, a node gone): any replica takes
+    # it over, looking every `run_takeover_every_seconds`, and carries it on from where it stopped.
+    run_lease_seconds: float = Field(30.0, gt=0, le=3600)
+    run_takeover_every_seconds: float = Field(5.0, gt=0, le=3600)
     # Bank details are sealed at rest (AES-256-GCM) with these keys: {key id: base64 of 32 random bytes}. New
     # values are sealed with `encryption_key_id` (needed when there is more than one key); the others only open
     # values sealed before a rotation. Empty in dev mode means the built-in dev key; outside dev mode the service

@@ -50,8 +50,10 @@ class Rig:
         self.vhost = amqp_url.rsplit("/", 1)[1]
         self.databases = {s: f"sendpb_{RUN_ID}_faults_{s}" for s in SERVICES}
         self.db = {s: Database(pg_url(name)) for s, name in self.databases.items()}
+        # A run's lease is short here, so that the run of a killed payments process is taken over within seconds.
         env = service_env(f"{amqp_url}?reconnect_interval=1", pg_url(f"sendpb_{RUN_ID}_faults_{{service}}"),
-                          SENDPB_LOG_JSON="false", SENDPB_PAYMENTS_RUN_CHUNK_SIZE="3")
+                          SENDPB_LOG_JSON="false", SENDPB_PAYMENTS_RUN_CHUNK_SIZE="3",
+                          SENDPB_PAYMENTS_RUN_LEASE_SECONDS="2", SENDPB_PAYMENTS_RUN_TAKEOVER_EVERY_SECONDS="0.5")
         self.procs = {s: ServiceProcess(s, free_port(), env, log_dir) for s in SERVICES}
         # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them: reusing one just as
         # the server closes it is "Server disconnected without sending a response" (seen once in 20 rounds).
@@ -90,13 +92,19 @@ class Rig:
             await db.dispose()
 
     # ------------------------------------------------------------------ processes
-    async def restart(self, service: str, **faults: int) -> None:
+    async def restart(self, service: str, env: dict[str, str] | None = None, **faults: int) -> None:
         """Stop the service (if it still runs) and start it again, with ``SENDPB_FAULT_<NAME>`` set from
-        ``faults`` (e.g. ``kill_before_ack=3``)."""
+        ``faults`` (e.g. ``kill_before_ack=3``) and any other settings in ``env``."""
         proc = self.procs[service]
         proc.stop()
-        proc.start({f"SENDPB_FAULT_{k.upper()}": str(v) for k, v in faults.items()})
+        proc.start({**(env or {}), **{f"SENDPB_FAULT_{k.upper()}": str(v) for k, v in faults.items()}})
         await proc.ready()
+
+    def kill(self, service: str) -> None:
+        """kill -9, from outside: the process stops wherever it is."""
+        proc = self.procs[service].popen
+        proc.kill()
+        proc.wait(timeout=10)
 
     async def heal(self) -> None:
         """Start again any service process an earlier loop left dead (a failed round, say)."""
@@ -173,14 +181,23 @@ class Rig:
 
     async def run_to_the_end(self, timeout: float = 60) -> dict:
         """Post a run and wait for it: it must complete (paying whatever earlier runs left unpaid)."""
-        run = await self.post_run()
+        return await self.run_completed((await self.post_run())["id"], timeout)
+
+    async def run_completed(self, run_id: str, timeout: float = 60) -> dict:
+        """Wait for a run posted earlier, without posting another: it must complete by itself (PAY-04), whatever
+        happened to the process that started it."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while (run := await self.run_state(run["id"]))["status"] == "running":
-            assert asyncio.get_running_loop().time() < deadline, f"run {run['id']} still running"
+        while (run := await self.run_state(run_id))["status"] == "running":
+            assert asyncio.get_running_loop().time() < deadline, f"run {run_id} still running"
             await asyncio.sleep(0.1)
         assert run["status"] == "completed", run
         self.paid_up_to = max(self.paid_up_to, date.fromisoformat(run["run_date"]))
         return run
+
+    async def run_rows(self) -> dict[str, Any]:
+        """Every payment run as the payments database holds it (status and lease), by id."""
+        return {r.id: r for r in await checker.rows(self.db["payments"],
+                                                    "SELECT id, status, lease_owner, settled_count FROM runs")}
 
     # ------------------------------------------------------------------ RabbitMQ, as the ICB system
     def icb_event(self, child: str, amount_pence: int, effective: date, event_id: str | None = None) -> Outgoing:

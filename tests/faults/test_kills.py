@@ -1,6 +1,7 @@
-"""kill -9, round after round: a consumer process between its commit and its ack, and a producer process
-between its outbox relay's publish and its mark. Either way the work is done again after the restart, and the
-checker finds every change in effect exactly once."""
+"""kill -9, round after round: a consumer process between its commit and its ack, a producer process between its
+outbox relay's publish and its mark, and the payments process in the middle of a payment run. Either way the work
+is done again after the restart (a run is taken over and completed, with no new POST), and the checker finds every
+change in effect exactly once."""
 from __future__ import annotations
 
 import asyncio
@@ -106,13 +107,15 @@ async def test_a_relay_killed_between_publish_and_mark_publishes_again_and_each_
             await signed_direct_payments(rig, rng, rng.randint(2, 3))
             kill_at = 1  # a run may well be relayed in one batch
             await rig.restart("payments", kill_after_publish=kill_at)
-            await rig.post_run()
+            run = await rig.post_run()
         else:  # its relay publishing budget.agreed.v1 as budgets are agreed
             budgets = [await rig.open_budget(child(), TODAY) for _ in range(rng.randint(3, 5))]
             kill_at = rng.randint(1, len(budgets))
             await rig.restart("budget", kill_after_publish=kill_at)
             await agree_until_killed(rig, budgets, rng)
         assert await rig.killed(victim), f"{victim} did not kill itself after relaying batch {kill_at}; {where}"
+        if victim == "payments":
+            rig.observed[f"payment run {(await rig.run_rows())[run['id']].status!r} as its process was killed"] += 1
         unmarked = await rig.unmarked(victim)
         published_unmarked = await delivered(rig, unmarked)
         assert published_unmarked, f"the kill left no event published and unmarked ({unmarked}); {where}"
@@ -121,9 +124,47 @@ async def test_a_relay_killed_between_publish_and_mark_publishes_again_and_each_
             await agree_until_killed(rig, budgets, rng)
         again = await delivered(rig, published_unmarked, copies=2)
         assert again == published_unmarked, f"not published again after the restart: {published_unmarked - again}"
-        await rig.run_to_the_end()
+        if victim == "payments":  # the run its process died under completes by itself
+            await completed_without_a_new_post(rig, run["id"], where)
+        else:
+            await rig.run_to_the_end()
         await assert_checked(rig, where)
         rig.faults["relay killed between publish and mark"] += 1
+
+
+async def test_a_payments_process_killed_in_the_middle_of_a_run_has_the_run_taken_over_and_completed(rig: Rig):
+    """kill -9 while a run is part way through: the run stays running until its lease runs out (2 s in the rig), then
+    the restarted process takes it over (its job, at start or a moment later) and completes it. Nobody posts it
+    again, and each instalment is paid once (PAY-04)."""
+    for round_ in range(ROUNDS):
+        rng, where = rng_for("kill-mid-run", round_), replay("kill-mid-run", round_)
+        await signed_direct_payments(rig, rng, rng.randint(3, 5))
+        await rig.restart("payments", env={"SENDPB_PAYMENTS_RUN_CHUNK_SIZE": "1"})  # many short chunks
+        run, share = await rig.post_run(), rng.uniform(0.1, 0.6)
+        while True:  # until the run has settled its share of the instalments due
+            state = await rig.run_state(run["id"])
+            settled, due = state["progress"]["instalments_settled"], state["progress"]["instalments_due"]
+            if state["status"] != "running" or settled >= share * due > 0:
+                break
+            await asyncio.sleep(0.01)
+        rig.kill("payments")
+        cut = (await rig.run_rows())[run["id"]]
+        assert cut.status == "running", f"the run was over before the kill ({state}); {where}"
+        await rig.restart("payments")
+        after = await completed_without_a_new_post(rig, run["id"], where)
+        assert after.lease_owner != cut.lease_owner, f"the run was not taken over ({cut.lease_owner}); {where}"
+        assert after.settled_count > cut.settled_count, f"the new process paid nothing; {where}"
+        await assert_checked(rig, where)
+        rig.faults["payments killed in the middle of a run, the run taken over"] += 1
+
+
+async def completed_without_a_new_post(rig: Rig, run_id: str, where: str):
+    """Wait for the run to complete by itself; no other run may have been recorded meanwhile. The run's row."""
+    runs_before = set(await rig.run_rows())
+    await rig.run_completed(run_id)
+    after = await rig.run_rows()
+    assert set(after) == runs_before, f"runs recorded meanwhile: {set(after) - runs_before}; {where}"
+    return after[run_id]
 
 
 async def agree_until_killed(rig: Rig, budgets: list[str], rng) -> None:

@@ -1,6 +1,8 @@
+import random
+
 import pytest
 
-from kit.testing import running_service
+from kit.testing import auth, running_service
 from services.payments import clock
 from services.payments.app import create_app
 
@@ -19,3 +21,10 @@ def today(monkeypatch):
         monkeypatch.setattr(clock, "today", lambda: day)
     set_to(clock.today())
     return set_to
+
+
+@pytest.fixture
+def la_headers():
+    """An LA code of the test's own (the PostgreSQL database is shared by the tests) and headers acting for it."""
+    la = f"E99{random.randrange(10**6):06d}"
+    return la, auth("casework", "finance", "read", las=[la])

@@ -1,8 +1,7 @@
 """PAY-04 at the database: whatever happens to a run, no instalment is paid twice and none is skipped. Runs on
 SQLite and on PostgreSQL (``backend``); each test uses its own LA code because the PostgreSQL database is
-shared."""
+shared (fixture ``la_headers``)."""
 import asyncio
-import random
 from datetime import date
 
 import pytest
@@ -10,19 +9,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kit.tables import outbox
-from kit.testing import auth, running_service
+from kit.testing import running_service
 from services.payments import repository
 from services.payments.app import create_app
 from services.payments.models import Payment, ScheduledInstalment
 from services.payments.service import runs
 from services.payments.settings import PaymentsSettings
 from tests.payments.helpers import active_agreement, run
-
-
-@pytest.fixture
-def la_headers():
-    la = f"E99{random.randrange(10**6):06d}"
-    return la, auth("casework", "finance", "read", las=[la])
 
 
 async def _setup(client, la, headers, n: int) -> list[str]:

@@ -113,14 +113,16 @@ async def test_the_bank_file_balances_and_the_csv_lists_every_payment(svc):
     assert csv.splitlines()[0].startswith("payment_id,agreement_id") and len(csv.splitlines()) == 4
 
 
-async def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(svc):
+async def test_a_run_interrupted_before_runs_were_taken_over_still_reads_as_interrupted(svc):
     now = utcnow()
     async with svc.runtime.db.transaction() as s:
-        s.add(Run(id="dead-run", local_authority=LA, run_date=date(2026, 11, 1), status="running",
+        s.add(Run(id="old-dead-run", local_authority=LA, run_date=date(2026, 11, 1), status="interrupted",
                   due_count=9, settled_count=3, payments_count=3, total_pence=1, requested_by="x",
-                  created_at=now - timedelta(hours=1), updated_at=now - timedelta(minutes=11)))
+                  error="the process running it stopped; post a new run", created_at=now - timedelta(days=30),
+                  updated_at=now - timedelta(days=30)))
+    assert await svc.runtime.jobs.run_once("take-over-runs") == 0
     await run(svc.client, date(2026, 12, 1))
-    dead = (await svc.client.get("/v1/payments/runs/dead-run", headers=FINANCE)).json()
+    dead = (await svc.client.get("/v1/payments/runs/old-dead-run", headers=FINANCE)).json()
     assert dead["status"] == "interrupted" and dead["progress"]["percent"] == 33
 
 

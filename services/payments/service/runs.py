@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, timedelta
@@ -15,6 +17,7 @@ from kit.crypto import Keyring
 from kit.db import Database
 from kit.errors import InvalidInput
 from kit.events import utcnow
+from kit.jobs import Job
 from kit.outages import wait_out
 from kit.outbox import add_event
 from services.payments import clock, events, repository, sealed
@@ -23,6 +26,8 @@ from services.payments.models import Agreement, LedgerEntry, Run
 from services.payments.settings import PaymentsSettings
 
 log = logging.getLogger("sendpb.payments.runs")
+# The process carrying out a run holds its lease under this name (host, pid, and a random part: a pid comes back).
+OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # Fault injection for tests: awaited after a chunk is written, before it commits (a crash half way).
 after_chunk: Callable[[Run], Awaitable[None]] | None = None
 
@@ -75,19 +80,22 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
     return payments, ledger, outbox, count, total
 
 
+def _lease(settings: PaymentsSettings) -> timedelta:
+    return timedelta(seconds=settings.run_lease_seconds)
+
+
 async def start(session: AsyncSession, *, la: str, run_date: date, requested_by: str,
-                settings: PaymentsSettings) -> Run:
-    """Record a run to carry out (in the request's transaction, with its Idempotency-Key)."""
+                settings: PaymentsSettings, owner: str = OWNER) -> Run:
+    """Record a run to carry out (in the request's transaction, with its Idempotency-Key), its lease held by
+    ``owner``, the process about to carry it out."""
     latest = clock.today() + timedelta(days=settings.run_days_ahead)
     if run_date > latest:
         raise InvalidInput.field("run_date", f"at most {settings.run_days_ahead} days ahead ({latest.isoformat()}): "
                                  "instalments are paid when due, not months before", rule="PAY-04")
     now = utcnow()
-    stale = now - timedelta(minutes=settings.stale_run_minutes)
-    await repository.interrupt_stale_runs(session, la=la, before=stale)
     run = Run(id=str(uuid.uuid4()), local_authority=la, run_date=run_date, status="running", due_count=0,
               settled_count=0, payments_count=0, total_pence=0, requested_by=requested_by, created_at=now,
-              updated_at=now)
+              updated_at=now, lease_owner=owner, lease_expires_at=now + _lease(settings))
     session.add(run)
     await session.flush()
     return run
@@ -103,24 +111,50 @@ async def detach(work: Coroutine) -> None:
     task.add_done_callback(_detached.discard)
 
 
-async def carry_out(db: Database, run_id: str, settings: PaymentsSettings) -> None:
+_carrying: set[str] = set()  # the runs this process is carrying out: its own job leaves them to it
+
+
+async def carry_out(db: Database, run_id: str, settings: PaymentsSettings, *, owner: str = OWNER) -> None:
     """PAY-04: pay every instalment due up to the run date and unpaid, once. Chunk by chunk, each chunk one
     transaction holding the LA's run lock: it picks up to ``run_chunk_size`` unpaid instalments, writes their
-    payments, ledger entries and payment_issued events set-based, settles them and updates the run's progress.
-    The chunks walk the due instalments in (due date, id) order; at the end one more look from the start
-    pays anything that became payable behind the run while it ran (a bank return, a resumed agreement).
-    A run stopped at any point has paid each instalment of its committed chunks exactly once; a run posted
-    afterwards pays the rest. While the database is away the run waits for it and goes on; other failures are
-    recorded on the run, never lost."""
+    payments, ledger entries and payment_issued events set-based, settles them, updates the run's progress and
+    renews ``owner``'s lease on the run. The chunks walk the due instalments in (due date, id) order; at the end
+    one more look from the start pays anything that became payable behind the run while it ran (a bank return, a
+    resumed agreement). A run stopped at any point has paid each instalment of its committed chunks exactly once.
+    While the database is away the run waits for it and goes on; other failures are recorded on the run, never
+    lost. A process that dies leaves its lease to run out: then any replica takes the run over
+    (``take_over_runs``) and carries it on the same way, from the first instalment still unpaid; a process that
+    finds its lease taken over (it stalled past it) stops."""
+    _carrying.add(run_id)
     try:
         after = None
         while True:
-            after = await wait_out(partial(_pay_chunk, db, run_id, settings, after), **_patience(run_id))
+            after = await wait_out(partial(_pay_chunk, db, run_id, settings, after, owner), **_patience(run_id))
             if after is None:
                 break
     except Exception as exc:  # noqa: BLE001 - recorded on the run for the finance team, and logged
         log.exception("payment run %s failed", run_id)
-        await wait_out(partial(_record_failure, db, run_id, exc), **_patience(run_id))
+        await wait_out(partial(_record_failure, db, run_id, owner, exc), **_patience(run_id))
+    finally:
+        _carrying.discard(run_id)
+
+
+async def take_over_runs(db: Database, settings: PaymentsSettings, *, owner: str = OWNER) -> int:
+    """The job ``take-over-runs`` of every replica (kit.jobs): a run still running whose lease ran out lost its
+    process. Take its lease (of replicas looking at once, one wins) and carry it on from where it stopped: its
+    committed chunks are settled, so nothing is paid twice (PAY-04). How many runs it took over."""
+    now = utcnow()
+    async with db.transaction(notify=False) as session:
+        taken = await repository.claim_expired_runs(session, now=now, owner=owner, until=now + _lease(settings),
+                                                    passing_over=_carrying)
+    for run_id in taken:
+        log.warning("payment run %s: its process stopped renewing its lease; %s carries it on", run_id, owner)
+        await detach(carry_out(db, run_id, settings, owner=owner))
+    return len(taken)
+
+
+def takeover_job(settings: PaymentsSettings) -> Job:
+    return Job("take-over-runs", take_over_runs, every_seconds=settings.run_takeover_every_seconds, at_start=True)
 
 
 def _patience(run_id: str) -> dict:
@@ -129,11 +163,13 @@ def _patience(run_id: str) -> dict:
     return {"first_delay": 0.1, "patience": 300.0, "where": f"payment run {run_id}"}
 
 
-async def _record_failure(db: Database, run_id: str, exc: Exception) -> None:
+async def _record_failure(db: Database, run_id: str, owner: str, exc: Exception) -> None:
     refused = isinstance(exc, IntegrityError)
     async with db.transaction() as session:
         run = await repository.run_for_update(session, run_id)
-        run.status, run.updated_at = "failed", utcnow()
+        if not _holds(run, owner):
+            return  # another process took the run over and carries it on: the failure was this one's alone
+        run.status, run.updated_at, run.lease_expires_at = "failed", utcnow(), None
         run.error = ("PAY-04: another run paid some of these instalments at the same time; post a new run"
                      if refused else f"{type(exc).__name__}; post a new run to pay what is still unpaid")
 
@@ -141,23 +177,31 @@ async def _record_failure(db: Database, run_id: str, exc: Exception) -> None:
 FROM_THE_START = (date.min, -1)  # a key before every instalment
 
 
-async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings,
-                     after: tuple[date, int] | None) -> tuple[date, int] | None:
+def _holds(run: Run, owner: str) -> bool:
+    return run.status == "running" and run.lease_owner == owner
+
+
+async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings, after: tuple[date, int] | None,
+                     owner: str) -> tuple[date, int] | None:
     """One chunk of a run, from the (due date, id) key ``after``; returns the key it reached, or None once
-    nothing is left to pay (the run is then completed)."""
+    nothing is left for ``owner`` to do (the run is then completed, or another process took it over)."""
     async with db.transaction() as session:
         run = await repository.run_for_update(session, run_id)
+        if not _holds(run, owner):
+            log.warning("payment run %s is %s, its lease held by %s: %s stops carrying it out", run_id,
+                        run.status, run.lease_owner, owner)
+            return None
         await repository.serialise_runs(session, run.local_authority)
         due = await repository.due_instalments(session, la=run.local_authority, run_date=run.run_date,
                                                limit=settings.run_chunk_size, after=after)
         now = utcnow()
-        run.updated_at = now
+        run.updated_at, run.lease_expires_at = now, now + _lease(settings)
         if not due:
             if after is not None and after != FROM_THE_START:
                 return FROM_THE_START  # the last look, which also lets the database drop settled index entries
-            run.status, run.completed_at = "completed", now
+            run.status, run.completed_at, run.lease_expires_at = "completed", now, None
             return None
-        if after is None:  # counted once there is something to pay: a run that finds nothing stays instant
+        if not run.due_count:  # counted once there is something to pay: a run that finds nothing stays instant
             run.due_count = await repository.count_due(session, la=run.local_authority, run_date=run.run_date)
         payments, ledger, outbox, count, total = _rows_for(due, run=run, settings=settings)
         await repository.write_payments(session, payments, ledger, outbox)

@@ -1,4 +1,4 @@
-"""payments: a run is carried out under a lease (owner and expiry, renewed by a heartbeat), so any replica can
+"""payments: a run is carried out under a lease (owner and expiry, renewed by each chunk), so any replica can
 take over a run whose process died
 
 Revision ID: 0004
