@@ -13,6 +13,10 @@ broker) and returns the problems it finds, as sentences; none means the invarian
 - no payment is duplicated or missing (PAY-04): each instalment due is paid by exactly one live payment of its
   amount, with one ledger entry, one ``payments.payment_issued.v1`` and one spend booked on the budget, and each
   run's totals are the sum of its payments;
+- no penny leaves without an agreed budget line (BUD-06, PAY-01, BUD-08): per budget and stream, the payments
+  issued (less those the bank returned) are no more than the direct-payment share the budget agreed, for each plan
+  year of its period, and equal the payment postings in that budget's ledger;
+- ``sendpb reconcile``'s comparison of the services' finance totals finds no difference;
 - every poison message is dead-lettered with its reason, and nothing else is.
 """
 from __future__ import annotations
@@ -26,6 +30,8 @@ from sqlalchemy import text
 
 from kit.bus import DeadLetter
 from kit.db import Database
+from sendpb.reconcile import Totals, compare
+from services.payments.domain import plan_years
 
 LIST = 5  # problems of one kind listed by name; the rest are counted
 
@@ -259,3 +265,35 @@ def dead_letters_explained(dead: list[DeadLetter], poison: dict[bytes, str]) -> 
                                                       or d.reason == "rejected"])
             + named("valid messages dead-lettered", [f"{d.routing_key}: {d.reason}" for d in dead
                                                      if d.body not in poison]))
+
+
+async def payments_within_agreed_share(payments: Database, budget: Database) -> list[str]:
+    """BUD-06, PAY-01, BUD-08: what left the LA per budget and stream, against what the budget agreed (its
+    ``budget.agreed.v1``, the budget service's own word) and against its ledger."""
+    shares: dict[tuple[str, str], int] = {}
+    for r in await rows(budget, "SELECT body FROM outbox WHERE type = 'budget.agreed.v1'"):
+        p = json.loads(r.body)["payload"]
+        years = len(plan_years(date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"])))
+        for stream, amounts in p.get("streams", {}).items():
+            share = min(int(amounts.get("direct_payment_pence") or 0), int(amounts.get("agreed_pence") or 0))
+            shares[(p["budget_id"], stream)] = share * years
+    paid = {(r.budget_id, r.stream): int(r.total) for r in await rows(payments, """
+        SELECT a.budget_id, a.stream, sum(p.amount_pence) AS total FROM payments p
+        JOIN agreements a ON a.id = p.agreement_id WHERE p.status = 'issued' GROUP BY a.budget_id, a.stream""")}
+    booked = {(r.budget_id, r.stream): int(r.total) for r in await rows(budget, """
+        SELECT e.budget_id, e.stream, sum(e.amount_pence) AS total FROM ledger_entries e
+        JOIN ledger_transactions t ON t.id = e.transaction_id
+        WHERE t.kind IN ('payment', 'payment_return') AND e.account = 'spent' GROUP BY e.budget_id, e.stream""")}
+    over = [f"{b} {s}: paid {total}p of an agreed direct-payment share of {shares.get((b, s), 0)}p"
+            for (b, s), total in sorted(paid.items(), key=str) if total > shares.get((b, s), 0)]
+    unbooked = [f"{b} {s}: paid {paid.get((b, s), 0)}p, booked {booked.get((b, s), 0)}p"
+                for b, s in sorted(set(paid) | set(booked), key=str) if paid.get((b, s), 0) != booked.get((b, s), 0)]
+    return (named("budget streams paid more than the direct-payment share agreed", over)
+            + named("budget streams whose payments differ from the payment postings in their ledger", unbooked))
+
+
+def reconciled(payments_totals: dict, budget_totals: dict) -> list[str]:
+    """``sendpb reconcile``'s comparison (sendpb.reconcile.compare) of the two services' finance totals; the fault
+    loops run no contracts service, so its side is empty."""
+    differences = compare(Totals(payments=payments_totals, budgets=budget_totals, contracts={"rows": []}))
+    return named("differences sendpb reconcile finds", [d.describe() for d in differences])

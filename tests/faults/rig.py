@@ -314,5 +314,15 @@ class Rig:
         problems += await checker.payments_exact(self.db["payments"], self.db["budget"], paid_up_to=self.paid_up_to,
                                                  dead=dead)
         problems += await checker.agreements_opened_once(self.db["budget"], self.db["payments"], dead)
+        problems += await checker.payments_within_agreed_share(self.db["payments"], self.db["budget"])
+        problems += checker.reconciled(await self.finance_totals("payments"), await self.finance_totals("budget"))
         problems += checker.dead_letters_explained(self.dead, self.poison)
         return problems
+
+    async def finance_totals(self, service: str) -> dict:
+        """The service's finance totals for the LA (``GET /v1/<prefix>/finance/totals``), as reconcile reads them."""
+        prefix = {"budget": "budgets", "payments": "payments"}[service]
+        r = await self.http.get(f"{self.procs[service].url}/v1/{prefix}/finance/totals",
+                                params={"local_authority": LA}, headers=HEADERS)
+        assert r.status_code == 200, r.text
+        return r.json()

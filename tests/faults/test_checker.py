@@ -284,6 +284,30 @@ async def test_an_agreed_direct_payment_with_no_agreement_two_or_the_wrong_amoun
     assert has(await checker.agreements_opened_once(budget, payments, set()), "([1, 260000] for 260000)")
 
 
+async def test_BUD_06_PAY_01_payments_above_the_agreed_share_or_apart_from_the_ledger_are_found(dbs):
+    payments, budget = dbs["payments"], dbs["budget"]
+    agreement_id, _, payment_ids = await a_paid_agreement(dbs)
+    budget_id = (await checker.rows(payments, "SELECT budget_id FROM agreements WHERE id = :a", a=agreement_id))[0][0]
+
+    async def agreed(direct_payment_pence: int) -> None:
+        await write(budget, text("DELETE FROM outbox WHERE type = 'budget.agreed.v1'"), event("budget.agreed.v1", {
+            "budget_id": budget_id, "period_start": str(TODAY - timedelta(days=28)),
+            "period_end": str(TODAY + timedelta(days=300)), "streams": {"social_care": {
+                "agreed_pence": 260_000, "direct_payment_pence": direct_payment_pence}}})[1])
+
+    await agreed(260_000)
+    assert await checker.payments_within_agreed_share(payments, budget) == []
+    await agreed(30_000)  # 40,000p was paid
+    assert has(await checker.payments_within_agreed_share(payments, budget),
+               f"paid more than the direct-payment share agreed: {budget_id} social_care: paid 40000p of an agreed "
+               "direct-payment share of 30000p")
+    await agreed(260_000)
+    await write(budget, text("DELETE FROM ledger_entries WHERE transaction_id = (SELECT id FROM ledger_transactions "
+                             "WHERE reference = :r)").bindparams(r=f"payment:{payment_ids[0]}"))
+    assert has(await checker.payments_within_agreed_share(payments, budget),
+               f"differ from the payment postings in their ledger: {budget_id} social_care: paid 40000p, booked 20000p")
+
+
 def test_a_poison_message_not_dead_lettered_or_a_valid_one_dead_lettered_is_found():
     poison = {b"not json": "not JSON", b"\xff": "not UTF-8"}
     letters = [DeadLetter("budget", "icb.health_funding.changed.v1", body, "PoisonMessage: not a valid event envelope",
