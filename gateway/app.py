@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from gateway.clients import Client as OAuthClient
 from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
+from gateway.paths import refusal
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamError
@@ -31,7 +32,7 @@ from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
-PUBLIC_SUFFIXES = ("/healthz", "/readyz")
+PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -89,12 +90,15 @@ class Gateway:
 
     async def _route(self, scope, receive, exchange: _Exchange) -> None:
         send = exchange.send
-        prefix = scope["path"].split("/", 3)[2]
+        refused = refusal(scope["path"], scope.get("raw_path"))
+        if refused:
+            return await self._reply(send, 400, "bad-path", "Path not allowed", refused)
+        _, _, prefix, *rest = scope["path"].split("/", 3)
         upstream = self.upstreams.get(prefix)
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
-        if not scope["path"].endswith(PUBLIC_SUFFIXES):
+        if not (rest and rest[0] in PUBLIC):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
