@@ -27,7 +27,7 @@ from kit.auth import TokenIssuer, dev_private_key_pem
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
-from kit.middleware import REQUEST_ID, incoming_request_id
+from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
@@ -62,23 +62,30 @@ class Gateway:
     """The ASGI entry point."""
 
     def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: RateLimiter,
-                 timeout: float) -> None:
+                 timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
-        self.timeout = timeout
+        self.timeout, self.max_body_bytes = timeout, max_body_bytes
         self.latency = HTTP_LATENCY.labels("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
         for upstream in upstreams.values():
             upstream.timeout = timeout
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http":
             return await self.control(scope, receive, send)
+        if not scope["path"].startswith("/v1/"):
+            return await BodyLimit(self.control, max_bytes=self.max_body_bytes)(scope, receive, send)
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
         exchange = _Exchange(send, rid.encode("latin-1"))
+
+        async def route(scope, receive, send) -> None:
+            await self._route(scope, receive, send, exchange)
+
         try:
-            await self._route(scope, receive, exchange)
+            # Inside the exchange, so a 413 is what the exchange records and whatever follows it is dropped.
+            await BodyLimit(route, max_bytes=self.max_body_bytes)(scope, receive, exchange.send)
         finally:
             self.latency.observe(time.perf_counter() - started)
             key = (scope["method"], exchange.status)
@@ -88,8 +95,7 @@ class Gateway:
             counter.inc()
             request_id.reset(token)
 
-    async def _route(self, scope, receive, exchange: _Exchange) -> None:
-        send = exchange.send
+    async def _route(self, scope, receive, send, exchange: _Exchange) -> None:
         refused = refusal(scope["path"], scope.get("raw_path"))
         if refused:
             return await self._reply(send, 400, "bad-path", "Path not allowed", refused)
@@ -119,6 +125,8 @@ class Gateway:
         headers.append((REQUEST_ID, exchange.rid))
         try:
             await upstream.forward({**scope, "headers": headers}, receive, send)
+        except BodyTooLarge:
+            raise  # answered with 413 by BodyLimit
         except UpstreamError as exc:
             UPSTREAM_ERRORS.labels(prefix, exc.kind).inc()
             log.warning("upstream %s failed: %s", prefix, exc.detail)
@@ -277,6 +285,6 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
 
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
-                      timeout=settings.upstream_timeout_seconds)
+                      timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     gateway.issuer = issuer
     return gateway

@@ -3,6 +3,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.middleware import MAX_BODY_BYTES
+
 DEFAULT_UPSTREAMS = {
     "eligibility": "http://127.0.0.1:8001",
     "ras": "http://127.0.0.1:8002",
@@ -37,6 +39,7 @@ class GatewaySettings(BaseSettings):
     upstream_connections: int = Field(256, ge=1)
     rate_limit_per_second: float = Field(200.0, gt=0)   # per client, sustained
     rate_limit_burst: int = Field(400, ge=1)
+    max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1024)  # larger request bodies are refused with 413
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:
