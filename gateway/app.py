@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form
+from fastapi import FastAPI, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -19,8 +19,9 @@ from gateway.clients import Client as OAuthClient
 from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
 from gateway.paths import refusal
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import Buckets, buckets
 from gateway.settings import GatewaySettings
+from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem
@@ -61,7 +62,7 @@ class _Exchange:
 class Gateway:
     """The ASGI entry point."""
 
-    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: RateLimiter,
+    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: Buckets,
                  timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
         self.timeout, self.max_body_bytes = timeout, max_body_bytes
@@ -115,7 +116,7 @@ class Gateway:
             except AppError as exc:
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
                                          www='Bearer error="invalid_token"')
-            allowed, retry_after = self.limiter.allow(caller.client_id)
+            allowed, retry_after = await self.limiter.take(caller.client_id)
             if not allowed:
                 RATE_LIMITED.labels(caller.client_id).inc()
                 return await self._reply(send, 429, "rate-limited", "Too many requests",
@@ -169,10 +170,14 @@ def registry_from(platform: PlatformSettings, settings: GatewaySettings) -> Clie
     return ClientRegistry((dev_clients() if platform.dev else []) + configured)
 
 
-def _oauth_error(status: int, error: str, detail: str) -> JSONResponse:
-    # RFC 6749 names the error in `error`; the rest is the platform's problem+json.
-    return problem(status, f"oauth-{error.replace('_', '-')}", "Token request refused", detail, error=error,
-                   headers={"Cache-Control": "no-store"})
+def redis_from(settings: GatewaySettings):
+    """The Redis client holding the rate limits, or None: it connects at its first command, not here."""
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstreams: dict[str, Any], *,
@@ -181,6 +186,16 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     registry = registry_from(platform, settings)
     verifier = verifier_from(platform)
     cache: dict[str, Any] = {}
+    redis = redis_from(settings)
+    limiter = buckets(settings.rate_limit_per_second, settings.rate_limit_burst, replicas=settings.replicas,
+                      redis=redis, prefix=settings.redis_prefix + "rate:")
+    window = settings.token_failure_window_seconds
+    token_endpoint = TokenEndpoint(
+        registry, issuer, trusted_proxies=settings.trusted_proxies,
+        per_client=buckets(settings.token_failures_per_client / window, settings.token_failures_per_client,
+                           replicas=settings.replicas, redis=redis, prefix=settings.redis_prefix + "token-failures:"),
+        per_source=buckets(settings.token_failures_per_source / window, settings.token_failures_per_source,
+                           replicas=settings.replicas, redis=redis, prefix=settings.redis_prefix + "token-failures:"))
 
     @asynccontextmanager
     async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -191,6 +206,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                 yield
         for upstream in upstreams.values():
             await upstream.close()
+        if redis is not None:
+            await redis.aclose()
 
     control = FastAPI(title="sendpb", version="1.0.0", lifespan=_lifespan, docs_url=None, redoc_url=None,
                       openapi_url=None, openapi_tags=[
@@ -200,26 +217,24 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                                   "POST /oauth/token, then call /v1/<service>/... with it.")
     install_error_handlers(control)
 
-    @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)")
+    @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)",
+                  responses={400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
+                                                  "`invalid_scope`, in problem+json"},
+                             401: {"description": "`invalid_client`: unknown client or wrong secret"},
+                             429: {"description": "too many failed requests for the client or from the address; "
+                                                  "see Retry-After"}})
     async def token(
-        grant_type: Annotated[str, Form()],
-        client_id: Annotated[str, Form(max_length=120)],
-        client_secret: Annotated[str, Form(max_length=500)],
-        scope: Annotated[str | None, Form(max_length=500)] = None,
+        request: Request,
+        grant_type: Annotated[str | None, Form(description="client_credentials")] = None,
+        client_id: Annotated[str | None, Form(description="unless sent with HTTP Basic")] = None,
+        client_secret: Annotated[str | None, Form(description="unless sent with HTTP Basic")] = None,
+        scope: Annotated[str | None, Form(description="space-separated; default: all of the client's")] = None,
     ) -> Response:
-        """OAuth2 client credentials. Returns a JWT carrying the client, its scopes and its local authorities."""
-        if grant_type != "client_credentials":
-            return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
-        client = await asyncio.to_thread(registry.authenticate, client_id, client_secret)
-        if client is None:
-            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        wanted = scope.split() if scope else list(client.scopes)
-        extra = sorted(set(wanted) - set(client.scopes))
-        if extra:
-            return _oauth_error(400, "invalid_scope", f"client {client_id} may not have: {' '.join(extra)}")
-        access = issuer.issue(client_id=client.client_id, scopes=wanted, las=list(client.las))
-        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": issuer.ttl,
-                             "scope": " ".join(wanted)}, headers={"Cache-Control": "no-store"})
+        """OAuth2 client credentials (RFC 6749 §4.4). Authenticate with HTTP Basic (client id and secret, each
+        form-encoded) or with the form fields `client_id` and `client_secret`. Returns a JWT carrying the client,
+        its scopes and its local authorities. Refusals carry the RFC's `error` code; repeated failures for one
+        client or from one address are refused with 429 and Retry-After for a while."""
+        return await token_endpoint(request)
 
     @control.get("/healthz", tags=["health"])
     async def healthz() -> dict:
@@ -283,7 +298,6 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
 
-    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     gateway.issuer = issuer

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.middleware import MAX_BODY_BYTES
@@ -40,6 +40,22 @@ class GatewaySettings(BaseSettings):
     rate_limit_per_second: float = Field(200.0, gt=0)   # per client, sustained
     rate_limit_burst: int = Field(400, ge=1)
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1024)  # larger request bodies are refused with 413
+    # Where the rate limits live. Unset: each replica holds its own, and enforces 1/replicas of every limit.
+    redis_url: str | None = None               # e.g. redis://redis:6379/0
+    redis_prefix: str = "sendpb:gateway:"
+    redis_timeout_seconds: float = Field(0.25, gt=0)
+    replicas: int = Field(1, ge=1)
+    # Failed token requests: a bucket per client id and per source address, full again after the window.
+    token_failures_per_client: int = Field(10, ge=1)
+    token_failures_per_source: int = Field(50, ge=1)
+    token_failure_window_seconds: float = Field(60.0, gt=0)
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for a token request's source address.
+    trusted_proxies: list[str] = []
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return value or None
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:
