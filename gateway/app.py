@@ -33,6 +33,7 @@ from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
+access = logging.getLogger("sendpb.access")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 
 
@@ -45,10 +46,11 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
 class _Exchange:
     """One request's response side: notes the status and makes sure the request id goes back to the caller."""
 
-    __slots__ = ("_send", "rid", "status", "started")
+    __slots__ = ("_send", "rid", "status", "started", "client")
 
     def __init__(self, send, rid: bytes) -> None:
         self._send, self.rid, self.status, self.started = send, rid, 500, False
+        self.client: str | None = None  # the caller, once known: for the access log
 
     async def send(self, message) -> None:
         if message["type"] == "http.response.start":
@@ -74,26 +76,31 @@ class Gateway:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.control(scope, receive, send)
-        if not scope["path"].startswith("/v1/"):
-            return await BodyLimit(self.control, max_bytes=self.max_body_bytes)(scope, receive, send)
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
         exchange = _Exchange(send, rid.encode("latin-1"))
+        state = scope.setdefault("state", {})  # the control app's request.state: /oauth/token notes its client
 
         async def route(scope, receive, send) -> None:
-            await self._route(scope, receive, send, exchange)
+            if scope["path"].startswith("/v1/"):
+                await self._route(scope, receive, send, exchange)
+            else:
+                await self.control(scope, receive, send)
 
         try:
             # Inside the exchange, so a 413 is what the exchange records and whatever follows it is dropped.
             await BodyLimit(route, max_bytes=self.max_body_bytes)(scope, receive, exchange.send)
         finally:
-            self.latency.observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.latency.observe(elapsed)
             key = (scope["method"], exchange.status)
             counter = self._counters.get(key)
             if counter is None:
                 counter = self._counters[key] = HTTP_REQUESTS.labels("gateway", scope["method"], str(exchange.status))
             counter.inc()
+            if access.isEnabledFor(logging.INFO):
+                access_line(scope, exchange.status, elapsed, exchange.client or state.get("client_id"))
             request_id.reset(token)
 
     async def _route(self, scope, receive, send, exchange: _Exchange) -> None:
@@ -116,6 +123,7 @@ class Gateway:
             except AppError as exc:
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
                                          www='Bearer error="invalid_token"')
+            exchange.client = caller.client_id
             allowed, retry_after = await self.limiter.take(caller.client_id)
             if not allowed:
                 RATE_LIMITED.labels(caller.client_id).inc()
@@ -150,6 +158,15 @@ class Gateway:
             headers.append((b"retry-after", str(retry_after).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
+    """One JSON line per request: never a header, query string or body (tokens, secrets and personal data travel
+    there); the route is the path, which the gateway has checked is plain (or refused, and cut short)."""
+    route = scope["path"][:200]
+    access.info("%s %s %d", scope["method"], route, status, extra={
+        "service": "gateway", "method": scope["method"], "route": route, "status": status,
+        "duration_ms": round(elapsed * 1000, 2), "client": client})
 
 
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
