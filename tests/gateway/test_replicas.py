@@ -1,6 +1,5 @@
 """Rate limits hold across gateway replicas (issue 16: three replicas allowed three times the limit): in Redis when
 one is configured, tested against the real Redis; otherwise each replica enforces its share of the limit."""
-import os
 import time
 import uuid
 from contextlib import AsyncExitStack
@@ -12,32 +11,12 @@ from gateway.app import create_gateway
 from gateway.settings import GatewaySettings
 from gateway.upstream import InProcessUpstream
 from kit.settings import PlatformSettings
-from kit.testing import RUN_ID, auth, unavailable
-
-REDIS_URL = os.environ.get("SENDPB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from kit.testing import auth
 
 
 async def ok_app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": b"ok"})
-
-
-@pytest.fixture
-async def redis_url():
-    """The real Redis: the test skips saying why when it does not answer, and fails under SENDPB_REQUIRE_SERVICES=1."""
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        await client.ping()
-    except Exception as exc:  # noqa: BLE001
-        unavailable(f"Redis unreachable at {REDIS_URL}: {type(exc).__name__}: {exc}")
-    prefix = f"sendpb-test:{RUN_ID}:{uuid.uuid4().hex[:8]}:"
-    yield REDIS_URL, prefix
-    keys = [k async for k in client.scan_iter(match=prefix + "*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def replicas(stack: AsyncExitStack, tmp_path, count: int, **settings) -> list[httpx.AsyncClient]:
