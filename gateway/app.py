@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form
+from fastapi import FastAPI, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,21 +18,24 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from gateway.clients import Client as OAuthClient
 from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
-from gateway.ratelimit import RateLimiter
+from gateway.paths import refusal
+from gateway.ratelimit import Buckets, buckets
 from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
+from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
-from kit.middleware import REQUEST_ID, incoming_request_id
+from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
-PUBLIC_SUFFIXES = ("/healthz", "/readyz")
+access = logging.getLogger("sendpb.access")
+PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -44,10 +47,11 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
 class _Exchange:
     """One request's response side: notes the status and makes sure the request id goes back to the caller."""
 
-    __slots__ = ("_send", "rid", "status", "started")
+    __slots__ = ("_send", "rid", "status", "started", "client")
 
     def __init__(self, send, rid: bytes) -> None:
         self._send, self.rid, self.status, self.started = send, rid, 500, False
+        self.client: str | None = None  # the caller, once known: for the access log
 
     async def send(self, message) -> None:
         if message["type"] == "http.response.start":
@@ -61,41 +65,55 @@ class _Exchange:
 class Gateway:
     """The ASGI entry point."""
 
-    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: RateLimiter,
-                 timeout: float) -> None:
+    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: Buckets,
+                 timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
-        self.timeout = timeout
+        self.timeout, self.max_body_bytes = timeout, max_body_bytes
         self.latency = HTTP_LATENCY.labels("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
         for upstream in upstreams.values():
             upstream.timeout = timeout
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http":
             return await self.control(scope, receive, send)
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
         exchange = _Exchange(send, rid.encode("latin-1"))
+        state = scope.setdefault("state", {})  # the control app's request.state: /oauth/token notes its client
+
+        async def route(scope, receive, send) -> None:
+            if scope["path"].startswith("/v1/"):
+                await self._route(scope, receive, send, exchange)
+            else:
+                await self.control(scope, receive, send)
+
         try:
-            await self._route(scope, receive, exchange)
+            # Inside the exchange, so a 413 is what the exchange records and whatever follows it is dropped.
+            await BodyLimit(route, max_bytes=self.max_body_bytes)(scope, receive, exchange.send)
         finally:
-            self.latency.observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.latency.observe(elapsed)
             key = (scope["method"], exchange.status)
             counter = self._counters.get(key)
             if counter is None:
                 counter = self._counters[key] = HTTP_REQUESTS.labels("gateway", scope["method"], str(exchange.status))
             counter.inc()
+            if access.isEnabledFor(logging.INFO):
+                access_line(scope, exchange.status, elapsed, exchange.client or state.get("client_id"))
             request_id.reset(token)
 
-    async def _route(self, scope, receive, exchange: _Exchange) -> None:
-        send = exchange.send
-        prefix = scope["path"].split("/", 3)[2]
+    async def _route(self, scope, receive, send, exchange: _Exchange) -> None:
+        refused = refusal(scope["path"], scope.get("raw_path"))
+        if refused:
+            return await self._reply(send, 400, "bad-path", "Path not allowed", refused)
+        _, _, prefix, *rest = scope["path"].split("/", 3)
         upstream = self.upstreams.get(prefix)
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
-        if not scope["path"].endswith(PUBLIC_SUFFIXES):
+        if not (rest and rest[0] in PUBLIC):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
@@ -106,7 +124,8 @@ class Gateway:
             except AppError as exc:
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
                                          www='Bearer error="invalid_token"')
-            allowed, retry_after = self.limiter.allow(caller.client_id)
+            exchange.client = caller.client_id
+            allowed, retry_after = await self.limiter.take(caller.client_id)
             if not allowed:
                 RATE_LIMITED.labels(caller.client_id).inc()
                 return await self._reply(send, 429, "rate-limited", "Too many requests",
@@ -116,6 +135,8 @@ class Gateway:
         headers.append((REQUEST_ID, exchange.rid))
         try:
             await upstream.forward({**scope, "headers": headers}, receive, send)
+        except BodyTooLarge:
+            raise  # answered with 413 by BodyLimit
         except UpstreamError as exc:
             UPSTREAM_ERRORS.labels(prefix, exc.kind).inc()
             log.warning("upstream %s failed: %s", prefix, exc.detail)
@@ -140,6 +161,15 @@ class Gateway:
         await send({"type": "http.response.body", "body": body})
 
 
+def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
+    """One JSON line per request: never a header, query string or body (tokens, secrets and personal data travel
+    there); the route is the path, which the gateway has checked is plain (or refused, and cut short)."""
+    route = scope["path"][:200]
+    access.info("%s %s %d", scope["method"], route, status, extra={
+        "service": "gateway", "method": scope["method"], "route": route, "status": status,
+        "duration_ms": round(elapsed * 1000, 2), "client": client})
+
+
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
     if settings.jwt_private_key:
         key, kid = settings.jwt_private_key, settings.jwt_kid
@@ -158,10 +188,14 @@ def registry_from(platform: PlatformSettings, settings: GatewaySettings) -> Clie
     return ClientRegistry((dev_clients() if platform.dev else []) + configured)
 
 
-def _oauth_error(status: int, error: str, detail: str) -> JSONResponse:
-    # RFC 6749 names the error in `error`; the rest is the platform's problem+json.
-    return problem(status, f"oauth-{error.replace('_', '-')}", "Token request refused", detail, error=error,
-                   headers={"Cache-Control": "no-store"})
+def redis_from(settings: GatewaySettings):
+    """The Redis client holding the rate limits, or None: it connects at its first command, not here."""
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstreams: dict[str, Any], *,
@@ -170,6 +204,16 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     registry = registry_from(platform, settings)
     verifier = verifier_from(platform)
     cache: dict[str, Any] = {}
+    redis = redis_from(settings)
+    limiter = buckets(settings.rate_limit_per_second, settings.rate_limit_burst, replicas=settings.replicas,
+                      redis=redis, prefix=settings.redis_prefix + "rate:")
+    window = settings.token_failure_window_seconds
+    token_endpoint = TokenEndpoint(
+        registry, issuer, trusted_proxies=settings.trusted_proxies,
+        per_client=buckets(settings.token_failures_per_client / window, settings.token_failures_per_client,
+                           replicas=settings.replicas, redis=redis, prefix=settings.redis_prefix + "token-failures:"),
+        per_source=buckets(settings.token_failures_per_source / window, settings.token_failures_per_source,
+                           replicas=settings.replicas, redis=redis, prefix=settings.redis_prefix + "token-failures:"))
 
     jobs: list[ReconciliationJob] = []
 
@@ -183,6 +227,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                 yield
         for upstream in upstreams.values():
             await upstream.close()
+        if redis is not None:
+            await redis.aclose()
 
     control = FastAPI(title="sendpb", version="1.0.0", lifespan=_lifespan, docs_url=None, redoc_url=None,
                       openapi_url=None, openapi_tags=[
@@ -192,26 +238,24 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                                   "POST /oauth/token, then call /v1/<service>/... with it.")
     install_error_handlers(control)
 
-    @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)")
+    @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)",
+                  responses={400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
+                                                  "`invalid_scope`, in problem+json"},
+                             401: {"description": "`invalid_client`: unknown client or wrong secret"},
+                             429: {"description": "too many failed requests for the client or from the address; "
+                                                  "see Retry-After"}})
     async def token(
-        grant_type: Annotated[str, Form()],
-        client_id: Annotated[str, Form(max_length=120)],
-        client_secret: Annotated[str, Form(max_length=500)],
-        scope: Annotated[str | None, Form(max_length=500)] = None,
+        request: Request,
+        grant_type: Annotated[str | None, Form(description="client_credentials")] = None,
+        client_id: Annotated[str | None, Form(description="unless sent with HTTP Basic")] = None,
+        client_secret: Annotated[str | None, Form(description="unless sent with HTTP Basic")] = None,
+        scope: Annotated[str | None, Form(description="space-separated; default: all of the client's")] = None,
     ) -> Response:
-        """OAuth2 client credentials. Returns a JWT carrying the client, its scopes and its local authorities."""
-        if grant_type != "client_credentials":
-            return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
-        client = await asyncio.to_thread(registry.authenticate, client_id, client_secret)
-        if client is None:
-            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        wanted = scope.split() if scope else list(client.scopes)
-        extra = sorted(set(wanted) - set(client.scopes))
-        if extra:
-            return _oauth_error(400, "invalid_scope", f"client {client_id} may not have: {' '.join(extra)}")
-        access = issuer.issue(client_id=client.client_id, scopes=wanted, las=list(client.las))
-        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": issuer.ttl,
-                             "scope": " ".join(wanted)}, headers={"Cache-Control": "no-store"})
+        """OAuth2 client credentials (RFC 6749 §4.4). Authenticate with HTTP Basic (client id and secret, each
+        form-encoded) or with the form fields `client_id` and `client_secret`. Returns a JWT carrying the client,
+        its scopes and its local authorities. Refusals carry the RFC's `error` code; repeated failures for one
+        client or from one address are refused with 429 and Retry-After for a while."""
+        return await token_endpoint(request)
 
     @control.get("/healthz", tags=["health"])
     async def healthz() -> dict:
@@ -275,9 +319,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
 
-    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
-                      timeout=settings.upstream_timeout_seconds)
+                      timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     gateway.issuer = issuer
     gateway.reconciliation = None
     if settings.reconcile_local_authorities:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kit.middleware import MAX_BODY_BYTES
 
 DEFAULT_UPSTREAMS = {
     "eligibility": "http://127.0.0.1:8001",
@@ -42,6 +44,23 @@ class GatewaySettings(BaseSettings):
     reconcile_local_authorities: list[str] = []
     reconcile_every_seconds: float = Field(900.0, ge=1)
     reconcile_settle_seconds: float = Field(10.0, ge=0, le=300)
+    max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1024)  # larger request bodies are refused with 413
+    # Where the rate limits live. Unset: each replica holds its own, and enforces 1/replicas of every limit.
+    redis_url: str | None = None               # e.g. redis://redis:6379/0
+    redis_prefix: str = "sendpb:gateway:"
+    redis_timeout_seconds: float = Field(0.25, gt=0)
+    replicas: int = Field(1, ge=1)
+    # Failed token requests: a bucket per client id and per source address, full again after the window.
+    token_failures_per_client: int = Field(10, ge=1)
+    token_failures_per_source: int = Field(50, ge=1)
+    token_failure_window_seconds: float = Field(60.0, gt=0)
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for a token request's source address.
+    trusted_proxies: list[str] = []
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return value or None
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:

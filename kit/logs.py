@@ -25,7 +25,7 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = rid
         if cid and cid != rid:
             entry["correlation_id"] = cid
-        for key in ("service", "method", "path", "status", "duration_ms", "client"):
+        for key in ("service", "method", "path", "route", "status", "duration_ms", "client", "source", "reason"):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value

@@ -1,6 +1,7 @@
-"""A lean ASGI middleware: request id in and out, request metrics, one access-log line."""
+"""Lean ASGI middlewares: request id in and out, request metrics, one access-log line; a cap on request bodies."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -10,6 +11,7 @@ from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access = logging.getLogger("sendpb.access")
 REQUEST_ID = b"x-request-id"
+MAX_BODY_BYTES = 1024 * 1024  # the default cap on a request body, in the gateway and every service
 
 
 async def read_body(receive) -> bytes:
@@ -20,6 +22,71 @@ async def read_body(receive) -> bytes:
         body += message.get("body", b"")
         if not message.get("more_body"):
             return bytes(body)
+
+
+class BodyTooLarge(Exception):
+    """Raised by a capped ``receive`` once the body has passed the cap (the 413 has been sent by then)."""
+
+
+class BodyLimit:
+    """Refuses a request body over ``max_bytes`` with 413 problem+json before reading it: at once from its
+    Content-Length, or, for a chunked body, as soon as the bytes received pass the cap. The app then sees
+    ``BodyTooLarge`` from ``receive``; whatever it answers after that is dropped."""
+
+    def __init__(self, app, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if declared is not None:
+            if not declared.isdigit():
+                return await send_problem(send, 400, "bad-request", "Bad request",
+                                          "the Content-Length header is not a number")
+            if int(declared) > self.max_bytes:
+                return await self._refuse(send)
+        received, refused, started = 0, False, False
+
+        async def capped_receive():
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    if not started and not refused:
+                        refused = True
+                        await self._refuse(send)
+                    raise BodyTooLarge(f"request body over {self.max_bytes} bytes")
+            return message
+
+        async def guarded_send(message):
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, guarded_send)
+        except Exception:
+            if not refused:  # the app's own failure, not the refused body's aftermath
+                raise
+
+    async def _refuse(self, send) -> None:
+        await send_problem(send, 413, "payload-too-large", "Request body too large",
+                           f"request bodies are limited to {self.max_bytes} bytes")
+
+
+async def send_problem(send, status: int, slug: str, title: str, detail: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer with RFC 9457 problem+json straight on the ASGI channel (for middlewares, which have no FastAPI)."""
+    body = json.dumps({"type": f"https://sendpb.org/problems/{slug}", "title": title, "status": status,
+                       "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+        *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def incoming_request_id(scope) -> str:

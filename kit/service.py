@@ -23,7 +23,7 @@ from kit.errors import install_error_handlers, problem
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
-from kit.middleware import RequestContext
+from kit.middleware import BodyLimit, RequestContext
 from kit.migrations import upgrade
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
@@ -188,5 +188,6 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
     app.include_router(health, prefix=f"/v1/{spec.prefix}", include_in_schema=False)
     for router in spec.routers:
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
-    app.add_middleware(RequestContext, service=spec.name)
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestContext, service=spec.name)  # added last: outermost, so it logs the 413s too
     return app

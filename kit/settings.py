@@ -98,3 +98,4 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies are refused with 413 (kit.middleware)
