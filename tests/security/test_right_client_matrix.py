@@ -83,6 +83,9 @@ REQUESTS: dict[str, Any] = {
     "GET /v1/ras/assessments/{assessment_id}": _nothing,
     "GET /v1/budgets/reviews": lambda ids: {"params": {"due_before": str(TODAY + timedelta(days=400))}},
     "GET /v1/budgets/sen2": lambda ids: {"params": {"local_authority": LA}},
+    "GET /v1/budgets/finance/totals": lambda ids: {"params": {"local_authority": LA}},
+    "GET /v1/payments/finance/totals": lambda ids: {"params": {"local_authority": LA}},
+    "GET /v1/contracts/finance/totals": lambda ids: {"params": {"local_authority": LA}},
     "GET /v1/budgets/provision-categories": lambda ids: {"params": {"local_authority": LA}},
     "GET /v1/budgets/{budget_id}/statement": _nothing,
     "POST /v1/budgets/{budget_id}/variations": lambda ids: {
