@@ -15,14 +15,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
 from gateway.clients import Client as OAuthClient
-from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
-from kit.auth import TokenIssuer, dev_private_key_pem
+from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
@@ -142,6 +142,8 @@ class Gateway:
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
     if settings.jwt_private_key:
         key, kid = settings.jwt_private_key, settings.jwt_kid
+        if not platform.dev:
+            refuse_dev_key(key, setting="SENDPB_GATEWAY_JWT_PRIVATE_KEY")
     elif platform.dev:
         key, kid = dev_private_key_pem(), "dev-1"
     else:
@@ -154,6 +156,9 @@ def registry_from(platform: PlatformSettings, settings: GatewaySettings) -> Clie
     configured = [OAuthClient(c.client_id, c.secret_hash, tuple(c.scopes), tuple(c.las)) for c in settings.clients]
     if not platform.dev and not configured:
         raise ValueError("SENDPB_GATEWAY_CLIENTS must configure at least one client outside dev mode")
+    if not platform.dev and (known := [c.client_id for c in configured if verify_secret(DEV_SECRET, c.secret_hash)]):
+        raise ValueError(f"SENDPB_GATEWAY_CLIENTS: {', '.join(known)} use the dev secret, which is refused outside "
+                         "dev mode")
     return ClientRegistry((dev_clients() if platform.dev else []) + configured)
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from kit.settings import Settings
 
 DEFAULT_UPSTREAMS = {
     "eligibility": "http://127.0.0.1:8001",
@@ -21,7 +23,7 @@ class ClientConfig(BaseModel):
     las: list[str] = Field(min_length=1)
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(Settings):
     """Gateway settings (env prefix ``SENDPB_GATEWAY_``)."""
 
     model_config = SettingsConfigDict(env_prefix="SENDPB_GATEWAY_", env_nested_delimiter="__", extra="ignore")
