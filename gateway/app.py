@@ -27,6 +27,7 @@ from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
 from kit.middleware import REQUEST_ID, incoming_request_id
+from kit.oidc import Authenticator, ExternalIssuer
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
@@ -60,9 +61,10 @@ class _Exchange:
 class Gateway:
     """The ASGI entry point."""
 
-    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: RateLimiter,
-                 timeout: float) -> None:
-        self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
+    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, authenticator: Authenticator,
+                 limiter: RateLimiter, timeout: float) -> None:
+        self.control, self.upstreams, self.limiter = control, upstreams, limiter
+        self.authenticator, self.verifier = authenticator, authenticator.own
         self.timeout = timeout
         self.latency = HTTP_LATENCY.labels("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
@@ -94,6 +96,7 @@ class Gateway:
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
+        forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
         if not scope["path"].endswith(PUBLIC_SUFFIXES):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
@@ -101,8 +104,10 @@ class Gateway:
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials",
                                          "a bearer token is required", www="Bearer")
             try:
-                caller = self.verifier.verify(credentials.strip())
+                caller, forwarded = await self.authenticator.authenticate(credentials.strip())
             except AppError as exc:
+                if exc.status == 503:  # an identity provider whose keys cannot be fetched
+                    return await self._reply(send, 503, exc.slug, exc.title, exc.detail)
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
                                          www='Bearer error="invalid_token"')
             allowed, retry_after = self.limiter.allow(caller.client_id)
@@ -113,6 +118,9 @@ class Gateway:
                                          retry_after=max(1, round(retry_after)))
         headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
         headers.append((REQUEST_ID, exchange.rid))
+        if forwarded is not None:
+            headers = [h for h in headers if h[0] != b"authorization"]
+            headers.append((b"authorization", b"Bearer " + forwarded.encode()))
         try:
             await upstream.forward({**scope, "headers": headers}, receive, send)
         except UpstreamError as exc:
@@ -172,7 +180,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None) -> Gateway:
     issuer = issuer_from(platform, settings)
     registry = registry_from(platform, settings)
-    verifier = verifier_from(platform)
+    authenticator = Authenticator(verifier_from(platform), [ExternalIssuer(c) for c in platform.oidc_issuers],
+                                  issuer)
     cache: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -277,7 +286,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
         return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
 
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
+    gateway = Gateway(control, upstreams, authenticator=authenticator, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds)
     gateway.issuer = issuer
     return gateway

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.auth import refuse_dev_key
 from kit.crypto import Keyring, KeyringError
+from kit.oidc import OidcIssuer
 
 
 def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +67,9 @@ class PlatformSettings(Settings):
     jwt_audience: str = "sendpb"
     # {kid: PEM public key}. Empty in dev mode means the built-in dev key.
     jwt_public_keys: dict[str, str] = {}
+    # Identity providers whose access tokens the gateway accepts and exchanges for its own (kit.oidc), a JSON list
+    # of kit.oidc.OidcIssuer, e.g. [{"issuer": "https://login.microsoftonline.com/<tenant>/v2.0", ...}].
+    oidc_issuers: list[OidcIssuer] = []
     log_level: str = "INFO"
     log_json: bool = True
     # Fault injection for tests/faults (dev mode only; docs/DEVELOPING.md): SIGKILL this process after the n-th
@@ -76,6 +80,9 @@ class PlatformSettings(Settings):
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_outside_dev(self) -> PlatformSettings:
+        issuers = [oidc.issuer for oidc in self.oidc_issuers]
+        if self.jwt_issuer in issuers or len(set(issuers)) != len(issuers):
+            raise ValueError("SENDPB_OIDC_ISSUERS: each issuer once, and none the gateway's own (SENDPB_JWT_ISSUER)")
         if self.mode != "dev":
             if not self.jwt_public_keys:
                 raise ValueError("SENDPB_JWT_PUBLIC_KEYS must be set outside dev mode (the dev key is refused)")
@@ -88,6 +95,9 @@ class PlatformSettings(Settings):
                                  "mode give PostgreSQL")
             if self.amqp_url is None:
                 raise ValueError("SENDPB_AMQP_URL must be set outside dev mode (the in-memory bus is dev only)")
+            for oidc in self.oidc_issuers:
+                if plain := [u for u in oidc.urls() if not u.startswith("https://")]:
+                    raise ValueError(f"SENDPB_OIDC_ISSUERS: outside dev mode an issuer's URLs must be https: {plain}")
             if self.fault_kill_before_ack or self.fault_kill_after_publish:
                 raise ValueError("SENDPB_FAULT_* settings inject crashes for the fault tests; dev mode only")
         return self

@@ -93,7 +93,7 @@ def test_an_empty_setting_is_unset_everywhere(monkeypatch):
     from services.payments.settings import PaymentsSettings
 
     platform, gateway = PlatformSettings(), GatewaySettings()
-    assert (platform.amqp_url, platform.database_url_template) == (None, None)
+    assert (platform.amqp_url, platform.database_url_template, platform.oidc_issuers) == (None, None, [])
     assert (gateway.jwt_private_key, gateway.clients) == (None, [])
     assert gateway.upstreams == GatewaySettings.model_fields["upstreams"].default
     assert PaymentsSettings().encryption_keys == {} and PaymentsSettings().encryption_key_id is None
