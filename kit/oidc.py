@@ -153,11 +153,10 @@ class ExternalIssuer:
         return Caller(client_id=f"{cfg.label}:{client}", scopes=frozenset(scopes), las=tuple(las))
 
     async def _key(self, kid: str) -> dict[str, Any]:
-        now = time.monotonic()
-        if self._keys is None or now - self._checked_at > self.config.jwks_cache_seconds:
+        since = time.monotonic() - self._checked_at
+        unknown = self._keys is None or kid not in self._keys   # not fetched yet, or the provider rotated
+        if since > self.config.jwks_cache_seconds or (unknown and since >= self.config.jwks_min_refresh_seconds):
             await self._refresh(self._checked_at)
-        elif kid not in self._keys and now - self._checked_at >= self.config.jwks_min_refresh_seconds:
-            await self._refresh(self._checked_at)   # a key not seen yet: the provider may have rotated
         if self._keys is None:
             raise IdentityProviderUnavailable(f"the keys of {self.config.issuer} could not be fetched")
         key = self._keys.get(kid)

@@ -168,3 +168,33 @@ def test_outside_dev_mode_an_issuer_must_be_reached_over_https():
     assert prod(oidc_issuers=[issuer_config("https://keycloak.internal/realms/council")]).oidc_issuers
     with pytest.raises(ValueError, match="none the gateway's own"):
         PlatformSettings(oidc_issuers=[issuer_config("sendpb-gateway")])
+
+
+@pytest.mark.parametrize(("config", "claims", "expected"), [
+    ({"scope_claim": "roles", "scope_map": {"SendPB.Casework": ["casework", "read"]}, "la_claim": None,
+      "las": [LA]},
+     {"roles": ["SendPB.Casework", "Other.App"]}, ({"casework", "read"}, (LA,))),
+    ({"scope_claim": "scp", "scope_map": None, "la_map": {}},
+     {"scp": "read finance admin", "councils": [LA2, "not-a-code"]}, ({"read", "finance"}, (LA2,))),
+    ({"las": [LA]}, {"scope": "sendpb.read", "councils": "cheshire-east"}, ({"read"}, (LA, LA2))),
+])
+def test_scopes_and_las_are_mapped_from_the_providers_claims_as_configured(config, claims, expected):
+    from kit.oidc import ExternalIssuer
+
+    issuer = ExternalIssuer(OidcIssuer(**issuer_config("https://idp.example", **config)))
+    caller = issuer._caller({"client_id": "cms", **claims})
+    assert (set(caller.scopes), caller.las) == expected and caller.client_id == "council-idp:cms"
+
+
+def test_only_the_listed_clients_and_tokens_naming_a_council_are_accepted():
+    from kit.errors import Unauthorized
+    from kit.oidc import ExternalIssuer
+
+    issuer = ExternalIssuer(OidcIssuer(**issuer_config("https://idp.example", clients=["cms"])))
+    with pytest.raises(Unauthorized, match="not one this platform accepts"):
+        issuer._caller({"client_id": "someone-else", "councils": ["bucks"]})
+    with pytest.raises(Unauthorized, match="maps to no local authority"):
+        issuer._caller({"client_id": "cms", "councils": ["rotherham"]})
+    with pytest.raises(Unauthorized, match="too long"):
+        ExternalIssuer(OidcIssuer(**issuer_config("https://idp.example")))._caller(
+            {"client_id": "x" * 200, "councils": ["bucks"]})
