@@ -15,8 +15,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
 from gateway.clients import Client as OAuthClient
-from gateway.clients import ClientRegistry, dev_clients
 from gateway.openapi import merge
 from gateway.paths import refusal
 from gateway.ratelimit import Buckets, buckets
@@ -25,11 +25,12 @@ from gateway.settings import GatewaySettings
 from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
-from kit.auth import TokenIssuer, dev_private_key_pem
+from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
 from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
+from kit.oidc import Authenticator, ExternalIssuer
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
@@ -65,9 +66,10 @@ class _Exchange:
 class Gateway:
     """The ASGI entry point."""
 
-    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, verifier, limiter: Buckets,
-                 timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self.control, self.upstreams, self.verifier, self.limiter = control, upstreams, verifier, limiter
+    def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, authenticator: Authenticator,
+                 limiter: Buckets, timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.control, self.upstreams, self.limiter = control, upstreams, limiter
+        self.authenticator, self.verifier = authenticator, authenticator.own
         self.timeout, self.max_body_bytes = timeout, max_body_bytes
         self.latency = HTTP_LATENCY.labels("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
@@ -113,6 +115,7 @@ class Gateway:
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
+        forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
         if not (rest and rest[0] in PUBLIC):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
@@ -120,8 +123,10 @@ class Gateway:
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials",
                                          "a bearer token is required", www="Bearer")
             try:
-                caller = self.verifier.verify(credentials.strip())
+                caller, forwarded = await self.authenticator.authenticate(credentials.strip())
             except AppError as exc:
+                if exc.status == 503:  # an identity provider whose keys cannot be fetched
+                    return await self._reply(send, 503, exc.slug, exc.title, exc.detail)
                 return await self._reply(send, 401, "unauthorized", "Missing or invalid credentials", exc.detail,
                                          www='Bearer error="invalid_token"')
             exchange.client = caller.client_id
@@ -133,6 +138,9 @@ class Gateway:
                                          retry_after=max(1, round(retry_after)))
         headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
         headers.append((REQUEST_ID, exchange.rid))
+        if forwarded is not None:
+            headers = [h for h in headers if h[0] != b"authorization"]
+            headers.append((b"authorization", b"Bearer " + forwarded.encode()))
         try:
             await upstream.forward({**scope, "headers": headers}, receive, send)
         except BodyTooLarge:
@@ -173,6 +181,8 @@ def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
     if settings.jwt_private_key:
         key, kid = settings.jwt_private_key, settings.jwt_kid
+        if not platform.dev:
+            refuse_dev_key(key, setting="SENDPB_GATEWAY_JWT_PRIVATE_KEY")
     elif platform.dev:
         key, kid = dev_private_key_pem(), "dev-1"
     else:
@@ -185,6 +195,9 @@ def registry_from(platform: PlatformSettings, settings: GatewaySettings) -> Clie
     configured = [OAuthClient(c.client_id, c.secret_hash, tuple(c.scopes), tuple(c.las)) for c in settings.clients]
     if not platform.dev and not configured:
         raise ValueError("SENDPB_GATEWAY_CLIENTS must configure at least one client outside dev mode")
+    if not platform.dev and (known := [c.client_id for c in configured if verify_secret(DEV_SECRET, c.secret_hash)]):
+        raise ValueError(f"SENDPB_GATEWAY_CLIENTS: {', '.join(known)} use the dev secret, which is refused outside "
+                         "dev mode")
     return ClientRegistry((dev_clients() if platform.dev else []) + configured)
 
 
@@ -202,7 +215,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None) -> Gateway:
     issuer = issuer_from(platform, settings)
     registry = registry_from(platform, settings)
-    verifier = verifier_from(platform)
+    authenticator = Authenticator(verifier_from(platform), [ExternalIssuer(c) for c in platform.oidc_issuers],
+                                  issuer)
     cache: dict[str, Any] = {}
     redis = redis_from(settings)
     limiter = buckets(settings.rate_limit_per_second, settings.rate_limit_burst, replicas=settings.replicas,
@@ -319,7 +333,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
 
-    gateway = Gateway(control, upstreams, verifier=verifier, limiter=limiter,
+    gateway = Gateway(control, upstreams, authenticator=authenticator, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     gateway.issuer = issuer
     gateway.reconciliation = None

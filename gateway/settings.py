@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from kit.middleware import MAX_BODY_BYTES
+from kit.settings import Settings
 
 DEFAULT_UPSTREAMS = {
     "eligibility": "http://127.0.0.1:8001",
@@ -23,7 +24,7 @@ class ClientConfig(BaseModel):
     las: list[str] = Field(min_length=1)
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(Settings):
     """Gateway settings (env prefix ``SENDPB_GATEWAY_``)."""
 
     model_config = SettingsConfigDict(env_prefix="SENDPB_GATEWAY_", env_nested_delimiter="__", extra="ignore")
@@ -56,11 +57,6 @@ class GatewaySettings(BaseSettings):
     token_failure_window_seconds: float = Field(60.0, gt=0)
     # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for a token request's source address.
     trusted_proxies: list[str] = []
-
-    @field_validator("redis_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value):
-        return value or None
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:

@@ -1,12 +1,14 @@
 """JWT access tokens (EdDSA), the caller they describe, and the scope/LA checks every endpoint relies on."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, Request, Security
@@ -32,6 +34,38 @@ def public_key_pem(private_pem: str) -> str:
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
+
+
+def fingerprint(pem: str) -> str:
+    """``sha256:<hex>`` of a key's public half (DER SubjectPublicKeyInfo), from a PEM public or private key: the
+    same however the key is written or whatever kid it is given. ValueError when it is no key."""
+    data = pem.encode()
+    try:
+        try:
+            public = serialization.load_pem_public_key(data)
+        except ValueError:
+            public = serialization.load_pem_private_key(data, password=None).public_key()
+        der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ValueError("not a PEM public or private key") from None
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+@functools.cache
+def dev_key_fingerprint() -> str:
+    return fingerprint(dev_private_key_pem())
+
+
+def refuse_dev_key(pem: str, *, setting: str) -> None:
+    """Outside dev mode: refuse ``pem`` (a key named by ``setting`` in the message) if it is no key, or the dev
+    key, whatever its kid (the dev key's seed is public: anyone can sign tokens with it)."""
+    try:
+        found = fingerprint(pem)
+    except ValueError as exc:
+        raise ValueError(f"{setting}: {exc}") from None
+    if found == dev_key_fingerprint():
+        raise ValueError(f"{setting} holds the dev signing key ({found}), which is refused outside dev mode "
+                         "whatever its kid: make a key of your own (docs/OPERATIONS.md)")
 
 
 def new_private_key_pem() -> str:
@@ -62,11 +96,14 @@ class TokenIssuer:
         self._key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
         self.kid, self.issuer, self.audience, self.ttl = kid, issuer, audience, ttl_seconds
 
-    def issue(self, *, client_id: str, scopes: list[str], las: list[str], now: float | None = None) -> str:
+    def issue(self, *, client_id: str, scopes: list[str], las: list[str], now: float | None = None,
+              expires_at: int | None = None) -> str:
+        """A token for the client; ``expires_at`` shortens it (a token exchanged for one that expires sooner)."""
         now = int(now if now is not None else time.time())
+        exp = now + self.ttl if expires_at is None else min(now + self.ttl, expires_at)
         claims = {
             "iss": self.issuer, "aud": self.audience, "sub": client_id, "iat": now, "nbf": now,
-            "exp": now + self.ttl, "scope": " ".join(scopes), "la": list(las),
+            "exp": exp, "scope": " ".join(scopes), "la": list(las),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
 

@@ -3,15 +3,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.auth import refuse_dev_key
 from kit.crypto import Keyring, KeyringError
+from kit.oidc import OidcIssuer
 
 
-class PlatformSettings(BaseSettings):
+def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
+    kept = {}
+    for name, value in values.items():
+        if isinstance(value, str) and not value.strip():
+            continue
+        kept[name] = _without_empty(value) if isinstance(value, dict) else value
+    return kept
+
+
+class Settings(BaseSettings):
+    """The base of every settings class. An empty value means unset, everywhere: ``SENDPB_AMQP_URL=''`` is the
+    same as no ``SENDPB_AMQP_URL`` (the default applies, and outside dev mode the checks refuse what is missing),
+    never an empty URL that quietly selects the embedded backends. This holds for environment variables (a
+    Kubernetes Secret key left blank, a Compose ``${VAR}`` that expanded to nothing), for keys of JSON objects in
+    them, and for values given in code."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, values: Any) -> Any:
+        return _without_empty(values) if isinstance(values, dict) else values
+
+
+class PlatformSettings(Settings):
     """Settings every process shares (env prefix ``SENDPB_``).
 
     The run mode is only this: ``mode=dev`` with no ``database_url_template`` and no ``amqp_url`` gives the embedded
@@ -41,6 +67,9 @@ class PlatformSettings(BaseSettings):
     jwt_audience: str = "sendpb"
     # {kid: PEM public key}. Empty in dev mode means the built-in dev key.
     jwt_public_keys: dict[str, str] = {}
+    # Identity providers whose access tokens the gateway accepts and exchanges for its own (kit.oidc), a JSON list
+    # of kit.oidc.OidcIssuer, e.g. [{"issuer": "https://login.microsoftonline.com/<tenant>/v2.0", ...}].
+    oidc_issuers: list[OidcIssuer] = []
     log_level: str = "INFO"
     log_json: bool = True
     # Fault injection for tests/faults (dev mode only; docs/DEVELOPING.md): SIGKILL this process after the n-th
@@ -51,13 +80,24 @@ class PlatformSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_outside_dev(self) -> PlatformSettings:
+        issuers = [oidc.issuer for oidc in self.oidc_issuers]
+        if self.jwt_issuer in issuers or len(set(issuers)) != len(issuers):
+            raise ValueError("SENDPB_OIDC_ISSUERS: each issuer once, and none the gateway's own (SENDPB_JWT_ISSUER)")
         if self.mode != "dev":
             if not self.jwt_public_keys:
                 raise ValueError("SENDPB_JWT_PUBLIC_KEYS must be set outside dev mode (the dev key is refused)")
+            for kid, pem in self.jwt_public_keys.items():
+                refuse_dev_key(pem, setting=f"SENDPB_JWT_PUBLIC_KEYS[{kid!r}]")
             if self.database_url_template is None:
                 raise ValueError("SENDPB_DATABASE_URL_TEMPLATE must be set outside dev mode")
+            if self.database_url_template.startswith("sqlite"):
+                raise ValueError("SENDPB_DATABASE_URL_TEMPLATE: SQLite is the embedded dev mode's; outside dev "
+                                 "mode give PostgreSQL")
             if self.amqp_url is None:
                 raise ValueError("SENDPB_AMQP_URL must be set outside dev mode (the in-memory bus is dev only)")
+            for oidc in self.oidc_issuers:
+                if plain := [u for u in oidc.urls() if not u.startswith("https://")]:
+                    raise ValueError(f"SENDPB_OIDC_ISSUERS: outside dev mode an issuer's URLs must be https: {plain}")
             if self.fault_kill_before_ack or self.fault_kill_after_publish:
                 raise ValueError("SENDPB_FAULT_* settings inject crashes for the fault tests; dev mode only")
         return self
@@ -84,16 +124,17 @@ class PlatformSettings(BaseSettings):
 
     def database_url_for(self, service: str, override: str | None = None) -> str:
         if override:
+            if not self.dev and override.startswith("sqlite"):
+                raise ValueError(f"SENDPB_{service.upper()}_DATABASE_URL: SQLite is the embedded dev mode's; "
+                                 "outside dev mode give PostgreSQL")
             return override
         if self.database_url_template:
             return self.database_url_template.format(service=service)
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(Settings):
     """Per-service settings; each service subclasses this with its own env prefix (``SENDPB_<SERVICE>_``)."""
-
-    model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str | None = None
     host: str = "127.0.0.1"

@@ -4,15 +4,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pydantic import ValidationError
 
 from kit.logs import configure_logging
 from kit.settings import PlatformSettings
 from sendpb.runner import BY_NAME, SERVICES, TARGETS
 
 
+class ConfigurationRefused(Exception):
+    """Settings that the checks refuse (e.g. the dev key outside dev mode): one clear line, not a traceback."""
+
+
+@contextmanager
+def _configuring() -> Iterator[None]:
+    try:
+        yield
+    except ValidationError as exc:
+        raise ConfigurationRefused("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    except ValueError as exc:
+        raise ConfigurationRefused(str(exc)) from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    with _configuring():
+        app, host, port = _build(args)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def _build(args: argparse.Namespace) -> tuple[object, str, int]:
     from gateway.settings import GatewaySettings
     from sendpb.runner import build_embedded, build_gateway, build_service
 
@@ -30,9 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         app = build_service(args.target, platform)
         settings = app.state.runtime.settings
         host, port = args.host or settings.host, args.port or settings.port
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                proxy_headers=False, server_header=False)
-    return 0
+    return app, host, port
 
 
 def _banner(host: str, port: int, platform: PlatformSettings) -> None:
@@ -201,7 +225,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="how long a difference must persist before it counts (read again every 2 s)")
     rec.set_defaults(func=_reconcile)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigurationRefused as exc:
+        print(f"sendpb {args.command}: refusing to start: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

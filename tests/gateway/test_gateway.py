@@ -9,6 +9,7 @@ from gateway.clients import hash_secret, verify_secret
 from gateway.ratelimit import RateLimiter
 from gateway.settings import ClientConfig, GatewaySettings
 from gateway.upstream import HttpUpstream
+from kit.auth import new_private_key_pem, public_key_pem
 from kit.settings import PlatformSettings
 
 SERVICES = ("eligibility", "ras", "budgets", "payments", "contracts")
@@ -167,7 +168,8 @@ def test_secrets_are_stored_hashed_and_verified_in_constant_time():
 def test_outside_dev_mode_there_are_no_dev_clients_and_configured_ones_work():
     from gateway.app import registry_from
 
-    prod = PlatformSettings(mode="prod", jwt_public_keys={"k1": "x"}, amqp_url="amqp://x",
+    prod = PlatformSettings(mode="prod", jwt_public_keys={"k1": public_key_pem(new_private_key_pem())},
+                            amqp_url="amqp://x",
                             database_url_template="postgresql+asyncpg://x/{service}")
     with pytest.raises(ValueError, match="CLIENTS"):
         registry_from(prod, GatewaySettings())

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kit.auth import new_private_key_pem, public_key_pem
 from kit.bus import topic_matches
 from kit.errors import InvalidInput
 from kit.pagination import decode_cursor, encode_cursor
@@ -33,7 +34,8 @@ def test_outside_dev_mode_the_dev_key_and_embedded_backends_are_refused():
     with pytest.raises(ValueError, match="JWT_PUBLIC_KEYS"):
         PlatformSettings(mode="prod")
     with pytest.raises(ValueError, match="AMQP_URL"):
-        PlatformSettings(mode="prod", jwt_public_keys={"k": "pem"}, database_url_template="postgresql+asyncpg://x/{service}")
+        PlatformSettings(mode="prod", jwt_public_keys={"k": public_key_pem(new_private_key_pem())},
+                         database_url_template="postgresql+asyncpg://x/{service}")
 
 
 def test_the_embedded_default_is_sqlite_per_service():
