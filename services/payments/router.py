@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from kit.auth import caller_with
 from kit.crypto import Keyring
@@ -87,29 +88,37 @@ async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader,
 
 @router.put("/agreements/{agreement_id}/payee", response_model=AgreementRead)
 async def set_payee(agreement_id: str, body: PayeeSet, request: Request, session: SessionDep,
-                    caller: Casework) -> dict:
+                    caller: Casework, key: IdempotencyKey = None):
     """Who is paid (parent, young person, nominee or representative) and into what: a dedicated bank account
     (`sort_code` 6 digits, `account_number` 8 digits), a prepaid card (`card_reference`) or a managed account
     (bank details and a monthly fee, DEFAULT £9.99) (PAY-02). Paying a close relative in the same household is
     exceptional and needs `exceptional_reason` (PAY-09). The details are stored encrypted (AES-256-GCM) for the
-    bank file and never returned or logged in full."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+    bank file and never returned or logged in full. Send an `Idempotency-Key`: a retry replays the first response."""
     settings = settings_of(request)
-    await agreements.set_payee(agreement, body, settings)
-    return views.agreement(agreement, settings.keyring)
+
+    async def produce():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        await agreements.set_payee(agreement, body, settings)
+        return 200, views.agreement(agreement, settings.keyring)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.post("/agreements/{agreement_id}/sign", response_model=AgreementRead)
-async def sign_agreement(agreement_id: str, body: Sign, session: SessionDep, caller: Casework,
-                         keys: Keys) -> dict:
+async def sign_agreement(agreement_id: str, body: Sign, request: Request, session: SessionDep, caller: Casework,
+                         keys: Keys, key: IdempotencyKey = None):
     """Record the signed agreement: it becomes `active` and payment runs pay it from then on, arrears included
     (PAY-01, PAY-04). The first audit falls due within 3 months of `signed_on` (PAY-05). Refused (409 naming the
     rule) while the child's latest eligibility decision refuses direct payment (ELIG-06, ELIG-07, ELIG-09) or
-    once the budget has closed (PAY-08)."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    await agreements.ensure_payable(session, agreement)
-    agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
-    return views.agreement(agreement, keys)
+    once the budget has closed (PAY-08). Send an `Idempotency-Key`: a retry replays the first response."""
+
+    async def produce():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        await agreements.ensure_payable(session, agreement)
+        agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
+        return 200, views.agreement(agreement, keys)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.put("/agreements/{agreement_id}/amount", response_model=AgreementRead,
@@ -162,13 +171,19 @@ async def ask_reconsideration(agreement_id: str, notice_id: str, body: Reconside
 
 @router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration-decision", response_model=NoticeRead)
 async def decide_reconsideration(agreement_id: str, notice_id: str, body: ReconsiderationDecision,
-                                 session: SessionDep, caller: Casework) -> dict:
+                                 request: Request, session: SessionDep, caller: Casework,
+                                 key: IdempotencyKey = None):
     """The LA's decision on the reconsideration (BUD-10): `upheld` — the reduction applies from its date (at once
-    if that has passed); `overturned` — it is withdrawn and the amount stays."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    notice = await repository.notice(session, agreement_id, notice_id)
-    await notices.decide_reconsideration(session, agreement, notice, outcome=body.outcome, reason=body.reason)
-    return notices.view(notice)
+    if that has passed); `overturned` — it is withdrawn and the amount stays. Send an `Idempotency-Key`: a retry
+    replays the first response."""
+
+    async def produce():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        notice = await repository.notice(session, agreement_id, notice_id)
+        await notices.decide_reconsideration(session, agreement, notice, outcome=body.outcome, reason=body.reason)
+        return 200, notices.view(notice)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.get("/agreements/{agreement_id}/schedule")
@@ -202,32 +217,53 @@ async def ledger(agreement_id: str, session: SessionDep, caller: Reader) -> dict
             "net_paid_pence": totals["payment"] - totals["return"] - totals["recovery"]}
 
 
+async def _changed(request: Request, session, caller, key, body, keys: Keyring, change) -> JSONResponse:
+    """A status change (suspend, resume, stop) under the caller's ``Idempotency-Key``."""
+    async def produce():
+        agreement = await change()
+        return 200, views.agreement(agreement, keys)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
+
+
 @router.post("/agreements/{agreement_id}/suspend", response_model=AgreementRead)
-async def suspend(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer,
-                  keys: Keys) -> dict:
-    """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    agreements.suspend(agreement, body.reason)
-    return views.agreement(agreement, keys)
+async def suspend(agreement_id: str, body: StatusChange, request: Request, session: SessionDep, caller: Changer,
+                  keys: Keys, key: IdempotencyKey = None):
+    """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed. Send an
+    `Idempotency-Key`: a retry replays the first response."""
+    async def change():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreements.suspend(agreement, body.reason)
+        return agreement
+
+    return await _changed(request, session, caller, key, body, keys, change)
 
 
 @router.post("/agreements/{agreement_id}/resume", response_model=AgreementRead)
-async def resume(agreement_id: str, body: StatusChange, session: SessionDep, caller: Changer,
-                 keys: Keys) -> dict:
+async def resume(agreement_id: str, body: StatusChange, request: Request, session: SessionDep, caller: Changer,
+                 keys: Keys, key: IdempotencyKey = None):
     """Resume a suspended agreement; instalments missed meanwhile are paid by the next run as arrears
     (PAY-04). Refused while the child's latest eligibility decision refuses direct payment, or once the budget
-    has closed (PAY-08)."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    await agreements.ensure_payable(session, agreement)
-    agreements.resume(agreement, body.reason)
-    return views.agreement(agreement, keys)
+    has closed (PAY-08). Send an `Idempotency-Key`: a retry replays the first response."""
+    async def change():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        await agreements.ensure_payable(session, agreement)
+        agreements.resume(agreement, body.reason)
+        return agreement
+
+    return await _changed(request, session, caller, key, body, keys, change)
 
 
 @router.post("/agreements/{agreement_id}/stop", response_model=AgreementRead)
-async def stop(agreement_id: str, body: Stop, session: SessionDep, caller: Changer, keys: Keys) -> dict:
+async def stop(agreement_id: str, body: Stop, request: Request, session: SessionDep, caller: Changer, keys: Keys,
+               key: IdempotencyKey = None):
     """Stop direct payments (PAY-08) for one of the reasons in `reason_code` (consent withdrawn, recipient
     ineligible, money not used for the agreed provision, provision can no longer be secured this way, harm to
-    other services) with a written `reason`. No run pays it again; a final audit falls due at once."""
-    agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-    agreements.stop(agreement, reason_code=body.reason_code, reason=body.reason)
-    return views.agreement(agreement, keys)
+    other services) with a written `reason`. No run pays it again; a final audit falls due at once. Send an
+    `Idempotency-Key`: a retry replays the first response."""
+    async def change():
+        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreements.stop(agreement, reason_code=body.reason_code, reason=body.reason)
+        return agreement
+
+    return await _changed(request, session, caller, key, body, keys, change)
