@@ -207,6 +207,16 @@ def recovery_reasons(result: Surplus, *, period_end: date, extra: list[str]) -> 
             f"Contingency kept for the family (PAY-06): {result.contingency_basis}.", *extra]
 
 
+def recoverable_part(surplus_pence: int, recoverable_pence: int) -> tuple[int, list[str]]:
+    """PAY-10: never recover more than was paid and not yet recovered or returned; the amount, and a reason to
+    state when the surplus is capped."""
+    if surplus_pence <= recoverable_pence:
+        return surplus_pence, []
+    return recoverable_pence, [f"The surplus of {pounds(surplus_pence)} is more than the {pounds(recoverable_pence)} "
+                               "paid under this agreement and not yet recovered or returned; only that is recovered "
+                               "(PAY-10)."]
+
+
 def deduction_plan(amount_pence: int, upcoming: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """PAY-07: recover by deduction from future instalments, soonest first. ``upcoming`` is (instalment id,
     amount still payable); returns (instalment id, deduction). What the instalments cannot cover stays

@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, exists, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import BigInteger, bindparam, case, exists, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,6 +95,19 @@ async def current_audit(session: AsyncSession, agreement_id: str, period_end: da
     stmt = select(Audit).where(Audit.agreement_id == agreement_id, Audit.period_end == period_end,
                                Audit.superseded_by.is_(None))
     return (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+
+
+async def recoverable(session: AsyncSession, agreement_id: str) -> int:
+    """PAY-10: what could still be recovered under the agreement: paid, less bank returns, recoveries confirmed and
+    recoveries whose notice is still open (notice issued, challenged, challenge rejected)."""
+    e = LedgerEntry
+    signed = case((e.kind == "payment", e.amount_pence), else_=-e.amount_pence)
+    paid = (await session.execute(select(func.coalesce(func.sum(signed), 0))
+                                  .where(e.agreement_id == agreement_id))).scalar_one()
+    pending = (await session.execute(select(func.coalesce(func.sum(Recovery.amount_pence), 0)).where(
+        Recovery.agreement_id == agreement_id,
+        Recovery.status.in_(("notice_issued", "challenged", "challenge_rejected"))))).scalar_one()
+    return max(int(paid) - int(pending), 0)
 
 
 async def recovery_of_audit(session: AsyncSession, audit_id: str) -> Recovery | None:

@@ -6,12 +6,14 @@ from sqlalchemy import select
 
 from kit.events import Envelope
 from kit.tables import outbox
+from services.payments import clock
 from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement, run
 
 
 async def audit(client, agreement_id, *, balance, commitments=0, **extra):
+    """An audit of the period ending on the service's today (PAY-05: a period that has ended)."""
     r = await client.post(f"/v1/payments/agreements/{agreement_id}/audits", headers=FINANCE, json={
-        "period_end": "2027-02-28", "balance_held_pence": balance,
+        "period_end": clock.today().isoformat(), "balance_held_pence": balance,
         "outstanding_commitments_pence": commitments, **extra})
     assert r.status_code == 201, r.text
     return r.json()
@@ -46,6 +48,7 @@ async def test_PAY_05_an_audit_requested_falls_due_at_once(svc, today):
 async def test_PAY_06_only_the_surplus_above_commitments_and_8_weeks_contingency_is_reclaimed(svc, today):
     agreement = await active_agreement(svc.client, annual=520000)
     today(date(2027, 2, 1))
+    await run(svc.client, date(2027, 2, 1))  # £1,200 paid: what could be recovered at most (PAY-10)
     # 8 weeks of £5,200 a year = £800.00 contingency; £1,000 held − £150 committed − £800 = £50 surplus.
     result = await audit(svc.client, agreement["id"], balance=100000, commitments=15000)
     assert (result["contingency_pence"], result["surplus_pence"]) == (80000, 5000)
@@ -88,6 +91,7 @@ async def test_PAY_07_a_recovery_waits_for_the_challenge_window_then_comes_off_f
 async def test_PAY_07_a_challenge_stops_confirmation_until_it_is_decided(svc, today):
     agreement = await active_agreement(svc.client)
     today(date(2027, 2, 1))
+    await run(svc.client, date(2027, 2, 1))
     notice = (await audit(svc.client, agreement["id"], balance=200000, recovery_method="invoice"))["recovery"]
     r = await svc.client.post(f"/v1/payments/recoveries/{notice['id']}/challenge", headers=CASEWORK,
                               json={"grounds": "the money is committed to a summer scheme"})
@@ -106,9 +110,10 @@ async def test_PAY_07_a_challenge_stops_confirmation_until_it_is_decided(svc, to
 async def test_PAY_07_an_upheld_challenge_withdraws_the_recovery_and_a_late_challenge_is_refused(svc, today):
     agreement = await active_agreement(svc.client)
     today(date(2027, 2, 1))
-    upheld = (await audit(svc.client, agreement["id"], balance=200000))["recovery"]
+    await run(svc.client, date(2027, 2, 1))  # £1,200 paid
+    upheld = (await audit(svc.client, agreement["id"], balance=120000))["recovery"]  # £400 surplus
     # Another period: a second audit of the same period would replace the first (PAY-06).
-    late = (await audit(svc.client, agreement["id"], balance=200000, period_end="2027-01-31"))["recovery"]
+    late = (await audit(svc.client, agreement["id"], balance=120000, period_end="2027-01-31"))["recovery"]
     await svc.client.post(f"/v1/payments/recoveries/{upheld['id']}/challenge", headers=CASEWORK,
                           json={"grounds": "receipts attached"})
     r = await svc.client.post(f"/v1/payments/recoveries/{upheld['id']}/decision", headers=FINANCE,
@@ -136,3 +141,24 @@ async def test_PAY_08_stopping_records_the_reason_and_makes_a_final_audit_due(sv
     bad = await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/stop", headers=CASEWORK,
                                 json={"reason_code": "fed_up", "reason": "x"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reason_code"
+
+
+async def test_PAY_10_a_recovery_is_never_more_than_was_paid_and_not_yet_recovered(svc, today):
+    agreement = await active_agreement(svc.client, annual=520000, start=date(2026, 12, 1))
+    today(date(2027, 1, 10))
+    await run(svc.client, date(2027, 1, 10))  # £800 paid (1 and 29 December)
+    result = await audit(svc.client, agreement["id"], balance=500000)  # £5,000 − £800 contingency = £4,200
+    assert result["surplus_pence"] == 420000 and result["recovery"]["amount_pence"] == 80000
+    assert any("only that is recovered (PAY-10)" in reason for reason in result["recovery"]["reasons"])
+    other = await audit(svc.client, agreement["id"], balance=500000, period_end="2027-01-09")
+    assert other["surplus_pence"] == 420000 and other["recovery"] is None  # the £800 is under notice already
+
+
+async def test_PAY_05_an_audit_of_a_period_that_has_not_ended_is_refused(svc, today):
+    agreement = await active_agreement(svc.client)
+    today(date(2027, 1, 10))
+    for period_end in ("2027-01-11", "9999-12-31"):
+        r = await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/audits", headers=FINANCE, json={
+            "period_end": period_end, "balance_held_pence": 500000, "outstanding_commitments_pence": 0})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period_end", r.text
+        assert r.json()["rule"] == "PAY-05"

@@ -15,7 +15,7 @@ from kit.migrations import alembic_config, upgrade
 from kit.testing import running_service
 from services.payments.app import SPEC, create_app
 from services.payments.models import Audit, Recovery
-from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement
+from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement, run
 
 PERIOD = "2027-02-28"
 
@@ -54,6 +54,7 @@ async def open_recoveries(svc, agreement_id) -> list[int]:
 async def test_PAY_06_a_second_audit_of_the_same_period_replaces_the_first_one_open_recovery(both, today):
     agreement = await active_agreement(both.client, annual=520000)  # contingency: 8 weeks = £800.00
     today(date(2027, 3, 1))
+    await run(both.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     first = await audited(both.client, agreement["id"], balance=200000)
     assert first["recovery"]["amount_pence"] == 120000
     second = await audited(both.client, agreement["id"], balance=150000)  # the balance corrected
@@ -71,6 +72,8 @@ async def test_PAY_06_a_second_audit_of_the_same_period_replaces_the_first_one_o
                                        headers=CASEWORK, json={"grounds": "it was corrected"})
     assert withdrawn.status_code == 409
 
+    today(date(2028, 3, 1))
+    await run(both.client, date(2028, 3, 1))
     other_period = await audited(both.client, agreement["id"], balance=200000, period_end="2028-02-29")
     assert other_period["supersedes"] is None
     assert sorted(await open_recoveries(both, agreement["id"])) == [50000, 120000]
@@ -79,6 +82,7 @@ async def test_PAY_06_a_second_audit_of_the_same_period_replaces_the_first_one_o
 async def test_PAY_06_a_second_audit_finding_no_surplus_withdraws_the_first_notice(svc, today):
     agreement = await active_agreement(svc.client, annual=520000)
     today(date(2027, 3, 1))
+    await run(svc.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     first = await audited(svc.client, agreement["id"], balance=200000)
     challenged = await svc.client.post(f"/v1/payments/recoveries/{first['recovery']['id']}/challenge",
                                        headers=CASEWORK, json={"grounds": "a summer scheme is booked"})
@@ -92,6 +96,7 @@ async def test_PAY_06_a_second_audit_finding_no_surplus_withdraws_the_first_noti
 async def test_PAY_07_a_confirmed_recovery_cannot_be_replaced_by_a_new_audit_of_its_period(both, today):
     agreement = await active_agreement(both.client, annual=520000)
     today(date(2027, 3, 1))
+    await run(both.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     notice = (await audited(both.client, agreement["id"], balance=130000, recovery_method="invoice"))["recovery"]
     today(date(2027, 4, 1))  # after the challenge window
     confirmed = await both.client.post(f"/v1/payments/recoveries/{notice['id']}/confirm", headers=FINANCE,
@@ -109,6 +114,7 @@ async def test_PAY_07_a_confirmed_recovery_cannot_be_replaced_by_a_new_audit_of_
 async def test_PAY_06_the_same_audit_sent_again_with_its_key_replays_and_replaces_nothing(both, today):
     agreement = await active_agreement(both.client, annual=520000)
     today(date(2027, 3, 1))
+    await run(both.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     first = await post_audit(both.client, agreement["id"], balance=200000, key="audit-2027-02")
     again = await post_audit(both.client, agreement["id"], balance=200000, key="audit-2027-02")
     assert (first.status_code, again.status_code) == (201, 201)
@@ -131,6 +137,7 @@ async def test_PAY_06_the_same_audit_sent_again_with_its_key_replays_and_replace
 async def test_PAY_06_a_final_audit_done_again_stays_the_final_audit(svc, today):
     agreement = await active_agreement(svc.client, annual=520000)
     today(date(2027, 3, 1))
+    await run(svc.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     await svc.client.post(f"/v1/payments/agreements/{agreement['id']}/stop", headers=CASEWORK,
                           json={"reason_code": "consent_withdrawn", "reason": "the family asked to stop"})
     final = await audited(svc.client, agreement["id"], balance=200000)
@@ -142,6 +149,7 @@ async def test_PAY_06_a_final_audit_done_again_stays_the_final_audit(svc, today)
 async def test_PAY_06_audits_of_one_period_sent_at_once_leave_one_open_recovery(both, today):
     agreement = await active_agreement(both.client, annual=520000)
     today(date(2027, 3, 1))
+    await run(both.client, date(2027, 3, 1))  # £1,600 paid: what could be recovered at most (PAY-10)
     answers = await asyncio.gather(*(post_audit(both.client, agreement["id"], balance=150000 + i * 1000)
                                      for i in range(4)))
     assert all(r.status_code == 201 for r in answers), [r.text for r in answers]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.errors import Conflict, RuleViolation
+from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.events import utcnow
 from kit.outbox import add_event
 from services.payments import clock, domain, events, repository
@@ -23,6 +23,9 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
     audit of a period already audited replaces the earlier audit (``_replace``)."""
     if agreement.signed_on is None:
         raise Conflict("an agreement that was never signed has paid nothing to audit")
+    if body.period_end > clock.today():
+        raise InvalidInput.field("period_end", f"an audit covers a period that has ended: on or before "
+                                 f"{clock.today().isoformat()}", rule="PAY-05")
     today, la = clock.today(), agreement.local_authority
     result = domain.surplus(balance_pence=body.balance_held_pence,
                             commitments_pence=body.outstanding_commitments_pence,
@@ -43,12 +46,14 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
     else:
         agreement.next_audit_due = domain.next_audit_due(today)
     recovery = None
-    if result.surplus_pence > 0:
+    await session.flush()  # the earlier audit's notice, withdrawn by _replace, no longer counts as open
+    amount, capped = domain.recoverable_part(result.surplus_pence, await repository.recoverable(session, agreement.id))
+    if amount > 0:
         challenge_by = today + timedelta(days=settings.challenge_days_for(la))
         recovery = Recovery(
             id=str(uuid.uuid4()), agreement_id=agreement.id, audit_id=audit.id, local_authority=la,
-            amount_pence=result.surplus_pence,
-            reasons=domain.recovery_reasons(result, period_end=body.period_end, extra=body.reasons),
+            amount_pence=amount,
+            reasons=domain.recovery_reasons(result, period_end=body.period_end, extra=[*capped, *body.reasons]),
             who_must_repay=f"{agreement.payee_name} ({agreement.payee_role})", method=body.recovery_method,
             status="notice_issued", notice_issued_on=today, challenge_by=challenge_by,
             repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow())
