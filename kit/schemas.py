@@ -68,6 +68,35 @@ def _plannable(value: date) -> date:
 PlanDate = Annotated[IsoDate, AfterValidator(_plannable)]
 
 
+def up_to(days_ahead: int, why: str) -> object:
+    """A date checked against today (``kit.clock``): on or before today + ``days_ahead``. A date far ahead is a
+    typing slip or a probe (9999-12-31 would outrank every real change, or never fall due), so it is a 422 naming
+    the field; the range is stated in the OpenAPI schema (the description, and ``x-latest-days-ahead``)."""
+    def check(value: date) -> date:
+        from kit import clock
+
+        latest = clock.today().toordinal() + days_ahead
+        if value.toordinal() > latest:
+            raise PydanticCustomError("date_too_far_ahead", "must be on or before {latest} (today + {days} days): "
+                                      "{why}", {"latest": date.fromordinal(latest).isoformat(), "days": days_ahead,
+                                                "why": why})
+        return value
+
+    when = "today" if days_ahead == 0 else f"today + {days_ahead} days"
+    return Annotated[IsoDate, AfterValidator(check),
+                     Field(description=f"On or before {when}: {why}.",
+                           json_schema_extra={"x-latest-days-ahead": days_ahead})]
+
+
+def within_years(later: date, earlier: date, years: int) -> bool:
+    """``later`` is no more than ``years`` years after ``earlier`` (29 February counts as 28th in a short year)."""
+    try:
+        limit = earlier.replace(year=earlier.year + years)
+    except ValueError:
+        limit = earlier.replace(year=earlier.year + years, day=28)
+    return later <= limit
+
+
 def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value

@@ -15,6 +15,7 @@ from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.ledger import STREAMS
+from services.budget.schemas import EFFECTIVE
 from services.budget.service import health, money, opening
 from services.budget.settings import BudgetSettings
 
@@ -61,7 +62,7 @@ class HealthFundingChanged(Reader):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = Field(pattern=r"^E\d{8}$")  # an ONS code; anything else can never be applied
     annual_amount_pence: int = Field(ge=0)
-    effective_from: date
+    effective_from: EFFECTIVE  # a date past the horizon can never be applied sensibly (BUD-07): dead-lettered
     reason: str = Field(max_length=500)
 
 

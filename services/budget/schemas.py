@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from kit.schemas import Input, IsoDate, PlanDate
+from kit.schemas import Input, IsoDate, PlanDate, up_to, within_years
 from services.budget import categories
 
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -15,12 +15,20 @@ LaCode = Field(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local auth
 Pence = Field(ge=0, le=10_000_000_000, description="integer pence")
 
 
+PLAN_YEARS_MAX = 3  # a plan period longer than this is a slip: an EHCP is reviewed at least every 12 months (BUD-09)
+HEALTH_HORIZON_DAYS = 730  # BUD-07: an ICB change is announced at most two years ahead
+HELD = up_to(1, "a review is recorded once it has been held")
+ASKED = up_to(31, "a request is recorded when it is made, or for a date at most a month ahead")
+EFFECTIVE = up_to(HEALTH_HORIZON_DAYS, "an ICB change is announced at most two years ahead, and a later date would "
+                  "outrank every real change in between (BUD-07)")
+
+
 class BudgetCreate(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LaCode
     plan_reference: str = Field(min_length=1, max_length=80)
     period_start: PlanDate
-    period_end: IsoDate
+    period_end: IsoDate = Field(description=f"On or after period_start and at most {PLAN_YEARS_MAX} years after it")
     indicative_pence: dict[Stream, int] | None = Field(
         None, description="per stream; omitted: taken from the CYP's latest RAS result")
 
@@ -30,6 +38,9 @@ class BudgetCreate(Input):
         start = info.data.get("period_start")
         if start is not None and v < start:
             raise ValueError("the plan period ends before it starts")
+        if start is not None and not within_years(v, start, PLAN_YEARS_MAX):
+            raise ValueError(f"a plan period is at most {PLAN_YEARS_MAX} years long (BUD-09: plans are reviewed at "
+                             "least every 12 months)")
         return v
 
     @field_validator("indicative_pence")
@@ -82,7 +93,7 @@ class HealthFundingIn(Input):
     child_id: str = Field(min_length=1, max_length=64)
     local_authority: str = LaCode
     annual_amount_pence: int = Pence
-    effective_from: IsoDate
+    effective_from: EFFECTIVE
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -103,13 +114,13 @@ class ReconsiderationDecision(Input):
 
 
 class ReviewCreate(Input):
-    reviewed_on: PlanDate
+    reviewed_on: HELD
     kind: Literal["first", "annual", "requested", "circumstances_changed"]
     notes: str = Field("", max_length=5000)
 
 
 class ReviewRequest(Input):
-    requested_on: IsoDate
+    requested_on: ASKED
     reason: str = Field(min_length=1, max_length=2000)
 
 

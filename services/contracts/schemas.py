@@ -20,6 +20,9 @@ EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
                  | list[Annotated[str, Field(max_length=200)]])
 
 
+CONTRACT_YEARS_MAX = 10  # CON-03: a block contract is reviewed at or before renewal; ten years is a long contract
+
+
 class ContractCreate(Input):
     local_authority: LocalAuthority
     provider: str = Field(min_length=1, max_length=200)
@@ -32,8 +35,9 @@ class ContractCreate(Input):
     unit: str = Field(min_length=1, max_length=40,
                       description="One unit, singular: hour, session, night, item")
     start_date: IsoDate
-    end_date: IsoDate
-    renewal_date: IsoDate
+    end_date: IsoDate = Field(description=f"After start_date, and at most {CONTRACT_YEARS_MAX} years after it (CON-03)")
+    renewal_date: IsoDate = Field(description="Between start_date and end_date: the contract is reviewed by then "
+                                              "(CON-03)")
     max_release_percent: Percent = Field(description="CON-04: most of the units that may be released, %")
     fixed_cost_percent: Percent = Field(description="CON-08: share of the annual value that is fixed cost")
     min_retained_units: int | None = Field(None, ge=0,
@@ -147,8 +151,11 @@ class ReviewCreate(Input):
     new_max_release_percent: Percent | None = None
     families_involved: bool = False
     notes: Text | None = None
-    next_renewal_date: IsoDate | None = Field(None, description="Starts the next review cycle (CON-03)")
-    new_end_date: IsoDate | None = Field(None, description="When the review extends or shortens the contract")
+    next_renewal_date: IsoDate | None = Field(None, description="Starts the next review cycle (CON-03): after the "
+                                                                "current renewal date, not after the end date")
+    new_end_date: IsoDate | None = Field(None, description="When the review extends or shortens the contract: after "
+                                                           f"its start, at most {CONTRACT_YEARS_MAX} years after the "
+                                                           "review")
 
 
 class ReviewRead(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from kit.schemas import Input, IsoDate
+from kit.schemas import Input, IsoDate, up_to
 from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
 
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
@@ -38,7 +38,8 @@ class RequestCreate(Input):
                           description="The case-management system's id of the CYP")
     local_authority: str = Field(pattern=LA_CODE, description="ONS code of the LA, e.g. E06000060")
     date_of_birth: IsoDate
-    requested_on: IsoDate = Field(description="The day the family asked")
+    requested_on: up_to(1, "the day the family asked, which has come") = Field(  # type: ignore[valid-type]
+        description="The day the family asked: on or before today + 1 day")
     requested_by: Requester
     ehcp_stage: EhcpStage
     streams: list[Stream] = Field(min_length=1, max_length=4, description="The funding streams asked for")

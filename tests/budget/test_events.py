@@ -278,3 +278,13 @@ async def test_an_icb_event_naming_no_local_authority_code_is_dead_lettered_at_o
         await publish(svc.runtime.bus, "icb.health_funding.changed.v1", bad, producer="icb")
         [letter] = await eventually(lambda: svc.runtime.bus.take_dead_letters("budget"))
         assert letter.attempts == 1 and "local_authority" in letter.reason, letter
+
+
+async def test_BUD_07_an_icb_event_effective_past_the_two_year_horizon_is_dead_lettered_not_applied(backend):
+    """An ICB change effective in 9999 would outrank every real change until then (BUD-07): it is an invalid
+    message, dead-lettered at once with the field named, never applied."""
+    async with running_service(create_app, backend, service="budget") as svc:
+        far = health_event(child(), 100_000, "9999-12-31")
+        await publish(svc.runtime.bus, "icb.health_funding.changed.v1", far, producer="icb")
+        [letter] = await eventually(lambda: svc.runtime.bus.take_dead_letters("budget"))
+        assert letter.attempts == 1 and "effective_from" in letter.reason, letter

@@ -8,16 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.errors import InvalidInput
 from kit.events import utcnow
+from kit.schemas import within_years
 from services.contracts.domain.pricing import block_unit_price, personal_budget_price, release_limit_units
 from services.contracts.domain.summary import ContractFacts
 from services.contracts.models import Contract
-from services.contracts.schemas import ContractCreate, ContractRead
+from services.contracts.schemas import CONTRACT_YEARS_MAX, ContractCreate, ContractRead
 
 
 def _check(body: ContractCreate) -> None:
     """Cross-field checks a schema cannot express; each names its field."""
     if body.end_date <= body.start_date:
         raise InvalidInput.field("end_date", "must be after start_date")
+    if not within_years(body.end_date, body.start_date, CONTRACT_YEARS_MAX):
+        raise InvalidInput.field("end_date", f"at most {CONTRACT_YEARS_MAX} years after start_date: a contract that "
+                                 "ends later never comes due for review", rule="CON-03")
     if not body.start_date <= body.renewal_date <= body.end_date:
         raise InvalidInput.field("renewal_date", "must fall between start_date and end_date")
     if body.min_retained_units is not None and body.min_retained_units > body.contracted_units:

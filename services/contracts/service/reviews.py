@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.errors import InvalidInput, RuleViolation
 from kit.events import utcnow
+from kit.schemas import within_years
 from services.contracts import repository
 from services.contracts.domain.pricing import release_limit_units
 from services.contracts.models import Contract, ContractReview
-from services.contracts.schemas import ReviewCreate, ReviewDue, ReviewRead
+from services.contracts.schemas import CONTRACT_YEARS_MAX, ReviewCreate, ReviewDue, ReviewRead
 
 
 async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int,
@@ -61,6 +62,9 @@ def _check_dates(body: ReviewCreate, contract: Contract) -> None:
     end_date = body.new_end_date or contract.end_date
     if end_date <= contract.start_date:
         raise InvalidInput.field("new_end_date", "must be after the contract's start_date")
+    if not within_years(end_date, body.reviewed_on, CONTRACT_YEARS_MAX):
+        raise InvalidInput.field("new_end_date", f"at most {CONTRACT_YEARS_MAX} years after the review: a contract "
+                                 "that ends later never comes due for review", rule="CON-03")
     if body.next_renewal_date is not None and not contract.renewal_date < body.next_renewal_date <= end_date:
         raise InvalidInput.field("next_renewal_date",
                                  "must be after the current renewal date and not after the end date")
