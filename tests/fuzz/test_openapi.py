@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from kit.testing import LA, LA2
+from sendpb.reconcile import reconcile
 from sendpb.runner import SERVICES
 from tests.fuzz.harness import REPORT, LoopBridge, config, fuzz
 from tests.security.routes import seed
@@ -31,3 +32,7 @@ async def test_fuzz(either_platform, spec):
     # The seeded ids reach real records: most operations answer 2xx at least once (the rest refuse every example
     # for a reason of state, e.g. signing an agreement the journey signed already).
     assert len(figures.reached) >= 0.7 * figures.operations, f"2xx only on {sorted(figures.reached)}"
+    # Whatever the fuzzing did, no money moved without its other side: the books still agree (BUD-08).
+    for la in (LA, LA2):
+        outcome = await reconcile(client, headers, la, settle_seconds=2.0, interval=0.5)
+        assert outcome.clean, "\n".join(outcome.report())

@@ -37,7 +37,7 @@ from datetime import date
 
 from kit.testing import LA
 from tests.contracts.conftest import contract_body
-from tests.payments.helpers import agreed_through_gateway
+from tests.payments.helpers import agreed_through_gateway, finished
 
 MONEY_SERVICES = ("/v1/budgets", "/v1/payments", "/v1/contracts")
 WRITES = ("post", "put", "patch")
@@ -137,11 +137,13 @@ async def test_payments_an_audit_posted_twice_with_one_key_issues_one_recovery(p
         "account": {"kind": "bank_account", "sort_code": "309634", "account_number": "87654321"}})).status_code == 200
     assert (await c.post(f"{path}/sign", headers=admin,
                          json={"signed_on": "2026-11-01", "signed_by": "Sam Parent"})).status_code == 200
+    run = await c.post("/v1/payments/runs", headers=admin, json={"local_authority": LA, "run_date": "2026-12-01"})
+    await finished(c, run.json()["id"], headers=admin)  # £800 paid (1 and 29 November): all that is recoverable (PAY-10)
     audit = {"period_end": "2026-11-30", "balance_held_pence": 200000, "outstanding_commitments_pence": 0}
     first = await twice(c, f"{path}/audits", admin, audit, {**audit, "balance_held_pence": 150000},
                         key="audit-nov", status=201)
     notice = first["recovery"]
-    assert (notice["status"], notice["amount_pence"]) == ("notice_issued", 120000)
+    assert (notice["status"], notice["amount_pence"]) == ("notice_issued", 80000)  # £1,200 surplus, £800 paid
     # The replay replaced nothing: the notice it returned is still the open one.
     read = await c.get(f"/v1/payments/recoveries/{notice['id']}", headers=admin)
     assert read.json()["status"] == "notice_issued"
