@@ -255,7 +255,8 @@ async def test_bud_10_the_scheduled_job_applies_each_reduction_once_its_window_h
         assert [v["status"] for v in r.json()["items"]] == ["applied"], r.text
 
 
-async def test_bud_06_a_budget_closes_by_itself_the_day_after_its_plan_period_ends(svc, monkeypatch):
+async def test_bud_06_a_budget_closes_by_itself_the_day_after_its_plan_period_ends(svc, monkeypatch, clock):
+    clock.set_to(date(2026, 11, 25), tick=True)  # before the plan period of the budget made below
     budget = await agreed(svc.client)
     end = date.fromisoformat(budget["period_end"])
     assert await svc.runtime.jobs.run_once("close-ended-budgets") == 0
