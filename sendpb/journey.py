@@ -251,8 +251,10 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
         challenged = await api.call("POST", f"/v1/payments/recoveries/{recovery['id']}/challenge", as_=casework,
                                     status=(200, 201), json={"grounds": "The PA's leave was agreed in advance"})
         facts["challenge_status"] = challenged["status"]
+        capped = " (no more than was paid, PAY-10)" if recovery["amount_pence"] < audit["surplus_pence"] else ""
         story.append(f"  Audit: surplus {gbp(audit['surplus_pence'])} → written notice to recover "
-                     f"{gbp(recovery['amount_pence'])} by {recovery['challenge_by']}; the family challenged it.")
+                     f"{gbp(recovery['amount_pence'])}{capped} by {recovery['challenge_by']}; the family challenged "
+                     "it.")
     else:
         story.append(f"  Audit: no surplus beyond the contingency ({gbp(audit['contingency_pence'])}).")
     return facts
