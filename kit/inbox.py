@@ -6,9 +6,9 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,23 @@ from kit.metrics import EVENTS_CONSUMED
 from kit.tables import inbox
 
 log = logging.getLogger("sendpb.inbox")
+
+
+class Reader(BaseModel):
+    """A consumer's own minimal model of a payload it reads: the fields it needs, the rest ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+R = TypeVar("R", bound=Reader)
+
+
+def read(model: type[R], envelope: Envelope) -> R:
+    """The payload as the consumer reads it; a payload that can never be read is dead-lettered at once."""
+    try:
+        return model.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise PoisonMessage(f"{envelope.type} payload is not readable: {exc.errors()[:3]}") from None
 
 # NUL in a JSON string (always escaped; an escaped backslash before "u0000" is not one), which PostgreSQL cannot
 # store in text: such an event could never be applied there, so it is dead-lettered at once.

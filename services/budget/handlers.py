@@ -4,13 +4,11 @@ runs in the inbox's transaction: its changes and the inbox row commit together, 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from kit.bus import PoisonMessage
 from kit.events import Envelope
-from kit.inbox import Consumers
+from kit.inbox import Consumers, Reader, read
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
@@ -22,19 +20,6 @@ from services.budget.settings import BudgetSettings
 consumers = Consumers()
 
 
-class Reader(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-R = TypeVar("R", bound=Reader)
-
-
-def read(model: type[R], envelope: Envelope) -> R:
-    """The payload as this service reads it; a payload that can never be read is dead-lettered at once."""
-    try:
-        return model.model_validate(envelope.payload)
-    except ValidationError as exc:
-        raise PoisonMessage(f"{envelope.type} payload is not readable: {exc.errors()[:3]}") from None
 
 
 class RequestDecided(Reader):

@@ -2,30 +2,15 @@
 never be read is dead-lettered; a business outcome (a release the budget refused) is acted on and acknowledged."""
 from __future__ import annotations
 
-from typing import TypeVar
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from kit.bus import PoisonMessage
 from kit.events import Envelope
-from kit.inbox import Consumers
+from kit.inbox import Consumers, Reader, read
 from services.contracts.service import budgets, transfers
 
 consumers = Consumers()
 
 
-class Reader(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-R = TypeVar("R", bound=Reader)
-
-
-def read(model: type[R], envelope: Envelope) -> R:
-    try:
-        return model.model_validate(envelope.payload)
-    except ValidationError as exc:
-        raise PoisonMessage(f"{envelope.type} payload is not readable: {exc.errors()[:3]}") from None
 
 
 class BudgetNamed(Reader):

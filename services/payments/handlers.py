@@ -5,13 +5,12 @@ letter."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from kit.bus import PoisonMessage
 from kit.events import Envelope
-from kit.inbox import Consumers
+from kit.inbox import Consumers, Reader, read
 from services.payments import clock, repository
 from services.payments.models import DirectPaymentDecision
 from services.payments.service import agreements, budgets, notices
@@ -20,18 +19,6 @@ consumers = Consumers()
 STREAM = "^(education|health|social_care|transport)$"
 
 
-class Reader(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-R = TypeVar("R", bound=Reader)
-
-
-def read(model: type[R], envelope: Envelope) -> R:
-    try:
-        return model.model_validate(envelope.payload)
-    except ValidationError as exc:
-        raise PoisonMessage(f"{envelope.type} payload is not readable: {exc.errors()[:3]}") from None
 
 
 class StreamAmounts(Reader):
