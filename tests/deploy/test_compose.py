@@ -17,6 +17,14 @@ def test_compose_names_every_service_the_gateway_and_its_dependencies():
     assert names >= {c.name for c in SERVICES} | {"gateway", "postgres", "rabbitmq", "migrate"}
 
 
+def test_gateway_replicas_share_their_rate_limits_through_a_healthy_redis():
+    services = compose()["services"]
+    gateway = services["gateway"]
+    assert gateway["environment"]["SENDPB_GATEWAY_REDIS_URL"].startswith("redis://redis:")
+    assert gateway["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+
+
 def test_every_service_runs_its_own_target_health_gated_after_migrations():
     services = compose()["services"]
     for c in SERVICES:
