@@ -138,7 +138,7 @@ async def test_payments_an_audit_posted_twice_with_one_key_issues_one_recovery(p
     assert (await c.post(f"{path}/sign", headers=admin,
                          json={"signed_on": "2026-11-01", "signed_by": "Sam Parent"})).status_code == 200
     run = await c.post("/v1/payments/runs", headers=admin, json={"local_authority": LA, "run_date": "2026-12-01"})
-    await finished(c, run.json()["id"], headers=admin)  # £800 paid (1 and 29 November): all that is recoverable (PAY-10)
+    await finished(c, run.json()["id"], headers=admin)  # £800 paid (1 and 29 November): all that is recoverable
     audit = {"period_end": "2026-11-30", "balance_held_pence": 200000, "outstanding_commitments_pence": 0}
     first = await twice(c, f"{path}/audits", admin, audit, {**audit, "balance_held_pence": 150000},
                         key="audit-nov", status=201)
