@@ -160,11 +160,28 @@ class BudgetInsufficiencyCleared(Payload):
     variation_id: str | None
 
 
+class ReassessmentRequested(Payload):
+    """Additive within v1 (BUD-12): the child's circumstances changed (`POST /v1/budgets/{id}/review-requests`
+    with `circumstances_changed: true`): a swift re-assessment is wanted — a new RAS assessment of the child —
+    and a review of the budget is due on `review_due` (at once). A new assessment reaches the budget as
+    `ras.assessment_completed.v1` as usual."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    plan_reference: str
+    review_id: str
+    requested_on: date
+    reason: str
+    review_due: date
+
+
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
              "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
              "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused,
              "budget.insufficient.v1": BudgetInsufficient,
-             "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared}
+             "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared,
+             "budget.reassessment_requested.v1": ReassessmentRequested}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 

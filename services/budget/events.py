@@ -8,7 +8,7 @@ from services.budget.event_schemas import asyncapi_messages
 from services.budget.models import Budget
 
 __all__ = ["asyncapi_messages", "booking_refused", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
-           "health_funding_applied"]
+           "health_funding_applied", "reassessment_requested"]
 
 PRODUCER = "budget"
 
@@ -141,3 +141,12 @@ def budget_insufficiency_cleared(budget: Budget, *, stream: str, agreed_pence: i
         "stream": stream, "agreed_pence": agreed_pence, "provision_cost_pence": provision_cost_pence,
         "since": since.isoformat(), "cleared_on": cleared_on.isoformat(), "reason": reason,
         "icb_event_id": icb_event_id, "variation_id": variation_id}, cause)
+
+
+def reassessment_requested(budget: Budget, *, review_id: str, requested_on, reason: str) -> Envelope:
+    """Additive to v1 (BUD-12): the child's circumstances changed; a new RAS assessment is wanted and a review is
+    due (by ``review_due``, at once)."""
+    return _envelope("budget.reassessment_requested.v1", budget, {
+        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
+        "plan_reference": budget.plan_reference, "review_id": review_id, "requested_on": requested_on.isoformat(),
+        "reason": reason, "review_due": budget.next_review_due.isoformat()}, None)

@@ -247,11 +247,13 @@ async def agree(
     stream keeps the ICB's funding when the ICB has sent any). Refused with **409** while a stream with
     provision has no approval (`rule: BUD-06`) or its agreed amount is less than its provision costs (`rule:
     BUD-05`), naming the `stream` and listing every `refusals` item. Publishes `budget.agreed.v1`; the first
-    review falls due within 3 months (BUD-09). Returns the budget."""
+    review falls due at the first interval of the LA's review cadence (BUD-12; 3 months by default, never more
+    than 12: BUD-09). Returns the budget."""
 
     async def produce():
         budget = await repo.budget_for(session, budget_id, caller, lock=True)
-        await planning.agree_budget(session, budget)
+        cadence = settings_of(request).review_cadence_for(budget.local_authority)
+        await planning.agree_budget(session, budget, review_cadence=cadence)
         return 200, await common.budget_view(session, budget)
 
     return await idempotent(

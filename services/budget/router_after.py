@@ -14,6 +14,7 @@ from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
 from services.budget import categories
 from services.budget import repository as repo
+from services.budget.domain import describe_cadence
 from services.budget.router import AUDIT
 from services.budget.schemas import (
     CommitmentCreate,
@@ -40,9 +41,10 @@ async def reviews_due(session: SessionDep, caller: Reader, due_before: date = Qu
 ) -> dict:
     """BUD-09: agreed budgets in the caller's LAs with a review due on or before `due_before`, soonest first;
     `overdue` is true when the due date has passed. The first review is due within 3 months of agreement, then
-    every 12 months, at once when the family asks, and early when ICB funding falls below the cost of the agreed
-    health provision (BUD-05). `review_kind` (`first`, `annual`, `request`, `insufficient_funding`) and
-    `review_reason` say why it is due."""
+    every 12 months, each at the LA's review cadence (BUD-12), at once when the family asks or circumstances
+    change, and early when ICB funding falls below the cost of the agreed health provision (BUD-05). `review_kind`
+    (`first`, `annual`, `scheduled` (a cadence interval under 12 months), `request`, `reassessment` (circumstances
+    changed, BUD-12), `insufficient_funding`) and `review_reason` say why it is due."""
     today = common.today()
     return {"items": [{"budget_id": b.id, "child_id": b.child_id, "local_authority": b.local_authority,
                        "plan_reference": b.plan_reference, "next_review_due": b.next_review_due,
@@ -182,12 +184,15 @@ async def apply_variation(
 
 
 @router.post("/{budget_id}/reviews", status_code=201, summary="Record a review")
-async def record_review(budget_id: str, body: ReviewCreate, session: SessionDep, caller: Casework) -> dict:
-    """Record a review held on `reviewed_on` (BUD-09); the next falls due 12 months later. Returns the review
-    and the budget's `next_review_due`."""
+async def record_review(budget_id: str, body: ReviewCreate, request: Request, session: SessionDep,
+                        caller: Casework) -> dict:
+    """Record a review held on `reviewed_on` (BUD-09); the next falls due at the next interval of the LA's review
+    cadence (BUD-12: e.g. 3 months, then every 12; or 3, 6, then every 12 months), never more than 12 months
+    later. Returns the review and the budget's `next_review_due`."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
     review = await reviews.record(
-        session, budget, reviewed_on=body.reviewed_on, kind=body.kind, notes=body.notes, by=caller.client_id
+        session, budget, reviewed_on=body.reviewed_on, kind=body.kind, notes=body.notes, by=caller.client_id,
+        cadence=settings_of(request).review_cadence_for(budget.local_authority),
     )
     return {**reviews.review_view(review), "next_review_due": budget.next_review_due}
 
@@ -195,20 +200,30 @@ async def record_review(budget_id: str, body: ReviewCreate, session: SessionDep,
 @router.post("/{budget_id}/review-requests", status_code=201, summary="Ask for a review")
 async def request_review(budget_id: str, body: ReviewRequest, session: SessionDep, caller: Casework) -> dict:
     """The family asked for a review, or circumstances changed (BUD-09): a review is due from
-    `requested_on`."""
+    `requested_on`. With `circumstances_changed: true` (BUD-12) it is a swift re-assessment: the review is
+    listed with `review_kind: reassessment` and `budget.reassessment_requested.v1` asks for a new RAS
+    assessment of the child; the response says `reassessment_requested: true`."""
     budget = await repo.budget_for(session, budget_id, caller, lock=True)
     review = await reviews.request(
-        session, budget, requested_on=body.requested_on, reason=body.reason, by=caller.client_id
+        session, budget, requested_on=body.requested_on, reason=body.reason, by=caller.client_id,
+        circumstances_changed=body.circumstances_changed,
     )
-    return {**reviews.review_view(review), "next_review_due": budget.next_review_due}
+    return {**reviews.review_view(review), "next_review_due": budget.next_review_due,
+            "reassessment_requested": body.circumstances_changed}
 
 
 @router.get("/{budget_id}/reviews", summary="Review history")
-async def list_reviews(budget_id: str, session: SessionDep, caller: Reader) -> dict:
-    """Reviews held and requested, newest first, and the next due date."""
+async def list_reviews(budget_id: str, request: Request, session: SessionDep, caller: Reader) -> dict:
+    """Reviews held and requested, newest first, the next due date and why (`review_kind`, `review_reason`), and
+    the LA's review cadence in force (BUD-12): `review_cadence_months` (the first review that many months after
+    agreement, then each next interval, the last repeating) and `review_cadence` in words."""
     budget = await repo.budget_for(session, budget_id, caller)
+    cadence = settings_of(request).review_cadence_for(budget.local_authority)
     return {
         "next_review_due": budget.next_review_due,
+        **_why(budget),
+        "review_cadence_months": list(cadence),
+        "review_cadence": describe_cadence(cadence),
         "items": [reviews.review_view(r) for r in await repo.reviews(session, budget_id)],
     }
 

@@ -122,6 +122,9 @@ class ReviewCreate(Input):
 class ReviewRequest(Input):
     requested_on: ASKED
     reason: str = Field(min_length=1, max_length=2000)
+    circumstances_changed: bool = Field(False, description=(
+        "BUD-12: the child's circumstances changed: besides the review due at once, a new RAS assessment is asked "
+        "for (budget.reassessment_requested.v1)"))
 
 
 class CommitmentCreate(Input):

@@ -1,7 +1,8 @@
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
+from services.budget.domain import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
 
@@ -12,7 +13,12 @@ class BudgetSettings(ServiceSettings):
     Delegated authority (BUD-06) is per LA and stream, for two levels: ``stream`` (each stream's panel
     representative) and ``senior`` (who decides what was escalated), e.g.
     ``SENDPB_BUDGET_DELEGATED_LIMITS='{"E06000060": {"education": 5000000}}'``. An LA or stream not listed
-    gets the default of its level."""
+    gets the default of its level.
+
+    Review cadence (BUD-12) is per LA: months from agreement to the first review, then between reviews, the last
+    repeating. The default is BUD-09's 3 months, then every 12 (Buckinghamshire's); Rotherham's 3, 6, then every
+    12 months is ``SENDPB_BUDGET_REVIEW_CADENCE_MONTHS_BY_LA='{"E08000018": [3, 6, 12]}'``. An interval above 12
+    months is refused at start-up (BUD-09: at least every 12 months)."""
 
     model_config = SettingsConfigDict(env_prefix="SENDPB_BUDGET_", env_nested_delimiter="__", extra="ignore")
 
@@ -23,6 +29,28 @@ class BudgetSettings(ServiceSettings):
     senior_limits: dict[str, dict[str, int]] = {}
     # BUD-10: how long a family has to ask for a reduction to be reconsidered.
     reconsideration_days: int = Field(28, ge=1, le=365)
+    # BUD-12: the review cadence of an LA not listed, and of each LA listed (ONS code -> months).
+    review_cadence_months: list[int] = list(DEFAULT_REVIEW_CADENCE)
+    review_cadence_months_by_la: dict[str, list[int]] = {}
+
+    @field_validator("review_cadence_months")
+    @classmethod
+    def _cadence_within_bud_09(cls, cadence: list[int]) -> list[int]:
+        if refusal := review_cadence_refusal(cadence):
+            raise ValueError(f"BUD-12: {refusal}")
+        return cadence
+
+    @field_validator("review_cadence_months_by_la")
+    @classmethod
+    def _each_la_cadence_within_bud_09(cls, by_la: dict[str, list[int]]) -> dict[str, list[int]]:
+        for la, cadence in by_la.items():
+            if refusal := review_cadence_refusal(cadence):
+                raise ValueError(f"BUD-12: {la}: {refusal}")
+        return by_la
+
+    def review_cadence_for(self, la: str) -> tuple[int, ...]:
+        """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""
+        return tuple(self.review_cadence_months_by_la.get(la, self.review_cadence_months))
 
     def limit_for(self, la: str, stream: str, authority: str) -> int:
         """The delegated authority limit of one decision (BUD-06)."""

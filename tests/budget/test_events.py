@@ -8,6 +8,7 @@ import pytest
 
 from kit.testing import LA, eventually, running_service
 from services.budget.app import create_app
+from services.budget.service import common
 from tests.budget.helpers import (
     CASEWORK,
     HEALTH,
@@ -221,12 +222,15 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
                               json=health_event(budget["child_id"], 45_000, "2027-02-01"))
         await svc.client.post(f"/v1/budgets/{budget['id']}/variations", headers=CASEWORK,  # covers it again
                               json={"stream": "health", "agreed_pence": 70_000, "reasons": "more therapy"})
+        await svc.client.post(f"/v1/budgets/{budget['id']}/review-requests", headers=CASEWORK,  # BUD-12
+                              json={"requested_on": common.today().isoformat(), "reason": "a new diagnosis",
+                                    "circumstances_changed": True})
         await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
         await publish(svc.runtime.bus, "contracts.funds_released.v1", {  # into the closed budget: refused
             "transfer_id": "t-1", "contract_id": "k-1", "budget_id": budget["id"], "child_id": budget["child_id"],
             "local_authority": LA, "stream": "health", "units": 1, "amount_pence": 100,
             "released_at": "2026-12-01T10:00:00Z"}, producer="contracts")
-        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 9 else None)
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 10 else None)
     assert sorted({e["type"] for e in envelopes}) == sorted(PUBLISHED)
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,11 +12,11 @@ from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import (
+    DEFAULT_REVIEW_CADENCE,
     Line,
     StreamDecision,
     agreement_refusals,
     cost_by_stream,
-    first_review_due,
     panel_outcome,
     pounds,
     refuse_for_eligibility,
@@ -23,7 +24,7 @@ from services.budget.domain import (
 )
 from services.budget.ledger import STREAMS, agree
 from services.budget.models import Budget, Child, PanelDecision, Provision
-from services.budget.service import common
+from services.budget.service import common, reviews
 from services.budget.service.health import health_funded
 from services.budget.settings import BudgetSettings
 
@@ -127,8 +128,10 @@ async def decide(
     return recorded
 
 
-async def agree_budget(session: AsyncSession, budget: Budget) -> None:
-    """Agree the budget: every stream with provision approved and sufficient (BUD-05, BUD-06)."""
+async def agree_budget(session: AsyncSession, budget: Budget, *,
+                       review_cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> None:
+    """Agree the budget: every stream with provision approved and sufficient (BUD-05, BUD-06); the first review
+    falls due at the LA's ``review_cadence`` (BUD-09, BUD-12)."""
     if budget.status != "submitted":
         raise Conflict(f"only a submitted budget can be agreed; this one is {budget.status}")
     lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
@@ -170,7 +173,7 @@ async def agree_budget(session: AsyncSession, budget: Budget) -> None:
         now=now,
     )
     budget.status, budget.agreed_at = "agreed", now
-    budget.next_review_due = first_review_due(now.date())
+    reviews.schedule_first(budget, agreed_on=now.date(), cadence=review_cadence)
     direct = cost_by_stream(lines, arrangement="direct_payment")
     agreed = {s: targets.get(s, balances[s].agreed_pence) for s in STREAMS}
     await add_event(

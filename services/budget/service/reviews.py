@@ -1,22 +1,47 @@
-"""Reviews (BUD-09): the first within 3 months of agreement, then at least every 12 months, and on request."""
+"""Reviews (BUD-09, BUD-12): the first within 3 months of agreement, then at least every 12 months, each at the
+LA's cadence, and on request; a change of circumstances also asks for a re-assessment."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict
-from services.budget.domain import first_review_due, next_review_after
+from kit.outbox import add_event
+from services.budget import events
+from services.budget import repository as repo
+from services.budget.domain import (
+    DEFAULT_REVIEW_CADENCE,
+    cadence_step,
+    describe_cadence,
+    first_review_due,
+    next_review_after,
+)
 from services.budget.models import Budget, Review
 from services.budget.service import common
 
+# Reviews held (POST …/reviews); the other kinds are reviews wanted (requests, BUD-05 early reviews).
+HELD = ("first", "annual", "requested", "circumstances_changed")
+REASSESSMENT = "reassessment"  # BUD-12: circumstances changed; a review is due at once and a RAS re-assessment
+
+
+def schedule_first(budget: Budget, *, agreed_on: date, cadence: Sequence[int]) -> None:
+    """BUD-09, BUD-12: at agreement the first review falls the LA's first interval later."""
+    budget.next_review_due = first_review_due(agreed_on, cadence)
+    budget.next_review_kind = "first"
+    budget.next_review_reason = (f"BUD-09, BUD-12: the first review, {cadence_step(cadence, 0)} months after "
+                                 f"agreement (the LA's cadence: {describe_cadence(cadence)})")
+
 
 async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, kind: str, notes: str,
-                 by: str) -> Review:
-    """Record a review held; the next one falls due 12 months later."""
+                 by: str, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> Review:
+    """Record a review held; the next one falls due at the LA's next interval (BUD-12), never more than 12 months
+    later (BUD-09)."""
     if budget.status != "agreed":
         raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
+    held = 1 + sum(r.kind in HELD for r in await repo.reviews(session, budget.id))
     review = Review(
         id=str(uuid.uuid4()),
         budget_id=budget.id,
@@ -27,21 +52,31 @@ async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, ki
         created_at=common.now(),
     )
     session.add(review)
-    budget.next_review_due = next_review_after(reviewed_on)
-    budget.next_review_kind = "annual"
-    budget.next_review_reason = f"BUD-09: at least every 12 months; the last review was held on {reviewed_on}"
+    months = cadence_step(cadence, held)
+    budget.next_review_due = next_review_after(reviewed_on, cadence, reviews_held=held)
+    budget.next_review_kind = "annual" if months == 12 else "scheduled"
+    budget.next_review_reason = (f"BUD-09, BUD-12: {months} months after the review held on {reviewed_on} (the "
+                                 f"LA's cadence: {describe_cadence(cadence)})")
     await session.flush()
     return review
 
 
 async def request(
-    session: AsyncSession, budget: Budget, *, requested_on: date, reason: str, by: str
+    session: AsyncSession, budget: Budget, *, requested_on: date, reason: str, by: str,
+    circumstances_changed: bool = False,
 ) -> Review:
-    """The family asked, or circumstances changed: a review falls due at once (listed as due from
-    that date)."""
+    """The family asked, or circumstances changed: a review falls due at once (listed as due from that date).
+    A change of circumstances (BUD-12) is also a swift re-assessment: ``budget.reassessment_requested.v1`` asks
+    for a new RAS assessment, in the same transaction."""
     if budget.status != "agreed":
         raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
-    return await bring_forward(session, budget, due=requested_on, kind="request", reason=reason, by=by)
+    if not circumstances_changed:
+        return await bring_forward(session, budget, due=requested_on, kind="request", reason=reason, by=by)
+    review = await bring_forward(session, budget, due=requested_on, kind=REASSESSMENT,
+                                 reason=f"BUD-12: circumstances changed: {reason}", by=by)
+    await add_event(session, events.reassessment_requested(budget, review_id=review.id, requested_on=requested_on,
+                                                           reason=reason))
+    return review
 
 
 async def bring_forward(session: AsyncSession, budget: Budget, *, due: date, kind: str, reason: str,
