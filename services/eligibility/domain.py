@@ -1,9 +1,12 @@
-"""The eligibility rules ELIG-01..09 as pure functions: a request in, a decision with every reason out.
+"""The eligibility rules ELIG-01..09 and ELIG-13 as pure functions: a request in, a decision with every reason
+out.
 
 No I/O here. ``decide`` looks at every rule, not only the first that refuses, so a decision explains itself
 (ELIG-10): a refused stream or arrangement lists every reason it was refused; an eligible stream or allowed
 arrangement lists the grounds it was granted on. ELIG-05 (optional, only what was asked) is why a decision
-covers exactly the streams and arrangements requested and nothing else.
+covers exactly the streams and arrangements requested and nothing else, with one exception the law makes:
+ELIG-13 offers the health stream to a child or young person eligible for NHS continuing care even when it was
+not asked for.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import Literal, get_args
 from services.eligibility.ages import AGE_LIMIT, age_on, is_young_person, young_person_from
 
 # Bump when a rule's logic changes; every decision records the version it was made under (ELIG-11).
-RULES_VERSION = "2026.11"
+RULES_VERSION = "2026.12"
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
@@ -78,6 +81,7 @@ class EligibilityRequest:
     provision_on_setting_premises: bool = False
     setting_agreement: bool | None = None
     custody_rule: bool = True  # ELIG-08 is a DEFAULT: the LA's configuration decides whether it applies
+    continuing_care: bool = False  # ELIG-13: eligible for NHS continuing care
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ def decide(request: EligibilityRequest) -> Decision:
     """Every requested stream and arrangement, each with every reason that applies (ELIG-05, ELIG-10)."""
     barriers = _whole_request_barriers(request)
     streams = {s: _stream(s, request, barriers) for s in request.streams}
+    offer = _health_offer(request, barriers)
+    if offer is not None:
+        streams["health"] = offer
     eligible = [s for s, o in streams.items() if o.granted]
     arrangements = {a: _arrangement(a, request, streams, eligible) for a in request.arrangements}
     if not eligible:
@@ -163,9 +170,36 @@ def _stream(stream: str, request: EligibilityRequest, barriers: list[Reason]) ->
         if stage not in REQUEST_STAGES:
             refusals.append(Reason("ELIG-02", f"{budget} is requested at the draft plan, an annual "
                                               f"review or a re-assessment, not with {STAGE_WORDS[stage]}."))
+    if stream == "health" and continuing_care_applies(request):
+        # ELIG-13: a right to a personal health budget that only custody (ELIG-08) can take away.
+        refusals = [_CUSTODY_WITH_CONTINUING_CARE] if any(r.rule == "ELIG-08" for r in refusals) else []
     if refusals:
         return Outcome(False, tuple(refusals))
     return Outcome(True, tuple(_stream_grounds(stream, request)))
+
+
+_CUSTODY_WITH_CONTINUING_CARE = Reason(
+    "ELIG-08", "In custody: there is no personal budget for the period in custody, not even the personal "
+               "health budget that NHS continuing care gives a right to (ELIG-13); that right returns when the "
+               "period in custody ends.")
+
+
+def continuing_care_applies(request: EligibilityRequest) -> bool:
+    """ELIG-13 is a right of a child or young person: eligible for NHS continuing care and under 26."""
+    return request.continuing_care and age_on(request.date_of_birth, request.requested_on) < AGE_LIMIT
+
+
+def _health_offer(request: EligibilityRequest, barriers: list[Reason]) -> Outcome | None:
+    """ELIG-13: the health stream offered when it was not asked for. Nothing is offered for a period in
+    custody (ELIG-08): the decision then covers only what was asked."""
+    if "health" in request.streams or not continuing_care_applies(request):
+        return None
+    outcome = _stream("health", request, barriers)
+    if not outcome.granted:
+        return None
+    offered = Reason("ELIG-13", "Offered under ELIG-13: not asked for, but a child or young person eligible "
+                                "for NHS continuing care has the right to a personal health budget.")
+    return Outcome(True, (offered, *(r for r in outcome.reasons if r.rule != "ELIG-13")))
 
 
 def _stream_grounds(stream: str, request: EligibilityRequest) -> list[Reason]:
@@ -178,6 +212,9 @@ def _stream_grounds(stream: str, request: EligibilityRequest) -> list[Reason]:
     if stream in PLAN_STREAMS:
         grounds.append(Reason("ELIG-02", f"Requested at {STAGE_WORDS[stage]}, one of the stages at which "
                                          f"{budget.lower()} is requested."))
+    if stream == "health" and continuing_care_applies(request):
+        grounds.insert(0, Reason("ELIG-13", "Eligible for NHS continuing care: the child or young person has "
+                                            "the right to a personal health budget."))
     age = age_on(request.date_of_birth, request.requested_on)
     who = "the young person" if request.requested_by == "young_person" else "the parent"
     grounds.append(Reason("ELIG-04", f"Aged {age} on {request.requested_on.isoformat()}, under {AGE_LIMIT}; "

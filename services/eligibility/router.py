@@ -28,11 +28,14 @@ async def create_request(body: RequestCreate, request: Request, session: Session
                          key: IdempotencyKey = None):
     """Record a parent's or young person's request for a personal budget and decide it at once (ELIG-11).
 
-    The decision covers exactly the streams and arrangements asked for (ELIG-05). Each stream is `eligible`
-    or not and each arrangement `allowed` or not, with **every** reason that applies as `{rule, message}`:
-    the grounds when granted (e.g. ELIG-01 when an EHCP exists), every refusal reason when not (ELIG-02 to
-    ELIG-09). `status` is `eligible` (every stream eligible and at least one arrangement allowed),
-    `not_eligible` (no stream eligible) or `partially_eligible`. A refusal is a **201 decision with
+    The decision covers exactly the streams and arrangements asked for (ELIG-05), with one exception: a CYP
+    eligible for NHS continuing care (`continuing_care`) has the right to a personal health budget, so the
+    `health` stream is eligible whatever the stage or who asked, and is offered (a first reason "Offered
+    under ELIG-13") when not asked for; only a period in custody refuses it (ELIG-13, ELIG-08). Each stream
+    is `eligible` or not and each arrangement `allowed` or not, with **every** reason that applies as
+    `{rule, message}`: the grounds when granted (e.g. ELIG-01 when an EHCP exists), every refusal reason when
+    not (ELIG-02 to ELIG-09). `status` is `eligible` (every stream eligible and at least one arrangement
+    allowed), `not_eligible` (no stream eligible) or `partially_eligible`. A refusal is a **201 decision with
     reasons**, not an error; the family may ask for a review (`POST /requests/{id}/review`).
 
     Ages come from `date_of_birth` on `requested_on`: under 26 (ELIG-04); a young person from 1 September

@@ -52,6 +52,14 @@ class RequestCreate(Input):
                            "early-years setting's premises")
     setting_agreement: bool | None = Field(
         None, description="The head's or principal's written agreement to that provision (ELIG-09)")
+    continuing_care: bool = Field(
+        False, description="Eligible for NHS continuing care (ELIG-13). The CYP then has the right to a "
+                           "personal health budget: the health stream is decided eligible, with an ELIG-13 "
+                           "reason, whatever the EHCP stage or who asked, and is refused only for a period in "
+                           "custody where the LA applies ELIG-08. When `streams` does not ask for health, the "
+                           "decision still offers it: `health` appears in the decision's `streams` as eligible "
+                           "with a first reason 'Offered under ELIG-13' (and in `eligible_streams`); `facts."
+                           "streams` keeps what was asked. Nothing is offered for a period in custody.")
 
     _unique = field_validator("streams", "arrangements")(_no_repeats)
 
@@ -68,11 +76,13 @@ class Corrections(Input):
     in_custody: bool | None = None
     provision_on_setting_premises: bool | None = None
     setting_agreement: bool | None = None
+    continuing_care: bool | None = Field(None, description="Now (or no longer) eligible for NHS continuing "
+                                                           "care (ELIG-13)")
 
     _unique = field_validator("streams", "arrangements")(_no_repeats)
 
     @field_validator("date_of_birth", "ehcp_stage", "streams", "arrangements", "in_custody",
-                     "provision_on_setting_premises")
+                     "provision_on_setting_premises", "continuing_care")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:

@@ -160,6 +160,8 @@ def _rules_input(facts: dict[str, Any], *, custody_rule: bool) -> domain.Eligibi
         recipient=domain.Recipient(**recipient) if recipient else None, in_custody=facts["in_custody"],
         provision_on_setting_premises=facts["provision_on_setting_premises"],
         setting_agreement=facts["setting_agreement"], custody_rule=custody_rule,
+        # Requests recorded before ELIG-13 was served have no such fact: not known to be eligible.
+        continuing_care=facts.get("continuing_care", False),
     )
 
 

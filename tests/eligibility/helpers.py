@@ -2,6 +2,7 @@
 import uuid
 from typing import Any
 
+from kit.events import Envelope
 from kit.testing import LA, auth
 
 CASEWORK = auth("casework")
@@ -43,3 +44,15 @@ async def submit(client, headers=CASEWORK, **changes: Any) -> dict[str, Any]:
 
 def rules_of(outcome: dict[str, Any]) -> list[str]:
     return [r["rule"] for r in outcome["reasons"]]
+
+
+async def tapped(backend) -> tuple[object, list[Envelope]]:
+    """A bus with a test consumer queue bound to the eligibility events, and what it receives."""
+    bus = await backend.bus()
+    received: list[Envelope] = []
+
+    async def tap(body: bytes) -> None:
+        received.append(Envelope.from_bytes(body))
+
+    await bus.subscribe("elig-test-tap", ["eligibility.#"], tap)
+    return bus, received

@@ -4,10 +4,20 @@ from datetime import date, timedelta
 
 import pytest
 
-from kit.testing import LA, LA2, OTHER_LA, auth, make_backend, running_service
+from kit import clock
+from kit.testing import LA, LA2, OTHER_LA, auth, eventually, make_backend, running_service
 from services.eligibility.app import create_app
 from services.eligibility.settings import EligibilitySettings
-from tests.eligibility.helpers import BASE, CASEWORK, CONTRACT_FIELDS, READER, body, rules_of, submit
+from tests.eligibility.helpers import (
+    BASE,
+    CASEWORK,
+    CONTRACT_FIELDS,
+    READER,
+    body,
+    rules_of,
+    submit,
+    tapped,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +32,7 @@ async def svc(tmp_path_factory):
 async def test_a_request_is_decided_at_once_and_reads_back_as_the_contract_says(svc):
     made = await submit(svc.client)
     assert CONTRACT_FIELDS <= set(made)
-    assert made["status"] == "eligible" and made["rules_version"] == "2026.11"
+    assert made["status"] == "eligible" and made["rules_version"] == "2026.12"
     assert made["streams"]["education"]["eligible"] is True
     assert rules_of(made["streams"]["education"]) == ["ELIG-01", "ELIG-02", "ELIG-04"]
     assert made["arrangements"]["direct_payment"] == {"allowed": True, "reasons": [
@@ -125,3 +135,40 @@ def test_ELIG_08_the_custody_rule_is_read_from_the_environment(monkeypatch):
     settings = EligibilitySettings()
     assert settings.custody_rule_for(OTHER_LA) is False
     assert settings.custody_rule_for(LA) is True  # DEFAULT on
+
+
+async def test_ELIG_13_continuing_care_offers_a_personal_health_budget_refused_only_in_custody(memory_backend):
+    today = clock.today()
+    child = {"date_of_birth": (today - timedelta(days=11 * 365)).isoformat(), "requested_on": today.isoformat(),
+             "arrangements": ["notional"], "recipient": None, "continuing_care": True}
+    bus, received = await tapped(memory_backend)
+    settings = EligibilitySettings(custody_rule={LA2: False})
+    async with running_service(create_app, memory_backend, service="eligibility", settings=settings,
+                               bus=bus) as svc:
+        headers = auth("casework", las=[LA, LA2])
+        # Education only, with a plan issued between reviews: education refused (ELIG-02), health offered.
+        offered = await submit(svc.client, headers=headers, ehcp_stage="issued", streams=["education"], **child)
+        in_custody = await submit(svc.client, headers=headers, ehcp_stage="none", streams=["health"],
+                                  in_custody=True, **child)
+        custody_rule_off = await submit(svc.client, headers=headers, ehcp_stage="none", streams=["health"],
+                                        in_custody=True, local_authority=LA2, **child)
+        later = await submit(svc.client, headers=headers, ehcp_stage="issued", streams=["education"],
+                             **{**child, "continuing_care": False})
+        reviewed = (await svc.client.post(f"{BASE}/{later['id']}/review", headers=headers, json={
+            "reason": "now eligible for NHS continuing care", "corrections": {"continuing_care": True}})).json()
+        await eventually(lambda: any(e.payload["request_id"] == offered["id"] for e in received))
+    health = offered["streams"]["health"]
+    assert health["eligible"] and health["reasons"][0]["rule"] == "ELIG-13"
+    assert health["reasons"][0]["message"].startswith("Offered under ELIG-13")
+    assert rules_of(offered["streams"]["education"]) == ["ELIG-02"]
+    assert offered["status"] == "partially_eligible" and offered["eligible_streams"] == ["health"]
+    assert offered["facts"]["streams"] == ["education"], "what was asked stays on record"
+    assert offered["allowed_arrangements"] == ["notional"]
+    event = next(e for e in received if e.payload["request_id"] == offered["id"])
+    assert event.payload["eligible_streams"] == ["health"]
+    assert event.payload["streams"]["health"] == health
+    assert in_custody["status"] == "not_eligible"
+    assert rules_of(in_custody["streams"]["health"]) == ["ELIG-08"]
+    assert custody_rule_off["eligible_streams"] == ["health"]
+    assert rules_of(custody_rule_off["streams"]["health"])[0] == "ELIG-13"
+    assert later["eligible_streams"] == [] and reviewed["eligible_streams"] == ["health"]

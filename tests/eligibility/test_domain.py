@@ -126,3 +126,50 @@ def test_ELIG_03_no_ehcp_with_education_and_health_is_partially_eligible():
     assert rules(decision.streams["education"]) == ["ELIG-03", "ELIG-02"]
     assert decision.arrangements["notional"].granted
     assert rules(decision.arrangements["notional"]) == ["ELIG-03"]
+
+
+# ------------------------------------------------------------------- ELIG-13: NHS continuing care -> health
+CARE_CASES = [(stage, by) for stage in ("none", "assessment", "issued", "ceased", "annual_review")
+              for by in ("parent", "young_person")]
+
+
+@pytest.mark.parametrize(("stage", "requested_by"), CARE_CASES, ids=[f"{s}-{b}" for s, b in CARE_CASES])
+def test_ELIG_13_continuing_care_offers_a_personal_health_budget_refused_only_in_custody(stage, requested_by):
+    # An 11-year-old: a young_person requester is refused everything else (ELIG-04), never the health budget.
+    asked = request(ehcp_stage=stage, requested_by=requested_by, streams=("education", "health"),
+                    arrangements=("notional",), continuing_care=True)
+    decision = decide(asked)
+    assert decision.streams["health"].granted
+    assert rules(decision.streams["health"])[0] == "ELIG-13"
+    assert "health" in decision.eligible_streams and decision.arrangements["notional"].granted
+    in_custody = decide(replace(asked, in_custody=True))
+    assert not in_custody.streams["health"].granted
+    assert rules(in_custody.streams["health"]) == ["ELIG-08"], "custody is the only ground to refuse it"
+    assert "ELIG-13" in in_custody.streams["health"].reasons[0].message
+    assert decide(replace(asked, in_custody=True, custody_rule=False)).streams["health"].granted
+
+
+def test_ELIG_13_the_health_stream_is_offered_when_it_was_not_asked_for():
+    decision = decide(request(ehcp_stage="issued", streams=("education",), arrangements=("notional",),
+                              continuing_care=True))
+    assert list(decision.streams) == ["education", "health"]
+    assert not decision.streams["education"].granted  # ELIG-02 still refuses what ELIG-13 does not cover
+    offer = decision.streams["health"]
+    assert offer.granted and offer.reasons[0].rule == "ELIG-13"
+    assert offer.reasons[0].message.startswith("Offered under ELIG-13")
+    assert decision.eligible_streams == ["health"] and decision.status == "partially_eligible"
+    assert "(health)" in decision.arrangements["notional"].reasons[0].message
+
+
+def test_ELIG_13_nothing_is_offered_for_a_period_in_custody_nor_without_continuing_care():
+    in_custody = decide(request(streams=("social_care",), in_custody=True, continuing_care=True))
+    assert list(in_custody.streams) == ["social_care"] and in_custody.status == "not_eligible"
+    without = decide(request(streams=("social_care",)))
+    assert list(without.streams) == ["social_care"]
+
+
+def test_ELIG_13_is_a_right_of_a_child_or_young_person_so_not_at_26():
+    decision = decide(request(date_of_birth=date(2000, 11, 22), requested_by="young_person",
+                              streams=("health",), arrangements=("notional",), continuing_care=True))
+    assert not decision.streams["health"].granted
+    assert rules(decision.streams["health"]) == ["ELIG-04"]

@@ -3,23 +3,10 @@ RabbitMQ."""
 import asyncio
 import json
 
-from kit.events import Envelope
 from kit.testing import eventually, running_service
 from services.eligibility.app import create_app
 from services.eligibility.events import REQUEST_DECIDED, asyncapi_messages
-from tests.eligibility.helpers import BASE, CASEWORK, EVENT_FIELDS, READER, submit
-
-
-async def tapped(backend) -> tuple[object, list[Envelope]]:
-    """A bus with a test consumer queue bound to the eligibility events, and what it receives."""
-    bus = await backend.bus()
-    received: list[Envelope] = []
-
-    async def tap(body: bytes) -> None:
-        received.append(Envelope.from_bytes(body))
-
-    await bus.subscribe("elig-test-tap", ["eligibility.#"], tap)
-    return bus, received
+from tests.eligibility.helpers import BASE, CASEWORK, EVENT_FIELDS, READER, submit, tapped
 
 
 async def test_each_decision_is_published_exactly_once_with_the_v1_payload(backend):
@@ -46,7 +33,7 @@ async def test_each_decision_is_published_exactly_once_with_the_v1_payload(backe
     assert first.payload["eligible_streams"] == ["education", "health"]
     assert first.payload["allowed_arrangements"] == ["notional"]
     assert first.payload["arrangements"]["direct_payment"] == made["arrangements"]["direct_payment"]
-    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2026.11"
+    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2026.12"
     assert first.payload["decided_at"].endswith("Z")
 
 

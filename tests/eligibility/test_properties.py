@@ -11,6 +11,7 @@ from services.eligibility.domain import (
     STREAMS,
     EligibilityRequest,
     Recipient,
+    continuing_care_applies,
     decide,
 )
 
@@ -33,7 +34,7 @@ def requests(draw) -> EligibilityRequest:
                                          unique=True))),
         recipient=draw(recipients), in_custody=draw(st.booleans()),
         provision_on_setting_premises=draw(st.booleans()), setting_agreement=draw(st.none() | st.booleans()),
-        custody_rule=draw(st.booleans()),
+        custody_rule=draw(st.booleans()), continuing_care=draw(st.booleans()),
     )
 
 
@@ -74,7 +75,9 @@ def _role_fits(request: EligibilityRequest) -> bool:
 @given(requests())
 def test_every_decision_explains_itself_and_its_status_follows_from_its_parts(request):
     decision = decide(request)
-    assert list(decision.streams) == list(request.streams)            # ELIG-05: exactly what was asked
+    offered = [s for s in decision.streams if s not in request.streams]
+    assert list(decision.streams) == [*request.streams, *offered]   # ELIG-05: what was asked ...
+    assert offered in ([], ["health"])                              # ... and only ELIG-13's offer besides
     assert set(decision.arrangements) == set(request.arrangements)
     for outcome in [*decision.streams.values(), *decision.arrangements.values()]:
         assert outcome.reasons, "ELIG-10: a stream or arrangement always says why"
@@ -87,3 +90,19 @@ def test_every_decision_explains_itself_and_its_status_follows_from_its_parts(re
         assert decision.status == "eligible"
     else:
         assert decision.status == "partially_eligible"
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests().filter(continuing_care_applies))
+def test_ELIG_13_continuing_care_health_is_refused_on_no_ground_but_custody(request):
+    decision = decide(request)
+    in_custody = request.in_custody and request.custody_rule
+    health = decision.streams.get("health")
+    if health is None:
+        assert in_custody and "health" not in request.streams, "offered unless in custody"
+        return
+    assert health.granted is not in_custody
+    if in_custody:
+        assert [r.rule for r in health.reasons] == ["ELIG-08"]
+    else:
+        assert health.reasons[0].rule == "ELIG-13" and "health" in decision.eligible_streams
