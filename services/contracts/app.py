@@ -6,6 +6,7 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.contracts.events import asyncapi_messages
+from services.contracts.evidence_router import router as evidence_router
 from services.contracts.finance_router import router as finance_router
 from services.contracts.handlers import consumers
 from services.contracts.router import router
@@ -17,10 +18,10 @@ SPEC = ServiceSpec(
     prefix="contracts",
     title="sendpb Contracts",
     description=("Block contracts made flexible: unit prices, releases into personal budgets, reviews, "
-                 "family summaries (CON-01..08)."),
+                 "family summaries, evidence of delivery (CON-01..09)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
-    routers=[finance_router, transfers_router, router],
+    routers=[finance_router, evidence_router, transfers_router, router],
     consumers=consumers,
     messages=asyncapi_messages,
     publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),

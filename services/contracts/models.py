@@ -120,3 +120,30 @@ class ContractReview(Base):
     new_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EvidenceRequest(Base):
+    """CON-09: the LA asked for evidence that a family-provided service (CON-06d) was delivered, by ``due_on``,
+    and what was received. Not evidenced by then is due a review (worked out from the date, never stored as a
+    clawback): the transfer and its money are untouched."""
+
+    __tablename__ = "evidence_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("transfer_requests.id"))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64))
+    what: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # open | evidenced (review_due is open and past due_on)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    evidence_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    evidenced_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    evidenced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_evidence_requests_transfer", "transfer_id", "created_at", "id"),
+        Index("ix_evidence_requests_la_status_due", "local_authority", "status", "due_on"),
+    )

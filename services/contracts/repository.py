@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.pagination import newest_first
 from kit.tenancy import found, scoped
-from services.contracts.models import Contract, ContractReview, KnownBudget, TransferRequest
+from services.contracts.models import Contract, ContractReview, EvidenceRequest, KnownBudget, TransferRequest
 
 
 async def contract(session: AsyncSession, contract_id: str, caller: Caller, *,
@@ -104,3 +104,32 @@ async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime 
             .where(t.local_authority == la, released, *window)
             .group_by(t.budget_id, t.stream).order_by(t.budget_id, t.stream))
     return list((await session.execute(stmt)).all())
+
+
+async def evidence_request(session: AsyncSession, request_id: str, caller: Caller, *, transfer_id: str,
+                           lock: bool = False) -> EvidenceRequest:
+    """The caller's evidence request on that transfer, or 404; ``lock`` holds its row so evidence is recorded
+    once."""
+    stmt = scoped(select(EvidenceRequest).where(EvidenceRequest.id == request_id,
+                                                EvidenceRequest.transfer_id == transfer_id),
+                  EvidenceRequest.local_authority, caller)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return found((await session.execute(stmt)).scalar_one_or_none(), "evidence request", request_id)
+
+
+async def evidence_requests_page(session: AsyncSession, caller: Caller, *, limit: int, cursor: str | None,
+                                 transfer_id: str | None = None, local_authority: str | None = None,
+                                 overdue_on: date | None = None) -> list[EvidenceRequest]:
+    """Evidence requests of the caller's LAs, newest first; ``overdue_on`` keeps those still open whose due date
+    is before that day (CON-09: due a review)."""
+    e = EvidenceRequest
+    stmt = scoped(select(e), e.local_authority, caller)
+    if transfer_id is not None:
+        stmt = stmt.where(e.transfer_id == transfer_id)
+    if local_authority is not None:
+        stmt = stmt.where(e.local_authority == local_authority)
+    if overdue_on is not None:
+        stmt = stmt.where(e.status == "open", e.due_on < overdue_on)
+    stmt = newest_first(stmt, e.created_at, e.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars())

@@ -191,3 +191,36 @@ class Summary(BaseModel):
     text: str
     parts: dict[str, str]
     figures: dict[str, int]
+
+
+class EvidenceRequestCreate(Input):
+    due_on: IsoDate = Field(description="CON-09: today or later, at most a year ahead")
+    what: Text = Field(description="What delivery evidence is asked for, e.g. timesheets of the hours provided")
+
+
+class EvidenceCreate(Input):
+    received_on: IsoDate = Field(description="Not in the future, nor before the evidence was asked for")
+    description: Text = Field(description="What the family provided as evidence of delivery")
+
+
+class ReviewNeeded(BaseModel):
+    rule: Literal["CON-09"] = "CON-09"
+    reason: str
+
+
+class EvidenceRequestRead(BaseModel):
+    id: str
+    transfer_id: str
+    local_authority: str
+    child_id: str
+    what: str
+    due_on: date
+    status: Literal["open", "evidenced", "review_due"]
+    overdue: bool
+    review: ReviewNeeded | None
+    requested_by: str
+    created_at: datetime
+    received_on: date | None
+    description: str | None
+    evidenced_by: str | None
+    evidenced_at: datetime | None

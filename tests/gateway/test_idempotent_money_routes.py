@@ -25,7 +25,9 @@ Covered (must declare the header), and why:
   (issues recovery notices, PAY-06), `/recoveries/{id}/challenge`, `/decision`, `/confirm` (whether and how money
   is taken back, PAY-07).
 - contracts: `POST /v1/contracts` (a block contract's value and prices), `/{id}/transfer-requests` (releases money
-  into a budget, CON-04/05), `/transfers/{id}/withdraw` (gives it back).
+  into a budget, CON-04/05), `/transfers/{id}/withdraw` (gives it back). `/transfers/{id}/evidence-requests` and
+  `/transfers/{id}/evidence-requests/{rid}/evidence` (CON-09) move no money, since what is not evidenced leads to a
+  review and never to a clawback, but they take the key as well, so a retried request is made once.
 
 `PENDING` would list covered routes that do not declare the header yet (none do now); the test fails once one of
 them declares it, so the list cannot go stale.
@@ -138,7 +140,8 @@ async def test_payments_an_audit_posted_twice_with_one_key_issues_one_recovery(p
     assert (await c.post(f"{path}/sign", headers=admin,
                          json={"signed_on": "2026-11-01", "signed_by": "Sam Parent"})).status_code == 200
     run = await c.post("/v1/payments/runs", headers=admin, json={"local_authority": LA, "run_date": "2026-12-01"})
-    await finished(c, run.json()["id"], headers=admin)  # £800 paid (1 and 29 November): all that is recoverable
+    # £800 paid (1 and 29 November): all that is recoverable (PAY-10)
+    await finished(c, run.json()["id"], headers=admin)
     audit = {"period_end": "2026-11-30", "balance_held_pence": 200000, "outstanding_commitments_pence": 0}
     first = await twice(c, f"{path}/audits", admin, audit, {**audit, "balance_held_pence": 150000},
                         key="audit-nov", status=201)

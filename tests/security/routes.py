@@ -51,8 +51,9 @@ def route_table(tmp_path) -> list[Route]:
 
 async def seed(client, *, name: str = "Matrix", local_authority: str = "E06000060") -> tuple[dict, dict[str, str]]:
     """Every kind of record a route can name, made through the gateway as integrators would: the end-to-end journey,
-    then a budget variation (a reduction, so it can still be reconsidered), a commitment (a ledger transaction) and
-    a reduction of the direct payment under notice (BUD-10).
+    then a budget variation (a reduction, so it can still be reconsidered), a commitment (a ledger transaction),
+    a reduction of the direct payment under notice (BUD-10) and a request for evidence of delivery on the journey's
+    family-provision transfer (CON-09).
     Returns the journey's facts and the ids by path parameter name (and `payment_id`, a payment of the run)."""
     from datetime import date
 
@@ -71,6 +72,9 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
     reduced = await api.call("PUT", f"/v1/payments/agreements/{ids['agreement_id']}/amount", as_="dev-admin",
                              status=202, json={"annual_amount_pence": agreement["annual_amount_pence"] // 2,
                                                "reasons": "Fewer personal-assistant hours are needed"})
+    evidence = await api.call("POST", f"/v1/contracts/transfers/{ids['transfer_id']}/evidence-requests",
+                              as_="dev-admin", status=201, json={"due_on": str(date.today()),
+                                                                 "what": "Timesheets of the hours provided"})
     ids.update(variation_id=variation["id"], transaction_id=str(commitment["transaction_id"]), payment_id=paid[0]["id"],
-               notice_id=reduced["notice"]["id"])
+               notice_id=reduced["notice"]["id"], evidence_request_id=evidence["id"])
     return facts, ids

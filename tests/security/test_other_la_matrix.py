@@ -7,7 +7,8 @@ from datetime import date
 from sendpb.journey import Api, Family, run
 from tests.security.routes import route_table
 
-UNSEEDED = {"variation_id", "transaction_id", "notice_id"}  # no journey step makes these; their parent is real
+# No journey step makes these; their parent is real.
+UNSEEDED = {"variation_id", "transaction_id", "notice_id", "evidence_request_id"}
 
 
 async def test_another_las_client_gets_404_for_every_record_of_this_la(platform, tmp_path):

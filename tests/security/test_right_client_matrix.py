@@ -173,6 +173,14 @@ REQUESTS: dict[str, Any] = {
         "proposed_unit_price_pence": 4_000,
         "evidence": {"provided_by": "parent", "wishes_recorded_on": str(TODAY)}}},
     "GET /v1/contracts/{contract_id}/transfer-requests": _nothing,
+    # CON-09: the seeded request is closed by the first scope's evidence (a 409 for the next), and a withdrawal of
+    # the transfer earlier in the walk makes a new request a 409 too: both are refusals by state, after the LA check.
+    "POST /v1/contracts/transfers/{transfer_id}/evidence-requests": lambda ids: {
+        "json": {"due_on": str(TODAY + timedelta(days=30)), "what": "Timesheets of the hours provided"}},
+    "POST /v1/contracts/transfers/{transfer_id}/evidence-requests/{evidence_request_id}/evidence": lambda ids: {
+        "json": {"received_on": str(TODAY), "description": "Signed timesheets for the month"}},
+    "GET /v1/contracts/transfers/{transfer_id}/evidence-requests": _nothing,
+    "GET /v1/contracts/evidence-requests": lambda ids: {"params": {"overdue": "true"}},
     "POST /v1/contracts": _contract,
     "GET /v1/contracts": _nothing,
     "GET /v1/contracts/reviews-due": lambda ids: {"params": {"within_days": 365}},
