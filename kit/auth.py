@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -108,6 +110,19 @@ class TokenIssuer:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
 
+@contextmanager
+def refused_as_unauthorized() -> Iterator[None]:
+    """A token pyjwt refuses (expired, not yet valid, bad signature, audience, issuer…) is a 401 saying why."""
+    try:
+        yield
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token has expired") from None
+    except jwt.ImmatureSignatureError:
+        raise Unauthorized("token is not yet valid") from None
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from None
+
+
 class TokenVerifier:
     """Verifies signature (EdDSA only, key chosen by kid), issuer, audience and times; caches good tokens."""
 
@@ -139,17 +154,11 @@ class TokenVerifier:
         key = self._keys.get(header.get("kid", ""))
         if key is None:
             raise Unauthorized("token signed with an unknown key")
-        try:
+        with refused_as_unauthorized():
             claims: dict[str, Any] = jwt.decode(
                 token, key, algorithms=[ALGORITHM], issuer=self.issuer, audience=self.audience,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]}, leeway=5,
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token has expired") from None
-        except jwt.ImmatureSignatureError:
-            raise Unauthorized("token is not yet valid") from None
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from None
         las = claims.get("la")
         if not isinstance(las, list) or not all(isinstance(x, str) for x in las):
             raise Unauthorized("token has no valid 'la' claim")

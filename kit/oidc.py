@@ -19,7 +19,7 @@ import httpx
 import jwt
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from kit.auth import SCOPES, Caller, TokenIssuer, TokenVerifier
+from kit.auth import SCOPES, Caller, TokenIssuer, TokenVerifier, refused_as_unauthorized
 from kit.errors import AppError, Unauthorized
 
 log = logging.getLogger("sendpb.oidc")
@@ -116,17 +116,11 @@ class ExternalIssuer:
         jwk = await self._key(kid)
         if jwk.get("alg") not in (None, alg):
             raise Unauthorized(f"key {kid!r} is for {jwk['alg']}, not {alg}")
-        try:
+        with refused_as_unauthorized():
             key = jwt.PyJWK(jwk, algorithm=alg)
             claims = jwt.decode(token, key.key, algorithms=[alg], issuer=self.config.issuer,
                                 audience=self.config.audience, leeway=self.config.leeway_seconds,
                                 options={"require": ["exp", "iss", "aud"]})
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token has expired") from None
-        except jwt.ImmatureSignatureError:
-            raise Unauthorized("token is not yet valid") from None
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from None
         return self._caller(claims), int(claims["exp"])
 
     def _caller(self, claims: dict[str, Any]) -> Caller:

@@ -87,9 +87,8 @@ def payment_returned(payment, agreement, *, returned_on: date, reason: str) -> E
                              "run_id": payment.run_id, "returned_on": returned_on.isoformat(), "reason": reason})
 
 
-class PaymentIssued(BaseModel):
-    """One direct payment made by a payment run (PAY-04): ``amount_pence`` left the LA for the payee on
-    ``issued_on``. The budget service books it as spent on ``stream`` (null: an agreement opened without one)."""
+class _Payment(BaseModel):
+    """The fields every event about one payment carries."""
 
     model_config = ConfigDict(extra="forbid")
     payment_id: str
@@ -101,6 +100,12 @@ class PaymentIssued(BaseModel):
     amount_pence: int
     due_date: date
     run_id: str
+
+
+class PaymentIssued(_Payment):
+    """One direct payment made by a payment run (PAY-04): ``amount_pence`` left the LA for the payee on
+    ``issued_on``. The budget service books it as spent on ``stream`` (null: an agreement opened without one)."""
+
     issued_on: date
 
 
@@ -120,20 +125,10 @@ class RecoveryConfirmed(BaseModel):
     confirmed_at: datetime
 
 
-class PaymentReturned(BaseModel):
+class PaymentReturned(_Payment):
     """A payment the bank returned unpaid (PAY-04): ``amount_pence`` came back to the LA on ``returned_on``. The
     budget books it back from spent on ``stream``; the instalment is paid again by a later run as a new payment."""
 
-    model_config = ConfigDict(extra="forbid")
-    payment_id: str
-    agreement_id: str
-    budget_id: str | None
-    child_id: str
-    local_authority: str
-    stream: Literal["education", "health", "social_care", "transport"] | None
-    amount_pence: int
-    due_date: date
-    run_id: str
     returned_on: date
     reason: str
 

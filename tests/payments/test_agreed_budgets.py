@@ -160,8 +160,10 @@ async def test_PAY_08_a_refusal_for_another_reason_suspends_after_written_notice
     settings = svc.app.state.runtime.settings
     assert await apply_due_notices(svc.runtime.db, settings) == 1
     assert (await agreement(svc, paid["id"]))["status"] == "suspended"
-    sign_other = await post(svc, {**agreement_body(child="C-6", start=START), "budget_id": budget_id})
-    assert sign_other.status_code == 409  # one agreement per stream; a new one could not be signed either
+    second = await agreed_budget(svc.client, child="C-6", start=START, end=END, streams={"health": 520_000})
+    another = await post(svc, {**agreement_body(child="C-6", start=START), "budget_id": second,
+                               "stream": "health"})
+    assert another.status_code == 409 and another.json()["rule"] == "ELIG-06", another.text  # while it stands
 
 
 async def test_PAY_08_a_newer_decision_allowing_direct_payment_withdraws_a_suspension_still_under_notice(svc):
