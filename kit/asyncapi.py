@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from kit.events import EXCHANGE, Envelope
 
@@ -30,6 +33,13 @@ def envelope_schema(payload: dict[str, Any], components: dict[str, Any]) -> dict
     envelope["required"] = sorted(set(envelope.get("required", [])) | {"type", "producer", "local_authority",
                                                                         "payload"})
     return envelope
+
+
+def messages(models: Mapping[str, type[BaseModel]]) -> dict[str, dict[str, Any]]:
+    """{event type: payload model} → {event type: {"name", "summary", "payload": JSON schema}}: the summary is the
+    model's docstring, so the event is described where its payload is defined."""
+    return {event_type: {"name": event_type, "summary": (model.__doc__ or "").strip(),
+                         "payload": model.model_json_schema()} for event_type, model in models.items()}
 
 
 def message_key(event_type: str) -> str:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -130,3 +132,23 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Set-based insert of ``rows`` (tuples in ``columns``' order) into ``table``, inside the session's open
+    transaction: COPY on PostgreSQL, multi-row INSERTs of 1,000 elsewhere. A duplicate key raises SQLAlchemy's
+    ``IntegrityError`` either way."""
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        import asyncpg
+
+        conn = await session.connection()
+        raw = await conn.get_raw_connection()
+        try:
+            await raw.driver_connection.copy_records_to_table(table.name, records=list(rows), columns=list(columns))
+        except asyncpg.UniqueViolationError as exc:  # the same error as a multi-row INSERT would raise
+            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+        return
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows[start:start + 1000]])

@@ -4,7 +4,7 @@
 in embedded mode, the runner) starts the runtime."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.asyncapi import service_document
+from kit.asyncapi import messages, service_document
 from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
@@ -41,8 +42,9 @@ class ServiceSpec:
     consumers: Consumers = field(default_factory=Consumers)
     jobs: tuple[Job, ...] = ()     # scheduled work (kit.jobs), started with the relay
     version: str = "1.0.0"
-    # {event type: {"summary", "payload": JSON schema}} for the events whose contract this service owns
-    messages: Callable[[], dict[str, dict[str, Any]]] | None = None
+    # {event type: payload model} for the events whose contract this service owns (what it publishes, and an inbound
+    # event from outside the platform that it defines); the model's docstring is the event's summary
+    owned_events: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     publishes: tuple[str, ...] = ()
 
 
@@ -145,7 +147,7 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     async def asyncapi(request: Request) -> dict:
         spec = runtime_of(request).spec
         return service_document(service=spec.name, title=spec.title, version=spec.version,
-                                owned=spec.messages() if spec.messages else {},
+                                owned=messages(spec.owned_events),
                                 publishes=list(spec.publishes), consumes=spec.consumers.routing_keys)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

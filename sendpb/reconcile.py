@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from kit.money import pounds
+
 # The checks, in the order they are reported: name → (rule, what is compared).
 CHECKS = {
     "payments": ("BUD-08", "payments issued less bank returns = payment postings in the budget ledger (PAY-04)"),
@@ -62,10 +64,6 @@ class Totals:
     budgets: dict[str, Any]
     contracts: dict[str, Any]
 
-
-def pounds(pence: int) -> str:
-    sign = "−" if pence < 0 else ""
-    return f"{sign}£{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
 
 
 def _subject(budget_id: str | None, stream: str | None) -> str:

@@ -6,7 +6,7 @@ from kit.bus import Bus
 from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.budget.event_schemas import PUBLISHED, asyncapi_messages
+from services.budget.event_schemas import OWNED, PUBLISHED
 from services.budget.finance_router import router as finance_totals
 from services.budget.handlers import consumers
 from services.budget.router import router
@@ -26,7 +26,7 @@ SPEC = ServiceSpec(
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),
-    messages=asyncapi_messages,
+    owned_events=OWNED,
     publishes=tuple(PUBLISHED),
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kit.money import pounds
 from services.budget import categories
 from services.budget.ledger import STREAMS
 
@@ -249,8 +250,3 @@ def sen2_fields(*, agreed: bool, arrangements_by_stream: Mapping[str, set[str]])
         "direct_payment_funder_code": funders if agreed else None,
     }
 
-
-def pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"

@@ -185,8 +185,4 @@ PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 
-def asyncapi_messages() -> dict[str, dict]:
-    """The payload schemas of this service's events (and the inbound ICB event), keyed by event type, for the
-    AsyncAPI document."""
-    return {t: {"name": t, "summary": (m.__doc__ or "").strip(), "payload": m.model_json_schema()}
-            for t, m in {**PUBLISHED, **ACCEPTED}.items()}
+OWNED = {**PUBLISHED, **ACCEPTED}  # the payload models of its events and of the inbound ICB event it defines

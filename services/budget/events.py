@@ -4,10 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kit.events import Envelope
-from services.budget.event_schemas import asyncapi_messages
 from services.budget.models import Budget
 
-__all__ = ["asyncapi_messages", "booking_refused", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
+__all__ = ["booking_refused", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
            "health_funding_applied", "reassessment_requested"]
 
 PRODUCER = "budget"

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.contracts.events import asyncapi_messages
+from services.contracts.events import OWNED
 from services.contracts.evidence_router import router as evidence_router
 from services.contracts.finance_router import router as finance_router
 from services.contracts.handlers import consumers
@@ -23,7 +23,7 @@ SPEC = ServiceSpec(
     settings_cls=ContractsSettings,
     routers=[finance_router, evidence_router, transfers_router, router],
     consumers=consumers,
-    messages=asyncapi_messages,
+    owned_events=OWNED,
     publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),
 )
 

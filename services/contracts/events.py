@@ -55,9 +55,4 @@ def funds_returned(t: TransferRequest, *, returned_at: datetime, reason: str) ->
                     correlation_id=t.id, payload=payload)
 
 
-def asyncapi_messages() -> dict[str, dict[str, Any]]:
-    """The payload schemas of this service's events, keyed by event type, for the AsyncAPI document."""
-    return {FUNDS_RELEASED: {"name": FUNDS_RELEASED, "summary": FundsReleased.__doc__,
-                             "payload": FundsReleased.model_json_schema()},
-            FUNDS_RETURNED: {"name": FUNDS_RETURNED, "summary": FundsReturned.__doc__,
-                             "payload": FundsReturned.model_json_schema()}}
+OWNED = {FUNDS_RELEASED: FundsReleased, FUNDS_RETURNED: FundsReturned}  # payload models of the events it owns

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.eligibility.events import asyncapi_messages
+from services.eligibility.events import OWNED
 from services.eligibility.handlers import consumers
 from services.eligibility.router import router
 from services.eligibility.settings import EligibilitySettings
@@ -20,7 +20,7 @@ SPEC = ServiceSpec(
     settings_cls=EligibilitySettings,
     routers=[router],
     consumers=consumers,
-    messages=asyncapi_messages,
+    owned_events=OWNED,
     publishes=("eligibility.request_decided.v1",),
 )
 

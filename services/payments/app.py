@@ -8,7 +8,7 @@ from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.payments import audits_router, finance_router, router, runs_router
-from services.payments.events import PUBLISHED, asyncapi_messages
+from services.payments.events import OWNED, PUBLISHED
 from services.payments.handlers import consumers
 from services.payments.service import runs
 from services.payments.service.notices import apply_due_notices
@@ -25,7 +25,7 @@ SPEC = ServiceSpec(
     routers=[router.router, runs_router.router, audits_router.router, finance_router.router],
     consumers=consumers,
     jobs=(Job("apply-due-notices", apply_due_notices, every_seconds=300),),
-    messages=asyncapi_messages,
+    owned_events=OWNED,
     publishes=tuple(PUBLISHED),
 )
 

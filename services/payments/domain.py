@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from kit.money import pounds
+
 Frequency = Literal["four_weekly", "monthly"]
 INSTALMENTS_A_YEAR: dict[str, int] = {"four_weekly": 13, "monthly": 12}  # PAY-03: 13 (DEFAULT) or 12 a year
 PAYEE_ROLES = ("parent", "young_person", "nominee", "representative")  # PAY-02
@@ -28,12 +30,6 @@ AGREEMENT_TERMS = {
                         "notice with reasons and a chance to challenge (PAY-06, PAY-07)."),
 }
 
-
-def pounds(pence: int) -> str:
-    """``520001`` → ``£5,200.01`` (negative amounts keep their sign in front)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
 
 
 def add_months(day: date, months: int) -> date:

@@ -136,11 +136,5 @@ class PaymentReturned(_Payment):
 PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED, PAYMENT_RETURNED)
 
 
-def asyncapi_messages() -> dict[str, dict]:
-    """The payload schemas of this service's events, keyed by event type, for the AsyncAPI document."""
-    return {PAYMENT_ISSUED: {"name": PAYMENT_ISSUED, "summary": PaymentIssued.__doc__,
-                             "payload": PaymentIssued.model_json_schema()},
-            RECOVERY_CONFIRMED: {"name": RECOVERY_CONFIRMED, "summary": RecoveryConfirmed.__doc__,
-                                 "payload": RecoveryConfirmed.model_json_schema()},
-            PAYMENT_RETURNED: {"name": PAYMENT_RETURNED, "summary": PaymentReturned.__doc__,
-                               "payload": PaymentReturned.model_json_schema()}}
+OWNED = {PAYMENT_ISSUED: PaymentIssued, RECOVERY_CONFIRMED: RecoveryConfirmed,  # payload models of its events
+         PAYMENT_RETURNED: PaymentReturned}

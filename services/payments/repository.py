@@ -5,12 +5,12 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, case, exists, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import BigInteger, bindparam, case, exists, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
+from kit.db import bulk_insert
 from kit.pagination import newest_first
 from kit.tables import outbox
 from kit.tenancy import found, scoped
@@ -189,26 +189,6 @@ async def claim_expired_runs(session: AsyncSession, *, now: datetime, owner: str
                                   .values(lease_owner=owner, lease_expires_at=until).returning(Run.id)
                                   .execution_options(synchronize_session=False))
     return list(taken.scalars().all())
-
-
-async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Set-based insert: COPY on PostgreSQL (inside the session's open transaction), multi-row inserts
-    elsewhere."""
-    if not rows:
-        return
-    if session.bind.dialect.name == "postgresql":
-        import asyncpg
-
-        conn = await session.connection()
-        raw = await conn.get_raw_connection()
-        try:
-            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))
-        except asyncpg.UniqueViolationError as exc:  # the same error as a multi-row INSERT would raise
-            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
-        return
-    for start in range(0, len(rows), 1000):
-        await session.execute(insert(table), [dict(zip(columns, r,
-                                                       strict=True)) for r in rows[start:start + 1000]])
 
 
 async def write_payments(session: AsyncSession, payments: list[tuple], ledger: list[tuple],

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.ras.events import ASSESSMENT_COMPLETED, asyncapi_messages
+from services.ras.events import ASSESSMENT_COMPLETED, OWNED
 from services.ras.handlers import consumers
 from services.ras.router import router
 from services.ras.settings import RasSettings
@@ -20,7 +20,7 @@ SPEC = ServiceSpec(
     settings_cls=RasSettings,
     routers=[router],
     consumers=consumers,
-    messages=asyncapi_messages,
+    owned_events=OWNED,
     publishes=(ASSESSMENT_COMPLETED,),
 )
 

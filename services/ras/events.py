@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -43,7 +42,4 @@ def assessment_completed(row: Assessment) -> Envelope:
                     correlation_id=request_id.get(), payload=payload)
 
 
-def asyncapi_messages() -> dict[str, dict[str, Any]]:
-    """The payload schemas of this service's events, keyed by event type, for the AsyncAPI document."""
-    return {ASSESSMENT_COMPLETED: {"name": ASSESSMENT_COMPLETED, "summary": AssessmentCompleted.__doc__,
-                                   "payload": AssessmentCompleted.model_json_schema()}}
+OWNED = {ASSESSMENT_COMPLETED: AssessmentCompleted}  # the payload models of the events this service owns

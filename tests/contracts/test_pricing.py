@@ -3,7 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.contracts.domain.money import pounds, split_by_shares
+from kit.money import pounds
+from services.contracts.domain.money import split_by_shares
 from services.contracts.domain.pricing import (
     block_cost_pence,
     block_unit_price,

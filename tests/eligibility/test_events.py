@@ -5,7 +5,7 @@ import json
 
 from kit.testing import eventually, running_service
 from services.eligibility.app import create_app
-from services.eligibility.events import REQUEST_DECIDED, asyncapi_messages
+from services.eligibility.events import OWNED, REQUEST_DECIDED
 from tests.eligibility.helpers import BASE, CASEWORK, EVENT_FIELDS, READER, submit, tapped
 
 
@@ -63,6 +63,6 @@ async def test_concurrent_reviews_keep_one_line_of_decisions_and_one_event_each(
 
 
 def test_the_asyncapi_schema_of_the_event_names_exactly_the_v1_fields():
-    schema = asyncapi_messages()[REQUEST_DECIDED]["payload"]
+    schema = OWNED[REQUEST_DECIDED].model_json_schema()
     assert set(schema["properties"]) == EVENT_FIELDS
     assert set(schema["required"]) == EVENT_FIELDS

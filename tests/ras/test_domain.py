@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kit.money import pounds
 from kit.testing import LA
 from services.ras.domain.definition import (
     Band,
@@ -15,7 +16,7 @@ from services.ras.domain.definition import (
     Question,
     problems,
 )
-from services.ras.domain.scoring import AnswersInvalid, convert, pounds, score
+from services.ras.domain.scoring import AnswersInvalid, convert, score
 from services.ras.examples import ecm_model
 from tests.ras.helpers import answers_for
 

@@ -1,6 +1,7 @@
 """The comparison at the heart of ``sendpb reconcile``, without services: from three services' totals to the
 differences, each with both sides, and the settle period that lets events in flight arrive."""
-from sendpb.reconcile import Totals, compare, pounds, settle
+from kit.money import pounds
+from sendpb.reconcile import Totals, compare, settle
 
 B1, B2 = "budget-1", "budget-2"
 
@@ -51,7 +52,7 @@ def test_BUD_08_payments_less_returns_against_payment_postings_both_sides():
     assert (d.check, d.rule, d.subject) == ("payments", "BUD-08", f"budget {B1} social_care")
     assert (d.left.pence, d.right.pence) == (20_000, 30_000)
     assert d.describe() == (f"[BUD-08 payments] budget {B1} social_care: payments: issued − returned £200.00 ≠ "
-                            "budget ledger: payment postings £300.00 (off by −£100.00)")
+                            "budget ledger: payment postings £300.00 (off by -£100.00)")
 
 
 def test_BUD_08_a_payment_into_no_budget_is_a_difference():
@@ -114,7 +115,7 @@ def test_BUD_08_available_money_below_zero_is_a_difference():
 
 
 def test_money_is_printed_in_pounds_with_its_sign():
-    assert (pounds(123_456), pounds(-5), pounds(0)) == ("£1,234.56", "−£0.05", "£0.00")
+    assert (pounds(123_456), pounds(-5), pounds(0)) == ("£1,234.56", "-£0.05", "£0.00")
 
 
 class FakeTime:

@@ -44,7 +44,7 @@ async def test_BUD_08_reconcile_fails_on_a_payment_posting_no_payment_made(platf
     paid = journey["paid_pence"]
     assert (f"DIFFERENCE [BUD-08 payments] budget {budget_id} social_care: payments: issued − returned "
             f"{reconcile.pounds(paid)} ≠ budget ledger: payment postings {reconcile.pounds(paid + 1_234)} "
-            f"(off by −£12.34)") in report
+            f"(off by -£12.34)") in report
     assert "1 difference(s): payments 1." in report
 
 

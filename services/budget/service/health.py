@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict
 from kit.events import Envelope
+from kit.money import pounds
 from kit.outbox import add_events
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import newer_health_funding, pounds
+from services.budget.domain import newer_health_funding
 from services.budget.ledger import Posting, agree
 from services.budget.models import Budget, HealthFundingEvent
 from services.budget.service import common, sufficiency

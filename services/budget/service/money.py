@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict, RuleViolation
+from kit.money import pounds
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream, pounds
+from services.budget.domain import cost_by_stream
 from services.budget.ledger import Entry, Posting, commit, release, spend, split_by_weight
 from services.budget.models import Budget
 from services.budget.service import common

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import RuleViolation
 from kit.events import Envelope
+from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import default_period, periods_overlap, pounds
+from services.budget.domain import default_period, periods_overlap
 from services.budget.ledger import STREAMS, indicative
 from services.budget.models import Budget, Child
 from services.budget.service import common

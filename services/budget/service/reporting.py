@@ -5,8 +5,9 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.money import pounds
 from services.budget import repository as repo
-from services.budget.domain import pounds, sen2_fields
+from services.budget.domain import sen2_fields
 from services.budget.ledger import STREAMS
 from services.budget.models import Budget
 

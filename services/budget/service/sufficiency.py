@@ -17,10 +17,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.events import Envelope
+from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream, pounds, shortfall
+from services.budget.domain import cost_by_stream, shortfall
 from services.budget.models import Budget, Insufficiency
 from services.budget.service import common, reviews
 

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.db import Database
 from kit.errors import Conflict, InvalidInput, RuleViolation
+from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream, pounds
+from services.budget.domain import cost_by_stream
 from services.budget.ledger import agree
 from services.budget.models import Budget, Variation
 from services.budget.service import common, sufficiency

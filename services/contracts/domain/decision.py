@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from kit.money import pounds
 from services.contracts.domain.evidence import ROUTES, EvidenceCheck, read_evidence
-from services.contracts.domain.money import plural, pounds, split_by_shares
+from services.contracts.domain.money import plural, split_by_shares
 from services.contracts.domain.pricing import block_cost_pence, release_limit_units
 
 APPROVED, DECLINED, EVIDENCE_REQUIRED = "approved", "declined", "evidence_required"

@@ -4,13 +4,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def pounds(pence: int) -> str:
-    """``123456`` → ``£1,234.56`` (negative amounts keep their sign in front)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
-
-
 def split_by_shares(amount_pence: int, shares: Mapping[str, int]) -> dict[str, int]:
     """Split ``amount_pence`` by percentage shares (summing to 100), largest remainder first, so the parts add
     back to the amount exactly. Ties go to the funder listed first."""

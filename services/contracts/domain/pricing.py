@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.contracts.domain.money import plural, pounds
+from kit.money import pounds
+from services.contracts.domain.money import plural
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.contracts.domain.money import plural, pounds
+from kit.money import pounds
+from services.contracts.domain.money import plural
 from services.contracts.domain.pricing import block_unit_price, personal_budget_price, release_limit_units
 
 HOW_TO_ASK = ("Ask your child's SEND case worker to move part of this service into your child's personal "

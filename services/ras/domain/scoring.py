@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kit.money import pounds
 from services.ras.domain.definition import BANDS, PRICE_PER_POINT, Band, Bands, Conversion, ModelDefinition
 
 
@@ -15,12 +16,6 @@ class AnswersInvalid(Exception):
         super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
         self.errors = errors
 
-
-def pounds(pence: int) -> str:
-    """``123456`` → ``£1,234.56``: whole-penny formatting with integer arithmetic only."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
 
 
 @dataclass(frozen=True)
