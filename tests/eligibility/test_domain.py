@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from services.eligibility.ages import age_on, is_young_person, young_person_from
 from services.eligibility.domain import EligibilityRequest, Recipient, decide, input_errors
+from services.eligibility.domain.ages import age_on, is_young_person, young_person_from
 
 CAPABLE_PARENT = Recipient(role="parent", capable_of_managing=True, consents=True,
                            drug_or_alcohol_requirement=False)

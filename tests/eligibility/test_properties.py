@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.eligibility.ages import is_young_person
 from services.eligibility.domain import (
     ARRANGEMENTS,
     EHCP_STAGES,
@@ -14,6 +13,7 @@ from services.eligibility.domain import (
     continuing_care_applies,
     decide,
 )
+from services.eligibility.domain.ages import is_young_person
 
 recipients = st.none() | st.builds(
     Recipient, role=st.sampled_from(["parent", "young_person", "nominee", "representative"]),
