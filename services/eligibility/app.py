@@ -6,8 +6,7 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.eligibility.events import OWNED
-from services.eligibility.handlers import consumers
-from services.eligibility.router import router
+from services.eligibility.routers import requests
 from services.eligibility.settings import EligibilitySettings
 
 SPEC = ServiceSpec(
@@ -18,8 +17,7 @@ SPEC = ServiceSpec(
                 "with reasons (ELIG-01..11).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EligibilitySettings,
-    routers=[router],
-    consumers=consumers,
+    routers=[requests.router],
     owned_events=OWNED,
     publishes=("eligibility.request_decided.v1",),
 )

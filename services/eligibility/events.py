@@ -48,15 +48,15 @@ class RequestDecided(BaseModel):
     rules_version: str
 
 
-def request_decided(request: EligibilityRequest, decision: Decision, *, eligible_streams: list[str],
-                    allowed_arrangements: list[str]) -> Envelope:
+def request_decided(request: EligibilityRequest, decision: Decision) -> Envelope:
+    """The event of ``decision`` on ``request``: the only place its payload is written."""
     payload = RequestDecided(
         request_id=request.id, decision_id=decision.id,
         supersedes_decision_id=decision.supersedes_decision_id,
         child_id=request.child_id, local_authority=request.local_authority, status=decision.status,
-        streams=decision.streams, arrangements=decision.arrangements, eligible_streams=eligible_streams,
-        allowed_arrangements=allowed_arrangements, requested_on=request.requested_on,
-        decided_at=decision.decided_at, rules_version=decision.rules_version,
+        streams=decision.streams, arrangements=decision.arrangements,
+        eligible_streams=decision.eligible_streams, allowed_arrangements=decision.allowed_arrangements,
+        requested_on=request.requested_on, decided_at=decision.decided_at, rules_version=decision.rules_version,
     ).model_dump(mode="json")
     return Envelope(type=REQUEST_DECIDED, producer="eligibility", local_authority=request.local_authority,
                     correlation_id=request.id, payload=payload)

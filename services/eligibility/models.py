@@ -63,3 +63,12 @@ class Decision(Base):
     supersedes_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
     review_id: Mapped[str | None] = mapped_column(ForeignKey("reviews.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def eligible_streams(self) -> list[str]:
+        """The streams decided eligible, in the order they were decided."""
+        return [s for s, o in self.streams.items() if o["eligible"]]
+
+    @property
+    def allowed_arrangements(self) -> list[str]:
+        return sorted(a for a, o in self.arrangements.items() if o["allowed"])

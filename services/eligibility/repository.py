@@ -1,4 +1,5 @@
-"""Every query of the eligibility service. Reads on behalf of a caller are scoped to the caller's LAs."""
+"""Every query of the eligibility service. Reads on behalf of a caller are scoped to the caller's LAs. Rows are
+only ever added (ELIG-11: requests, reviews and decisions are never updated)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ from services.eligibility.models import Decision, EligibilityRequest, Review
 _later = aliased(Decision)
 # The current decision of a request is the one no other decision supersedes.
 IS_CURRENT = ~exists().where(_later.supersedes_decision_id == Decision.id)
+
+
+async def add(session: AsyncSession, row: EligibilityRequest | Review | Decision) -> None:
+    """Insert ``row`` in the use case's transaction now, so that a constraint it breaks (a decision superseded
+    twice) raises here rather than at commit."""
+    session.add(row)
+    await session.flush()
 
 
 async def request_for(session: AsyncSession, request_id: str, caller: Caller) -> EligibilityRequest | None:
@@ -36,6 +44,11 @@ async def decision_of(session: AsyncSession, request_id: str, decision_id: str) 
 async def is_superseded(session: AsyncSession, decision_id: str) -> bool:
     stmt = select(exists().where(Decision.supersedes_decision_id == decision_id))
     return bool((await session.execute(stmt)).scalar())
+
+
+async def review_of(session: AsyncSession, decision: Decision) -> Review | None:
+    """The review that led to ``decision``, if any."""
+    return None if decision.review_id is None else await session.get(Review, decision.review_id)
 
 
 async def reviews_by_id(session: AsyncSession, review_ids: list[str]) -> dict[str, Review]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from kit.schemas import Input, IsoDate, up_to
 from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
 
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
+BASE = "/v1/eligibility/requests"  # where a decision's links point
 
 
 def _no_repeats(values: list[str] | None) -> list[str] | None:
@@ -115,12 +116,14 @@ class ArrangementRead(BaseModel):
 
 
 class ReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     reason: str
     asked_by: str | None
     corrections: dict[str, Any] = Field(description="The facts the review changed (empty when none)")
     recorded_by: str
-    recorded_at: datetime
+    recorded_at: datetime = Field(validation_alias="created_at")
 
 
 class DecisionLinks(BaseModel):
@@ -129,31 +132,46 @@ class DecisionLinks(BaseModel):
     supersedes: str | None = Field(description="The decision this one superseded, if any")
 
 
+def _of(part: str, name: str, **field: Any) -> Any:
+    """A field read from the ``request`` or the ``decision`` of the service's DecidedRequest."""
+    return Field(validation_alias=AliasPath(part, name), **field)
+
+
 class DecisionRead(BaseModel):
     """A request and one decision on it. ``id`` is the request's id (stable across reviews); ``decision_id``
     names this decision."""
 
-    id: str = Field(description="The request id: use it to read, list and review")
-    decision_id: str
-    supersedes_decision_id: str | None
+    model_config = ConfigDict(from_attributes=True)  # read from service.DecidedRequest
+
+    id: str = _of("request", "id", description="The request id: use it to read, list and review")
+    decision_id: str = _of("decision", "id")
+    supersedes_decision_id: str | None = _of("decision", "supersedes_decision_id")
     current: bool = Field(description="True when no later decision supersedes this one")
-    child_id: str
-    local_authority: str
-    status: Status
-    streams: dict[Stream, StreamRead]
-    arrangements: dict[Arrangement, ArrangementRead]
-    eligible_streams: list[Stream]
-    allowed_arrangements: list[Arrangement]
-    decided_at: datetime
-    rules_version: str
-    facts: dict[str, Any] = Field(description="The facts this decision was made on: the request's, with any "
-                                              "corrections made at a review")
-    requested_on: date
-    requested_by: Requester
-    recorded_by: str = Field(description="The client that recorded the request")
-    recorded_at: datetime = Field(description="When the request was recorded")
+    child_id: str = _of("request", "child_id")
+    local_authority: str = _of("request", "local_authority")
+    status: Status = _of("decision", "status")
+    streams: dict[Stream, StreamRead] = _of("decision", "streams")
+    arrangements: dict[Arrangement, ArrangementRead] = _of("decision", "arrangements")
+    eligible_streams: list[Stream] = _of("decision", "eligible_streams")
+    allowed_arrangements: list[Arrangement] = _of("decision", "allowed_arrangements")
+    decided_at: datetime = _of("decision", "decided_at")
+    rules_version: str = _of("decision", "rules_version")
+    facts: dict[str, Any] = _of("decision", "facts", description="The facts this decision was made on: the "
+                                                                 "request's, with any corrections made at a "
+                                                                 "review")
+    requested_on: date = _of("request", "requested_on")
+    requested_by: Requester = _of("request", "requested_by")
+    recorded_by: str = _of("request", "recorded_by", description="The client that recorded the request")
+    recorded_at: datetime = _of("request", "created_at", description="When the request was recorded")
     review: ReviewRead | None = Field(description="The review that led to this decision, if any")
-    links: DecisionLinks
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def links(self) -> DecisionLinks:
+        own = f"{BASE}/{self.id}"
+        supersedes = self.supersedes_decision_id
+        return DecisionLinks(self=f"{own}/decisions/{self.decision_id}", decisions=f"{own}/decisions",
+                             supersedes=f"{own}/decisions/{supersedes}" if supersedes else None)
 
 
 class DecisionPage(BaseModel):

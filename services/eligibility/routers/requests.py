@@ -1,4 +1,4 @@
-"""HTTP endpoints of the eligibility service, mounted under ``/v1/eligibility``."""
+"""``/v1/eligibility/requests``: a family's requests for a personal budget, their decisions and reviews."""
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -49,7 +49,7 @@ async def create_request(body: RequestCreate, request: Request, session: Session
     """
     async def produce():
         decided = await service.submit(session, body=body, caller=caller, settings=settings_of(request))
-        return 201, decided.model_dump(mode="json")
+        return 201, DecisionRead.model_validate(decided)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -62,7 +62,7 @@ async def list_requests(session: SessionDep, caller: Reader, limit: Limit = 50, 
     by `child_id` (a CYP's history) or `local_authority`. Paginated: pass `next_cursor` back as `cursor`."""
     items, next_cursor = await service.history(session, caller=caller, child_id=child_id,
                                                local_authority=local_authority, limit=limit, cursor=cursor)
-    return DecisionPage(items=items, next_cursor=next_cursor)
+    return DecisionPage(items=items, next_cursor=next_cursor)  # items read from their attributes
 
 
 @router.get("/requests/{request_id}", response_model=DecisionRead, responses=PROBLEMS,
@@ -71,7 +71,7 @@ async def read_request(request_id: RequestId, session: SessionDep, caller: Reade
     """The request with its current decision. After a review, `supersedes_decision_id` and
     `links.supersedes` point to the decision it replaced, and `links.decisions` lists them all. Another
     LA's request is a 404."""
-    return await service.current(session, request_id=request_id, caller=caller)
+    return DecisionRead.model_validate(await service.current(session, request_id=request_id, caller=caller))
 
 
 @router.get("/requests/{request_id}/decisions", response_model=DecisionPage, responses=PROBLEMS,
@@ -82,7 +82,7 @@ async def list_decisions(request_id: RequestId, session: SessionDep, caller: Rea
     `current` marks the one in force."""
     items, next_cursor = await service.decisions(session, request_id=request_id, caller=caller, limit=limit,
                                                  cursor=cursor)
-    return DecisionPage(items=items, next_cursor=next_cursor)
+    return DecisionPage(items=items, next_cursor=next_cursor)  # items read from their attributes
 
 
 @router.get("/requests/{request_id}/decisions/{decision_id}", response_model=DecisionRead,
@@ -90,7 +90,8 @@ async def list_decisions(request_id: RequestId, session: SessionDep, caller: Rea
 async def read_decision(request_id: RequestId, decision_id: Annotated[str, Path(max_length=64)],
                         session: SessionDep, caller: Reader):
     """One decision, current or superseded, exactly as it was made: decisions never change."""
-    return await service.one_decision(session, request_id=request_id, decision_id=decision_id, caller=caller)
+    decided = await service.one_decision(session, request_id=request_id, decision_id=decision_id, caller=caller)
+    return DecisionRead.model_validate(decided)
 
 
 @router.post("/requests/{request_id}/review", status_code=201, response_model=DecisionRead,
@@ -111,6 +112,6 @@ async def review_request(request_id: RequestId, body: ReviewCreate, request: Req
     async def produce():
         decided = await service.review(session, request_id=request_id, body=body, caller=caller,
                                        settings=settings_of(request))
-        return 201, decided.model_dump(mode="json")
+        return 201, DecisionRead.model_validate(decided)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
