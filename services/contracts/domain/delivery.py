@@ -3,15 +3,23 @@ due date; evidence closes the request; what is not evidenced by then is due a re
 automatic clawback: nothing here moves money or returns units."""
 from __future__ import annotations
 
+from calendar import isleap
+from dataclasses import dataclass
 from datetime import date
-
-from kit.schemas import within_years
 
 FAMILY_PROVISION = "family_provision"
 MAX_YEARS_AHEAD = 1
 REVIEW_REASON = "not evidenced: a review, never an automatic clawback (CON-09)"
 
 OPEN, EVIDENCED, REVIEW_DUE = "open", "evidenced", "review_due"
+
+
+@dataclass(frozen=True)
+class ReviewNeeded:
+    """What a request not evidenced by its due date calls for: a review by a person (CON-09)."""
+
+    reason: str = REVIEW_REASON
+    rule: str = "CON-09"
 
 
 def refusal(*, route: str, status: str) -> str | None:
@@ -29,7 +37,7 @@ def due_on_error(due_on: date, *, today: date) -> str | None:
     """A due date is today or later, and at most a year ahead."""
     if due_on < today:
         return "cannot be in the past"
-    if not within_years(due_on, today, MAX_YEARS_AHEAD):
+    if due_on > years_after(today, MAX_YEARS_AHEAD):
         return f"at most {MAX_YEARS_AHEAD} year ahead"
     return None
 
@@ -49,3 +57,11 @@ def state(*, due_on: date, evidenced: bool, today: date) -> str:
     if evidenced:
         return EVIDENCED
     return REVIEW_DUE if due_on < today else OPEN
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February falls on 28 February in a year that has none."""
+    year = day.year + years
+    if (day.month, day.day) == (2, 29) and not isleap(year):
+        return date(year, 2, 28)
+    return day.replace(year=year)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,18 +13,40 @@ from kit.schemas import within_years
 from services.contracts import repository
 from services.contracts.domain.pricing import release_limit_units
 from services.contracts.models import Contract, ContractReview
-from services.contracts.schemas import CONTRACT_YEARS_MAX, ReviewCreate, ReviewDue, ReviewRead
+from services.contracts.schemas import CONTRACT_YEARS_MAX, ReviewCreate
+from services.contracts.service import AsOf
 
 
-async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int,
-                      today: date) -> list[ReviewDue]:
-    """Contracts renewing within ``within_days`` (and overdue ones) without a review for that renewal."""
+class DueForReview(AsOf):
+    """A contract on the list of those due for review (CON-03), as it reads on ``today``."""
+
+    @property
+    def contract_id(self) -> str:
+        return self.row.id
+
+    @property
+    def days_to_renewal(self) -> int:
+        return (self.row.renewal_date - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        """The renewal date has passed without a review for it."""
+        return self.row.renewal_date < self.today
+
+
+async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int) -> list[DueForReview]:
+    """Contracts renewing within ``within_days`` days of today (and overdue ones) without a review for that
+    renewal, soonest first."""
+    today = utcnow().date()
     rows = await repository.due_for_review(session, caller, today=today,
                                            renewing_by=today + timedelta(days=within_days))
-    return [ReviewDue(contract_id=c.id, local_authority=c.local_authority, provider=c.provider,
-                      service=c.service, renewal_date=c.renewal_date,
-                      days_to_renewal=(c.renewal_date - today).days, overdue=c.renewal_date < today,
-                      max_release_percent=c.max_release_percent) for c in rows]
+    return [DueForReview(c, today) for c in rows]
+
+
+async def reviews_of(session: AsyncSession, *, contract_id: str, caller: Caller) -> list[ContractReview]:
+    """The reviews recorded for one of the caller's contracts, latest first."""
+    contract = await repository.contract(session, contract_id, caller)
+    return await repository.reviews_of(session, contract.id)
 
 
 async def record_review(session: AsyncSession, *, contract_id: str, body: ReviewCreate,
@@ -81,14 +103,3 @@ def _check_new_max(new_max: int, contract: Contract) -> None:
             rule="CON-04", errors=[{"field": "new_max_release_percent",
                                     "message": "below the units already released"}])
 
-
-def review_view(r: ContractReview) -> ReviewRead:
-    return ReviewRead(id=r.id, contract_id=r.contract_id, reviewed_on=r.reviewed_on,
-                      for_renewal_on=r.for_renewal_on,
-                      on_time=r.reviewed_on <= r.for_renewal_on, outcome=r.outcome,
-                      flexibility_added=r.flexibility_added,
-                      previous_max_release_percent=r.previous_max_release_percent,
-                      new_max_release_percent=r.new_max_release_percent,
-                      families_involved=r.families_involved,
-                      notes=r.notes, next_renewal_date=r.next_renewal_date, new_end_date=r.new_end_date,
-                      created_at=r.created_at)
