@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.schemas import Input, IsoDate, Uuid
+from services.contracts.domain.terms import CONTRACT_YEARS_MAX
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Route = Literal["alternative_supplier", "combined_services", "pooled_purchase", "family_provision"]
@@ -25,8 +26,6 @@ class Read(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-
-CONTRACT_YEARS_MAX = 10  # CON-03: a block contract is reviewed at or before renewal; ten years is a long contract
 
 
 class ContractCreate(Input):

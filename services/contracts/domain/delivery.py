@@ -3,9 +3,10 @@ due date; evidence closes the request; what is not evidenced by then is due a re
 automatic clawback: nothing here moves money or returns units."""
 from __future__ import annotations
 
-from calendar import isleap
 from dataclasses import dataclass
 from datetime import date
+
+from services.contracts.domain.dates import years_after
 
 FAMILY_PROVISION = "family_provision"
 MAX_YEARS_AHEAD = 1
@@ -58,10 +59,3 @@ def state(*, due_on: date, evidenced: bool, today: date) -> str:
         return EVIDENCED
     return REVIEW_DUE if due_on < today else OPEN
 
-
-def years_after(day: date, years: int) -> date:
-    """The same day ``years`` later; 29 February falls on 28 February in a year that has none."""
-    year = day.year + years
-    if (day.month, day.day) == (2, 29) and not isleap(year):
-        return date(year, 2, 28)
-    return day.replace(year=year)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from kit.errors import InvalidInput
 from kit.pagination import page_of
+from services.contracts.domain.terms import TermsInvalid
 
 T = TypeVar("T")
 
@@ -43,3 +45,8 @@ class AsOf:
 def as_value(cls: type[T], row: Any) -> T:
     """The domain value ``cls`` (a dataclass) with its fields read from the row's attributes of the same names."""
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+def invalid(exc: TermsInvalid) -> InvalidInput:
+    """The 422 of a term that cannot hold, naming its field (and its rule)."""
+    return InvalidInput.field(exc.field, exc.message, rule=exc.rule)

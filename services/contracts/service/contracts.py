@@ -8,38 +8,22 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.errors import InvalidInput
 from kit.events import utcnow
-from kit.schemas import within_years
 from services.contracts import repository
+from services.contracts.domain import terms
 from services.contracts.domain.summary import ContractFacts, summarise
 from services.contracts.models import Contract
-from services.contracts.schemas import CONTRACT_YEARS_MAX, ContractCreate
-from services.contracts.service import Paged, as_value
-
-
-def _check(body: ContractCreate) -> None:
-    """Cross-field checks a schema cannot express; each names its field."""
-    if body.end_date <= body.start_date:
-        raise InvalidInput.field("end_date", "must be after start_date")
-    if not within_years(body.end_date, body.start_date, CONTRACT_YEARS_MAX):
-        raise InvalidInput.field("end_date", f"at most {CONTRACT_YEARS_MAX} years after start_date: a contract that "
-                                 "ends later never comes due for review", rule="CON-03")
-    if not body.start_date <= body.renewal_date <= body.end_date:
-        raise InvalidInput.field("renewal_date", "must fall between start_date and end_date")
-    if body.min_retained_units is not None and body.min_retained_units > body.contracted_units:
-        raise InvalidInput.field("min_retained_units", "cannot be more than contracted_units", rule="CON-04")
-    if not body.separable and not body.inseparable_reason:
-        raise InvalidInput.field("inseparable_reason", "say why a child's share cannot be separated",
-                                 rule="CON-02")
-    if sum(body.funders.values()) != 100:
-        raise InvalidInput.field("funders", "the shares must add up to 100", rule="CON-06")
+from services.contracts.schemas import ContractCreate
+from services.contracts.service import Paged, as_value, invalid
 
 
 async def create_contract(session: AsyncSession, *, body: ContractCreate, caller: Caller) -> Contract:
     """Record a block contract of one of the caller's LAs, nothing released yet."""
     caller.ensure_la(body.local_authority)
-    _check(body)
+    try:
+        terms.check_new(as_value(terms.NewTerms, body))
+    except terms.TermsInvalid as exc:
+        raise invalid(exc) from None
     contract = Contract(id=str(uuid.uuid4()), **body.model_dump(), released_units=0, released_pence=0,
                         reviewed_for_renewal=None, created_by=caller.client_id, created_at=utcnow())
     session.add(contract)
