@@ -6,12 +6,9 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.contracts.events import OWNED
-from services.contracts.evidence_router import router as evidence_router
-from services.contracts.finance_router import router as finance_router
 from services.contracts.handlers import consumers
-from services.contracts.router import router
+from services.contracts.routers import contracts, evidence, finance, transfers
 from services.contracts.settings import ContractsSettings
-from services.contracts.transfers_router import router as transfers_router
 
 SPEC = ServiceSpec(
     name="contracts",
@@ -21,7 +18,7 @@ SPEC = ServiceSpec(
                  "family summaries, evidence of delivery (CON-01..09)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
-    routers=[finance_router, evidence_router, transfers_router, router],
+    routers=[finance.router, evidence.router, transfers.router, contracts.router],  # fixed paths first
     consumers=consumers,
     owned_events=OWNED,
     publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),

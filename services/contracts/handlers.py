@@ -11,8 +11,6 @@ from services.contracts.service import budgets, transfers
 consumers = Consumers()
 
 
-
-
 class BudgetNamed(Reader):
     budget_id: str = Field(min_length=1, max_length=36)
     child_id: str = Field(min_length=1, max_length=64)

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from services.contracts.domain import pricing
 
 Base = make_base()
 
@@ -44,6 +45,32 @@ class Contract(Base):
         Index("ix_contracts_la_created", "local_authority", "created_at", "id"),
         Index("ix_contracts_la_renewal", "local_authority", "renewal_date"),
     )
+
+    # Worked out by the domain from the row, never stored: what ContractRead shows (from attributes).
+    @property
+    def block_unit_price(self) -> pricing.BlockUnitPrice:
+        """CON-01: annual value ÷ contracted units, rounded down, the remainder stated."""
+        return pricing.block_unit_price(annual_value_pence=self.annual_value_pence,
+                                        contracted_units=self.contracted_units, unit=self.unit)
+
+    @property
+    def block_unit_price_pence(self) -> int:
+        return self.block_unit_price.pence
+
+    @property
+    def personal_budget_unit_price(self) -> pricing.PersonalBudgetPrice:
+        """CON-08: the personal-budget price of one unit, marginal part plus a fair share of fixed costs."""
+        return pricing.personal_budget_price(annual_value_pence=self.annual_value_pence,
+                                             contracted_units=self.contracted_units,
+                                             fixed_cost_percent=self.fixed_cost_percent, units=1, unit=self.unit)
+
+    @property
+    def release(self) -> pricing.ReleaseState:
+        """CON-04: the release limit, what is released so far, and what is still available."""
+        return pricing.release_state(contracted_units=self.contracted_units,
+                                     max_release_percent=self.max_release_percent,
+                                     min_retained_units=self.min_retained_units,
+                                     released_units=self.released_units, released_pence=self.released_pence)
 
 
 class TransferRequest(Base):
@@ -120,6 +147,11 @@ class ContractReview(Base):
     new_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def on_time(self) -> bool:
+        """CON-03: reviewed at or before the renewal it was for."""
+        return self.reviewed_on <= self.for_renewal_on
 
 
 class EvidenceRequest(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -87,23 +87,26 @@ async def contract_by_id(session: AsyncSession, contract_id: str) -> Contract:
     return (await session.execute(stmt)).scalar_one()
 
 
-async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[Any]:
-    """Rows ``(budget_id, stream, released_pence, released_count, returned_pence, returned_count)`` of the LA's
+async def releases_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[dict[str, Any]]:
+    """Rows ``{budget_id, stream, released_pence, released_count, returned_pence, returned_count}`` of the LA's
     approved transfers in one GROUP BY: every approval released its ``release_pence`` (CON-04), and one no longer
     active (withdrawn, or refused by the budget) gave it back. ``until`` keeps releases made before it and
-    returns recorded before it (withdrawn, or refused by the budget; one with neither time counts from its release)."""
+    returns recorded before it (withdrawn, or refused by the budget; one with neither time counts from its release).
+    Sums come back as integers on every backend (PostgreSQL's sum of a bigint is a numeric)."""
     t = TransferRequest
     released, returned = t.decision == "approved", t.status != "active"
     window = [] if until is None else [t.created_at < until]  # a release is recorded before its return
     if until is not None:
         returned = and_(returned, func.coalesce(t.withdrawn_at, t.refused_at, t.created_at) < until)
 
-    stmt = (select(t.budget_id, t.stream, func.sum(t.release_pence), func.count(),
-                   func.coalesce(func.sum(case((returned, t.release_pence), else_=0)), 0),
-                   func.count(case((returned, 1))))
+    stmt = (select(t.budget_id, t.stream, cast(func.sum(t.release_pence), BigInteger).label("released_pence"),
+                   func.count().label("released_count"),
+                   cast(func.coalesce(func.sum(case((returned, t.release_pence), else_=0)), 0),
+                        BigInteger).label("returned_pence"),
+                   func.count(case((returned, 1))).label("returned_count"))
             .where(t.local_authority == la, released, *window)
             .group_by(t.budget_id, t.stream).order_by(t.budget_id, t.stream))
-    return list((await session.execute(stmt)).all())
+    return [dict(row) for row in (await session.execute(stmt)).mappings()]
 
 
 async def evidence_request(session: AsyncSession, request_id: str, caller: Caller, *, transfer_id: str,

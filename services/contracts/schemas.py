@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kit.schemas import Input, IsoDate, Uuid
+from services.contracts.domain.terms import CONTRACT_YEARS_MAX
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Route = Literal["alternative_supplier", "combined_services", "pooled_purchase", "family_provision"]
@@ -20,7 +21,11 @@ EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
                  | list[Annotated[str, Field(max_length=200)]])
 
 
-CONTRACT_YEARS_MAX = 10  # CON-03: a block contract is reviewed at or before renewal; ten years is a long contract
+class Read(BaseModel):
+    """A response, read from the attributes of what the service returns (ORM rows, domain values)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
 
 
 class ContractCreate(Input):
@@ -49,27 +54,27 @@ class ContractCreate(Input):
                                                description="Co-funding shares in percent, adding up to 100")
 
 
-class UnitPrice(BaseModel):
+class UnitPrice(Read):
     pence: int
     remainder_pence: int
     arithmetic: str
 
 
-class PersonalBudgetUnitPrice(BaseModel):
+class PersonalBudgetUnitPrice(Read):
     total_pence: int
     marginal_pence: int
     fixed_share_pence: int
     arithmetic: str
 
 
-class ReleaseState(BaseModel):
+class ReleaseState(Read):
     limit_units: int
     released_units: int
     available_units: int
     released_pence: int
 
 
-class ContractRead(BaseModel):
+class ContractRead(Read):
     id: str
     local_authority: str
     provider: str
@@ -106,13 +111,13 @@ class TransferCreate(Input):
     exceptional_reason: Text | None = Field(None, description="CON-05: recorded exceptional circumstances")
 
 
-class ReasonRead(BaseModel):
+class ReasonRead(Read):
     rule: str
     message: str
     field: str | None = None
 
 
-class TransferRead(BaseModel):
+class TransferRead(Read):
     id: str
     contract_id: str
     local_authority: str
@@ -158,7 +163,7 @@ class ReviewCreate(Input):
                                                            "review")
 
 
-class ReviewRead(BaseModel):
+class ReviewRead(Read):
     id: str
     contract_id: str
     reviewed_on: date
@@ -175,7 +180,7 @@ class ReviewRead(BaseModel):
     created_at: datetime
 
 
-class ReviewDue(BaseModel):
+class ReviewDue(Read):
     contract_id: str
     local_authority: str
     provider: str
@@ -186,7 +191,7 @@ class ReviewDue(BaseModel):
     max_release_percent: int
 
 
-class Summary(BaseModel):
+class Summary(Read):
     contract_id: str
     text: str
     parts: dict[str, str]
@@ -203,12 +208,12 @@ class EvidenceCreate(Input):
     description: Text = Field(description="What the family provided as evidence of delivery")
 
 
-class ReviewNeeded(BaseModel):
+class ReviewNeeded(Read):
     rule: Literal["CON-09"] = "CON-09"
     reason: str
 
 
-class EvidenceRequestRead(BaseModel):
+class EvidenceRequestRead(Read):
     id: str
     transfer_id: str
     local_authority: str

@@ -17,7 +17,7 @@ from services.contracts.domain.pricing import block_cost_pence, release_limit_un
 APPROVED, DECLINED, EVIDENCE_REQUIRED = "approved", "declined", "evidence_required"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Terms:
     """The contract as the decision sees it, including what has already been released."""
 
@@ -30,7 +30,7 @@ class Terms:
     separable: bool
     inseparable_reason: str | None
     released_units: int
-    funders: Mapping[str, int]
+    funders: Mapping[str, int] = field(default_factory=lambda: {"council": 100})
 
 
 @dataclass(frozen=True)

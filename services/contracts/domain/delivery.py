@@ -3,15 +3,24 @@ due date; evidence closes the request; what is not evidenced by then is due a re
 automatic clawback: nothing here moves money or returns units."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from kit.schemas import within_years
+from services.contracts.domain.dates import years_after
 
 FAMILY_PROVISION = "family_provision"
 MAX_YEARS_AHEAD = 1
 REVIEW_REASON = "not evidenced: a review, never an automatic clawback (CON-09)"
 
 OPEN, EVIDENCED, REVIEW_DUE = "open", "evidenced", "review_due"
+
+
+@dataclass(frozen=True)
+class ReviewNeeded:
+    """What a request not evidenced by its due date calls for: a review by a person (CON-09)."""
+
+    reason: str = REVIEW_REASON
+    rule: str = "CON-09"
 
 
 def refusal(*, route: str, status: str) -> str | None:
@@ -29,7 +38,7 @@ def due_on_error(due_on: date, *, today: date) -> str | None:
     """A due date is today or later, and at most a year ahead."""
     if due_on < today:
         return "cannot be in the past"
-    if not within_years(due_on, today, MAX_YEARS_AHEAD):
+    if due_on > years_after(today, MAX_YEARS_AHEAD):
         return f"at most {MAX_YEARS_AHEAD} year ahead"
     return None
 
@@ -49,3 +58,4 @@ def state(*, due_on: date, evidenced: bool, today: date) -> str:
     if evidenced:
         return EVIDENCED
     return REVIEW_DUE if due_on < today else OPEN
+

@@ -73,3 +73,21 @@ def release_limit_units(*, contracted_units: int, max_release_percent: int,
     by_share = contracted_units * max_release_percent // 100
     by_volume = contracted_units - (min_retained_units or 0)
     return max(0, min(by_share, by_volume))
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    """CON-04: how many units may leave the contract, how many have, and how many are still available."""
+
+    limit_units: int
+    released_units: int
+    available_units: int
+    released_pence: int
+
+
+def release_state(*, contracted_units: int, max_release_percent: int, min_retained_units: int | None,
+                  released_units: int, released_pence: int) -> ReleaseState:
+    """CON-04: the release limit, what is released so far, and what is left (never below nothing)."""
+    limit = release_limit_units(contracted_units=contracted_units, max_release_percent=max_release_percent,
+                                min_retained_units=min_retained_units)
+    return ReleaseState(limit, released_units, max(0, limit - released_units), released_pence)

@@ -3,10 +3,11 @@ provides it, how much of it can go into a personal budget and why, and how to as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from kit.money import pounds
+from services.contracts.domain.decision import Terms
 from services.contracts.domain.money import plural
 from services.contracts.domain.pricing import block_unit_price, personal_budget_price, release_limit_units
 
@@ -19,24 +20,16 @@ SERVICE_WORDS = {"education": "education", "health": "health", "social_care": "s
                  "transport": "school transport"}
 
 
-@dataclass(frozen=True)
-class ContractFacts:
+@dataclass(frozen=True, kw_only=True)
+class ContractFacts(Terms):
+    """The contract as its summary tells it: its terms, and who provides what, when."""
+
     provider: str
     service: str
     stream: str
-    annual_value_pence: int
-    contracted_units: int
-    unit: str
     start_date: date
     end_date: date
     renewal_date: date
-    max_release_percent: int
-    min_retained_units: int | None
-    fixed_cost_percent: int
-    separable: bool
-    inseparable_reason: str | None
-    released_units: int
-    funders: Mapping[str, int] = field(default_factory=lambda: {"council": 100})
 
 
 def summarise(c: ContractFacts) -> dict[str, object]:

@@ -14,11 +14,34 @@ from kit.events import utcnow
 from services.contracts import repository
 from services.contracts.domain import delivery
 from services.contracts.models import EvidenceRequest
-from services.contracts.schemas import EvidenceCreate, EvidenceRequestCreate, EvidenceRequestRead, ReviewNeeded
+from services.contracts.schemas import EvidenceCreate, EvidenceRequestCreate
+from services.contracts.service import AsOf, Paged
+
+
+class Standing(AsOf):
+    """An evidence request as it stands on ``today`` (CON-09): worked out from its due date, so no job has to
+    mark it; not evidenced by then is due a review by a person, never an automatic clawback."""
+
+    @property
+    def status(self) -> str:
+        return delivery.state(due_on=self.row.due_on, evidenced=self.row.status == delivery.EVIDENCED,
+                              today=self.today)
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == delivery.REVIEW_DUE
+
+    @property
+    def review(self) -> delivery.ReviewNeeded | None:
+        return delivery.ReviewNeeded() if self.overdue else None
+
+    @property
+    def description(self) -> str | None:
+        return self.row.evidence_description
 
 
 async def ask_for_evidence(session: AsyncSession, *, transfer_id: str, body: EvidenceRequestCreate,
-                           caller: Caller) -> EvidenceRequest:
+                           caller: Caller) -> Standing:
     """Record a request for evidence of delivery on an approved, active family-provision transfer."""
     transfer = await repository.transfer(session, transfer_id, caller)
     why_not = delivery.refusal(route=transfer.route, status=transfer.status)
@@ -34,11 +57,11 @@ async def ask_for_evidence(session: AsyncSession, *, transfer_id: str, body: Evi
         requested_by=caller.client_id, created_at=now)
     session.add(request)
     await session.flush()
-    return request
+    return Standing(request, now.date())
 
 
 async def record_evidence(session: AsyncSession, *, transfer_id: str, request_id: str, body: EvidenceCreate,
-                          caller: Caller) -> EvidenceRequest:
+                          caller: Caller) -> Standing:
     """Record the evidence received and close the request (late evidence closes it too), once."""
     request = await repository.evidence_request(session, request_id, caller, transfer_id=transfer_id, lock=True)
     if request.status == delivery.EVIDENCED:
@@ -52,14 +75,31 @@ async def record_evidence(session: AsyncSession, *, transfer_id: str, request_id
         body.description
     request.evidenced_by, request.evidenced_at = caller.client_id, now
     await session.flush()
-    return request
+    return Standing(request, now.date())
 
 
-def evidence_request_view(r: EvidenceRequest, *, today: date) -> EvidenceRequestRead:
-    status = delivery.state(due_on=r.due_on, evidenced=r.status == delivery.EVIDENCED, today=today)
-    return EvidenceRequestRead(
-        id=r.id, transfer_id=r.transfer_id, local_authority=r.local_authority, child_id=r.child_id, what=r.what,
-        due_on=r.due_on, status=status, overdue=status == delivery.REVIEW_DUE,
-        review=ReviewNeeded(reason=delivery.REVIEW_REASON) if status == delivery.REVIEW_DUE else None,
-        requested_by=r.requested_by, created_at=r.created_at, received_on=r.received_on,
-        description=r.evidence_description, evidenced_by=r.evidenced_by, evidenced_at=r.evidenced_at)
+
+async def evidence_of_transfer(session: AsyncSession, *, transfer_id: str, caller: Caller, limit: int,
+                               cursor: str | None) -> Paged[Standing]:
+    """The evidence of delivery asked for on one of the caller's transfers (404 otherwise), newest first."""
+    transfer = await repository.transfer(session, transfer_id, caller)
+    rows = await repository.evidence_requests_page(session, caller, limit=limit, cursor=cursor,
+                                                   transfer_id=transfer.id)
+    return _standing(rows, limit=limit)
+
+
+async def evidence_requests(session: AsyncSession, *, caller: Caller, limit: int, cursor: str | None,
+                            overdue: bool, local_authority: str | None) -> Paged[Standing]:
+    """Evidence requests across the caller's LAs (or one), newest first; ``overdue`` keeps those not evidenced
+    by their due date, each due a review (CON-09)."""
+    today = utcnow().date()
+    rows = await repository.evidence_requests_page(session, caller, limit=limit, cursor=cursor,
+                                                   local_authority=local_authority,
+                                                   overdue_on=today if overdue else None)
+    return _standing(rows, limit=limit, today=today)
+
+
+def _standing(rows: list[EvidenceRequest], *, limit: int, today: date | None = None) -> Paged[Standing]:
+    page = Paged.of(rows, limit=limit)
+    today = today or utcnow().date()
+    return Paged([Standing(r, today) for r in page.items], page.next_cursor)

@@ -2,29 +2,50 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.errors import InvalidInput, RuleViolation
+from kit.errors import RuleViolation
 from kit.events import utcnow
-from kit.schemas import within_years
 from services.contracts import repository
-from services.contracts.domain.pricing import release_limit_units
-from services.contracts.models import Contract, ContractReview
-from services.contracts.schemas import CONTRACT_YEARS_MAX, ReviewCreate, ReviewDue, ReviewRead
+from services.contracts.domain import terms
+from services.contracts.models import ContractReview
+from services.contracts.schemas import ReviewCreate
+from services.contracts.service import AsOf, invalid
 
 
-async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int,
-                      today: date) -> list[ReviewDue]:
-    """Contracts renewing within ``within_days`` (and overdue ones) without a review for that renewal."""
+class DueForReview(AsOf):
+    """A contract on the list of those due for review (CON-03), as it reads on ``today``."""
+
+    @property
+    def contract_id(self) -> str:
+        return self.row.id
+
+    @property
+    def days_to_renewal(self) -> int:
+        return (self.row.renewal_date - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        """The renewal date has passed without a review for it."""
+        return self.row.renewal_date < self.today
+
+
+async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int) -> list[DueForReview]:
+    """Contracts renewing within ``within_days`` days of today (and overdue ones) without a review for that
+    renewal, soonest first."""
+    today = utcnow().date()
     rows = await repository.due_for_review(session, caller, today=today,
                                            renewing_by=today + timedelta(days=within_days))
-    return [ReviewDue(contract_id=c.id, local_authority=c.local_authority, provider=c.provider,
-                      service=c.service, renewal_date=c.renewal_date,
-                      days_to_renewal=(c.renewal_date - today).days, overdue=c.renewal_date < today,
-                      max_release_percent=c.max_release_percent) for c in rows]
+    return [DueForReview(c, today) for c in rows]
+
+
+async def reviews_of(session: AsyncSession, *, contract_id: str, caller: Caller) -> list[ContractReview]:
+    """The reviews recorded for one of the caller's contracts, latest first."""
+    contract = await repository.contract(session, contract_id, caller)
+    return await repository.reviews_of(session, contract.id)
 
 
 async def record_review(session: AsyncSession, *, contract_id: str, body: ReviewCreate,
@@ -32,10 +53,20 @@ async def record_review(session: AsyncSession, *, contract_id: str, body: Review
     """Record a review's outcome for the contract's coming renewal. A new maximum release share applies at
     once; a next renewal date (and new end date) starts the next review cycle."""
     contract = await repository.contract(session, contract_id, caller, lock=True)
-    _check_dates(body, contract)
     new_max = body.new_max_release_percent
-    if new_max is not None:
-        _check_new_max(new_max, contract)
+    try:
+        terms.check_review_dates(reviewed_on=body.reviewed_on, today=utcnow().date(), start_date=contract.start_date,
+                                 end_date=contract.end_date, renewal_date=contract.renewal_date,
+                                 new_end_date=body.new_end_date, next_renewal_date=body.next_renewal_date)
+        if new_max is not None:
+            terms.check_new_max(new_max, contracted_units=contract.contracted_units,
+                                min_retained_units=contract.min_retained_units,
+                                released_units=contract.released_units)
+    except terms.TermsInvalid as exc:
+        raise invalid(exc) from None
+    except terms.MaximumBelowReleased as exc:
+        raise RuleViolation(str(exc), rule="CON-04", errors=[{"field": "new_max_release_percent",
+                                                              "message": "below the units already released"}]) from None
     review = ContractReview(
         id=str(uuid.uuid4()), contract_id=contract.id, local_authority=contract.local_authority,
         reviewed_on=body.reviewed_on, for_renewal_on=contract.renewal_date, outcome=body.outcome,
@@ -52,43 +83,3 @@ async def record_review(session: AsyncSession, *, contract_id: str, body: Review
     contract.renewal_date = body.next_renewal_date or contract.renewal_date
     await session.flush()
     return review
-
-
-def _check_dates(body: ReviewCreate, contract: Contract) -> None:
-    if body.reviewed_on > utcnow().date():
-        raise InvalidInput.field("reviewed_on", "cannot be in the future")
-    if body.reviewed_on < contract.start_date:
-        raise InvalidInput.field("reviewed_on", "cannot be before the contract started")
-    end_date = body.new_end_date or contract.end_date
-    if end_date <= contract.start_date:
-        raise InvalidInput.field("new_end_date", "must be after the contract's start_date")
-    if not within_years(end_date, body.reviewed_on, CONTRACT_YEARS_MAX):
-        raise InvalidInput.field("new_end_date", f"at most {CONTRACT_YEARS_MAX} years after the review: a contract "
-                                 "that ends later never comes due for review", rule="CON-03")
-    if body.next_renewal_date is not None and not contract.renewal_date < body.next_renewal_date <= end_date:
-        raise InvalidInput.field("next_renewal_date",
-                                 "must be after the current renewal date and not after the end date")
-
-
-def _check_new_max(new_max: int, contract: Contract) -> None:
-    """CON-04: a new maximum below what is already released would leave families who stay short."""
-    limit = release_limit_units(contracted_units=contract.contracted_units, max_release_percent=new_max,
-                                min_retained_units=contract.min_retained_units)
-    if limit < contract.released_units:
-        raise RuleViolation(
-            f"a maximum of {new_max}% allows {limit} units, but {contract.released_units} are already "
-            "released",
-            rule="CON-04", errors=[{"field": "new_max_release_percent",
-                                    "message": "below the units already released"}])
-
-
-def review_view(r: ContractReview) -> ReviewRead:
-    return ReviewRead(id=r.id, contract_id=r.contract_id, reviewed_on=r.reviewed_on,
-                      for_renewal_on=r.for_renewal_on,
-                      on_time=r.reviewed_on <= r.for_renewal_on, outcome=r.outcome,
-                      flexibility_added=r.flexibility_added,
-                      previous_max_release_percent=r.previous_max_release_percent,
-                      new_max_release_percent=r.new_max_release_percent,
-                      families_involved=r.families_involved,
-                      notes=r.notes, next_renewal_date=r.next_renewal_date, new_end_date=r.new_end_date,
-                      created_at=r.created_at)

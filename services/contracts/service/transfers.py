@@ -15,16 +15,9 @@ from services.contracts import repository
 from services.contracts.domain.decision import APPROVED, Ask, Terms, decide
 from services.contracts.domain.evidence import EvidenceInvalid
 from services.contracts.events import funds_released, funds_returned
-from services.contracts.models import Contract, TransferRequest
-from services.contracts.schemas import TransferCreate, TransferRead
-from services.contracts.service import budgets
-
-
-def terms_of(c: Contract) -> Terms:
-    return Terms(annual_value_pence=c.annual_value_pence, contracted_units=c.contracted_units, unit=c.unit,
-                 max_release_percent=c.max_release_percent, min_retained_units=c.min_retained_units,
-                 fixed_cost_percent=c.fixed_cost_percent, separable=c.separable,
-                 inseparable_reason=c.inseparable_reason, released_units=c.released_units, funders=c.funders)
+from services.contracts.models import TransferRequest
+from services.contracts.schemas import TransferCreate
+from services.contracts.service import Paged, as_value, budgets
 
 
 async def request_transfer(session: AsyncSession, *, contract_id: str, body: TransferCreate,
@@ -39,7 +32,7 @@ async def request_transfer(session: AsyncSession, *, contract_id: str, body: Tra
     ask = Ask(units=body.units, route=body.route, proposed_unit_price_pence=body.proposed_unit_price_pence,
               evidence=body.evidence, exceptional_reason=body.exceptional_reason)
     try:
-        decision = decide(terms_of(contract), ask, today=now.date())
+        decision = decide(as_value(Terms, contract), ask, today=now.date())
     except EvidenceInvalid as exc:
         raise InvalidInput(str(exc), rule="CON-06",
                            errors=[{"field": f, "message": m} for f, m in exc.errors]) from None
@@ -102,14 +95,23 @@ async def refused_by_budget(session: AsyncSession, *, transfer_id: str, rule: st
     await session.flush()
 
 
-def transfer_view(t: TransferRequest) -> TransferRead:
-    return TransferRead(
-        id=t.id, contract_id=t.contract_id, local_authority=t.local_authority, budget_id=t.budget_id,
-        child_id=t.child_id, stream=t.stream, units=t.units, route=t.route,
-        proposed_unit_price_pence=t.proposed_unit_price_pence, evidence=t.evidence,
-        exceptional_reason=t.exceptional_reason, requested_by=t.requested_by,
-        decision=t.decision, release_pence=t.release_pence, block_cost_pence=t.block_cost_pence,
-        proposed_cost_pence=t.proposed_cost_pence, reasons=t.reasons, missing_evidence=t.missing_evidence,
-        public_purse=t.public_purse, status=t.status, created_at=t.created_at, withdrawn_at=t.withdrawn_at,
-        withdrawal_reason=t.withdrawal_reason, refused_at=t.refused_at, refusal=t.refusal,
-    )
+
+async def transfer(session: AsyncSession, *, transfer_id: str, caller: Caller) -> TransferRequest:
+    """One of the caller's transfer requests (404 otherwise), with its decision and whether it is still active."""
+    return await repository.transfer(session, transfer_id, caller)
+
+
+async def transfers_page(session: AsyncSession, *, caller: Caller, limit: int, cursor: str | None,
+                         child_id: str | None = None, budget_id: str | None = None) -> Paged[TransferRequest]:
+    """Transfer requests across the caller's LAs for a child and/or a budget, newest first."""
+    rows = await repository.transfers_page(session, caller, limit=limit, cursor=cursor, child_id=child_id,
+                                           budget_id=budget_id)
+    return Paged.of(rows, limit=limit)
+
+
+async def transfers_of_contract(session: AsyncSession, *, contract_id: str, caller: Caller, limit: int,
+                                cursor: str | None) -> Paged[TransferRequest]:
+    """The transfer requests of one of the caller's contracts (404 otherwise), newest first."""
+    contract = await repository.contract(session, contract_id, caller)
+    rows = await repository.transfers_page(session, caller, contract_id=contract.id, limit=limit, cursor=cursor)
+    return Paged.of(rows, limit=limit)

@@ -1,20 +1,17 @@
-"""HTTP endpoints for evidence of delivery (CON-09) on transfers where the family provides the service itself."""
+"""Evidence of delivery (CON-09) on transfers where the family provides the service itself:
+``/v1/contracts/transfers/{id}/evidence-requests`` and ``/v1/contracts/evidence-requests``."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from kit.auth import caller_with
-from kit.events import utcnow
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.pagination import Cursor, Limit, Page, page_of
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep
-from services.contracts import repository
+from services.contracts.routers import Reader, Requester
 from services.contracts.schemas import EvidenceCreate, EvidenceRequestCreate, EvidenceRequestRead
-from services.contracts.service.evidence import ask_for_evidence, evidence_request_view, record_evidence
+from services.contracts.service import evidence as delivery
 
 router = APIRouter(tags=["evidence of delivery"])
-Requester = caller_with("commissioning", "casework")
-Reader = caller_with("commissioning", "casework", "read")
 
 
 @router.post("/transfers/{transfer_id}/evidence-requests", status_code=201, response_model=EvidenceRequestRead,
@@ -27,8 +24,8 @@ async def ask(transfer_id: str, body: EvidenceRequestCreate, request: Request, s
     transfer: any other route, or a transfer declined, withdrawn or refused, is a 409 naming CON-09. Another
     LA's transfer is 404. Nothing moves money. Accepts `Idempotency-Key`."""
     async def produce():
-        made = await ask_for_evidence(session, transfer_id=transfer_id, body=body, caller=caller)
-        return 201, evidence_request_view(made, today=utcnow().date())
+        made = await delivery.ask_for_evidence(session, transfer_id=transfer_id, body=body, caller=caller)
+        return 201, EvidenceRequestRead.model_validate(made)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -41,9 +38,9 @@ async def evidence(transfer_id: str, evidence_request_id: str, body: EvidenceCre
     `description`) and close the request as `evidenced`, also after its due date. Evidence is recorded once: a
     second time is a 409 naming CON-09. Accepts `Idempotency-Key`."""
     async def produce():
-        done = await record_evidence(session, transfer_id=transfer_id, request_id=evidence_request_id, body=body,
-                                     caller=caller)
-        return 200, evidence_request_view(done, today=utcnow().date())
+        done = await delivery.record_evidence(session, transfer_id=transfer_id, request_id=evidence_request_id,
+                                              body=body, caller=caller)
+        return 200, EvidenceRequestRead.model_validate(done)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -54,10 +51,9 @@ async def of_transfer(transfer_id: str, session: SessionDep, caller: Reader, lim
                       cursor: Cursor = None):
     """The evidence of delivery asked for on a transfer, newest first, each `open`, `evidenced` or
     `review_due` (CON-09)."""
-    transfer = await repository.transfer(session, transfer_id, caller)
-    rows = await repository.evidence_requests_page(session, caller, limit=limit, cursor=cursor,
-                                                   transfer_id=transfer.id)
-    return _page(rows, limit=limit)
+    page = await delivery.evidence_of_transfer(session, transfer_id=transfer_id, caller=caller, limit=limit,
+                                               cursor=cursor)
+    return Page[EvidenceRequestRead].model_validate(page, from_attributes=True)
 
 
 @router.get("/evidence-requests", response_model=Page[EvidenceRequestRead],
@@ -69,14 +65,7 @@ async def listed(session: SessionDep, caller: Reader, limit: Limit = 50, cursor:
     `overdue=true`, only those not evidenced by their due date: each is `review_due`, with `review.reason`
     "not evidenced: a review, never an automatic clawback (CON-09)". A review is for a person to hold: nothing
     moves money and no units go back to the contract automatically."""
-    rows = await repository.evidence_requests_page(session, caller, limit=limit, cursor=cursor,
-                                                   local_authority=local_authority,
-                                                   overdue_on=utcnow().date() if overdue else None)
-    return _page(rows, limit=limit)
+    page = await delivery.evidence_requests(session, caller=caller, limit=limit, cursor=cursor, overdue=overdue,
+                                            local_authority=local_authority)
+    return Page[EvidenceRequestRead].model_validate(page, from_attributes=True)
 
-
-def _page(rows, *, limit: int) -> Page[EvidenceRequestRead]:
-    items, next_cursor = page_of(rows, limit=limit)
-    today = utcnow().date()
-    return Page[EvidenceRequestRead](items=[evidence_request_view(r, today=today) for r in items],
-                                     next_cursor=next_cursor)

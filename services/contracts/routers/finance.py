@@ -1,20 +1,20 @@
-"""Finance totals of releases from block contracts for reconciliation: ``/v1/contracts/finance``. Mounted before
-the routes that take ``/{contract_id}``."""
+"""Finance totals of releases from block contracts for reconciliation: ``/v1/contracts/finance``."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
 from kit.auth import caller_with
-from kit.reports import AsOf, LocalAuthority, report, until
+from kit.reports import AsOf, LocalAuthority, report
 from kit.service import SessionDep
-from services.contracts import repository
+from services.contracts.service import finance
 
 router = APIRouter(tags=["contracts: finance totals"])
-Reader = caller_with("finance", "read")
+FinanceReader = caller_with("finance", "read")
 
 
 @router.get("/finance/totals", summary="Releases and returns per budget and stream")
-async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
+async def totals(session: SessionDep, caller: FinanceReader, local_authority: LocalAuthority,
+                 as_of: AsOf = None) -> Response:
     """What contracts released from the LA's block contracts into personal budgets, for reconciliation with the
     budget ledger (`sendpb reconcile`; scope `finance` or `read`; another LA's code is a 403).
 
@@ -25,9 +25,4 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
 
     `as_of` counts only what was recorded on or before that day (UTC). The totals are one report for the LA, not a
     paginated list."""
-    caller.ensure_la(local_authority)
-    rows = await repository.releases_by_budget(session, la=local_authority, until=until(as_of))
-    return report({"local_authority": local_authority, "as_of": as_of, "rows": [
-        {"budget_id": budget_id, "stream": stream, "released_pence": int(released), "released_count": int(n_released),
-         "returned_pence": int(returned), "returned_count": int(n_returned)}
-        for budget_id, stream, released, n_released, returned, n_returned in rows]})
+    return report(await finance.totals(session, caller=caller, local_authority=local_authority, as_of=as_of))

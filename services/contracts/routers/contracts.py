@@ -1,16 +1,12 @@
-"""HTTP endpoints of the contracts service, mounted under ``/v1/contracts``: block contracts, their prices,
-reviews and family summaries. Transfer requests are in ``transfers_router``."""
+"""Block contracts, their prices, reviews and family summaries: ``/v1/contracts`` and ``/v1/contracts/{id}``."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from kit.auth import caller_with
-from kit.events import utcnow
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.pagination import Cursor, Limit, Page, page_of
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep
-from services.contracts import repository
-from services.contracts.domain.summary import summarise
+from services.contracts.routers import Commissioner, Reader
 from services.contracts.schemas import (
     ContractCreate,
     ContractRead,
@@ -19,12 +15,10 @@ from services.contracts.schemas import (
     ReviewRead,
     Summary,
 )
-from services.contracts.service.contracts import contract_view, create_contract, facts
-from services.contracts.service.reviews import record_review, review_view, reviews_due
+from services.contracts.service import contracts
+from services.contracts.service import reviews as reviewing
 
 router = APIRouter(tags=["contracts"])
-Commissioner = caller_with("commissioning")
-Reader = caller_with("commissioning", "casework", "read")
 
 
 @router.post("", status_code=201, response_model=ContractRead, summary="Record a block contract")
@@ -44,7 +38,7 @@ async def create(body: ContractCreate, request: Request, session: SessionDep, ca
     one unit, singular (`hour`, `session`). 422 names the field for bad input; 403 for an LA outside the
     token. Accepts `Idempotency-Key`."""
     async def produce():
-        return 201, contract_view(await create_contract(session, body=body, caller=caller))
+        return 201, ContractRead.model_validate(await contracts.create_contract(session, body=body, caller=caller))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -55,10 +49,9 @@ async def list_contracts(session: SessionDep, caller: Reader, limit: Limit = 50,
                          service: str | None = Query(None, max_length=200)):
     """The contracts of the caller's LAs, newest first, optionally of one LA or one service (exact name).
     Scopes `commissioning`, `casework` or `read`."""
-    rows = await repository.contracts_page(session, caller, limit=limit, cursor=cursor,
-                                           local_authority=local_authority, service=service)
-    items, next_cursor = page_of(rows, limit=limit)
-    return Page[ContractRead](items=[contract_view(c) for c in items], next_cursor=next_cursor)
+    page = await contracts.contracts_page(session, caller=caller, limit=limit, cursor=cursor,
+                                          local_authority=local_authority, service=service)
+    return Page[ContractRead].model_validate(page, from_attributes=True)
 
 
 @router.get("/reviews-due", response_model=list[ReviewDue], summary="Contracts due for review before renewal")
@@ -67,14 +60,15 @@ async def due(session: SessionDep, caller: Reader,
     """CON-03: contracts renewing within `within_days` days from today (default 90), and any whose renewal
     date has passed, that have no review recorded for that renewal; soonest first. `overdue` marks a renewal
     date in the past. Recording a review (`POST /v1/contracts/{id}/reviews`) takes a contract off the list."""
-    return await reviews_due(session, caller=caller, within_days=within_days, today=utcnow().date())
+    return [ReviewDue.model_validate(d) for d in await reviewing.reviews_due(session, caller=caller,
+                                                                         within_days=within_days)]
 
 
 @router.get("/{contract_id}", response_model=ContractRead, summary="One block contract with its prices")
 async def read(contract_id: str, session: SessionDep, caller: Reader):
     """The contract with its block unit price (CON-01), personal-budget unit price (CON-08) and release state
     (CON-04: limit, released so far, still available). Another LA's contract is 404."""
-    return contract_view(await repository.contract(session, contract_id, caller))
+    return ContractRead.model_validate(await contracts.contract(session, contract_id=contract_id, caller=caller))
 
 
 @router.get("/{contract_id}/summary", response_model=Summary, summary="Plain-English summary for families")
@@ -83,8 +77,7 @@ async def summary(contract_id: str, session: SessionDep, caller: Reader):
     personal budget and why, how to ask, and when it is reviewed. `text` is the whole summary to show or send
     a family; `parts` holds each paragraph (`what`, `who`, `price`, `how_much`, `why`, `how_to_ask`,
     `review`); `figures` the numbers behind them."""
-    contract = await repository.contract(session, contract_id, caller)
-    return Summary(contract_id=contract.id, **summarise(facts(contract)))
+    return Summary.model_validate(await contracts.family_summary(session, contract_id=contract_id, caller=caller))
 
 
 @router.post("/{contract_id}/reviews", status_code=201, response_model=ReviewRead,
@@ -95,11 +88,12 @@ async def review(contract_id: str, body: ReviewCreate, session: SessionDep, call
     whether `families_involved`, and optionally `new_max_release_percent` (applies at once) and
     `next_renewal_date` / `new_end_date` (start the next review cycle). A new maximum below the units already
     released is refused (409, rule CON-04). `on_time` tells whether it was done at or before renewal."""
-    return review_view(await record_review(session, contract_id=contract_id, body=body, caller=caller))
+    return ReviewRead.model_validate(await reviewing.record_review(session, contract_id=contract_id, body=body,
+                                                                 caller=caller))
 
 
 @router.get("/{contract_id}/reviews", response_model=list[ReviewRead], summary="Reviews of a contract")
 async def reviews(contract_id: str, session: SessionDep, caller: Reader):
     """The reviews recorded for a contract, latest first (CON-03)."""
-    contract = await repository.contract(session, contract_id, caller)
-    return [review_view(r) for r in await repository.reviews_of(session, contract.id)]
+    return [ReviewRead.model_validate(r) for r in await reviewing.reviews_of(session, contract_id=contract_id,
+                                                                         caller=caller)]

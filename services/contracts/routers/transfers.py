@@ -1,22 +1,20 @@
-"""HTTP endpoints for transfer requests: moving part of a block contract into a child's personal budget."""
+"""Transfer requests, moving part of a block contract into a child's personal budget: ``/v1/contracts/transfers``
+and ``/v1/contracts/{id}/transfer-requests``."""
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, Query, Request
 
-from kit.auth import caller_with
 from kit.errors import InvalidInput
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.pagination import Cursor, Limit, Page, page_of
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep
-from services.contracts import repository
+from services.contracts.routers import Reader, Requester
 from services.contracts.schemas import TransferCreate, TransferRead, WithdrawRequest
-from services.contracts.service.transfers import request_transfer, transfer_view, withdraw_transfer
+from services.contracts.service import transfers
 
 router = APIRouter(tags=["contract transfers"])
-Requester = caller_with("commissioning", "casework")
-Reader = caller_with("commissioning", "casework", "read")
 
 
 @router.get("/transfers", response_model=Page[TransferRead], summary="Transfer requests of a child or budget")
@@ -27,16 +25,15 @@ async def transfers_of(session: SessionDep, caller: Reader, limit: Limit = 50, c
     a family has asked for from block contracts and what was decided."""
     if child_id is None and budget_id is None:
         raise InvalidInput.field("child_id", "give child_id or budget_id")
-    rows = await repository.transfers_page(session, caller, limit=limit, cursor=cursor, child_id=child_id,
-                                           budget_id=str(budget_id) if budget_id else None)
-    items, next_cursor = page_of(rows, limit=limit)
-    return Page[TransferRead](items=[transfer_view(t) for t in items], next_cursor=next_cursor)
+    page = await transfers.transfers_page(session, caller=caller, limit=limit, cursor=cursor, child_id=child_id,
+                                          budget_id=str(budget_id) if budget_id else None)
+    return Page[TransferRead].model_validate(page, from_attributes=True)
 
 
 @router.get("/transfers/{transfer_id}", response_model=TransferRead, summary="One transfer request")
 async def read_transfer(transfer_id: str, session: SessionDep, caller: Reader):
     """A transfer request with its decision, reasons, public-purse view and whether it is still `active`."""
-    return transfer_view(await repository.transfer(session, transfer_id, caller))
+    return TransferRead.model_validate(await transfers.transfer(session, transfer_id=transfer_id, caller=caller))
 
 
 @router.post("/transfers/{transfer_id}/withdraw", response_model=TransferRead, summary="Withdraw a transfer")
@@ -47,9 +44,9 @@ async def withdraw(transfer_id: str, body: WithdrawRequest, request: Request, se
     gives the money back. Only an `active` transfer can be withdrawn, once (409 otherwise). Accepts
     `Idempotency-Key`."""
     async def produce():
-        transfer = await withdraw_transfer(session, transfer_id=transfer_id, reason=body.reason,
-                                           caller=caller)
-        return 200, transfer_view(transfer)
+        transfer = await transfers.withdraw_transfer(session, transfer_id=transfer_id, reason=body.reason,
+                                                     caller=caller)
+        return 200, TransferRead.model_validate(transfer)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -88,8 +85,8 @@ async def create_transfer(contract_id: str, body: TransferCreate, request: Reque
     the block (`before`), through the personal budget (`after`) and the `change`: the whole public purse
     counts. Concurrent requests against one contract are decided one at a time. Accepts `Idempotency-Key`."""
     async def produce():
-        transfer = await request_transfer(session, contract_id=contract_id, body=body, caller=caller)
-        return 201, transfer_view(transfer)
+        transfer = await transfers.request_transfer(session, contract_id=contract_id, body=body, caller=caller)
+        return 201, TransferRead.model_validate(transfer)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -99,8 +96,6 @@ async def create_transfer(contract_id: str, body: TransferCreate, request: Reque
 async def list_transfers(contract_id: str, session: SessionDep, caller: Reader, limit: Limit = 50,
                          cursor: Cursor = None):
     """The contract's transfer requests, newest first."""
-    contract = await repository.contract(session, contract_id, caller)
-    rows = await repository.transfers_page(session, caller, contract_id=contract.id, limit=limit,
-                                           cursor=cursor)
-    items, next_cursor = page_of(rows, limit=limit)
-    return Page[TransferRead](items=[transfer_view(t) for t in items], next_cursor=next_cursor)
+    page = await transfers.transfers_of_contract(session, contract_id=contract_id, caller=caller, limit=limit,
+                                                 cursor=cursor)
+    return Page[TransferRead].model_validate(page, from_attributes=True)
