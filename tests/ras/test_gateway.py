@@ -1,6 +1,6 @@
 """The RAS journey through the gateway with the dev clients: publish the example model, assess, read back."""
 from kit.testing import LA
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body
 
 
