@@ -36,8 +36,8 @@ from kit.settings import PlatformSettings  # noqa: E402
 from services.ras.app import create_app  # noqa: E402
 from services.ras.domain.definition import ModelDefinition  # noqa: E402
 from services.ras.domain.scoring import score  # noqa: E402
-from services.ras.examples import ecm_model  # noqa: E402
 from services.ras.models import POINT_COLUMNS, Assessment  # noqa: E402
+from services.ras.service.examples import ecm_model  # noqa: E402
 
 LA = "E06000060"
 LEVELS = ("none", "some", "lots", "exceptional")

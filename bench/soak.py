@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kit.testing import AMQP_BASE, cleanup, postgres_reason, rabbit_url  # noqa: E402
 from sendpb.journey import Api, Family, ensure_ras_model, run  # noqa: E402
-from services.ras.examples import ecm_model  # noqa: E402
+from services.ras.service.examples import ecm_model  # noqa: E402
 from tests.distributed import distributed_platform  # noqa: E402
 
 LAS = ("E06000060", "E06000049")

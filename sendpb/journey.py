@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 
 DEV_SECRET = "dev-secret"
 

@@ -6,8 +6,7 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.ras.events import ASSESSMENT_COMPLETED, OWNED
-from services.ras.handlers import consumers
-from services.ras.router import router
+from services.ras.routers import assessments, models
 from services.ras.settings import RasSettings
 
 SPEC = ServiceSpec(
@@ -18,8 +17,7 @@ SPEC = ServiceSpec(
                 "budget per stream (RAS-01..08).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=RasSettings,
-    routers=[router],
-    consumers=consumers,
+    routers=[models.router, assessments.router],
     owned_events=OWNED,
     publishes=(ASSESSMENT_COMPLETED,),
 )

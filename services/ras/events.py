@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from kit.events import Envelope
 from kit.logs import request_id
@@ -16,7 +16,9 @@ class AssessmentCompleted(BaseModel):
     """A RAS result was recorded: points and indicative amounts per stream. A stream referred to panel (RAS-04)
     is listed in ``referred_streams`` and has no entry in ``indicative_pence``."""
 
-    assessment_id: str
+    model_config = ConfigDict(from_attributes=True)
+
+    assessment_id: str = Field(validation_alias=AliasChoices("assessment_id", "id"))  # read from the row's id
     supersedes_assessment_id: str | None
     child_id: str
     local_authority: str
@@ -31,13 +33,7 @@ class AssessmentCompleted(BaseModel):
 
 
 def assessment_completed(row: Assessment) -> Envelope:
-    payload = AssessmentCompleted(
-        assessment_id=row.id, supersedes_assessment_id=row.supersedes_assessment_id, child_id=row.child_id,
-        local_authority=row.local_authority, model_id=row.model_id, model_version=row.model_version,
-        points=row.points, indicative_pence=row.indicative_pence,
-        total_indicative_pence=row.total_indicative_pence, referred_to_panel=row.referred_to_panel,
-        referred_streams=row.referred_streams, completed_at=row.created_at,
-    ).model_dump(mode="json")
+    payload = AssessmentCompleted.model_validate(row).model_dump(mode="json")
     return Envelope(type=ASSESSMENT_COMPLETED, producer="ras", local_authority=row.local_authority,
                     correlation_id=request_id.get(), payload=payload)
 

@@ -72,3 +72,8 @@ class Assessment(Base):
     def points(self) -> dict[str, int]:
         return {stream: getattr(self, column) for stream, column in POINT_COLUMNS.items()
                 if getattr(self, column) is not None}
+
+    @property
+    def completed_at(self) -> datetime:
+        """When the result was recorded: the API and the event call it ``completed_at``."""
+        return self.created_at

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, String, and_, any_, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from kit.auth import Caller
 from kit.pagination import newest_first, page_of
@@ -30,16 +30,24 @@ async def active_model(session: AsyncSession, local_authority: str) -> RasModel 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def _page(session: AsyncSession, caller: Caller, table: type[RasModel] | type[Assessment],
+                filters: Sequence[tuple[InstrumentedAttribute, str | None]], *, limit: int,
+                cursor: str | None) -> tuple[list[Any], str | None]:
+    """One page of ``table`` in the caller's LAs, newest first, where each filter's column equals its value (a
+    filter without a value is left out); and the next page's cursor."""
+    stmt = scoped(select(table), table.local_authority, caller)
+    for column, value in filters:
+        if value:
+            stmt = stmt.where(column == value)
+    stmt = newest_first(stmt, table.created_at, table.id, limit=limit, cursor=cursor)
+    return page_of(list((await session.execute(stmt)).scalars()), limit=limit)
+
+
 async def models(session: AsyncSession, caller: Caller, *, local_authority: str | None,
                  lineage_id: str | None,
                  limit: int, cursor: str | None) -> tuple[list[RasModel], str | None]:
-    stmt = scoped(select(RasModel), RasModel.local_authority, caller)
-    if local_authority:
-        stmt = stmt.where(RasModel.local_authority == local_authority)
-    if lineage_id:
-        stmt = stmt.where(RasModel.lineage_id == lineage_id)
-    stmt = newest_first(stmt, RasModel.created_at, RasModel.id, limit=limit, cursor=cursor)
-    return page_of(list((await session.execute(stmt)).scalars()), limit=limit)
+    return await _page(session, caller, RasModel, [(RasModel.local_authority, local_authority),
+                                                   (RasModel.lineage_id, lineage_id)], limit=limit, cursor=cursor)
 
 
 async def next_version(session: AsyncSession, lineage_id: str) -> int:
@@ -61,13 +69,9 @@ async def superseded_by(session: AsyncSession, assessment_id: str) -> str | None
 async def assessments(session: AsyncSession, caller: Caller, *, child_id: str | None,
                       local_authority: str | None,
                       limit: int, cursor: str | None) -> tuple[list[Assessment], str | None]:
-    stmt = scoped(select(Assessment), Assessment.local_authority, caller)
-    if child_id:
-        stmt = stmt.where(Assessment.child_id == child_id)
-    if local_authority:
-        stmt = stmt.where(Assessment.local_authority == local_authority)
-    stmt = newest_first(stmt, Assessment.created_at, Assessment.id, limit=limit, cursor=cursor)
-    return page_of(list((await session.execute(stmt)).scalars()), limit=limit)
+    return await _page(session, caller, Assessment, [(Assessment.child_id, child_id),
+                                                     (Assessment.local_authority, local_authority)],
+                       limit=limit, cursor=cursor)
 
 
 # ------------------------------------------------------------------ calibration aggregates (RAS-07)

@@ -1,10 +1,11 @@
-"""Request and response bodies of the RAS API."""
+"""Request and response bodies of the RAS API. Response models are read from attributes: of the ORM rows, and of
+the read models the use cases return (``service.questionnaires.ModelVersion``)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from kit.schemas import Input, JsonDecimal
 
@@ -70,12 +71,16 @@ class ModelCreate(ModelVersionCreate):
 
 
 class ValidationReport(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     valid: bool
     errors: list[dict[str, str]] = Field(description="Every problem that stops publication: "
                                                      "{field, message, rule}")
 
 
 class ModelRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     lineage_id: str = Field(description="Shared by every version of this model (the id of version 1)")
     version: int
@@ -93,6 +98,8 @@ class ModelRead(BaseModel):
 
 
 class ModelSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     lineage_id: str
     version: int
@@ -115,6 +122,8 @@ class AssessmentCreate(Input):
 
 
 class ExplainedAnswer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     question_id: str
     question_text: str = ""
     domain: str
@@ -125,6 +134,8 @@ class ExplainedAnswer(BaseModel):
 
 
 class StreamConversion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     method: Literal["price_per_point", "bands"]
     points: int
     pence_per_point: int | None = None
@@ -135,6 +146,8 @@ class StreamConversion(BaseModel):
 
 
 class AssessmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     child_id: str
     local_authority: str

@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from kit.testing import LA
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 
 
 def _version(**changes) -> dict:

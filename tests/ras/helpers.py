@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 
 LEVELS = (("exceptional", 28), ("lots", 21), ("some", 8))
 

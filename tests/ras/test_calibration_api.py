@@ -7,7 +7,7 @@ from decimal import Decimal
 from kit.testing import LA, auth, running_service
 from services.ras.app import create_app
 from services.ras.domain.calibration import band_scale, banded_total, budget_after_contingency
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body, published_example
 
 ADMIN = auth("ras-admin")

@@ -17,7 +17,7 @@ from services.ras.domain.definition import (
     problems,
 )
 from services.ras.domain.scoring import AnswersInvalid, convert, score
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for
 
 EXAMPLE = ecm_model(LA)

@@ -6,7 +6,7 @@ import json
 from kit.testing import LA, auth, eventually, running_service
 from services.ras.app import create_app
 from services.ras.events import ASSESSMENT_COMPLETED, OWNED
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body, published_example
 
 PAYLOAD_FIELDS = {"assessment_id", "supersedes_assessment_id", "child_id", "local_authority", "model_id",

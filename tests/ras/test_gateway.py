@@ -1,10 +1,11 @@
 """The RAS journey through the gateway with the dev clients: publish the example model, assess, read back."""
 from kit.testing import LA
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body
 
 
 async def test_a_caseworker_gets_an_explained_indicative_budget_through_the_gateway(platform):
+    """The result is an indicative amount per stream, a starting point for planning (RAS-05, RAS-08)."""
     admin = await platform.token("dev-admin")
     casework = await platform.token("dev-casework")
     other = await platform.token("dev-other-la")

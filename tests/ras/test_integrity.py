@@ -3,7 +3,7 @@ import asyncio
 
 from kit.testing import LA, auth, running_service
 from services.ras.app import create_app
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import answers_for, assessment_body, published_example
 
 ADMIN = auth("ras-admin")

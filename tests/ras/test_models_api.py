@@ -2,7 +2,7 @@
 import pytest
 
 from kit.testing import LA, LA2, OTHER_LA, auth
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.ras.helpers import published_example
 
 ADMIN = auth("ras-admin", las=[LA, LA2])

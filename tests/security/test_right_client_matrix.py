@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from kit.testing import LA, auth
-from services.ras.examples import ecm_model
+from services.ras.service.examples import ecm_model
 from tests.security.routes import route_table, seed
 
 TODAY = date.today()

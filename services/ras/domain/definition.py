@@ -106,6 +106,26 @@ class Problem:
         return {"field": self.field, "message": self.message, "rule": self.rule}
 
 
+@dataclass(frozen=True)
+class Validation:
+    """Whether a model can be published, with every problem that stops it (RAS-01, RAS-03, RAS-04)."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        return [p.as_error() for p in self.problems]
+
+
+def validate(model: ModelDefinition) -> Validation:
+    """Every problem that stops ``model`` from being published (RAS-01, RAS-03, RAS-04)."""
+    return Validation(tuple(problems(model)))
+
+
 def problems(model: ModelDefinition) -> list[Problem]:
     """Every problem that stops ``model`` from being published; empty when it is valid (RAS-01, RAS-03)."""
     found = _question_problems(model)

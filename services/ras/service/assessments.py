@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,14 +14,23 @@ from kit.outbox import add_event
 from kit.tenancy import found
 from services.ras import repository as repo
 from services.ras.domain.definition import ModelDefinition
-from services.ras.domain.scoring import AnswersInvalid, Scored, ScoredAnswer, StreamResult, score
+from services.ras.domain.scoring import AnswersInvalid, Scored, StreamResult, score
 from services.ras.events import assessment_completed
 from services.ras.models import POINT_COLUMNS, Assessment, RasModel
 from services.ras.schemas import AssessmentCreate
 
 
 async def get_assessment(session: AsyncSession, *, caller: Caller, assessment_id: str) -> Assessment:
+    """An assessment in the caller's LAs, or 404."""
     return found(await repo.assessment(session, caller, assessment_id), "assessment", assessment_id)
+
+
+async def list_assessments(session: AsyncSession, *, caller: Caller, child_id: str | None,
+                           local_authority: str | None, limit: int,
+                           cursor: str | None) -> tuple[list[Assessment], str | None]:
+    """Assessments in the caller's LAs, newest first, and the next page's cursor."""
+    return await repo.assessments(session, caller, child_id=child_id, local_authority=local_authority,
+                                  limit=limit, cursor=cursor)
 
 
 async def _pinned_model(session: AsyncSession, caller: Caller, body: AssessmentCreate) -> RasModel:
@@ -59,12 +69,6 @@ async def _check_superseded(session: AsyncSession, caller: Caller, body: Assessm
                                 "message": f"already superseded by {later}"}])
 
 
-def _explained(answer: ScoredAnswer) -> dict:
-    return {"question_id": answer.question_id, "domain": answer.domain, "option_id": answer.option_id,
-            "option_label": answer.option_label, "points": answer.points, "stream": answer.stream,
-            "question_text": answer.question_text}
-
-
 def _conversion(result: StreamResult) -> dict:
     band = result.band and {"min_points": result.band.min_points, "max_points": result.band.max_points,
                             "amount_pence": result.band.amount_pence}
@@ -79,7 +83,7 @@ def _row(body: AssessmentCreate, model: RasModel, scored: Scored, caller: Caller
         model_version=model.version, supersedes_assessment_id=body.supersedes_assessment_id,
         indicative_pence=scored.indicative_pence, total_indicative_pence=scored.total_indicative_pence,
         referred_to_panel=scored.referred_to_panel, referred_streams=scored.referred_streams,
-        answers=dict(body.answers), explanation=[_explained(a) for a in scored.answers],
+        answers=dict(body.answers), explanation=[asdict(a) for a in scored.answers],
         conversions={s.stream: _conversion(s) for s in scored.streams},
         created_by=caller.client_id, created_at=utcnow())
     for stream, points in scored.points.items():

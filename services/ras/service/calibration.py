@@ -10,9 +10,9 @@ from kit.auth import Caller
 from kit.errors import InvalidInput
 from services.ras import repository as repo
 from services.ras.domain import calibration as cal
-from services.ras.domain.definition import Band, Bands, Conversion, ModelDefinition, PricePerPoint, problems
+from services.ras.domain.definition import Band, Bands, Conversion, PricePerPoint
 from services.ras.schemas import CalibrationCreate, CalibrationRead, StreamCalibration
-from services.ras.service.questionnaires import get_model
+from services.ras.service.questionnaires import ensure_valid, get_model
 from services.ras.settings import RasSettings
 
 ROUNDING = ("contingency rounded up to the penny; price per point in whole pence rounded down; band scale in "
@@ -65,10 +65,8 @@ async def calibrate(session: AsyncSession, *, caller: Caller, settings: RasSetti
     """Per stream, the largest price per point (or band scale) whose cohort total fits the money available
     less the contingency (RAS-07); the model itself is left as it is."""
     row = await get_model(session, caller=caller, model_id=model_id)
-    model = ModelDefinition.from_dict(row.definition)
-    if found := problems(model):
-        raise InvalidInput("the model is not valid, so it cannot be calibrated; every problem is in errors",
-                           rule=found[0].rule, errors=[p.as_error() for p in found])
+    model = ensure_valid(row.definition, "the model is not valid, so it cannot be calibrated; every problem is in "
+                                         "errors")
     unknown = [s for s in body.available_pence if s not in model.conversions]
     if unknown:
         raise InvalidInput("available_pence names a stream this model does not convert", rule="RAS-07",

@@ -4,11 +4,12 @@ converts by the Norfolk bands (children's social care, primary age, per year; ab
 to panel, RAS-04); education and health by price per point. The prices per point are placeholders for an LA
 to calibrate (RAS-07).
 
-``POST /v1/ras/models`` accepts ``ecm_model(<LA code>)`` as it is."""
+The questionnaire itself is data, ``services/ras/examples/ecm_model.json``; ``POST /v1/ras/models`` accepts
+``ecm_model(<LA code>)`` as it is."""
 import json
 from pathlib import Path
 
-ECM_MODEL_PATH = Path(__file__).with_name("ecm_model.json")
+ECM_MODEL_PATH = Path(__file__).parents[1] / "examples" / "ecm_model.json"
 
 
 def ecm_model(local_authority: str) -> dict:

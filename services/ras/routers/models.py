@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query, Request
 from kit.auth import caller_with
 from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep, settings_of
-from kit.tenancy import found
-from services.ras import repository as repo
 from services.ras.schemas import (
     CalibrationCreate,
     CalibrationRead,
@@ -20,16 +18,10 @@ from services.ras.schemas import (
     ModelVersionCreate,
 )
 from services.ras.service import calibration, questionnaires
-from services.ras.views import model_read, model_summary
 
-router = APIRouter(prefix="/models", tags=["ras models"])
+router = APIRouter(prefix="/models", tags=["ras", "ras models"])
 Admin = caller_with("ras-admin")
 Reader = caller_with("ras-admin", "casework", "read")
-
-
-async def _read(session, row) -> ModelRead:
-    active = await repo.active_model(session, row.local_authority)
-    return model_read(row, active=active is not None and active.id == row.id)
 
 
 @router.post("", status_code=201, response_model=ModelRead, summary="Create a RAS model (version 1, draft)")
@@ -45,7 +37,7 @@ async def create_model(body: ModelCreate, session: SessionDep, caller: Admin) ->
     A draft may be incomplete: the response's `validation` lists every problem that would stop it being
     published (duplicate ids, a stream without a conversion, bands that overlap, leave a gap or do not
     reach the ceiling). `services/ras/examples/ecm_model.json` is a ready-to-use example."""
-    return await _read(session, await questionnaires.create_model(session, caller=caller, body=body))
+    return ModelRead.model_validate(await questionnaires.create_model(session, caller=caller, body=body))
 
 
 @router.get("", response_model=Page[ModelSummary], summary="List RAS model versions")
@@ -54,10 +46,9 @@ async def list_models(session: SessionDep, caller: Reader, limit: Limit = 50, cu
                       lineage_id: Annotated[str | None, Query(max_length=36)] = None) -> Page[ModelSummary]:
     """Model versions in the caller's local authorities, newest first; filter by `local_authority` or by
     `lineage_id` (every version of one model)."""
-    rows, next_cursor = await repo.models(session, caller, local_authority=local_authority,
-                                          lineage_id=lineage_id,
-                                          limit=limit, cursor=cursor)
-    return Page(items=[model_summary(r) for r in rows], next_cursor=next_cursor)
+    rows, next_cursor = await questionnaires.list_models(session, caller=caller, local_authority=local_authority,
+                                                         lineage_id=lineage_id, limit=limit, cursor=cursor)
+    return Page[ModelSummary](items=rows, next_cursor=next_cursor)
 
 
 @router.get("/active", response_model=ModelRead, summary="The local authority's active RAS model")
@@ -65,15 +56,15 @@ async def active_model(session: SessionDep, caller: Reader,
                        local_authority: Annotated[LocalAuthority, Query()]) -> ModelRead:
     """The version new assessments are scored on when they name no `model_id`: the local authority's most
     recently published version. 404 when it has none (or is not one of the caller's local authorities)."""
-    row = await repo.active_model(session, local_authority) if local_authority in caller.las else None
-    return model_read(found(row, "active RAS model of", local_authority), active=True)
+    return ModelRead.model_validate(await questionnaires.active_model(session, caller=caller,
+                                                                      local_authority=local_authority))
 
 
 @router.get("/{model_id}", response_model=ModelRead, summary="Read a RAS model version")
 async def read_model(model_id: str, session: SessionDep, caller: Reader) -> ModelRead:
     """One model version, draft or published, with its validation report and whether it is the LA's active
     model. Published versions stay readable after a newer one is published. Another LA's model is 404."""
-    return await _read(session, await questionnaires.get_model(session, caller=caller, model_id=model_id))
+    return ModelRead.model_validate(await questionnaires.read_model(session, caller=caller, model_id=model_id))
 
 
 @router.post("/{model_id}/versions", status_code=201, response_model=ModelRead,
@@ -84,8 +75,8 @@ async def create_version(model_id: str, body: ModelVersionCreate, session: Sessi
     content (questions, conversions, ceiling; `name` defaults to the source's); the new draft gets the next
     version number of the same model (`lineage_id`) and names its source in `previous_version_id`. Publish it
     to make it the active model. A calibration's `proposed_conversions` can be used here as they are."""
-    return await _read(session, await questionnaires.create_version(session, caller=caller, model_id=model_id,
-                                                                    body=body))
+    return ModelRead.model_validate(await questionnaires.create_version(session, caller=caller, model_id=model_id,
+                                                                        body=body))
 
 
 @router.post("/{model_id}/publish", response_model=ModelRead,
@@ -96,7 +87,7 @@ async def publish_model(model_id: str, session: SessionDep, caller: Admin) -> Mo
 
     An invalid model is refused with 422 listing **every** problem in `errors` (`{field, message, rule}`).
     Publishing a version that is already published is refused with 409 and rule `RAS-01`."""
-    return await _read(session, await questionnaires.publish(session, caller=caller, model_id=model_id))
+    return ModelRead.model_validate(await questionnaires.publish(session, caller=caller, model_id=model_id))
 
 
 @router.post("/{model_id}/calibrations", response_model=CalibrationRead,

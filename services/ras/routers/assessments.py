@@ -11,12 +11,10 @@ from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep
-from services.ras import repository as repo
 from services.ras.schemas import AssessmentCreate, AssessmentRead, LocalAuthority
 from services.ras.service import assessments
-from services.ras.views import assessment_read
 
-router = APIRouter(prefix="/assessments", tags=["ras assessments"])
+router = APIRouter(prefix="/assessments", tags=["ras", "ras assessments"])
 Casework = caller_with("casework")
 Reader = caller_with("casework", "read", "ras-admin")
 
@@ -43,7 +41,7 @@ async def create_assessment(body: AssessmentCreate, request: Request, session: S
     Emits `ras.assessment_completed.v1`. Send an `Idempotency-Key` to retry safely."""
     async def produce():
         row = await assessments.assess(session, caller=caller, body=body)
-        return 201, assessment_read(row).model_dump(mode="json")
+        return 201, AssessmentRead.model_validate(row).model_dump(mode="json")
 
     if key is None:  # kit's idempotent() would walk the body through jsonable_encoder: a third of the CPU
         status, content = await produce()
@@ -58,15 +56,15 @@ async def list_assessments(session: SessionDep, caller: Reader, limit: Limit = 5
                                                       Query()] = None) -> Page[AssessmentRead]:
     """Assessments in the caller's local authorities, newest first; `child_id` gives one child's history,
     where each re-assessment names the result it superseded."""
-    rows, next_cursor = await repo.assessments(session, caller, child_id=child_id,
-                                               local_authority=local_authority,
-                                               limit=limit, cursor=cursor)
-    return Page(items=[assessment_read(r) for r in rows], next_cursor=next_cursor)
+    rows, next_cursor = await assessments.list_assessments(session, caller=caller, child_id=child_id,
+                                                           local_authority=local_authority, limit=limit,
+                                                           cursor=cursor)
+    return Page[AssessmentRead](items=rows, next_cursor=next_cursor)
 
 
 @router.get("/{assessment_id}", response_model=AssessmentRead,
             summary="Read an assessment and its explanation")
 async def read_assessment(assessment_id: str, session: SessionDep, caller: Reader) -> AssessmentRead:
     """One recorded result with its full explanation (RAS-06). Another local authority's assessment is 404."""
-    return assessment_read(await assessments.get_assessment(session, caller=caller,
-                                                            assessment_id=assessment_id))
+    return AssessmentRead.model_validate(await assessments.get_assessment(session, caller=caller,
+                                                                          assessment_id=assessment_id))

@@ -1,4 +1,0 @@
-"""Events the ras service consumes from others."""
-from kit.inbox import Consumers
-
-consumers = Consumers()
