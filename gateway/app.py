@@ -32,6 +32,7 @@ from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
 from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
 from kit.oidc import Authenticator, ExternalIssuer
+from kit.openapi import AccessToken, Alive
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
@@ -255,7 +256,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
 
     @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)",
                   operation_id="requestToken",
-                  responses={400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
+                  responses={200: {"model": AccessToken, "description": "The token"},
+                             400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
                                                   "`invalid_scope`, in problem+json"},
                              401: {"description": "`invalid_client`: unknown client or wrong secret"},
                              429: {"description": "too many failed requests for the client or from the address; "
@@ -273,7 +275,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
         client or from one address are refused with 429 and Retry-After for a while."""
         return await token_endpoint(request)
 
-    @control.get("/healthz", tags=["health"])
+    @control.get("/healthz", tags=["health"], response_model=Alive)
     async def healthz() -> dict:
         """The gateway is up."""
         return {"status": "ok"}

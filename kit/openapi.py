@@ -73,6 +73,21 @@ class Problem(BaseModel):
     rule: str | None = Field(default=None, description="A business refusal's rule ID (DOMAIN.md), e.g. `BUD-05`")
 
 
+class Alive(BaseModel):
+    """The process answers."""
+
+    status: str = Field(description="`ok`", examples=["ok"])
+
+
+class AccessToken(BaseModel):
+    """An access token (RFC 6749 §5.1): send it as `Authorization: Bearer <access_token>`."""
+
+    access_token: str = Field(description="A JWT carrying `sub` (the client), `scope` and `la` (its LAs)")
+    token_type: str = Field(description="`Bearer`", examples=["Bearer"])
+    expires_in: int = Field(description="Seconds until it expires", examples=[3600])
+    scope: str = Field(description="The scopes granted, space-separated", examples=["casework read"])
+
+
 def _example(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
 

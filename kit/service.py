@@ -27,7 +27,7 @@ from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import BodyLimit, RequestContext
 from kit.migrations import upgrade
-from kit.openapi import contract, with_info
+from kit.openapi import Alive, contract, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
 
@@ -127,7 +127,7 @@ def settings_of(request: Request) -> Any:
 def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Alive")
+    @router.get("/healthz", summary="Alive", response_model=Alive)
     async def healthz() -> dict:
         """The process is up."""
         return {"status": "ok"}
