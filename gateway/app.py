@@ -17,7 +17,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
 from gateway.clients import Client as OAuthClient
-from gateway.openapi import merge
+from gateway.openapi import document as openapi_document
+from gateway.openapi import served as served_openapi
 from gateway.paths import refusal
 from gateway.ratelimit import Buckets, buckets
 from gateway.reconciliation import ReconciliationJob
@@ -31,6 +32,7 @@ from kit.logs import request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
 from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
 from kit.oidc import Authenticator, ExternalIssuer
+from kit.openapi import AccessToken, Alive
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
 
@@ -253,7 +255,9 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     install_error_handlers(control)
 
     @control.post("/oauth/token", tags=["identity"], summary="Get an access token (client credentials)",
-                  responses={400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
+                  operation_id="requestToken",
+                  responses={200: {"model": AccessToken, "description": "The token"},
+                             400: {"description": "RFC 6749 `invalid_request`, `unsupported_grant_type` or "
                                                   "`invalid_scope`, in problem+json"},
                              401: {"description": "`invalid_client`: unknown client or wrong secret"},
                              429: {"description": "too many failed requests for the client or from the address; "
@@ -271,7 +275,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
         client or from one address are refused with 429 and Retry-After for a while."""
         return await token_endpoint(request)
 
-    @control.get("/healthz", tags=["health"])
+    @control.get("/healthz", tags=["health"], response_model=Alive)
     async def healthz() -> dict:
         """The gateway is up."""
         return {"status": "ok"}
@@ -295,7 +299,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @control.get("/openapi.json", include_in_schema=False)
-    async def openapi() -> JSONResponse:
+    async def openapi(request: Request) -> JSONResponse:
         if "openapi" not in cache:
             docs = {}
             for name, upstream in upstreams.items():
@@ -305,15 +309,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
                     return problem(503, "unavailable", "Service unavailable",
                                    f"cannot build the merged OpenAPI: {exc.detail}")
                 docs[name] = doc
-            base = control.openapi()
-            base["components"] = {**base.get("components", {}), "securitySchemes": {
-                "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "OAuth2": {"type": "oauth2", "flows": {"clientCredentials": {
-                    "tokenUrl": "/oauth/token", "scopes": {s: s for s in
-                                                           ("casework", "panel", "finance", "health",
-                                                            "commissioning", "ras-admin", "read")}}}}}}
-            cache["openapi"] = merge(base, docs)
-        return JSONResponse(cache["openapi"])
+            cache["openapi"] = openapi_document(control, docs)
+        return JSONResponse(served_openapi(cache["openapi"], str(request.base_url)))
 
     @control.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi() -> JSONResponse:

@@ -4,6 +4,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from kit.openapi import METHODS, contract, document_error, finish_components, with_info
+
 REF = "#/components/schemas/"
 
 
@@ -22,23 +27,56 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
 
 
 def merge(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Paths of every service under one document; a schema name used differently by two services is prefixed."""
+    """Paths of every service under one document; a schema name used differently by two services is prefixed.
+    Every tag an operation uses is declared once, with the description its service gave it."""
     merged = copy.deepcopy(base)
     paths = merged.setdefault("paths", {})
-    schemas = merged.setdefault("components", {}).setdefault("schemas", {})
-    schemes = merged["components"].setdefault("securitySchemes", {})
-    tags = {t["name"] for t in merged.setdefault("tags", [])}
+    components = merged.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    shared = components.setdefault("responses", {})
+    described = {t["name"]: t.get("description", "") for t in merged.get("tags", [])}
     for name, doc in services.items():
         doc_schemas = doc.get("components", {}).get("schemas", {})
         renames = {s: f"{name}__{s}" for s, body in doc_schemas.items() if s in schemas and schemas[s] != body}
         doc = _rewrite_refs(doc, renames)
         for s, body in doc.get("components", {}).get("schemas", {}).items():
             schemas[renames.get(s, s)] = body
-        schemes.update(doc.get("components", {}).get("securitySchemes", {}))
+        shared.update(doc.get("components", {}).get("responses", {}))
+        for tag in doc.get("tags", []):
+            described.setdefault(tag["name"], tag.get("description", ""))
         for path, item in doc.get("paths", {}).items():
             if path.startswith("/v1/"):
                 paths[path] = item
-        if name not in tags:
-            merged["tags"].append({"name": name, "description": doc.get("info", {}).get("description", "")})
-            tags.add(name)
+    used = sorted({t for item in paths.values() for m, op in item.items() if m in METHODS for t in op.get("tags", [])})
+    merged["tags"] = [{"name": t, "description": described.get(t) or f"The {t} operations."} for t in used]
     return merged
+
+
+def gateway_errors(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the gateway itself may answer on a service's operation: 429 over a client's rate limit (operations
+    behind a token), 400 for a path parameter that makes the path not plain."""
+    for path, item in doc.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            if op.get("security"):
+                document_error(op, 429)
+            if "{" in path:
+                document_error(op, 400)
+    finish_components(doc)
+    return doc
+
+
+def document(control: FastAPI, services: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The gateway's one document: its own operations (the token endpoint, health) and every service's."""
+    base = get_openapi(title=control.title, version=control.version, description=control.description,
+                       routes=control.routes)
+    tags = {t["name"]: t["description"] for t in control.openapi_tags or []}
+    return gateway_errors(merge(contract(control, base, prefix="", tag_descriptions=tags), services))
+
+
+def served(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """``doc`` as served to a reader who reached the gateway at ``base_url``: that is its server."""
+    return with_info({**doc}, gateway=base_url)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -26,6 +27,7 @@ from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import BodyLimit, RequestContext
 from kit.migrations import upgrade
+from kit.openapi import Alive, contract, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
 
@@ -46,6 +48,8 @@ class ServiceSpec:
     # event from outside the platform that it defines); the model's docstring is the event's summary
     owned_events: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     publishes: tuple[str, ...] = ()
+    # {tag: description} for the tags of its routers (kit.openapi); a tag not named here is described by its paths
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def verifier_from(platform: PlatformSettings) -> TokenVerifier:
@@ -123,7 +127,7 @@ def settings_of(request: Request) -> Any:
 def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Alive")
+    @router.get("/healthz", summary="Alive", response_model=Alive)
     async def healthz() -> dict:
         """The process is up."""
         return {"status": "ok"}
@@ -163,6 +167,15 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     return router
 
 
+def _contract_document(app: FastAPI, spec: ServiceSpec) -> dict[str, Any]:
+    """The service's OpenAPI document as the contract (kit.openapi), built once."""
+    if app.openapi_schema is None:
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        app.openapi_schema = with_info(contract(app, doc, prefix=spec.prefix, service_wide={spec.name, spec.prefix},
+                                                tag_descriptions={spec.prefix: spec.description, **spec.tags}))
+    return app.openapi_schema
+
+
 def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: ServiceSettings | None = None,
               bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
     """The service's ASGI app. With ``manage_runtime=False`` (embedded mode) the runner starts the runtime."""
@@ -190,6 +203,7 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
     app.include_router(health, prefix=f"/v1/{spec.prefix}", include_in_schema=False)
     for router in spec.routers:
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
+    app.openapi = lambda: _contract_document(app, spec)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext, service=spec.name)  # added last: outermost, so it logs the 413s too
     return app
