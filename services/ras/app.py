@@ -6,7 +6,8 @@ from kit.bus import Bus
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.ras.events import ASSESSMENT_COMPLETED, OWNED
-from services.ras.routers import assessments, models
+from services.ras.handlers import consumers
+from services.ras.routers import assessments, models, reassessments
 from services.ras.settings import RasSettings
 
 SPEC = ServiceSpec(
@@ -14,10 +15,11 @@ SPEC = ServiceSpec(
     prefix="ras",
     title="sendpb RAS",
     description="Resource Allocation System: versioned questionnaires, points and an explainable indicative "
-                "budget per stream (RAS-01..08).",
+                "budget per stream (RAS-01..08); the swift re-assessment a change of circumstances asks for (BUD-12).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=RasSettings,
-    routers=[models.router, assessments.router],
+    routers=[models.router, assessments.router, reassessments.router],
+    consumers=consumers,
     owned_events=OWNED,
     publishes=(ASSESSMENT_COMPLETED,),
 )

@@ -14,7 +14,8 @@ ASSESSMENT_COMPLETED = "ras.assessment_completed.v1"
 
 class AssessmentCompleted(BaseModel):
     """A RAS result was recorded: points and indicative amounts per stream. A stream referred to panel (RAS-04)
-    is listed in ``referred_streams`` and has no entry in ``indicative_pence``."""
+    is listed in ``referred_streams`` and has no entry in ``indicative_pence``. Additive within v1:
+    ``reassessment_request_ids`` names the re-assessment requests (BUD-12) this result completed, if any."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -30,6 +31,7 @@ class AssessmentCompleted(BaseModel):
     referred_to_panel: bool
     referred_streams: list[str]
     completed_at: datetime
+    reassessment_request_ids: list[str] = Field(default_factory=list)
 
 
 def assessment_completed(row: Assessment) -> Envelope:

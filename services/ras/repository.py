@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, String, and_, any_, bindparam, case, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -14,7 +15,8 @@ from kit.auth import Caller
 from kit.pagination import newest_first, page_of
 from kit.tenancy import scoped
 from services.ras.domain.definition import Bands, Conversion
-from services.ras.models import POINT_COLUMNS, Assessment, RasModel
+from services.ras.domain.reassessment import COMPLETED, OPEN
+from services.ras.models import POINT_COLUMNS, Assessment, RasModel, ReassessmentRequest
 
 
 async def model(session: AsyncSession, caller: Caller, model_id: str) -> RasModel | None:
@@ -30,12 +32,13 @@ async def active_model(session: AsyncSession, local_authority: str) -> RasModel 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _page(session: AsyncSession, caller: Caller, table: type[RasModel] | type[Assessment],
+async def _page(session: AsyncSession, caller: Caller,
+                table: type[RasModel] | type[Assessment] | type[ReassessmentRequest],
                 filters: Sequence[tuple[InstrumentedAttribute, str | None]], *, limit: int,
-                cursor: str | None) -> tuple[list[Any], str | None]:
+                cursor: str | None, where: Sequence[ColumnElement[bool]] = ()) -> tuple[list[Any], str | None]:
     """One page of ``table`` in the caller's LAs, newest first, where each filter's column equals its value (a
-    filter without a value is left out); and the next page's cursor."""
-    stmt = scoped(select(table), table.local_authority, caller)
+    filter without a value is left out) and every ``where`` holds; and the next page's cursor."""
+    stmt = scoped(select(table), table.local_authority, caller).where(*where)
     for column, value in filters:
         if value:
             stmt = stmt.where(column == value)
@@ -143,3 +146,50 @@ async def mark_published(session: AsyncSession, model_id: str, published_at: dat
     result = await session.execute(update(RasModel).where(RasModel.id == model_id, RasModel.status == "draft")
                                    .values(status="published", published_at=published_at))
     return result.rowcount == 1
+
+
+# ------------------------------------------------------------------ re-assessment requests (BUD-12)
+_INSERT_ONCE = {name: dialect.insert(ReassessmentRequest)
+                .on_conflict_do_nothing(index_elements=[ReassessmentRequest.source_event_id])
+                .returning(ReassessmentRequest.id)
+                for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+async def add_reassessment_request_once(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the request unless one was recorded from the same source event; True when it was inserted."""
+    connection = await session.connection()
+    result = await connection.execute(_INSERT_ONCE[connection.dialect.name], values)
+    return result.scalar_one_or_none() is not None
+
+
+async def complete_open_reassessments(session: AsyncSession, *, local_authority: str, child_id: str,
+                                      assessment_id: str, completed_at: datetime) -> list[str]:
+    """Complete every open request of the child in the LA with the assessment; the ids completed. One UPDATE:
+    two assessments racing complete each request once (the second finds it no longer open)."""
+    r = ReassessmentRequest
+    stmt = (update(r).where(r.local_authority == local_authority, r.child_id == child_id, r.status == OPEN)
+            .values(status=COMPLETED, assessment_id=assessment_id, completed_at=completed_at)
+            .returning(r.id).execution_options(synchronize_session=False))
+    return sorted((await session.execute(stmt)).scalars())
+
+
+async def reassessment_request(session: AsyncSession, caller: Caller, request_id: str) -> ReassessmentRequest | None:
+    stmt = scoped(select(ReassessmentRequest).where(ReassessmentRequest.id == request_id),
+                  ReassessmentRequest.local_authority, caller)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def reassessment_request_of_event(session: AsyncSession, source_event_id: str) -> ReassessmentRequest:
+    stmt = select(ReassessmentRequest).where(ReassessmentRequest.source_event_id == source_event_id)
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def reassessment_requests(session: AsyncSession, caller: Caller, *, local_authority: str | None,
+                                status: str | None, child_id: str | None, overdue_on: date | None, limit: int,
+                                cursor: str | None) -> tuple[list[ReassessmentRequest], str | None]:
+    """A page of requests in the caller's LAs, newest first; ``overdue_on`` keeps those still open whose due date
+    is before that day."""
+    r = ReassessmentRequest
+    where = [] if overdue_on is None else [r.status == OPEN, r.due_by < overdue_on]
+    return await _page(session, caller, r, [(r.local_authority, local_authority), (r.status, status),
+                                            (r.child_id, child_id)], limit=limit, cursor=cursor, where=where)

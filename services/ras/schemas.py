@@ -2,7 +2,7 @@
 the read models the use cases return (``service.questionnaires.ModelVersion``)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
@@ -162,6 +162,32 @@ class AssessmentRead(BaseModel):
     explanation: list[ExplainedAnswer]
     conversions: dict[str, StreamConversion]
     completed_at: datetime
+    reassessment_request_ids: list[str] = Field(
+        default_factory=list, description="The re-assessment requests (BUD-12) this result completed")
+
+
+ReassessmentStatus = Literal["open", "completed"]
+
+
+class ReassessmentRead(BaseModel):
+    """A re-assessment asked for on a change of circumstances (BUD-12)."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from service.reassessments.Standing
+
+    id: str
+    budget_id: str
+    review_id: str | None = Field(description="The budget's review that the change of circumstances brought due")
+    plan_reference: str | None
+    child_id: str
+    local_authority: str
+    reason: str = Field(description="The change of circumstances, as the budget recorded it")
+    requested_on: date = Field(description="The day the change of circumstances was recorded")
+    due_by: date = Field(description="The day the new assessment is due: the LA's bound of working days later")
+    status: ReassessmentStatus
+    overdue: bool = Field(description="Still open after due_by")
+    assessment_id: str | None = Field(description="The assessment that completed it")
+    completed_at: datetime | None
+    received_at: datetime = Field(description="When the request reached the RAS service")
 
 
 class CalibrationCreate(Input):

@@ -12,7 +12,8 @@ from tests.ras.helpers import answers_for, assessment_body, published_example
 PAYLOAD_FIELDS = {"assessment_id", "supersedes_assessment_id", "child_id", "local_authority", "model_id",
                   "model_version", "points", "indicative_pence", "total_indicative_pence",
                   "referred_to_panel",
-                  "referred_streams", "completed_at"}
+                  "referred_streams", "completed_at",
+                  "reassessment_request_ids"}  # additive within v1 (BUD-12)
 
 
 async def test_an_assessment_is_announced_once_with_the_contract_payload(backend):
@@ -42,7 +43,8 @@ async def test_an_assessment_is_announced_once_with_the_contract_payload(backend
             "local_authority": LA, "model_id": model["id"], "model_version": 1,
             "points": {"education": 49, "health": 8, "social_care": 186},
             "indicative_pence": {"education": 490_000, "health": 60_000}, "total_indicative_pence": 550_000,
-            "referred_to_panel": True, "referred_streams": ["social_care"], "completed_at": None}
+            "referred_to_panel": True, "referred_streams": ["social_care"], "completed_at": None,
+            "reassessment_request_ids": []}
         assert event["payload"]["completed_at"].endswith("Z")
         assert await svc.runtime.relay.pending() == 0
 

@@ -52,8 +52,9 @@ def route_table(tmp_path) -> list[Route]:
 async def seed(client, *, name: str = "Matrix", local_authority: str = "E06000060") -> tuple[dict, dict[str, str]]:
     """Every kind of record a route can name, made through the gateway as integrators would: the end-to-end journey,
     then a budget variation (a reduction, so it can still be reconsidered), a commitment (a ledger transaction),
-    a reduction of the direct payment under notice (BUD-10) and a request for evidence of delivery on the journey's
-    family-provision transfer (CON-09).
+    a reduction of the direct payment under notice (BUD-10), a request for evidence of delivery on the journey's
+    family-provision transfer (CON-09) and a change of circumstances, which RAS records as a re-assessment
+    request (BUD-12).
     Returns the journey's facts and the ids by path parameter name (and `payment_id`, a payment of the run)."""
     from datetime import date
 
@@ -77,4 +78,13 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
                                                                  "what": "Timesheets of the hours provided"})
     ids.update(variation_id=variation["id"], transaction_id=str(commitment["transaction_id"]), payment_id=paid[0]["id"],
                notice_id=reduced["notice"]["id"], evidence_request_id=evidence["id"])
+    await api.call("POST", f"/v1/budgets/{ids['budget_id']}/review-requests", as_="dev-admin", status=201,
+                   json={"requested_on": str(date.today()), "reason": "The family moved house",
+                         "circumstances_changed": True})
+
+    async def reassessment():  # BUD-12: the change of circumstances reaches RAS as a re-assessment request
+        page = await api.call("GET", "/v1/ras/reassessments", as_="dev-admin", params={"child_id": facts["child_id"]})
+        return page["items"][0]["id"] if page["items"] else None
+
+    ids["reassessment_id"] = await api.until("the re-assessment request to reach RAS", reassessment)
     return facts, ids

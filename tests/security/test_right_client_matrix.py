@@ -81,6 +81,8 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/ras/assessments": _assessment,
     "GET /v1/ras/assessments": _nothing,
     "GET /v1/ras/assessments/{assessment_id}": _nothing,
+    "GET /v1/ras/reassessments": lambda ids: {"params": {"local_authority": LA, "status": "open"}},
+    "GET /v1/ras/reassessments/{reassessment_id}": _nothing,
     "GET /v1/budgets/reviews": lambda ids: {"params": {"due_before": str(TODAY + timedelta(days=400))}},
     "GET /v1/budgets/sen2": lambda ids: {"params": {"local_authority": LA}},
     "GET /v1/budgets/finance/totals": lambda ids: {"params": {"local_authority": LA}},

@@ -18,6 +18,7 @@ from services.ras.domain.scoring import AnswersInvalid, Scored, StreamResult, sc
 from services.ras.events import assessment_completed
 from services.ras.models import POINT_COLUMNS, Assessment, RasModel
 from services.ras.schemas import AssessmentCreate
+from services.ras.service import reassessments
 
 
 async def get_assessment(session: AsyncSession, *, caller: Caller, assessment_id: str) -> Assessment:
@@ -93,7 +94,8 @@ def _row(body: AssessmentCreate, model: RasModel, scored: Scored, caller: Caller
 
 async def assess(session: AsyncSession, *, caller: Caller, body: AssessmentCreate) -> Assessment:
     """Score the answers (RAS-02..04, RAS-08), store the explained result (RAS-06) and announce it through the
-    outbox in the same transaction. A re-assessment is a new result linked to the one it supersedes."""
+    outbox in the same transaction. A re-assessment is a new result linked to the one it supersedes. The result
+    completes the child's open re-assessment requests (BUD-12) and names them."""
     caller.ensure_la(body.local_authority)
     model = await _pinned_model(session, caller, body)
     await _check_superseded(session, caller, body)
@@ -105,6 +107,9 @@ async def assess(session: AsyncSession, *, caller: Caller, body: AssessmentCreat
                            f"{first['field']}: {first['message']}", rule="RAS-02",
                            errors=exc.errors) from None
     row = _row(body, model, scored, caller)
+    row.reassessment_request_ids = await reassessments.complete_for(  # BUD-12
+        session, local_authority=row.local_authority, child_id=row.child_id, assessment_id=row.id,
+        completed_at=row.created_at)
     session.add(row)
     try:
         await session.flush()  # a failed flush leaves the transaction to be rolled back at the boundary
