@@ -6,7 +6,7 @@ from kit.bus import Bus
 from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.budget.event_schemas import OWNED, PUBLISHED
+from services.budget.events import OWNED, PUBLISHED
 from services.budget.finance_router import router as finance_totals
 from services.budget.handlers import consumers
 from services.budget.router import router

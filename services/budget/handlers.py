@@ -12,7 +12,7 @@ from kit.inbox import Consumers, Reader, read
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.ledger import STREAMS
+from services.budget.domain.ledger import STREAMS
 from services.budget.schemas import EFFECTIVE
 from services.budget.service import health, money, opening
 from services.budget.settings import BudgetSettings

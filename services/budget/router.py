@@ -14,7 +14,7 @@ from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, newest_first, page_of
 from kit.service import SessionDep, settings_of
 from services.budget import repository as repo
-from services.budget.domain import Line
+from services.budget.domain.budget import Line
 from services.budget.models import AuditEntry, Budget
 from services.budget.schemas import BudgetCreate, HealthFundingIn, PanelDecisionCreate, ProvisionCreate
 from services.budget.service import common, health, opening, planning

@@ -12,9 +12,9 @@ from kit.errors import InvalidInput
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
-from services.budget import categories
 from services.budget import repository as repo
-from services.budget.domain import describe_cadence
+from services.budget.domain import categories
+from services.budget.domain.reviews import describe_cadence
 from services.budget.router import AUDIT
 from services.budget.schemas import (
     CommitmentCreate,

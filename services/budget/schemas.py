@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from kit.schemas import Input, IsoDate, PlanDate, up_to, within_years
-from services.budget import categories
+from services.budget.domain import categories
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]

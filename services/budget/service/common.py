@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.errors import RuleViolation
 from kit.events import utcnow
 from services.budget import repository as repo
-from services.budget.domain import Line
-from services.budget.ledger import STREAMS
+from services.budget.domain.budget import Line, Refusal
+from services.budget.domain.ledger import STREAMS
 from services.budget.models import Budget, Insufficiency, PanelDecision, Provision
 
 
@@ -26,6 +27,11 @@ def line_of(p: Provision) -> Line:
                 arrangement=p.arrangement, on_setting_premises=p.on_setting_premises,
                 setting_agreement=p.setting_agreement, outcome=p.outcome, funding_source=p.funding_source,
                 head_agreement=p.head_agreement)
+
+
+def violation(refusal: Refusal) -> RuleViolation:
+    """A domain refusal of a rule (BUD-05) as the 409 naming the rule and the stream."""
+    return RuleViolation(refusal.message, rule=refusal.rule, stream=refusal.stream)
 
 
 def latest_decisions(decisions: list[PanelDecision]) -> dict[str, PanelDecision]:

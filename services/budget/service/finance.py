@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from services.budget.ledger import CREDIT_ACCOUNTS
+from services.budget.domain.ledger import CREDIT_ACCOUNTS
 from services.budget.repository.finance import FIGURES
 
 # Each figure as reported, and the sign that makes it positive (entries are debit positive).

@@ -24,8 +24,8 @@ from kit.money import pounds
 from kit.outbox import add_events
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import newer_health_funding
-from services.budget.ledger import Posting, agree
+from services.budget.domain.budget import newer_health_funding
+from services.budget.domain.ledger import Posting, agree
 from services.budget.models import Budget, HealthFundingEvent
 from services.budget.service import common, sufficiency
 

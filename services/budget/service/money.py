@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.errors import Conflict, RuleViolation
 from kit.money import pounds
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream
-from services.budget.ledger import Entry, Posting, commit, release, spend, split_by_weight
+from services.budget.domain.budget import cost_by_stream
+from services.budget.domain.ledger import Entry, Posting, commit, release, spend, split_by_weight
 from services.budget.models import Budget
 from services.budget.service import common
 

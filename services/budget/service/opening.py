@@ -13,8 +13,8 @@ from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import default_period, periods_overlap
-from services.budget.ledger import STREAMS, indicative
+from services.budget.domain.budget import default_period, periods_overlap
+from services.budget.domain.ledger import STREAMS, indicative
 from services.budget.models import Budget, Child
 from services.budget.service import common
 from services.budget.service.health import apply_held

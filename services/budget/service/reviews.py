@@ -12,7 +12,7 @@ from kit.errors import Conflict
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import (
+from services.budget.domain.reviews import (
     DEFAULT_REVIEW_CADENCE,
     cadence_step,
     describe_cadence,

@@ -13,8 +13,8 @@ from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream
-from services.budget.ledger import agree
+from services.budget.domain.budget import cost_by_stream, refuse_reduction
+from services.budget.domain.ledger import agree
 from services.budget.models import Budget, Variation
 from services.budget.service import common, sufficiency
 
@@ -49,16 +49,9 @@ async def vary(session: AsyncSession, budget: Budget, *, stream: str, agreed_pen
     if variation.kind == "increase":
         await _apply(session, budget, variation)
         return variation
-    cost = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)]).get(
-        stream, 0
-    )
-    if agreed_pence < cost:
-        raise RuleViolation(
-            f"{stream}: {pounds(agreed_pence)} would not cover the agreed provision costing "
-            f"{pounds(cost)} (BUD-05)",
-            rule="BUD-05",
-            stream=stream,
-        )
+    lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
+    if uncovered := refuse_reduction(lines, stream, agreed_pence):  # BUD-05
+        raise common.violation(uncovered)
     variation.reconsider_by = common.today() + timedelta(days=reconsideration_days)
     await session.flush()
     return variation
