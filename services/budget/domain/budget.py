@@ -214,6 +214,14 @@ def refuse_reduction(lines: Iterable[Line], stream: str, agreed_pence: int) -> R
                              f"{pounds(cover.cost_pence)} (BUD-05)", stream=stream)
 
 
+def reduction_notice(stream: str, from_pence: int, to_pence: int, reasons: str, reconsider_by: date | None) -> str:
+    """BUD-10: the written notice of a reduction, with its reasons and until when the family may ask, once, for it
+    to be reconsidered."""
+    return (f"We intend to reduce the {stream.replace('_', ' ')} part of your budget from {pounds(from_pence)} to "
+            f"{pounds(to_pence)} a year. Our reasons: {reasons}. You may ask us to reconsider once, until "
+            f"{reconsider_by}; nothing changes before then.")
+
+
 def default_period(start: date) -> tuple[date, date]:
     """A plan period of one year from ``start`` (used for budgets opened from events)."""
     return start, add_months(start, 12) - timedelta(days=1)

@@ -148,27 +148,11 @@ async def _direct_payment_share(session: AsyncSession, budget: Budget, stream: s
     return cost_by_stream(lines, arrangement="direct_payment").get(stream, 0)
 
 
-def variation_view(v: Variation) -> dict:
-    notice = None
-    if v.kind == "reduction":
-        notice = (
-            f"We intend to reduce the {v.stream.replace('_', ' ')} part of your budget from "
-            f"{pounds(v.from_pence)} to {pounds(v.to_pence)} a year. Our reasons: {v.reasons}. You may ask "
-            f"us to reconsider once, until {v.reconsider_by}; nothing changes before then."
-        )
-    return {
-        "id": v.id,
-        "stream": v.stream,
-        "kind": v.kind,
-        "from_pence": v.from_pence,
-        "to_pence": v.to_pence,
-        "reasons": v.reasons,
-        "status": v.status,
-        "notice_issued_on": v.notice_issued_on,
-        "reconsider_by": v.reconsider_by,
-        "notice": notice,
-        "rule": "BUD-10" if notice else None,
-        "reconsideration_reason": v.reconsideration_reason,
-        "reconsideration_outcome": v.reconsideration_outcome,
-        "applied_at": v.applied_at,
-    }
+async def of_budget(session: AsyncSession, budget: Budget) -> list[Variation]:
+    """Every variation of the budget, oldest first."""
+    return await repo.variations(session, budget.id)
+
+
+async def find(session: AsyncSession, budget: Budget, variation_id: str) -> Variation:
+    """One variation of the budget, or 404."""
+    return await repo.variation(session, budget.id, variation_id)
