@@ -23,15 +23,25 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class BudgetOpened(Payload):
-    """A budget was opened for a child's plan period, by casework (`manual`) or from eligibility + RAS events."""
+class Whose(Payload):
+    """The fields that name a budget and whose it is, first in every payload about one budget."""
 
     budget_id: str
     child_id: str
     local_authority: str
+
+
+class Plan(Whose):
+    """A budget and its plan period (budget.opened.v1, budget.agreed.v1, budget.closed.v1)."""
+
     plan_reference: str
     period_start: date
     period_end: date
+
+
+class BudgetOpened(Plan):
+    """A budget was opened for a child's plan period, by casework (`manual`) or from eligibility + RAS events."""
+
     indicative_pence: dict[Stream, int]
     opened_from: Literal["manual", "events"]
 
@@ -41,26 +51,17 @@ class StreamAgreed(Payload):
     direct_payment_pence: int
 
 
-class BudgetAgreed(Payload):
+class BudgetAgreed(Plan):
     """A budget was agreed; payments opens one agreement per stream with direct_payment_pence > 0."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
-    plan_reference: str
-    period_start: date
-    period_end: date
     agreed_at: Instant
     streams: dict[Stream, StreamAgreed]
     direct_payment_total_pence: int
 
 
-class HealthFundingApplied(Payload):
+class HealthFundingApplied(Whose):
     """An ICB health-funding event changed the health stream of the child's open budget (BUD-07)."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
     icb_event_id: str
     annual_amount_pence: int
     previous_amount_pence: int
@@ -68,12 +69,9 @@ class HealthFundingApplied(Payload):
     reason: str
 
 
-class BudgetVaried(Payload):
+class BudgetVaried(Whose):
     """Additive within v1: a stream's agreed amount changed after agreement (BUD-10)."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
     variation_id: str
     stream: Stream
     previous_agreed_pence: int
@@ -83,16 +81,11 @@ class BudgetVaried(Payload):
     effective_from: date
 
 
-class BudgetClosed(Payload):
+class BudgetClosed(Plan):
     """Additive within v1: the budget closed — its plan period ended, or the plan ceased. Payments stops its
     direct-payment agreements from ``closed_on`` (PAY-08)."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
     plan_reference: str | None
-    period_start: date
-    period_end: date
     closed_on: date
     reason: str
 
@@ -133,17 +126,19 @@ class Reason(Payload):
     message: str
 
 
-class BudgetInsufficient(Payload):
+class StreamCoverage(Whose):
+    """A stream's agreed amount against the cost of its agreed provision (BUD-05)."""
+
+    stream: Stream
+    agreed_pence: int
+    provision_cost_pence: int
+
+
+class BudgetInsufficient(StreamCoverage):
     """Additive within v1 (BUD-05): a stream of an agreed budget no longer covers the cost of its agreed
     provision — an ICB cut to the health stream — or is short by a different amount than last said. The budget is
     flagged (`insufficient` on GET /v1/budgets/{id}) and an early review falls due on `review_due` (BUD-09)."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
-    stream: Stream
-    agreed_pence: int
-    provision_cost_pence: int
     shortfall_pence: int
     since: date
     effective_from: date
@@ -152,16 +147,10 @@ class BudgetInsufficient(Payload):
     review_due: date
 
 
-class BudgetInsufficiencyCleared(Payload):
+class BudgetInsufficiencyCleared(StreamCoverage):
     """Additive within v1 (BUD-05): a stream flagged by budget.insufficient.v1 covers its agreed provision again,
     by new ICB funding (`icb_event_id`) or a variation (`variation_id`)."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
-    stream: Stream
-    agreed_pence: int
-    provision_cost_pence: int
     since: date
     cleared_on: date
     reason: str
@@ -169,15 +158,12 @@ class BudgetInsufficiencyCleared(Payload):
     variation_id: str | None
 
 
-class ReassessmentRequested(Payload):
+class ReassessmentRequested(Whose):
     """Additive within v1 (BUD-12): the child's circumstances changed (`POST /v1/budgets/{id}/review-requests`
     with `circumstances_changed: true`): a swift re-assessment is wanted — a new RAS assessment of the child —
     and a review of the budget is due on `review_due` (at once). A new assessment reaches the budget as
     `ras.assessment_completed.v1` as usual."""
 
-    budget_id: str
-    child_id: str
-    local_authority: str
     plan_reference: str
     review_id: str
     requested_on: date

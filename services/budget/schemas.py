@@ -308,14 +308,9 @@ class ReviewRead(Read):
     recorded_by: str
 
 
-class ReviewRecorded(Read):
+class ReviewRecorded(ReviewRead):
     """A review held or asked for, and the budget's next review after it (BUD-09, BUD-12)."""
 
-    id: str = _of("review", "id")
-    kind: str = _of("review", "kind")
-    on: date = _of("review", "reviewed_on")
-    notes: str = _of("review", "notes")
-    recorded_by: str = _of("review", "recorded_by")
     next_review_due: date | None
 
 

@@ -24,7 +24,7 @@ from services.budget.domain.budget import (
 )
 from services.budget.domain.ledger import STREAMS, agree
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE
-from services.budget.models import Budget, Child, PanelDecision, Provision
+from services.budget.models import Budget, PanelDecision, Provision
 from services.budget.service import common, reviews
 from services.budget.service.health import health_funded
 from services.budget.settings import BudgetSettings
@@ -71,7 +71,7 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
 
 async def _eligibility(session: AsyncSession, budget: Budget) -> dict | None:
     """The CYP's latest eligibility decision, as the eligibility service published it (None if none arrived)."""
-    child = await session.get(Child, (budget.local_authority, budget.child_id))
+    child = await repo.child(session, budget.local_authority, budget.child_id)
     return child.eligibility if child is not None else None
 
 

@@ -114,6 +114,9 @@ class Recorded:
     next_review_due: date | None
     reassessment_requested: bool = False
 
+    def __getattr__(self, name: str):  # the review's own fields (id, kind, reviewed_on, notes, recorded_by)
+        return getattr(self.review, name)
+
 
 @dataclass(frozen=True)
 class Due:
