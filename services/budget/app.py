@@ -6,11 +6,21 @@ from kit.bus import Bus
 from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.budget.event_schemas import OWNED, PUBLISHED
-from services.budget.finance_router import router as finance_totals
+from services.budget.events import OWNED, PUBLISHED
 from services.budget.handlers import consumers
-from services.budget.router import router
-from services.budget.router_after import router as after_agreement
+from services.budget.routers import (
+    audit,
+    budgets,
+    categories,
+    finance,
+    health_funding,
+    ledger,
+    panel,
+    provision,
+    reports,
+    reviews,
+    variations,
+)
 from services.budget.service.planning import close_ended_budgets
 from services.budget.service.variations import apply_due_reductions
 from services.budget.settings import BudgetSettings
@@ -22,7 +32,10 @@ SPEC = ServiceSpec(
     description="One pooled budget per child per plan across education, health and social care (BUD-01..11).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=BudgetSettings,
-    routers=[after_agreement, finance_totals, router],  # fixed paths (/reviews, /sen2, /finance) first
+    # Starlette matches routes in the order they are mounted: the routers holding fixed paths (/reviews, /sen2,
+    # /provision-categories, /finance/totals) come before budgets' GET /{budget_id}, which would otherwise take them.
+    routers=[reviews.router, reports.router, categories.router, finance.router, budgets.router,
+             health_funding.router, provision.router, panel.router, ledger.router, variations.router, audit.router],
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),

@@ -1,108 +1,245 @@
-"""Payloads of the events the budget service publishes (docs/events.md is the contract)."""
+"""What the budget service publishes (and the ICB event it accepts): the v1 payload models and the envelopes built
+from them. The only serialiser of its events: every payload is one of these models, dumped; the AsyncAPI document is
+built from them (``OWNED``) and the tests hold every published payload to them (docs/events.md is the contract)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from kit.events import Envelope
 from services.budget.models import Budget
 
-__all__ = ["booking_refused", "budget_agreed", "budget_closed", "budget_opened", "budget_varied",
-           "health_funding_applied", "reassessment_requested"]
-
 PRODUCER = "budget"
+# A time as the payloads have always carried it: ``datetime.isoformat()`` (``+00:00``, not pydantic's ``Z``).
+Instant = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")]
+
+Stream = Literal["education", "health", "social_care", "transport"]
 
 
-def _envelope(type_: str, budget: Budget, payload: dict, cause: Envelope | None) -> Envelope:
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Whose(Payload):
+    """The fields that name a budget and whose it is, first in every payload about one budget."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+
+
+class Plan(Whose):
+    """A budget and its plan period (budget.opened.v1, budget.agreed.v1, budget.closed.v1)."""
+
+    plan_reference: str
+    period_start: date
+    period_end: date
+
+
+class BudgetOpened(Plan):
+    """A budget was opened for a child's plan period, by casework (`manual`) or from eligibility + RAS events."""
+
+    indicative_pence: dict[Stream, int]
+    opened_from: Literal["manual", "events"]
+
+
+class StreamAgreed(Payload):
+    agreed_pence: int
+    direct_payment_pence: int
+
+
+class BudgetAgreed(Plan):
+    """A budget was agreed; payments opens one agreement per stream with direct_payment_pence > 0."""
+
+    agreed_at: Instant
+    streams: dict[Stream, StreamAgreed]
+    direct_payment_total_pence: int
+
+
+class HealthFundingApplied(Whose):
+    """An ICB health-funding event changed the health stream of the child's open budget (BUD-07)."""
+
+    icb_event_id: str
+    annual_amount_pence: int
+    previous_amount_pence: int
+    effective_from: date
+    reason: str
+
+
+class BudgetVaried(Whose):
+    """Additive within v1: a stream's agreed amount changed after agreement (BUD-10)."""
+
+    variation_id: str
+    stream: Stream
+    previous_agreed_pence: int
+    agreed_pence: int
+    reasons: str
+    direct_payment_pence: int
+    effective_from: date
+
+
+class BudgetClosed(Plan):
+    """Additive within v1: the budget closed — its plan period ended, or the plan ceased. Payments stops its
+    direct-payment agreements from ``closed_on`` (PAY-08)."""
+
+    plan_reference: str | None
+    closed_on: date
+    reason: str
+
+
+class HealthFundingChanged(Payload):
+    """Published by ICB systems; the same as POST /v1/budgets/health-funding-events. The payload's event_id is
+    the ICB's id and is what makes it apply once."""
+
+    event_id: str
+    child_id: str
+    local_authority: str
+    annual_amount_pence: int
+    effective_from: date
+    reason: str
+
+
+class BookingRefused(Payload):
+    """Additive within v1: money another service moved that the budget will not book — no budget of that LA,
+    another child's budget, a closed budget for a release (BUD-01, BUD-06, BUD-08). A business refusal, published
+    and acknowledged, never a dead letter: contracts gives a refused release's units back."""
+
+    refused_event_type: str
+    refused_event_id: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    stream: Stream | None
+    amount_pence: int
+    transfer_id: str | None
+    payment_id: str | None
+    recovery_id: str | None
+    rule: str
+    reason: str
+
+
+class Reason(Payload):
+    rule: str
+    message: str
+
+
+class StreamCoverage(Whose):
+    """A stream's agreed amount against the cost of its agreed provision (BUD-05)."""
+
+    stream: Stream
+    agreed_pence: int
+    provision_cost_pence: int
+
+
+class BudgetInsufficient(StreamCoverage):
+    """Additive within v1 (BUD-05): a stream of an agreed budget no longer covers the cost of its agreed
+    provision — an ICB cut to the health stream — or is short by a different amount than last said. The budget is
+    flagged (`insufficient` on GET /v1/budgets/{id}) and an early review falls due on `review_due` (BUD-09)."""
+
+    shortfall_pence: int
+    since: date
+    effective_from: date
+    reasons: list[Reason]
+    icb_event_id: str | None
+    review_due: date
+
+
+class BudgetInsufficiencyCleared(StreamCoverage):
+    """Additive within v1 (BUD-05): a stream flagged by budget.insufficient.v1 covers its agreed provision again,
+    by new ICB funding (`icb_event_id`) or a variation (`variation_id`)."""
+
+    since: date
+    cleared_on: date
+    reason: str
+    icb_event_id: str | None
+    variation_id: str | None
+
+
+class ReassessmentRequested(Whose):
+    """Additive within v1 (BUD-12): the child's circumstances changed (`POST /v1/budgets/{id}/review-requests`
+    with `circumstances_changed: true`): a swift re-assessment is wanted — a new RAS assessment of the child —
+    and a review of the budget is due on `review_due` (at once). A new assessment reaches the budget as
+    `ras.assessment_completed.v1` as usual."""
+
+    plan_reference: str
+    review_id: str
+    requested_on: date
+    reason: str
+    review_due: date
+
+
+PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
+             "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
+             "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused,
+             "budget.insufficient.v1": BudgetInsufficient,
+             "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared,
+             "budget.reassessment_requested.v1": ReassessmentRequested}
+ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
+
+
+OWNED = {**PUBLISHED, **ACCEPTED}  # the payload models of its events and of the inbound ICB event it defines
+TYPES = {model: type_ for type_, model in PUBLISHED.items()}
+
+
+def _envelope(payload: Payload, budget: Budget | None, cause: Envelope | None, *, la: str | None = None
+              ) -> Envelope:
+    type_ = TYPES[type(payload)]
+    body = payload.model_dump(mode="json")
     if cause is not None:
-        return cause.caused(type_, producer=PRODUCER, payload=payload)
-    return Envelope(type=type_, producer=PRODUCER, local_authority=budget.local_authority, payload=payload)
+        return cause.caused(type_, producer=PRODUCER, payload=body)
+    return Envelope(type=type_, producer=PRODUCER, local_authority=la or budget.local_authority, payload=body)
 
 
 def _plan(budget: Budget) -> dict:
-    """The fields that name a budget and its plan period in budget.opened.v1 and budget.agreed.v1."""
-    return {
-        "budget_id": budget.id,
-        "child_id": budget.child_id,
-        "local_authority": budget.local_authority,
-        "plan_reference": budget.plan_reference,
-        "period_start": budget.period_start.isoformat(),
-        "period_end": budget.period_end.isoformat(),
-    }
+    """The fields that name a budget and its plan period in budget.opened.v1, budget.agreed.v1 and
+    budget.closed.v1."""
+    return {"budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
+            "plan_reference": budget.plan_reference, "period_start": budget.period_start,
+            "period_end": budget.period_end}
 
 
-def budget_opened(
-    budget: Budget, indicative_pence: Mapping[str, int], cause: Envelope | None = None
-) -> Envelope:
-    return _envelope(
-        "budget.opened.v1",
-        budget,
-        {
-            **_plan(budget),
-            "indicative_pence": dict(indicative_pence),
-            "opened_from": budget.opened_from,
-        },
-        cause,
-    )
+def _whose(budget: Budget) -> dict:
+    return {"budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority}
+
+
+def budget_opened(budget: Budget, indicative_pence: Mapping[str, int], cause: Envelope | None = None) -> Envelope:
+    return _envelope(BudgetOpened(**_plan(budget), indicative_pence=dict(indicative_pence),
+                                  opened_from=budget.opened_from), budget, cause)
 
 
 def budget_agreed(budget: Budget, streams: Mapping[str, tuple[int, int]]) -> Envelope:
     """``streams``: stream → (agreed_pence, direct_payment_pence)."""
-    return _envelope(
-        "budget.agreed.v1",
-        budget,
-        {
-            **_plan(budget),
-            "agreed_at": budget.agreed_at.isoformat(),
-            "streams": {s: {"agreed_pence": a, "direct_payment_pence": dp} for s, (a, dp) in streams.items()},
-            "direct_payment_total_pence": sum(dp for _, dp in streams.values()),
-        },
-        None,
-    )
+    return _envelope(BudgetAgreed(
+        **_plan(budget), agreed_at=budget.agreed_at,
+        streams={s: StreamAgreed(agreed_pence=a, direct_payment_pence=dp) for s, (a, dp) in streams.items()},
+        direct_payment_total_pence=sum(dp for _, dp in streams.values())), budget, None)
 
 
 def health_funding_applied(event: dict, previous_pence: int, cause: Envelope | None) -> Envelope:
     """``event``: the recorded ICB event (its columns), applied to ``event["budget_id"]``."""
-    payload = {
-        "budget_id": event["budget_id"], "child_id": event["child_id"],
-        "local_authority": event["local_authority"], "icb_event_id": event["event_id"],
-        "annual_amount_pence": event["annual_amount_pence"], "previous_amount_pence": previous_pence,
-        "effective_from": event["effective_from"].isoformat(), "reason": event["reason"],
-    }
-    if cause is not None:
-        return cause.caused("budget.health_funding_applied.v1", producer=PRODUCER, payload=payload)
-    return Envelope(type="budget.health_funding_applied.v1", producer=PRODUCER,
-                    local_authority=event["local_authority"], payload=payload)
+    return _envelope(HealthFundingApplied(
+        budget_id=event["budget_id"], child_id=event["child_id"], local_authority=event["local_authority"],
+        icb_event_id=event["event_id"], annual_amount_pence=event["annual_amount_pence"],
+        previous_amount_pence=previous_pence, effective_from=event["effective_from"], reason=event["reason"]),
+        None, cause, la=event["local_authority"])
 
 
-def budget_closed(budget: Budget, *, closed_on, reason: str) -> Envelope:
+def budget_closed(budget: Budget, *, closed_on: date, reason: str) -> Envelope:
     """The budget closed (plan period over, or plan ceased): payments stops its agreements from ``closed_on``."""
-    return _envelope("budget.closed.v1", budget, {**_plan(budget), "closed_on": closed_on.isoformat(),
-                                                  "reason": reason}, None)
+    return _envelope(BudgetClosed(**_plan(budget), closed_on=closed_on, reason=reason), budget, None)
 
 
-def budget_varied(
-    budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int, reasons: str,
-    direct_payment_pence: int, effective_from,
-) -> Envelope:
+def budget_varied(budget: Budget, *, variation_id: str, stream: str, from_pence: int, to_pence: int, reasons: str,
+                  direct_payment_pence: int, effective_from: date) -> Envelope:
     """Additive to v1: a stream's agreed amount changed after agreement (BUD-10), with the stream's direct-payment
     share after the change and the date it applies from."""
-    return _envelope(
-        "budget.varied.v1",
-        budget,
-        {
-            "budget_id": budget.id,
-            "child_id": budget.child_id,
-            "local_authority": budget.local_authority,
-            "variation_id": variation_id,
-            "stream": stream,
-            "previous_agreed_pence": from_pence,
-            "agreed_pence": to_pence,
-            "reasons": reasons,
-            "direct_payment_pence": direct_payment_pence,
-            "effective_from": effective_from.isoformat(),
-        },
-        None,
-    )
+    return _envelope(BudgetVaried(
+        **_whose(budget), variation_id=variation_id, stream=stream, previous_agreed_pence=from_pence,
+        agreed_pence=to_pence, reasons=reasons, direct_payment_pence=direct_payment_pence,
+        effective_from=effective_from), budget, None)
 
 
 def booking_refused(cause: Envelope, *, budget_id: str | None, child_id: str, la: str, stream: str | None,
@@ -110,42 +247,37 @@ def booking_refused(cause: Envelope, *, budget_id: str | None, child_id: str, la
                     payment_id: str | None = None, recovery_id: str | None = None) -> Envelope:
     """Additive to v1: money another service moved that the budget will not book (a business refusal, not a dead
     letter): the producer of ``refused_event_type`` acts on it."""
-    payload = {"refused_event_type": cause.type, "refused_event_id": str(cause.event_id), "budget_id": budget_id,
-               "child_id": child_id, "local_authority": la, "stream": stream, "amount_pence": amount_pence,
-               "transfer_id": transfer_id, "payment_id": payment_id, "recovery_id": recovery_id, "rule": rule,
-               "reason": reason}
-    return cause.caused("budget.booking_refused.v1", producer=PRODUCER, payload=payload)
+    return _envelope(BookingRefused(
+        refused_event_type=cause.type, refused_event_id=str(cause.event_id), budget_id=budget_id,
+        child_id=child_id, local_authority=la, stream=stream, amount_pence=amount_pence, transfer_id=transfer_id,
+        payment_id=payment_id, recovery_id=recovery_id, rule=rule, reason=reason), None, cause)
 
 
-def budget_insufficient(budget: Budget, *, stream: str, agreed_pence: int, provision_cost_pence: int, since,
-                        effective_from, reasons: list[dict], icb_event_id: str | None, review_due,
+def budget_insufficient(budget: Budget, *, stream: str, agreed_pence: int, provision_cost_pence: int, since: date,
+                        effective_from: date, reasons: list[dict], icb_event_id: str | None, review_due: date,
                         cause: Envelope | None) -> Envelope:
     """Additive to v1 (BUD-05): a stream of an agreed budget no longer covers its agreed provision (an ICB cut),
     or is short by a different amount than last said; an early review falls due on ``review_due`` (BUD-09)."""
-    return _envelope("budget.insufficient.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "stream": stream, "agreed_pence": agreed_pence, "provision_cost_pence": provision_cost_pence,
-        "shortfall_pence": provision_cost_pence - agreed_pence, "since": since.isoformat(),
-        "effective_from": effective_from.isoformat(), "reasons": reasons, "icb_event_id": icb_event_id,
-        "review_due": review_due.isoformat()}, cause)
+    return _envelope(BudgetInsufficient(
+        **_whose(budget), stream=stream, agreed_pence=agreed_pence, provision_cost_pence=provision_cost_pence,
+        shortfall_pence=provision_cost_pence - agreed_pence, since=since, effective_from=effective_from,
+        reasons=[Reason(**r) for r in reasons], icb_event_id=icb_event_id, review_due=review_due), budget, cause)
 
 
 def budget_insufficiency_cleared(budget: Budget, *, stream: str, agreed_pence: int, provision_cost_pence: int,
-                                 since, cleared_on, reason: str, icb_event_id: str | None,
+                                 since: date, cleared_on: date, reason: str, icb_event_id: str | None,
                                  variation_id: str | None, cause: Envelope | None) -> Envelope:
     """Additive to v1 (BUD-05): a stream flagged by ``budget.insufficient.v1`` covers its agreed provision again,
     by new ICB funding (``icb_event_id``) or a variation (``variation_id``)."""
-    return _envelope("budget.insufficiency_cleared.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "stream": stream, "agreed_pence": agreed_pence, "provision_cost_pence": provision_cost_pence,
-        "since": since.isoformat(), "cleared_on": cleared_on.isoformat(), "reason": reason,
-        "icb_event_id": icb_event_id, "variation_id": variation_id}, cause)
+    return _envelope(BudgetInsufficiencyCleared(
+        **_whose(budget), stream=stream, agreed_pence=agreed_pence, provision_cost_pence=provision_cost_pence,
+        since=since, cleared_on=cleared_on, reason=reason, icb_event_id=icb_event_id, variation_id=variation_id),
+        budget, cause)
 
 
-def reassessment_requested(budget: Budget, *, review_id: str, requested_on, reason: str) -> Envelope:
+def reassessment_requested(budget: Budget, *, review_id: str, requested_on: date, reason: str) -> Envelope:
     """Additive to v1 (BUD-12): the child's circumstances changed; a new RAS assessment is wanted and a review is
     due (by ``review_due``, at once)."""
-    return _envelope("budget.reassessment_requested.v1", budget, {
-        "budget_id": budget.id, "child_id": budget.child_id, "local_authority": budget.local_authority,
-        "plan_reference": budget.plan_reference, "review_id": review_id, "requested_on": requested_on.isoformat(),
-        "reason": reason, "review_due": budget.next_review_due.isoformat()}, None)
+    return _envelope(ReassessmentRequested(
+        **_whose(budget), plan_reference=budget.plan_reference, review_id=review_id, requested_on=requested_on,
+        reason=reason, review_due=budget.next_review_due), budget, None)

@@ -9,17 +9,12 @@ from pydantic import Field
 
 from kit.events import Envelope
 from kit.inbox import Consumers, Reader, read
-from kit.outbox import add_event
-from services.budget import events
-from services.budget import repository as repo
-from services.budget.ledger import STREAMS
+from services.budget.domain.ledger import STREAMS
 from services.budget.schemas import EFFECTIVE
 from services.budget.service import health, money, opening
 from services.budget.settings import BudgetSettings
 
 consumers = Consumers()
-
-
 
 
 class RequestDecided(Reader):
@@ -86,28 +81,19 @@ class PaymentReturned(DirectPaymentMoney):
 async def on_request_decided(session, envelope: Envelope, settings: BudgetSettings) -> None:
     """Remember the CYP's latest decision; open a budget if a RAS result is already there."""
     event = read(RequestDecided, envelope)
-    child = await repo.lock_child(session, event.local_authority, event.child_id)
-    if child.eligibility_decided_at is not None and child.eligibility_decided_at > event.decided_at:
-        return  # an older decision arriving late does not replace a newer one
-    child.eligibility_request_id, child.eligibility_status = event.request_id, event.status
-    child.eligible_streams = [s for s in event.eligible_streams if s in STREAMS]
-    child.eligibility = {"streams": event.streams, "arrangements": event.arrangements}
-    child.eligibility_decided_at, child.requested_on = event.decided_at, event.requested_on
-    await session.flush()
-    await opening.open_from_events(session, child, envelope)
+    await opening.record_decision(
+        session, envelope, la=event.local_authority, child_id=event.child_id, request_id=event.request_id,
+        status=event.status, eligible_streams=event.eligible_streams, streams=event.streams,
+        arrangements=event.arrangements, decided_at=event.decided_at, requested_on=event.requested_on)
 
 
 @consumers.on("ras.assessment_completed.v1")
 async def on_assessment_completed(session, envelope: Envelope, settings: BudgetSettings) -> None:
     """Remember the CYP's latest RAS result; open a budget if an eligible request is already there."""
     event = read(AssessmentCompleted, envelope)
-    child = await repo.lock_child(session, event.local_authority, event.child_id)
-    if child.ras_completed_at is not None and child.ras_completed_at > event.completed_at:
-        return
-    child.ras_assessment_id, child.ras_completed_at = event.assessment_id, event.completed_at
-    child.ras_indicative = {s: int(v) for s, v in event.indicative_pence.items() if s in STREAMS}
-    await session.flush()
-    await opening.open_from_events(session, child, envelope)
+    await opening.record_assessment(
+        session, envelope, la=event.local_authority, child_id=event.child_id, assessment_id=event.assessment_id,
+        indicative_pence=event.indicative_pence, completed_at=event.completed_at)
 
 
 @consumers.on_batch("icb.health_funding.changed.v1")
@@ -117,37 +103,11 @@ async def on_health_funding_changed(session, envelopes: list[Envelope], settings
     await health.receive_many(session, received, channel="amqp")
 
 
-async def _refused(session, envelope: Envelope, refusal: money.Refused, **ids) -> None:
-    """A business refusal is an event, acknowledged: the producer acts on it (contracts gives the units back);
-    only unreadable messages are dead-lettered."""
-    p = envelope.payload
-    await add_event(session, events.booking_refused(
-        envelope, budget_id=p.get("budget_id"), child_id=p["child_id"], la=p["local_authority"],
-        stream=p.get("stream"), amount_pence=p["amount_pence"], rule=refusal.rule, reason=refusal.reason, **ids))
-
-
 async def _funds(session, envelope: Envelope, *, returned: bool) -> None:
     event = read(FundsMoved, envelope)
-    released = f"transfer:{event.transfer_id}:released"
-    if returned and not await repo.reference_booked(session, released):
-        return  # a release this budget never booked (it refused it): nothing comes back out of the budget
-    try:
-        budget = await money.budget_of(
-            session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
-        )
-        if not returned and budget.status == "closed":
-            raise money.Refused("BUD-06", f"budget {budget.id} is closed: nothing more is released into it")
-    except money.Refused as refusal:
-        await _refused(session, envelope, refusal, transfer_id=event.transfer_id)
-        return
-    await money.book_release(
-        session,
-        budget,
-        stream=event.stream,
-        amount_pence=event.amount_pence,
-        reference=f"transfer:{event.transfer_id}:{'returned' if returned else 'released'}",
-        returned=returned,
-    )
+    await money.receive_transfer(
+        session, envelope, transfer_id=event.transfer_id, budget_id=event.budget_id, la=event.local_authority,
+        child_id=event.child_id, stream=event.stream, amount_pence=event.amount_pence, returned=returned)
 
 
 @consumers.on("contracts.funds_released.v1")
@@ -163,16 +123,10 @@ async def on_funds_returned(session, envelope: Envelope, settings: BudgetSetting
     await _funds(session, envelope, returned=True)
 
 
-async def _direct_payment(session, envelope: Envelope, event: DirectPaymentMoney, *, reference: str,
-                          recovered: bool, why: str | None = None, kind: str | None = None, **ids) -> None:
-    try:
-        budget = await money.budget_of(
-            session, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id
-        )
-        await money.book_payment(session, budget, stream=event.stream, amount_pence=event.amount_pence,
-                                 reference=reference, recovered=recovered, why=why, kind=kind)
-    except money.Refused as refusal:
-        await _refused(session, envelope, refusal, **ids)
+async def _direct_payment(session, envelope: Envelope, event: DirectPaymentMoney, **how) -> None:
+    await money.receive_direct_payment(
+        session, envelope, budget_id=event.budget_id, la=event.local_authority, child_id=event.child_id,
+        stream=event.stream, amount_pence=event.amount_pence, **how)
 
 
 @consumers.on("payments.payment_issued.v1")

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from services.budget.domain.budget import reduction_notice
 
 Base = make_base()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -87,6 +88,11 @@ class PanelDecision(Base):
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    @property
+    def rule(self) -> str | None:
+        """BUD-06 names an escalated decision: an approval above the decider's delegated authority."""
+        return "BUD-06" if self.decision == "escalated" else None
+
 
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
@@ -146,6 +152,17 @@ class Variation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def notice(self) -> str | None:
+        """BUD-10: the written notice of a reduction, as the family reads it (None for an increase)."""
+        if self.kind != "reduction":
+            return None
+        return reduction_notice(self.stream, self.from_pence, self.to_pence, self.reasons, self.reconsider_by)
+
+    @property
+    def rule(self) -> str | None:
+        return "BUD-10" if self.kind == "reduction" else None
+
 
 class Review(Base):
     __tablename__ = "reviews"
@@ -177,6 +194,10 @@ class Insufficiency(Base):
     cleared_on: Mapped[date | None] = mapped_column(Date)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(120))  # icb:<event id> | variation:<id>
+
+    @property
+    def shortfall_pence(self) -> int:
+        return self.provision_cost_pence - self.agreed_pence
 
 
 class AuditEntry(Base):

@@ -1,13 +1,14 @@
-"""Request bodies of the budget API (responses are documented by the endpoint docstrings and examples)."""
+"""Request bodies and response models of the budget API. Responses are read from attributes (the ORM rows, or the
+typed objects the use cases return), never assembled by hand; their JSON is what the API has always answered."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from kit.schemas import Input, IsoDate, PlanDate, up_to, within_years
-from services.budget import categories
+from services.budget.domain import categories
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
@@ -139,3 +140,207 @@ class CommitmentCreate(Input):
 
 class ReversalCreate(Input):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _of(*path: str) -> Any:
+    """A field read from an attribute of an attribute of what the use case returned (e.g. its ``budget``)."""
+    return Field(validation_alias=AliasPath(*path))
+
+
+class StreamBalanceRead(Read):
+    """One stream's balances, each a sum of ledger entries (BUD-08)."""
+
+    indicative_pence: int
+    agreed_pence: int
+    released_pence: int
+    committed_pence: int
+    spent_pence: int
+    available_pence: int = Field(description="agreed + released − committed − spent")
+
+
+class ProvisionRead(Read):
+    id: str
+    description: str
+    outcome: str
+    stream: str
+    category: str
+    annual_cost_pence: int
+    arrangement: str
+    on_setting_premises: bool
+    setting_agreement: bool
+    funding_source: str | None
+    head_agreement: bool
+    contract_id: str | None
+    created_at: datetime
+
+
+class PanelDecisionRead(Read):
+    id: str
+    stream: str
+    requested: str
+    decision: str
+    agreed_pence: int
+    extra_pence: int = Field(description="what the panel awarded above the indicative amount (BUD-06)")
+    authority: str
+    limit_pence: int
+    decided_by: str
+    decided_at: datetime
+    rule: str | None = Field(description="BUD-06 when the approval was escalated")
+
+
+class InsufficiencyRead(Read):
+    """BUD-05: a stream whose agreed amount no longer covers its agreed provision, since an ICB cut."""
+
+    stream: str
+    rule: str
+    agreed_pence: int
+    provision_cost_pence: int
+    shortfall_pence: int
+    message: str
+    since: date
+    icb_event_id: str | None
+    flagged_at: datetime
+
+
+class BudgetRead(Read):
+    id: str = _of("budget", "id")
+    child_id: str = _of("budget", "child_id")
+    local_authority: str = _of("budget", "local_authority")
+    plan_reference: str = _of("budget", "plan_reference")
+    period_start: date = _of("budget", "period_start")
+    period_end: date = _of("budget", "period_end")
+    status: str = _of("budget", "status")
+    opened_from: str = _of("budget", "opened_from")
+    streams: dict[str, StreamBalanceRead]
+    provisions: list[ProvisionRead]
+    panel_decisions: list[PanelDecisionRead]
+    created_at: datetime = _of("budget", "created_at")
+    agreed_at: datetime | None = _of("budget", "agreed_at")
+    next_review_due: date | None = _of("budget", "next_review_due")
+    insufficient: list[InsufficiencyRead]
+
+
+class BudgetPage(Read):
+    items: list[BudgetRead]
+    next_cursor: str | None
+
+
+class EntryRead(Read):
+    stream: str
+    account: str
+    amount_pence: int = Field(description="debit positive, credit negative")
+
+
+class TransactionRead(Read):
+    id: int = _of("txn", "id")
+    kind: str = _of("txn", "kind")
+    memo: str = _of("txn", "memo")
+    reference: str | None = _of("txn", "reference")
+    reverses_id: int | None = _of("txn", "reverses_id")
+    created_at: datetime = _of("txn", "created_at")
+    entries: list[EntryRead]
+
+
+class LedgerPage(Read):
+    items: list[TransactionRead]
+    next_before: int | None
+
+
+class AuditRead(Read):
+    id: str
+    budget_id: str
+    child_id: str
+    local_authority: str
+    client_id: str
+    kind: str
+    action: str
+    route: str
+    request_id: str | None
+    occurred_at: datetime
+
+
+class AuditPage(Read):
+    items: list[AuditRead]
+    next_cursor: str | None
+
+
+class HealthFundingOutcome(Read):
+    outcome: Literal["applied", "held", "superseded", "duplicate"]
+    event_id: str
+    status: str
+    budget_id: str | None
+    child_id: str
+    local_authority: str
+    annual_amount_pence: int
+    effective_from: date
+
+
+class VariationRead(Read):
+    id: str
+    stream: str
+    kind: str
+    from_pence: int
+    to_pence: int
+    reasons: str
+    status: str
+    notice_issued_on: date
+    reconsider_by: date | None
+    notice: str | None = Field(description="the written notice of a reduction (BUD-10)")
+    rule: str | None
+    reconsideration_reason: str | None
+    reconsideration_outcome: str | None
+    applied_at: datetime | None
+
+
+class VariationList(Read):
+    items: list[VariationRead]
+
+
+class ReviewRead(Read):
+    id: str
+    kind: str
+    on: date = Field(validation_alias="reviewed_on")
+    notes: str
+    recorded_by: str
+
+
+class ReviewRecorded(ReviewRead):
+    """A review held or asked for, and the budget's next review after it (BUD-09, BUD-12)."""
+
+    next_review_due: date | None
+
+
+class ReviewRequested(ReviewRecorded):
+    reassessment_requested: bool
+
+
+class ReviewDue(Read):
+    budget_id: str = _of("budget", "id")
+    child_id: str = _of("budget", "child_id")
+    local_authority: str = _of("budget", "local_authority")
+    plan_reference: str = _of("budget", "plan_reference")
+    next_review_due: date = _of("budget", "next_review_due")
+    overdue: bool
+    review_kind: str | None
+    review_reason: str | None
+
+
+class ReviewsDue(Read):
+    items: list[ReviewDue]
+
+
+class ReviewHistory(Read):
+    next_review_due: date | None
+    review_kind: str | None
+    review_reason: str | None
+    review_cadence_months: list[int]
+    review_cadence: str
+    items: list[ReviewRead]
+
+
+class TransactionId(BaseModel):
+    transaction_id: int

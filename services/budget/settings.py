@@ -2,7 +2,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
-from services.budget.domain import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
+from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
 

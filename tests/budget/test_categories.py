@@ -4,10 +4,10 @@ and the embedded platform through the gateway."""
 import pytest
 
 from kit.testing import LA, running_service
-from services.budget import categories
 from services.budget.app import create_app
-from services.budget.domain import refuse_category
-from services.budget.ledger import STREAMS
+from services.budget.domain import categories
+from services.budget.domain.budget import refuse_category
+from services.budget.domain.ledger import STREAMS
 from tests.budget.helpers import CASEWORK, HEALTH, READ, line, open_with_lines
 
 # Placements as callers might name them: the published ids, and names of their own.

@@ -3,19 +3,17 @@ from datetime import date
 
 import pytest
 
-from services.budget.domain import (
+from services.budget.domain.budget import (
     Line,
     StreamDecision,
-    add_months,
     agreement_refusals,
-    first_review_due,
     newer_health_funding,
-    next_review_after,
     panel_outcome,
     pounds,
     refuse_line,
     sen2_fields,
 )
+from services.budget.domain.reviews import add_months, first_review_due, next_review_after
 
 
 def a_line(**kw) -> Line:

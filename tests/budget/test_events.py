@@ -209,7 +209,7 @@ async def test_bud_07_shuffled_repeated_events_for_many_children_end_on_the_late
 
 
 async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
-    from services.budget.event_schemas import OWNED, PUBLISHED
+    from services.budget.events import OWNED, PUBLISHED
 
     bus, seen = await tapped(memory_backend)
     async with running_service(create_app, memory_backend, service="budget", bus=bus) as svc:

@@ -10,7 +10,7 @@ import pytest
 
 from kit.testing import LA, eventually, running_service
 from services.budget.app import create_app
-from services.budget.event_schemas import PUBLISHED
+from services.budget.events import PUBLISHED
 from services.budget.service import health
 from tests.budget.helpers import (
     CASEWORK,

@@ -3,8 +3,8 @@ payments, recoveries and reversals always balance, and every reported balance is
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.budget import ledger
-from services.budget.ledger import STREAMS, Balances, Entry, Posting, UnbalancedPosting, split_by_weight
+from services.budget.domain import ledger
+from services.budget.domain.ledger import STREAMS, Balances, Entry, Posting, UnbalancedPosting, split_by_weight
 
 amounts = st.integers(min_value=-5_000_000, max_value=5_000_000)
 streams = st.sampled_from(STREAMS)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from kit.testing import LA, OTHER_LA, auth, eventually, running_service
 from services.budget.app import create_app
-from services.budget.domain import first_review_due, next_review_after
+from services.budget.domain.reviews import first_review_due, next_review_after
 from services.budget.service import common
 from services.budget.settings import BudgetSettings
 from tests.budget.helpers import CASEWORK, OTHER, READ, child, line, new_budget

@@ -8,7 +8,7 @@ from kit.events import utcnow
 from sendpb import reconcile
 from sendpb.journey import Api
 from services.budget import repository as budget_repo
-from services.budget.ledger import spend
+from services.budget.domain.ledger import spend
 from services.payments.models import Payment
 from tests.reconcile.conftest import JOURNEY_DAY, LA
 

@@ -14,7 +14,7 @@ from kit.settings import PlatformSettings
 from sendpb.journey import Api, Family, run
 from sendpb.runner import build_embedded
 from services.budget import repository as budget_repo
-from services.budget.ledger import spend
+from services.budget.domain.ledger import spend
 from tests.reconcile.conftest import JOURNEY_DAY, LA
 
 

@@ -18,6 +18,7 @@ from services.budget.repository.budgets import (
 )
 from services.budget.repository.health import (
     HealthState,
+    child,
     health_events,
     health_state,
     health_states,
@@ -44,6 +45,7 @@ __all__ = [
     "budget_for",
     "budgets_of_child",
     "budgets_of_la",
+    "child",
     "ended_budgets",
     "due_reductions",
     "health_events",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
+from kit.pagination import newest_first
 from kit.tenancy import found, scoped
 from services.budget.models import (
     Budget,
@@ -52,12 +53,14 @@ async def open_budget(session: AsyncSession, la: str, child_id: str) -> Budget |
 
 
 async def list_budgets(
-    session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int, cursor_stmt
+    session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int, cursor: str | None
 ) -> list[Budget]:
+    """The caller's LAs' budgets, newest first, from ``cursor``: up to ``limit`` + 1 (kit.pagination)."""
     stmt = scoped(select(Budget), Budget.local_authority, caller)
     if child_id:
         stmt = stmt.where(Budget.child_id == child_id)
-    return list((await session.execute(cursor_stmt(stmt))).scalars())
+    stmt = newest_first(stmt, Budget.created_at, Budget.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def provisions(session: AsyncSession, budget_id: str) -> list[Provision]:

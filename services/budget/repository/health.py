@@ -147,6 +147,11 @@ async def lock_child(session: AsyncSession, la: str, child_id: str) -> Child:
     return (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
 
 
+async def child(session: AsyncSession, la: str, child_id: str) -> Child | None:
+    """What the service knows of the CYP (its latest eligibility decision and RAS result), without locking it."""
+    return await session.get(Child, (la, child_id))
+
+
 async def health_events(
     session: AsyncSession, la: str, child_id: str, *, statuses: Sequence[str], budget_id: str | None = None
 ) -> list[HealthFundingEvent]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.tenancy import found
-from services.budget.ledger import Balances, Posting
+from services.budget.domain.ledger import Balances, Posting
 from services.budget.models import (
     LedgerEntry,
     LedgerTransaction,

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from services.budget.ledger import CREDIT_ACCOUNTS
-from services.budget.repository.finance import FIGURES
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget.domain.ledger import CREDIT_ACCOUNTS
+from services.budget.repository.finance import FIGURES, ledger_sums
 
 # Each figure as reported, and the sign that makes it positive (entries are debit positive).
 REPORTED = {"payments": ("payments_pence", 1), "recoveries": ("recoveries_pence", -1),
@@ -26,3 +29,8 @@ def rows_of(sums: Iterable[tuple]) -> list[dict[str, Any]]:
         if any(figures):
             rows.append(row)
     return rows
+
+
+async def totals(session: AsyncSession, *, la: str, until: datetime | None) -> list[dict[str, Any]]:
+    """The LA's ledger totals per budget and stream, counting postings made before ``until`` (None: all)."""
+    return rows_of(await ledger_sums(session, la=la, until=until))

@@ -13,7 +13,6 @@ cost further statements."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,22 +23,12 @@ from kit.money import pounds
 from kit.outbox import add_events
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import newer_health_funding
-from services.budget.ledger import Posting, agree
+from services.budget.domain.budget import newer_health_funding
+from services.budget.domain.ledger import Posting, agree
 from services.budget.models import Budget, HealthFundingEvent
 from services.budget.service import common, sufficiency
 
-
-@dataclass(frozen=True)
-class HealthFunding:
-    """The ICB's payload, whichever channel brought it (REST or ``icb.health_funding.changed.v1``)."""
-
-    event_id: str
-    child_id: str
-    local_authority: str
-    annual_amount_pence: int
-    effective_from: date
-    reason: str
+HealthFunding = events.HealthFundingChanged  # the ICB's payload, whichever channel brought it (REST or the bus)
 
 
 async def receive_health_funding(session: AsyncSession, funding: HealthFunding, *, channel: str,

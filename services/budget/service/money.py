@@ -7,10 +7,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict, RuleViolation
+from kit.events import Envelope
 from kit.money import pounds
+from kit.outbox import add_event
+from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream
-from services.budget.ledger import Entry, Posting, commit, release, spend, split_by_weight
+from services.budget.domain.budget import cost_by_stream
+from services.budget.domain.ledger import Entry, Posting, commit, release, spend, split_by_weight
 from services.budget.models import Budget
 from services.budget.service import common
 
@@ -33,6 +36,48 @@ async def budget_of(session: AsyncSession, *, budget_id: str | None, la: str, ch
     if budget.child_id != child_id:
         raise Refused("BUD-01", f"budget {budget.id} is not the budget of child {child_id}")
     return budget
+
+
+async def receive_transfer(session: AsyncSession, cause: Envelope, *, transfer_id: str, budget_id: str, la: str,
+                           child_id: str, stream: str, amount_pence: int, returned: bool) -> None:
+    """Funds released from a block contract into the budget's stream, or given back to it (BUD-08), once per
+    transfer. A release is refused (``budget.booking_refused.v1``, after which contracts gives the units back) for
+    no budget of this LA, another child's budget, or a closed budget; a return of a release never booked is
+    nothing to take back."""
+    released = f"transfer:{transfer_id}:released"
+    if returned and not await repo.reference_booked(session, released):
+        return  # a release this budget never booked (it refused it): nothing comes back out of the budget
+    try:
+        budget = await budget_of(session, budget_id=budget_id, la=la, child_id=child_id)
+        if not returned and budget.status == "closed":
+            raise Refused("BUD-06", f"budget {budget.id} is closed: nothing more is released into it")
+    except Refused as refusal:
+        await _refused(session, cause, refusal, transfer_id=transfer_id)
+        return
+    await book_release(session, budget, stream=stream, amount_pence=amount_pence,
+                       reference=f"transfer:{transfer_id}:{'returned' if returned else 'released'}", returned=returned)
+
+
+async def receive_direct_payment(session: AsyncSession, cause: Envelope, *, budget_id: str | None, la: str,
+                                 child_id: str, stream: str | None, amount_pence: int, reference: str,
+                                 recovered: bool, why: str | None = None, kind: str | None = None, **ids) -> None:
+    """A direct payment issued, a recovery confirmed or a payment the bank returned (BUD-08), booked once per
+    ``reference``; refused with ``budget.booking_refused.v1`` for no budget of this LA or another child's."""
+    try:
+        budget = await budget_of(session, budget_id=budget_id, la=la, child_id=child_id)
+        await book_payment(session, budget, stream=stream, amount_pence=amount_pence, reference=reference,
+                           recovered=recovered, why=why, kind=kind)
+    except Refused as refusal:
+        await _refused(session, cause, refusal, **ids)
+
+
+async def _refused(session: AsyncSession, cause: Envelope, refusal: Refused, **ids) -> None:
+    """A business refusal is an event, acknowledged: the producer acts on it (contracts gives the units back);
+    only unreadable messages are dead-lettered."""
+    p = cause.payload
+    await add_event(session, events.booking_refused(
+        cause, budget_id=p.get("budget_id"), child_id=p["child_id"], la=p["local_authority"],
+        stream=p.get("stream"), amount_pence=p["amount_pence"], rule=refusal.rule, reason=refusal.reason, **ids))
 
 
 async def book_release(session: AsyncSession, budget: Budget, *, stream: str, amount_pence: int,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,8 @@ from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import default_period, periods_overlap
-from services.budget.ledger import STREAMS, indicative
+from services.budget.domain.budget import default_period, periods_overlap
+from services.budget.domain.ledger import STREAMS, indicative
 from services.budget.models import Budget, Child
 from services.budget.service import common
 from services.budget.service.health import apply_held
@@ -63,6 +63,34 @@ async def open_budget(session: AsyncSession, *, la: str, child_id: str, plan_ref
     await add_event(session, events.budget_opened(budget, amounts, cause))
     await apply_held(session, budget, cause)
     return budget
+
+
+async def record_decision(session: AsyncSession, cause: Envelope, *, la: str, child_id: str, request_id: str,
+                          status: str, eligible_streams: list[str], streams: dict, arrangements: dict,
+                          decided_at: datetime, requested_on: date) -> None:
+    """Remember the CYP's latest eligibility decision (an older one arriving late does not replace a newer one);
+    open a budget if a RAS result is already there."""
+    child = await repo.lock_child(session, la, child_id)
+    if child.eligibility_decided_at is not None and child.eligibility_decided_at > decided_at:
+        return
+    child.eligibility_request_id, child.eligibility_status = request_id, status
+    child.eligible_streams = [s for s in eligible_streams if s in STREAMS]
+    child.eligibility = {"streams": streams, "arrangements": arrangements}
+    child.eligibility_decided_at, child.requested_on = decided_at, requested_on
+    await session.flush()
+    await open_from_events(session, child, cause)
+
+
+async def record_assessment(session: AsyncSession, cause: Envelope, *, la: str, child_id: str, assessment_id: str,
+                            indicative_pence: Mapping[str, int], completed_at: datetime) -> None:
+    """Remember the CYP's latest RAS result; open a budget if an eligible request is already there."""
+    child = await repo.lock_child(session, la, child_id)
+    if child.ras_completed_at is not None and child.ras_completed_at > completed_at:
+        return
+    child.ras_assessment_id, child.ras_completed_at = assessment_id, completed_at
+    child.ras_indicative = {s: int(v) for s, v in indicative_pence.items() if s in STREAMS}
+    await session.flush()
+    await open_from_events(session, child, cause)
 
 
 async def open_from_events(session: AsyncSession, child: Child, cause: Envelope) -> Budget | None:

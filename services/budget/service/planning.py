@@ -11,8 +11,7 @@ from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import (
-    DEFAULT_REVIEW_CADENCE,
+from services.budget.domain.budget import (
     Line,
     StreamDecision,
     agreement_refusals,
@@ -21,9 +20,11 @@ from services.budget.domain import (
     pounds,
     refuse_for_eligibility,
     refuse_line,
+    refuse_line_after_agreement,
 )
-from services.budget.ledger import STREAMS, agree
-from services.budget.models import Budget, Child, PanelDecision, Provision
+from services.budget.domain.ledger import STREAMS, agree
+from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE
+from services.budget.models import Budget, PanelDecision, Provision
 from services.budget.service import common, reviews
 from services.budget.service.health import health_funded
 from services.budget.settings import BudgetSettings
@@ -41,16 +42,10 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
                     errors=[{"field": refusal.field, "message": refusal.message}], **(refusal.details or {}))
     if budget.status == "agreed":
         # After agreement a line may be added only if the stream's agreed amount still covers it (BUD-05).
-        lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)] + [line]
-        needed = cost_by_stream(lines)[line.stream]
+        lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
         agreed = (await repo.balances(session, budget.id))[line.stream].agreed_pence
-        if needed > agreed:
-            raise RuleViolation(
-                f"{line.stream}: provision would cost {pounds(needed)} against {pounds(agreed)} "
-                "agreed; vary the budget first",
-                rule="BUD-05",
-                stream=line.stream,
-            )
+        if uncovered := refuse_line_after_agreement(lines, line, agreed):
+            raise common.violation(uncovered)
     elif budget.status not in EDITABLE:
         raise Conflict(f"provision cannot be added while the budget is {budget.status}")
     provision = Provision(
@@ -76,7 +71,7 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
 
 async def _eligibility(session: AsyncSession, budget: Budget) -> dict | None:
     """The CYP's latest eligibility decision, as the eligibility service published it (None if none arrived)."""
-    child = await session.get(Child, (budget.local_authority, budget.child_id))
+    child = await repo.child(session, budget.local_authority, budget.child_id)
     return child.eligibility if child is not None else None
 
 

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.money import pounds
 from services.budget import repository as repo
-from services.budget.domain import sen2_fields
-from services.budget.ledger import STREAMS
+from services.budget.domain.budget import sen2_fields
+from services.budget.domain.ledger import STREAMS
 from services.budget.models import Budget
 
 LABELS = {"education": "Education", "health": "Health", "social_care": "Social care",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.auth import Caller
 from kit.errors import Conflict
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import (
+from services.budget.domain.reviews import (
     DEFAULT_REVIEW_CADENCE,
     cadence_step,
     describe_cadence,
@@ -36,7 +38,7 @@ def schedule_first(budget: Budget, *, agreed_on: date, cadence: Sequence[int]) -
 
 
 async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, kind: str, notes: str,
-                 by: str, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> Review:
+                 by: str, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> Recorded:
     """Record a review held; the next one falls due at the LA's next interval (BUD-12), never more than 12 months
     later (BUD-09)."""
     if budget.status != "agreed":
@@ -58,25 +60,26 @@ async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, ki
     budget.next_review_reason = (f"BUD-09, BUD-12: {months} months after the review held on {reviewed_on} (the "
                                  f"LA's cadence: {describe_cadence(cadence)})")
     await session.flush()
-    return review
+    return Recorded(review, budget.next_review_due)
 
 
 async def request(
     session: AsyncSession, budget: Budget, *, requested_on: date, reason: str, by: str,
     circumstances_changed: bool = False,
-) -> Review:
+) -> Recorded:
     """The family asked, or circumstances changed: a review falls due at once (listed as due from that date).
     A change of circumstances (BUD-12) is also a swift re-assessment: ``budget.reassessment_requested.v1`` asks
     for a new RAS assessment, in the same transaction."""
     if budget.status != "agreed":
         raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
     if not circumstances_changed:
-        return await bring_forward(session, budget, due=requested_on, kind="request", reason=reason, by=by)
+        review = await bring_forward(session, budget, due=requested_on, kind="request", reason=reason, by=by)
+        return Recorded(review, budget.next_review_due)
     review = await bring_forward(session, budget, due=requested_on, kind=REASSESSMENT,
                                  reason=f"BUD-12: circumstances changed: {reason}", by=by)
     await add_event(session, events.reassessment_requested(budget, review_id=review.id, requested_on=requested_on,
                                                            reason=reason))
-    return review
+    return Recorded(review, budget.next_review_due, reassessment_requested=True)
 
 
 async def bring_forward(session: AsyncSession, budget: Budget, *, due: date, kind: str, reason: str,
@@ -102,5 +105,48 @@ def due_because(budget: Budget) -> tuple[str | None, str | None]:
     return "annual", "BUD-09: at least every 12 months"
 
 
-def review_view(r: Review) -> dict:
-    return {"id": r.id, "kind": r.kind, "on": r.reviewed_on, "notes": r.notes, "recorded_by": r.recorded_by}
+@dataclass(frozen=True)
+class Recorded:
+    """A review held or asked for, and the budget's next review after it; ``reassessment_requested`` when
+    circumstances changed (BUD-12)."""
+
+    review: Review
+    next_review_due: date | None
+    reassessment_requested: bool = False
+
+    def __getattr__(self, name: str):  # the review's own fields (id, kind, reviewed_on, notes, recorded_by)
+        return getattr(self.review, name)
+
+
+@dataclass(frozen=True)
+class Due:
+    """An agreed budget with a review due, and why (BUD-09)."""
+
+    budget: Budget
+    overdue: bool
+    review_kind: str | None
+    review_reason: str | None
+
+
+@dataclass(frozen=True)
+class History:
+    """A budget's reviews, newest first, its next review and why, and its LA's cadence (BUD-12)."""
+
+    next_review_due: date | None
+    review_kind: str | None
+    review_reason: str | None
+    review_cadence_months: list[int]
+    review_cadence: str
+    items: list[Review]
+
+
+async def due(session: AsyncSession, caller: Caller, *, due_before: date, limit: int) -> list[Due]:
+    """Agreed budgets in the caller's LAs with a review due on or before ``due_before``, soonest first."""
+    today = common.today()
+    return [Due(b, b.next_review_due < today, *due_because(b))
+            for b in await repo.reviews_due(session, caller, due_before, limit)]
+
+
+async def history(session: AsyncSession, budget: Budget, *, cadence: Sequence[int]) -> History:
+    return History(budget.next_review_due, *due_because(budget), list(cadence), describe_cadence(cadence),
+                   await repo.reviews(session, budget.id))

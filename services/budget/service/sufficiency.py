@@ -21,7 +21,7 @@ from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream, shortfall
+from services.budget.domain.budget import coverage, shortfall
 from services.budget.models import Budget, Insufficiency
 from services.budget.service import common, reviews
 
@@ -66,12 +66,12 @@ async def recheck(session: AsyncSession, budget: Budget, stream: str, *, variati
     if budget.status != "agreed":
         return
     agreed = (await repo.balances(session, budget.id))[stream].agreed_pence
-    cost = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)]).get(stream, 0)
+    cover = coverage([common.line_of(p) for p in await repo.provisions(session, budget.id)], stream, agreed)
     flag = await repo.open_insufficiency(session, budget.id, stream)
-    if (agreed >= cost and flag is None) or (flag is not None and flag.agreed_pence == agreed):
+    if (cover.covered and flag is None) or (flag is not None and flag.agreed_pence == agreed):
         return
-    await settle(session, budget, Change(budget.id, stream, agreed, cost, common.today(), variation_id=variation_id),
-                 flag=flag)
+    await settle(session, budget, Change(budget.id, stream, agreed, cover.cost_pence, common.today(),
+                                         variation_id=variation_id), flag=flag)
 
 
 async def settle(session: AsyncSession, budget: Budget, change: Change, *,

@@ -13,8 +13,8 @@ from kit.money import pounds
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
-from services.budget.domain import cost_by_stream
-from services.budget.ledger import agree
+from services.budget.domain.budget import cost_by_stream, refuse_reduction
+from services.budget.domain.ledger import agree
 from services.budget.models import Budget, Variation
 from services.budget.service import common, sufficiency
 
@@ -49,16 +49,9 @@ async def vary(session: AsyncSession, budget: Budget, *, stream: str, agreed_pen
     if variation.kind == "increase":
         await _apply(session, budget, variation)
         return variation
-    cost = cost_by_stream([common.line_of(p) for p in await repo.provisions(session, budget.id)]).get(
-        stream, 0
-    )
-    if agreed_pence < cost:
-        raise RuleViolation(
-            f"{stream}: {pounds(agreed_pence)} would not cover the agreed provision costing "
-            f"{pounds(cost)} (BUD-05)",
-            rule="BUD-05",
-            stream=stream,
-        )
+    lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
+    if uncovered := refuse_reduction(lines, stream, agreed_pence):  # BUD-05
+        raise common.violation(uncovered)
     variation.reconsider_by = common.today() + timedelta(days=reconsideration_days)
     await session.flush()
     return variation
@@ -155,27 +148,11 @@ async def _direct_payment_share(session: AsyncSession, budget: Budget, stream: s
     return cost_by_stream(lines, arrangement="direct_payment").get(stream, 0)
 
 
-def variation_view(v: Variation) -> dict:
-    notice = None
-    if v.kind == "reduction":
-        notice = (
-            f"We intend to reduce the {v.stream.replace('_', ' ')} part of your budget from "
-            f"{pounds(v.from_pence)} to {pounds(v.to_pence)} a year. Our reasons: {v.reasons}. You may ask "
-            f"us to reconsider once, until {v.reconsider_by}; nothing changes before then."
-        )
-    return {
-        "id": v.id,
-        "stream": v.stream,
-        "kind": v.kind,
-        "from_pence": v.from_pence,
-        "to_pence": v.to_pence,
-        "reasons": v.reasons,
-        "status": v.status,
-        "notice_issued_on": v.notice_issued_on,
-        "reconsider_by": v.reconsider_by,
-        "notice": notice,
-        "rule": "BUD-10" if notice else None,
-        "reconsideration_reason": v.reconsideration_reason,
-        "reconsideration_outcome": v.reconsideration_outcome,
-        "applied_at": v.applied_at,
-    }
+async def of_budget(session: AsyncSession, budget: Budget) -> list[Variation]:
+    """Every variation of the budget, oldest first."""
+    return await repo.variations(session, budget.id)
+
+
+async def find(session: AsyncSession, budget: Budget, variation_id: str) -> Variation:
+    """One variation of the budget, or 404."""
+    return await repo.variation(session, budget.id, variation_id)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.budget.ledger import STREAMS
+from services.budget.domain.ledger import STREAMS
 
 PLATFORM_DEFAULT = "platform_default"
 

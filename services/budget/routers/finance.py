@@ -1,19 +1,19 @@
-"""Finance totals of the budget ledger for reconciliation: ``/v1/budgets/finance``. Mounted before the routes
-that take ``/{budget_id}``."""
+"""Finance totals of the budget ledger for reconciliation: ``/finance/totals``, a fixed path."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from kit.auth import caller_with
 from kit.reports import AsOf, LocalAuthority, report, until
 from kit.service import SessionDep
-from services.budget.repository import finance
-from services.budget.service.finance import rows_of
+from services.budget.routers.access import LedgerReader
+from services.budget.service import finance
 
 router = APIRouter(tags=["budgets: finance totals"])
-Reader = caller_with("finance", "read")
+
+
 @router.get("/finance/totals", summary="Ledger totals per budget and stream")
-async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
+async def totals(session: SessionDep, caller: LedgerReader, local_authority: LocalAuthority,
+                 as_of: AsOf = None) -> Response:
     """What the budget ledger holds of the LA's money (BUD-08), for reconciliation with payments and contracts
     (`sendpb reconcile`; scope `finance` or `read`; another LA's code is a 403).
 
@@ -28,5 +28,5 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
     `as_of` counts only postings made on or before that day (UTC). The totals are one report for the LA, not a
     paginated list."""
     caller.ensure_la(local_authority)
-    sums = await finance.ledger_sums(session, la=local_authority, until=until(as_of))
-    return report({"local_authority": local_authority, "as_of": as_of, "rows": rows_of(sums)})
+    rows = await finance.totals(session, la=local_authority, until=until(as_of))
+    return report({"local_authority": local_authority, "as_of": as_of, "rows": rows})

@@ -1,14 +1,15 @@
-"""Pure rules of pooled budgets (BUD-01..12) and value objects. No I/O; the ledger is in ``ledger.py``."""
+"""Pure rules of pooled budgets (BUD-01..11) and value objects. No I/O; the ledger is in ``ledger.py``, review
+dates in ``reviews.py``."""
 from __future__ import annotations
 
-import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kit.money import pounds
-from services.budget import categories
-from services.budget.ledger import STREAMS
+from services.budget.domain import categories
+from services.budget.domain.ledger import STREAMS
+from services.budget.domain.reviews import add_months
 
 ARRANGEMENTS = ("direct_payment", "third_party", "notional")
 SEN2_FUNDER_CODES = {"education": "E", "transport": "E", "social_care": "S", "health": "H"}
@@ -175,49 +176,50 @@ def shortfall(stream: str, agreed_pence: int, cost_pence: int) -> Refusal | None
     )
 
 
-def add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+@dataclass(frozen=True)
+class Coverage:
+    """BUD-05: a stream's agreed amount against the annual cost of its provision lines."""
+
+    stream: str
+    agreed_pence: int
+    cost_pence: int
+
+    @property
+    def covered(self) -> bool:
+        return self.agreed_pence >= self.cost_pence
 
 
-DEFAULT_REVIEW_CADENCE = (3, 12)  # BUD-09: within 3 months of agreement, then at least every 12 months
-MAX_REVIEW_INTERVAL_MONTHS = 12  # BUD-09: whatever an LA's cadence, never longer than a year between reviews
+def coverage(lines: Iterable[Line], stream: str, agreed_pence: int) -> Coverage:
+    """BUD-05: whether ``agreed_pence`` covers what the stream's provision ``lines`` cost a year. The one check
+    behind a line added after agreement, a reduction, and a variation clearing an insufficiency."""
+    return Coverage(stream, agreed_pence, cost_by_stream(lines).get(stream, 0))
 
 
-def review_cadence_refusal(cadence: Sequence[int]) -> str | None:
-    """BUD-12 within BUD-09: why an LA's review cadence (months between reviews, the last repeating) cannot be
-    used, or None."""
-    if not cadence:
-        return "a review cadence names at least one interval in months"
-    if any(not 1 <= months <= MAX_REVIEW_INTERVAL_MONTHS for months in cadence):
-        return (f"each interval is 1 to {MAX_REVIEW_INTERVAL_MONTHS} months: BUD-09 wants a review at least every "
-                f"{MAX_REVIEW_INTERVAL_MONTHS} months")
-    return None
+def refuse_line_after_agreement(lines: Iterable[Line], line: Line, agreed_pence: int) -> Refusal | None:
+    """BUD-05: a line is added to an agreed budget only if the stream's agreed amount still covers its provision
+    with the line; else the budget is varied first."""
+    cover = coverage([*lines, line], line.stream, agreed_pence)
+    if cover.covered:
+        return None
+    return Refusal("BUD-05", f"{line.stream}: provision would cost {pounds(cover.cost_pence)} against "
+                             f"{pounds(agreed_pence)} agreed; vary the budget first", stream=line.stream)
 
 
-def cadence_step(cadence: Sequence[int], reviews_held: int) -> int:
-    """BUD-12: the months to the next review once ``reviews_held`` reviews have been held since agreement (0: the
-    first review after agreement); the last interval repeats."""
-    return cadence[min(reviews_held, len(cadence) - 1)]
+def refuse_reduction(lines: Iterable[Line], stream: str, agreed_pence: int) -> Refusal | None:
+    """BUD-05 within BUD-10: a stream is never reduced below the cost of its agreed provision."""
+    cover = coverage(lines, stream, agreed_pence)
+    if cover.covered:
+        return None
+    return Refusal("BUD-05", f"{stream}: {pounds(agreed_pence)} would not cover the agreed provision costing "
+                             f"{pounds(cover.cost_pence)} (BUD-05)", stream=stream)
 
 
-def first_review_due(agreed_on: date, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> date:
-    """BUD-09, BUD-12: the first review falls the LA's first interval after agreement (3 months by default)."""
-    return add_months(agreed_on, cadence_step(cadence, 0))
-
-
-def next_review_after(reviewed_on: date, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE, *,
-                      reviews_held: int = 1) -> date:
-    """BUD-09, BUD-12: after the ``reviews_held``-th review (held on ``reviewed_on``) the next falls the LA's next
-    interval later (12 months by default; never more than 12)."""
-    return add_months(reviewed_on, cadence_step(cadence, reviews_held))
-
-
-def describe_cadence(cadence: Sequence[int]) -> str:
-    """BUD-12 in words, e.g. ``3 months, then 6 months, then every 12 months``."""
-    *steps, last = cadence
-    return ", then ".join([*(f"{m} months" for m in steps), f"every {last} months"])
+def reduction_notice(stream: str, from_pence: int, to_pence: int, reasons: str, reconsider_by: date | None) -> str:
+    """BUD-10: the written notice of a reduction, with its reasons and until when the family may ask, once, for it
+    to be reconsidered."""
+    return (f"We intend to reduce the {stream.replace('_', ' ')} part of your budget from {pounds(from_pence)} to "
+            f"{pounds(to_pence)} a year. Our reasons: {reasons}. You may ask us to reconsider once, until "
+            f"{reconsider_by}; nothing changes before then.")
 
 
 def default_period(start: date) -> tuple[date, date]:
