@@ -33,7 +33,7 @@ async def test_each_decision_is_published_exactly_once_with_the_v1_payload(backe
     assert first.payload["eligible_streams"] == ["education", "health"]
     assert first.payload["allowed_arrangements"] == ["notional"]
     assert first.payload["arrangements"]["direct_payment"] == made["arrangements"]["direct_payment"]
-    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2026.12"
+    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2027.01"
     assert first.payload["decided_at"].endswith("Z")
 
 
