@@ -20,20 +20,19 @@ from services.eligibility.domain.adulthood import (
     year_9_starts,
 )
 from services.eligibility.domain.arrangements import direct_payment_refusals
-from services.eligibility.domain.declines import GROUND_WORDS, decline_errors
 from services.eligibility.domain.decision import RULES_VERSION, Decision, decide, input_errors
+from services.eligibility.domain.declines import GROUND_WORDS, decline_errors
 from services.eligibility.domain.streams import continuing_care_applies
 from services.eligibility.domain.values import (
     ARRANGEMENTS,
     EHCP_STAGES,
-    Decline,
-    DeclineGround,
-    Evidence,
-    Transition,
     STREAMS,
     Arrangement,
+    Decline,
+    DeclineGround,
     EhcpStage,
     EligibilityRequest,
+    Evidence,
     Outcome,
     Reason,
     Recipient,
@@ -41,6 +40,7 @@ from services.eligibility.domain.values import (
     Requester,
     Status,
     Stream,
+    Transition,
 )
 
 __all__ = ["ARRANGEMENTS", "DEFAULT_NOTICE_DAYS", "EHCP_STAGES", "GROUND_WORDS", "RULES_VERSION", "STREAMS",
