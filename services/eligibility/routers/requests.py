@@ -50,8 +50,8 @@ async def create_request(body: RequestCreate, request: Request, session: Session
     for a young person is taken as made on their behalf, with an ELIG-14 reason (ELIG-04, ELIG-14). A care
     leaver (`care_leaver`) keeps their entitlement after 18 (ELIG-14). A `transition` plan (ELIG-14) may be
     recorded from the review in year 9; before it, a 422 naming `transition.reviewed_on` with rule ELIG-14.
-    Whether custody closes a budget (ELIG-08) is set per LA
-    (on by default). `id` is the request's id for life; `decision_id` names this decision. Publishes
+    Whether custody closes a budget (ELIG-08) is set per LA (on by default). `id` is the request's id for
+    life; `decision_id` names this decision. Publishes
     `eligibility.request_decided.v1`. Repeat safely with `Idempotency-Key`.
 
     Errors: 422 naming the field for an unknown stream, arrangement or stage, a date of birth after the
