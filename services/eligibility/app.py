@@ -3,10 +3,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.bus import Bus
+from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
-from services.eligibility.events import OWNED
-from services.eligibility.routers import requests
+from services.eligibility.events import OWNED, PUBLISHED
+from services.eligibility.routers import adulthood, requests
+from services.eligibility.service import announce_adulthood
 from services.eligibility.settings import EligibilitySettings
 
 SPEC = ServiceSpec(
@@ -14,12 +16,14 @@ SPEC = ServiceSpec(
     prefix="eligibility",
     title="sendpb Eligibility",
     description="Who may have a personal budget, for which funding streams, under which arrangements, "
-                "with reasons (ELIG-01..11).",
+                "with reasons (ELIG-01..14).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EligibilitySettings,
-    routers=[requests.router],
+    routers=[requests.router, adulthood.router],
     owned_events=OWNED,
-    publishes=("eligibility.request_decided.v1",),
+    publishes=tuple(PUBLISHED),
+    # ELIG-14: tell adult social care before 18; hourly is ample for a window of months.
+    jobs=(Job("announce-adulthood", announce_adulthood, every_seconds=3600),),
 )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kit.events import Envelope
-from services.eligibility.domain import Arrangement, Status, Stream
+from services.eligibility.domain import Arrangement, DeclineGround, Status, Stream
 from services.eligibility.models import Decision, EligibilityRequest
 
 REQUEST_DECIDED = "eligibility.request_decided.v1"
+ADULTHOOD_APPROACHING = "eligibility.adulthood_approaching.v1"
 
 
 class Reason(BaseModel):
@@ -26,6 +27,22 @@ class StreamOutcome(BaseModel):
 class ArrangementOutcome(BaseModel):
     allowed: bool
     reasons: list[Reason]
+
+
+class Evidence(BaseModel):
+    description: str
+    reference: str
+
+
+class DeclineOut(BaseModel):
+    """An ELIG-12 decline the decision was made under."""
+
+    ground: DeclineGround
+    reason: str
+    evidence: list[Evidence]
+    streams: list[Stream] = Field(description="Empty with `arrangements` empty: the whole budget")
+    arrangements: list[Arrangement]
+    declined_on: date
 
 
 class RequestDecided(BaseModel):
@@ -46,6 +63,9 @@ class RequestDecided(BaseModel):
     requested_on: date
     decided_at: datetime
     rules_version: str
+    declines: list[DeclineOut] = Field(default_factory=list, description="Added within v1: the LA's ELIG-12 "
+                                       "declines this decision was made under (their streams and arrangements are "
+                                       "refused with an ELIG-12 reason)")
 
 
 def request_decided(request: EligibilityRequest, decision: Decision) -> Envelope:
@@ -57,9 +77,60 @@ def request_decided(request: EligibilityRequest, decision: Decision) -> Envelope
         streams=decision.streams, arrangements=decision.arrangements,
         eligible_streams=decision.eligible_streams, allowed_arrangements=decision.allowed_arrangements,
         requested_on=request.requested_on, decided_at=decision.decided_at, rules_version=decision.rules_version,
+        declines=[DeclineOut.model_validate(d) for d in decision.declines],
     ).model_dump(mode="json")
     return Envelope(type=REQUEST_DECIDED, producer="eligibility", local_authority=request.local_authority,
                     correlation_id=request.id, payload=payload)
 
 
-OWNED = {REQUEST_DECIDED: RequestDecided}  # the payload models of the events whose contract this service owns
+class Handover(BaseModel):
+    """The eligibility part of the handover to adult social care (ELIG-14)."""
+
+    summary: str = Field(description="In plain English: the streams and arrangements, when decided, the "
+                                     "transition plan, and that eligibility continues to 25")
+    eligible_streams: list[Stream]
+    allowed_arrangements: list[Arrangement]
+    requested_on: date
+    decided_at: datetime
+    rules_version: str
+    care_leaver: bool
+    transition_reviewed_on: date | None
+
+
+class AdulthoodApproaching(BaseModel):
+    """ELIG-14: a young person with a current eligible decision turns 18 within the LA's notice window; adult
+    social care is told once per child, with the eligibility handover. The budget's summary is the budget
+    service's to hand over."""
+
+    model_config = ConfigDict(extra="forbid")
+    child_id: str
+    local_authority: str
+    turns_18_on: date
+    request_id: str
+    decision_id: str
+    status: Status
+    streams: dict[Stream, StreamOutcome]
+    handover: Handover
+
+
+def adulthood_approaching(request: EligibilityRequest, decision: Decision, *, turns_18_on: date,
+                          summary: str) -> Envelope:
+    """The event telling adult social care that this child turns 18: the only place its payload is written."""
+    facts = decision.facts
+    transition = facts.get("transition") or {}
+    payload = AdulthoodApproaching(
+        child_id=request.child_id, local_authority=request.local_authority, turns_18_on=turns_18_on,
+        request_id=request.id, decision_id=decision.id, status=decision.status, streams=decision.streams,
+        handover=Handover(summary=summary, eligible_streams=decision.eligible_streams,
+                          allowed_arrangements=decision.allowed_arrangements, requested_on=request.requested_on,
+                          decided_at=decision.decided_at, rules_version=decision.rules_version,
+                          care_leaver=facts.get("care_leaver", False),
+                          transition_reviewed_on=transition.get("reviewed_on")),
+    ).model_dump(mode="json")
+    return Envelope(type=ADULTHOOD_APPROACHING, producer="eligibility", local_authority=request.local_authority,
+                    correlation_id=request.id, payload=payload)
+
+
+# The payload models of the events this service publishes, whose contracts it owns.
+PUBLISHED = {REQUEST_DECIDED: RequestDecided, ADULTHOOD_APPROACHING: AdulthoodApproaching}
+OWNED = dict(PUBLISHED)

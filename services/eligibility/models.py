@@ -5,7 +5,7 @@ the one nothing supersedes (a unique ``supersedes_decision_id`` keeps the histor
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
@@ -63,6 +63,14 @@ class Decision(Base):
     supersedes_decision_id: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
     review_id: Mapped[str | None] = mapped_column(ForeignKey("reviews.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # From ``facts`` (corrections included), so the young people approaching 18 are found by index (ELIG-14);
+    # null only for decisions made before it was kept, which the migration fills in.
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+
+    @property
+    def declines(self) -> list[dict[str, Any]]:
+        """The LA's ELIG-12 declines this decision was made under."""
+        return list(self.facts.get("declines") or [])
 
     @property
     def eligible_streams(self) -> list[str]:
@@ -72,3 +80,19 @@ class Decision(Base):
     @property
     def allowed_arrangements(self) -> list[str]:
         return sorted(a for a, o in self.arrangements.items() if o["allowed"])
+
+
+class AdulthoodAnnouncement(Base):
+    """ELIG-14: adult social care was told (``eligibility.adulthood_approaching.v1``) that this child turns 18;
+    once per child of an LA, whatever the replicas or the reruns of the job."""
+
+    __tablename__ = "adulthood_announcements"
+    __table_args__ = (UniqueConstraint("local_authority", "child_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"))
+    turns_18_on: Mapped[date] = mapped_column(Date)
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime)

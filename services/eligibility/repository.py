@@ -3,21 +3,35 @@ only ever added (ELIG-11: requests, reviews and decisions are never updated)."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from kit.auth import Caller
-from kit.pagination import newest_first, page_of
+from kit.pagination import decode_cursor, encode_cursor, newest_first, page_of
 from kit.tenancy import scoped
-from services.eligibility.models import Decision, EligibilityRequest, Review
+from services.eligibility.models import AdulthoodAnnouncement, Decision, EligibilityRequest, Review
 
 _later = aliased(Decision)
 # The current decision of a request is the one no other decision supersedes.
 IS_CURRENT = ~exists().where(_later.supersedes_decision_id == Decision.id)
 
+# A child's latest decision: current, and no other current decision of the same child (another request of the
+# same LA) was made after it.
+_other_request, _other, _later_other = aliased(EligibilityRequest), aliased(Decision), aliased(Decision)
+IS_CHILDS_LATEST = ~exists().where(
+    _other_request.child_id == EligibilityRequest.child_id,
+    _other_request.local_authority == EligibilityRequest.local_authority,
+    _other.request_id == _other_request.id,
+    ~exists().where(_later_other.supersedes_decision_id == _other.id),
+    or_(_other.decided_at > Decision.decided_at,
+        and_(_other.decided_at == Decision.decided_at, _other.id > Decision.id)),
+)
 
-async def add(session: AsyncSession, row: EligibilityRequest | Review | Decision) -> None:
+
+async def add(session: AsyncSession, row: EligibilityRequest | Review | Decision | AdulthoodAnnouncement) -> None:
     """Insert ``row`` in the use case's transaction now, so that a constraint it breaks (a decision superseded
     twice) raises here rather than at commit."""
     session.add(row)
@@ -99,3 +113,48 @@ async def requests_page(
     rows = [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
     requests, next_cursor = page_of([r for r, _ in rows], limit=limit)
     return rows[: len(requests)], next_cursor
+
+
+Approaching = tuple[EligibilityRequest, Decision, AdulthoodAnnouncement | None]
+
+
+async def approaching_adulthood(
+    session: AsyncSession,
+    *,
+    born_from: date,
+    born_to: date,
+    las: tuple[str, ...] | None,
+    local_authority: str | None = None,
+    unannounced: bool = False,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Approaching], str | None]:
+    """Children born from ``born_from`` to ``born_to`` whose latest decision grants a stream (ELIG-14), with
+    their announcement if adult social care was told; soonest 18th birthday first. ``las``: the caller's LAs
+    (None: every LA, for the scheduled job)."""
+    stmt = (
+        select(EligibilityRequest, Decision, AdulthoodAnnouncement)
+        .join(Decision, Decision.request_id == EligibilityRequest.id)
+        .outerjoin(AdulthoodAnnouncement, and_(
+            AdulthoodAnnouncement.local_authority == EligibilityRequest.local_authority,
+            AdulthoodAnnouncement.child_id == EligibilityRequest.child_id))
+        .where(IS_CURRENT, IS_CHILDS_LATEST, Decision.status != "not_eligible",
+               Decision.date_of_birth >= born_from, Decision.date_of_birth <= born_to)
+    )
+    if las is not None:
+        stmt = stmt.where(EligibilityRequest.local_authority.in_(las))
+    if local_authority is not None:
+        stmt = stmt.where(EligibilityRequest.local_authority == local_authority)
+    if unannounced:
+        stmt = stmt.where(AdulthoodAnnouncement.id.is_(None))
+    if cursor:
+        moment, ident = decode_cursor(cursor)
+        born = moment.date()
+        stmt = stmt.where(or_(Decision.date_of_birth > born, and_(Decision.date_of_birth == born, Decision.id > ident)))
+    stmt = stmt.order_by(Decision.date_of_birth, Decision.id).limit(limit + 1)
+    rows: list[Approaching] = [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1][1]
+    assert last.date_of_birth is not None  # selected by it
+    return rows[:limit], encode_cursor(datetime.combine(last.date_of_birth, time(), UTC), last.id)

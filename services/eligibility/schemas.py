@@ -7,7 +7,16 @@ from typing import Any
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from kit.schemas import Input, IsoDate, up_to
-from services.eligibility.domain import Arrangement, EhcpStage, RecipientRole, Requester, Status, Stream
+from services.eligibility.domain import (
+    DEFAULT_NOTICE_DAYS,
+    Arrangement,
+    DeclineGround,
+    EhcpStage,
+    RecipientRole,
+    Requester,
+    Status,
+    Stream,
+)
 
 LA_CODE = r"^E\d{8}$"  # English LAs (ONS codes)
 BASE = "/v1/eligibility/requests"  # where a decision's links point
@@ -30,6 +39,24 @@ class RecipientCreate(Input):
     drug_or_alcohol_requirement: bool = Field(description="Under a drug-rehabilitation or alcohol-treatment "
                                                           "requirement (community order, suspended sentence "
                                                           "or similar)")
+
+
+class TransitionPlan(Input):
+    """ELIG-14, preparing for adulthood: the transition plan recorded at a review from year 9 (the school year in
+    which the child turns 14)."""
+
+    reviewed_on: up_to(1, "the day of the review, which has come") = Field(  # type: ignore[valid-type]
+        description="The review at which the plan was recorded: in year 9 or later (ELIG-14), on or before "
+                    "today + 1 day")
+    plan: str = Field(min_length=1, max_length=4000,
+                      description="The transition plan in plain English: aspirations for employment, independent "
+                                  "living, friends and community, and health as an adult")
+
+
+_CARE_LEAVER = ("A care leaver (ELIG-14): keeps their entitlement after 18, until 25 (ELIG-04); each eligible "
+                "stream says so with an ELIG-14 reason")
+_TRANSITION = ("The transition plan (ELIG-14), from the review in year 9: a `reviewed_on` before year 9 is a 422 "
+               "naming `transition.reviewed_on` with rule ELIG-14")
 
 
 class RequestCreate(Input):
@@ -61,6 +88,8 @@ class RequestCreate(Input):
                            "decision still offers it: `health` appears in the decision's `streams` as eligible "
                            "with a first reason 'Offered under ELIG-13' (and in `eligible_streams`); `facts."
                            "streams` keeps what was asked. Nothing is offered for a period in custody.")
+    care_leaver: bool = Field(False, description=_CARE_LEAVER)
+    transition: TransitionPlan | None = Field(None, description=_TRANSITION)
 
     _unique = field_validator("streams", "arrangements")(_no_repeats)
 
@@ -79,15 +108,29 @@ class Corrections(Input):
     setting_agreement: bool | None = None
     continuing_care: bool | None = Field(None, description="Now (or no longer) eligible for NHS continuing "
                                                            "care (ELIG-13)")
+    care_leaver: bool | None = Field(None, description=_CARE_LEAVER)
+    transition: TransitionPlan | None = Field(None, description=_TRANSITION + "; replaces the plan recorded "
+                                                                              "before")
+    declines: list[Any] | None = Field(None, description="Only `[]`: on review the LA withdraws every ELIG-12 "
+                                                         "decline in force, and the request is decided without "
+                                                         "them. To decline again: `POST /requests/{id}/decline`")
 
     _unique = field_validator("streams", "arrangements")(_no_repeats)
 
     @field_validator("date_of_birth", "ehcp_stage", "streams", "arrangements", "in_custody",
-                     "provision_on_setting_premises", "continuing_care")
+                     "provision_on_setting_premises", "continuing_care", "care_leaver", "transition", "declines")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
             raise ValueError("may be left out but not set to null")
+        return value
+
+    @field_validator("declines")
+    @classmethod
+    def _only_withdrawn(cls, value: list[Any]) -> list[Any]:
+        if value:
+            raise ValueError("only [] is accepted (withdraw the ELIG-12 declines on review); decline again with "
+                             "POST /v1/eligibility/requests/{id}/decline")
         return value
 
 
@@ -98,6 +141,54 @@ class ReviewCreate(Input):
     asked_by: str | None = Field(None, max_length=200,
                                  description="Who in the family asked, e.g. 'parent' or a name (optional)")
     corrections: Corrections | None = Field(None, description="Facts to decide on afresh (optional)")
+
+
+class EvidenceCreate(Input):
+    description: str = Field(min_length=1, max_length=2000, description="What the evidence shows, in plain "
+                                                                        "English")
+    reference: str = Field(min_length=1, max_length=500, description="The document: its reference, title or URL")
+
+
+class DeclineCreate(Input):
+    """The LA declines the personal budget, or part of it, under ELIG-12."""
+
+    ground: DeclineGround = Field(description="`harm_to_others`: securing it would harm the provision made for "
+                                              "others; `inefficient_use`: it would be an inefficient use of "
+                                              "resources")
+    reason: str = Field(min_length=1, max_length=4000, description="Why, in plain English, for the family")
+    evidence: list[EvidenceCreate] = Field(max_length=50, json_schema_extra={"minItems": 1},
+                                           description="The evidence the decline rests on: at least one item")
+    streams: list[Stream] = Field(default_factory=list, max_length=4,
+                                  description="The streams declined (each eligible in the decision in force)")
+    arrangements: list[Arrangement] = Field(default_factory=list, max_length=3,
+                                            description="The arrangements declined (each allowed in the decision "
+                                                        "in force)")
+    decided_by: str | None = Field(None, max_length=200, description="The officer or panel that decided")
+
+    _unique = field_validator("streams", "arrangements")(_no_repeats)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidenced(cls, value: list[EvidenceCreate]) -> list[EvidenceCreate]:
+        if not value:
+            raise ValueError("is required: an ELIG-12 decline states its evidence (at least one item)")
+        return value
+
+
+class EvidenceRead(BaseModel):
+    description: str
+    reference: str
+
+
+class DeclineRead(BaseModel):
+    ground: DeclineGround
+    reason: str
+    evidence: list[EvidenceRead]
+    streams: list[Stream] = Field(description="Empty with `arrangements` empty: the whole budget")
+    arrangements: list[Arrangement]
+    declined_on: date
+    decided_by: str | None = None
+    recorded_by: str
 
 
 class ReasonRead(BaseModel):
@@ -164,6 +255,8 @@ class DecisionRead(BaseModel):
     recorded_by: str = _of("request", "recorded_by", description="The client that recorded the request")
     recorded_at: datetime = _of("request", "created_at", description="When the request was recorded")
     review: ReviewRead | None = Field(description="The review that led to this decision, if any")
+    declines: list[DeclineRead] = _of("decision", "declines", description="The LA's ELIG-12 declines this "
+                                                                          "decision was made under")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -177,3 +270,33 @@ class DecisionRead(BaseModel):
 class DecisionPage(BaseModel):
     items: list[DecisionRead]
     next_cursor: str | None = None
+
+
+class AdulthoodRead(BaseModel):
+    """A young person approaching 18 (ELIG-14), from their latest decision."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from service.ApproachingAdulthood
+
+    child_id: str
+    local_authority: str
+    turns_18_on: date
+    request_id: str
+    decision_id: str
+    status: Status
+    eligible_streams: list[Stream]
+    allowed_arrangements: list[Arrangement]
+    care_leaver: bool
+    transition_reviewed_on: date | None = Field(description="The review at which the transition plan was "
+                                                            "recorded; null when none is")
+    announced_at: datetime | None = Field(description="When adult social care was told "
+                                                      "(`eligibility.adulthood_approaching.v1`); null until then")
+    handover: str = Field(description="The eligibility part of the handover to adult social care, in plain "
+                                      "English")
+
+
+class AdulthoodPage(BaseModel):
+    items: list[AdulthoodRead]
+    next_cursor: str | None = None
+
+
+WITHIN_DAYS = f"Turning 18 within this many days from today (default {DEFAULT_NOTICE_DAYS}, about six months)"

@@ -16,6 +16,8 @@ class EligibilitySettings(ServiceSettings):
     # e.g. SENDPB_ELIGIBILITY_CUSTODY_RULE='{"E08000018": false}'.
     custody_rule: dict[str, bool] = Field(default_factory=dict)
     custody_rule_default: bool = True
+    # ELIG-14: adult social care is told this many days (about six months) before a young person turns 18.
+    adulthood_notice_days: int = Field(183, ge=1, le=3650)
 
     def custody_rule_for(self, local_authority: str) -> bool:
         """Whether ELIG-08 (no personal budget while in custody) applies in this LA."""

@@ -13,7 +13,9 @@ BASE = "/v1/eligibility/requests"
 CONTRACT_FIELDS = {"id", "status", "streams", "arrangements", "decided_at", "rules_version"}
 EVENT_FIELDS = {"request_id", "decision_id", "supersedes_decision_id", "child_id", "local_authority",
                 "status", "streams", "arrangements", "eligible_streams", "allowed_arrangements",
-                "requested_on", "decided_at", "rules_version"}
+                "requested_on", "decided_at", "rules_version", "declines"}
+# Fields added within v1 (always sent now; absent from events published before them, so not required).
+ADDED_IN_V1 = {"declines"}
 
 
 def child() -> str:

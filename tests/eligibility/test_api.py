@@ -32,7 +32,7 @@ async def svc(tmp_path_factory):
 async def test_a_request_is_decided_at_once_and_reads_back_as_the_contract_says(svc):
     made = await submit(svc.client)
     assert CONTRACT_FIELDS <= set(made)
-    assert made["status"] == "eligible" and made["rules_version"] == "2026.12"
+    assert made["status"] == "eligible" and made["rules_version"] == "2027.01"
     assert made["streams"]["education"]["eligible"] is True
     assert rules_of(made["streams"]["education"]) == ["ELIG-01", "ELIG-02", "ELIG-04"]
     assert made["arrangements"]["direct_payment"] == {"allowed": True, "reasons": [

@@ -123,7 +123,7 @@ def test_the_overall_status(changes, status):
 
 
 def test_ELIG_11_every_decision_carries_the_rules_version():
-    assert decide(request()).rules_version == RULES_VERSION == "2026.12"
+    assert decide(request()).rules_version == RULES_VERSION == "2027.01"
 
 
 def test_a_date_of_birth_after_the_request_date_is_an_input_error():

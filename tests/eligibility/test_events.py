@@ -6,7 +6,7 @@ import json
 from kit.testing import eventually, running_service
 from services.eligibility.app import create_app
 from services.eligibility.events import OWNED, REQUEST_DECIDED
-from tests.eligibility.helpers import BASE, CASEWORK, EVENT_FIELDS, READER, submit, tapped
+from tests.eligibility.helpers import ADDED_IN_V1, BASE, CASEWORK, EVENT_FIELDS, READER, submit, tapped
 
 
 async def test_each_decision_is_published_exactly_once_with_the_v1_payload(backend):
@@ -33,7 +33,7 @@ async def test_each_decision_is_published_exactly_once_with_the_v1_payload(backe
     assert first.payload["eligible_streams"] == ["education", "health"]
     assert first.payload["allowed_arrangements"] == ["notional"]
     assert first.payload["arrangements"]["direct_payment"] == made["arrangements"]["direct_payment"]
-    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2026.12"
+    assert first.payload["requested_on"] == "2026-11-22" and first.payload["rules_version"] == "2027.01"
     assert first.payload["decided_at"].endswith("Z")
 
 
@@ -65,4 +65,37 @@ async def test_concurrent_reviews_keep_one_line_of_decisions_and_one_event_each(
 def test_the_asyncapi_schema_of_the_event_names_exactly_the_v1_fields():
     schema = OWNED[REQUEST_DECIDED].model_json_schema()
     assert set(schema["properties"]) == EVENT_FIELDS
-    assert set(schema["required"]) == EVENT_FIELDS
+    assert set(schema["required"]) == EVENT_FIELDS - ADDED_IN_V1
+
+
+async def test_every_published_payload_has_exactly_the_v1_shape(backend, clock):
+    """Both events, on both backends: a decline (ELIG-12) in request_decided, and the job telling adult social care
+    about a young person approaching 18 (ELIG-14) once, whoever runs it again."""
+    from datetime import date
+
+    from services.eligibility.events import PUBLISHED
+
+    clock.set_to(date(2026, 12, 3))
+    bus, received = await tapped(backend)
+    async with running_service(create_app, backend, service="eligibility", bus=bus) as svc:
+        made = await submit(svc.client, date_of_birth="2009-02-01", requested_on="2026-12-01")
+        declined = await svc.client.post(f"{BASE}/{made['id']}/decline", headers=CASEWORK, json={
+            "ground": "harm_to_others", "reason": "The shared speech therapy service would lose a post.",
+            "evidence": [{"description": "Commissioner's note", "reference": "DOC-9"}], "arrangements": ["notional"]})
+        assert declined.status_code == 201, declined.text
+        assert await svc.runtime.jobs.run_once("announce-adulthood") >= 1
+        assert await svc.runtime.jobs.run_once("announce-adulthood") == 0
+        mine = lambda: [e for e in received if e.payload.get("request_id") == made["id"]]  # noqa: E731
+        events = await eventually(lambda: mine() if len(mine()) >= 3 else None)
+        await asyncio.sleep(0.5)
+        events = mine()
+    assert sorted(e.type for e in events) == sorted(["eligibility.adulthood_approaching.v1",
+                                                    *["eligibility.request_decided.v1"] * 2])
+    assert set(PUBLISHED) == {e.type for e in events} == set(OWNED)
+    for envelope in events:
+        PUBLISHED[envelope.type].model_validate(envelope.payload)
+    [decline] = [e for e in events if e.payload.get("supersedes_decision_id")][0].payload["declines"]
+    assert decline["ground"] == "harm_to_others" and decline["arrangements"] == ["notional"]
+    [told] = [e for e in events if e.type == "eligibility.adulthood_approaching.v1"]
+    assert told.payload["turns_18_on"] == "2027-02-01" and told.payload["decision_id"] == declined.json()["decision_id"]
+    assert told.payload["handover"]["allowed_arrangements"] == ["direct_payment"]

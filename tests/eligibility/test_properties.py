@@ -1,4 +1,5 @@
 """Properties of every decision over generated requests (hypothesis, bounded)."""
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given, settings
@@ -8,7 +9,9 @@ from services.eligibility.domain import (
     ARRANGEMENTS,
     EHCP_STAGES,
     STREAMS,
+    Decline,
     EligibilityRequest,
+    Evidence,
     Recipient,
     continuing_care_applies,
     decide,
@@ -106,3 +109,27 @@ def test_ELIG_13_continuing_care_health_is_refused_on_no_ground_but_custody(requ
         assert [r.rule for r in health.reasons] == ["ELIG-08"]
     else:
         assert health.reasons[0].rule == "ELIG-13" and "health" in decision.eligible_streams
+
+
+declines = st.lists(st.builds(
+    Decline, ground=st.sampled_from(["harm_to_others", "inefficient_use"]), reason=st.just("Poor value."),
+    evidence=st.just((Evidence("A costed comparison", "DOC-1"),)), declined_on=st.just(date(2026, 11, 23)),
+    streams=st.lists(st.sampled_from(STREAMS), unique=True, max_size=2).map(tuple),
+    arrangements=st.lists(st.sampled_from(ARRANGEMENTS), unique=True, max_size=2).map(tuple)), max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests(), declines)
+def test_ELIG_12_what_a_decline_covers_is_never_granted_save_the_continuing_care_health_budget(request, made):
+    decision = decide(replace(request, declines=tuple(made)))
+    protected = continuing_care_applies(request)
+    for decline in made:
+        for stream in (decision.streams if decline.whole else decline.streams):
+            if stream in decision.streams and not (protected and stream == "health"):
+                assert not decision.streams[stream].granted
+                assert "ELIG-12" in [r.rule for r in decision.streams[stream].reasons]
+        for arrangement in decline.arrangements:
+            if arrangement in decision.arrangements:
+                assert not decision.arrangements[arrangement].granted
+    if protected and not (request.in_custody and request.custody_rule):
+        assert "health" in decision.eligible_streams, "ELIG-13 over ELIG-12"

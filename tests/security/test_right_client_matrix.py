@@ -70,6 +70,12 @@ REQUESTS: dict[str, Any] = {
     "GET /v1/eligibility/requests/{request_id}/decisions/{decision_id}": _nothing,
     "POST /v1/eligibility/requests/{request_id}/review": lambda ids: {
         "json": {"reason": "The family sent a new speech and language report"}},
+    # ELIG-12: the notional arrangement, so the journey's budget and direct payments are left as they are.
+    "POST /v1/eligibility/requests/{request_id}/decline": lambda ids: {"json": {
+        "ground": "inefficient_use", "reason": "The setting already commissions this provision",
+        "evidence": [{"description": "Setting's provision map", "reference": "DOC-MATRIX"}],
+        "arrangements": ["notional"]}},
+    "GET /v1/eligibility/adulthood": lambda ids: {"params": {"local_authority": LA}},
     "POST /v1/ras/models": lambda ids: {"json": ecm_model(LA)},
     "GET /v1/ras/models": _nothing,
     "GET /v1/ras/models/active": lambda ids: {"params": {"local_authority": LA}},

@@ -3,6 +3,7 @@ age and who asks, ELIG-08 custody), the stage × stream rules (ELIG-01/02/03) an
 a personal health budget (ELIG-13)."""
 from __future__ import annotations
 
+from services.eligibility.domain.adulthood import young_person_grounds
 from services.eligibility.domain.ages import AGE_LIMIT, age_on, is_young_person, young_person_from
 from services.eligibility.domain.values import (
     BUDGET_WORDS,
@@ -96,6 +97,7 @@ def _stream_grounds(stream: str, request: EligibilityRequest) -> list[Reason]:
     who = "the young person" if request.requested_by == "young_person" else "the parent"
     grounds.append(Reason("ELIG-04", f"Aged {age} on {request.requested_on.isoformat()}, under {AGE_LIMIT}; "
                                      f"requested by {who}."))
+    grounds += young_person_grounds(request)  # ELIG-14
     if request.in_custody:
         grounds.append(Reason("ELIG-08", "In custody, but this local authority does not apply the custody "
                                          "rule."))

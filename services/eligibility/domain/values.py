@@ -13,6 +13,7 @@ EhcpStage = Literal["none", "assessment", "plan_to_be_issued", "issued", "annual
 Requester = Literal["parent", "young_person"]
 RecipientRole = Literal["parent", "young_person", "nominee", "representative"]
 Status = Literal["eligible", "partially_eligible", "not_eligible"]
+DeclineGround = Literal["harm_to_others", "inefficient_use"]  # ELIG-12
 
 STREAMS: tuple[str, ...] = get_args(Stream)
 ARRANGEMENTS: tuple[str, ...] = get_args(Arrangement)
@@ -55,6 +56,51 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What an ELIG-12 decline rests on: a plain-English description and the document it is in."""
+
+    description: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Decline:
+    """ELIG-12: the LA declines the personal budget, or part of it, because securing it would harm the provision
+    made for others or be an inefficient use of resources. Neither ``streams`` nor ``arrangements``: the whole
+    budget (every stream)."""
+
+    ground: DeclineGround
+    reason: str
+    evidence: tuple[Evidence, ...]
+    declined_on: date
+    streams: tuple[str, ...] = ()
+    arrangements: tuple[str, ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        return not self.streams and not self.arrangements
+
+    @classmethod
+    def from_fact(cls, fact: dict[str, Any]) -> Decline:
+        return cls(ground=fact["ground"], reason=fact["reason"],
+                   evidence=tuple(Evidence(e["description"], e["reference"]) for e in fact["evidence"]),
+                   declined_on=date.fromisoformat(fact["declined_on"]), streams=tuple(fact.get("streams", ())),
+                   arrangements=tuple(fact.get("arrangements", ())))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """ELIG-14: the transition plan (preparing for adulthood) recorded at a review from year 9."""
+
+    reviewed_on: date
+    plan: str
+
+    @classmethod
+    def from_fact(cls, fact: dict[str, Any] | None) -> Transition | None:
+        return None if not fact else cls(date.fromisoformat(fact["reviewed_on"]), fact["plan"])
+
+
+@dataclass(frozen=True)
 class EligibilityRequest:
     date_of_birth: date
     requested_on: date
@@ -68,6 +114,9 @@ class EligibilityRequest:
     setting_agreement: bool | None = None
     custody_rule: bool = True  # ELIG-08 is a DEFAULT: the LA's configuration decides whether it applies
     continuing_care: bool = False  # ELIG-13: eligible for NHS continuing care
+    care_leaver: bool = False  # ELIG-14: a care leaver keeps their entitlement after 18
+    transition: Transition | None = None  # ELIG-14: the transition plan, from the year-9 review
+    declines: tuple[Decline, ...] = ()  # ELIG-12: the LA's declines in force
 
     @classmethod
     def from_facts(cls, facts: dict[str, Any], *, custody_rule: bool) -> EligibilityRequest:
@@ -84,6 +133,9 @@ class EligibilityRequest:
             setting_agreement=facts["setting_agreement"], custody_rule=custody_rule,
             # Requests recorded before ELIG-13 was served have no such fact: not known to be eligible.
             continuing_care=facts.get("continuing_care", False),
+            # Facts of ELIG-12 and ELIG-14, absent from requests recorded before they were served.
+            care_leaver=facts.get("care_leaver", False), transition=Transition.from_fact(facts.get("transition")),
+            declines=tuple(Decline.from_fact(d) for d in facts.get("declines") or ()),
         )
 
 

@@ -8,7 +8,14 @@ from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit
 from kit.service import SessionDep, settings_of
 from services.eligibility import service
-from services.eligibility.schemas import LA_CODE, DecisionPage, DecisionRead, RequestCreate, ReviewCreate
+from services.eligibility.schemas import (
+    LA_CODE,
+    DecisionPage,
+    DecisionRead,
+    DeclineCreate,
+    RequestCreate,
+    ReviewCreate,
+)
 
 router = APIRouter(tags=["eligibility"])
 Casework = caller_with("casework")
@@ -39,8 +46,12 @@ async def create_request(body: RequestCreate, request: Request, session: Session
     reasons**, not an error; the family may ask for a review (`POST /requests/{id}/review`).
 
     Ages come from `date_of_birth` on `requested_on`: under 26 (ELIG-04); a young person from 1 September
-    after the school year in which they turn 16. Whether custody closes a budget (ELIG-08) is set per LA
-    (on by default). `id` is the request's id for life; `decision_id` names this decision. Publishes
+    after the school year in which they turn 16, who then makes the requests and decisions: a parent's request
+    for a young person is taken as made on their behalf, with an ELIG-14 reason (ELIG-04, ELIG-14). A care
+    leaver (`care_leaver`) keeps their entitlement after 18 (ELIG-14). A `transition` plan (ELIG-14) may be
+    recorded from the review in year 9; before it, a 422 naming `transition.reviewed_on` with rule ELIG-14.
+    Whether custody closes a budget (ELIG-08) is set per LA (on by default). `id` is the request's id for
+    life; `decision_id` names this decision. Publishes
     `eligibility.request_decided.v1`. Repeat safely with `Idempotency-Key`.
 
     Errors: 422 naming the field for an unknown stream, arrangement or stage, a date of birth after the
@@ -104,7 +115,10 @@ async def review_request(request_id: RequestId, body: ReviewCreate, request: Req
     or were wrong go in the optional `corrections` (e.g. `{"setting_agreement": true}` once the head has
     agreed in writing, ELIG-09); only the fields given change. The request is decided again on those facts
     under the current rules and the LA's current settings, and the new decision supersedes the old
-    (`supersedes_decision_id`); the request `id` stays the same. Invalid corrections are a 422 naming
+    (`supersedes_decision_id`); the request `id` stays the same. A `transition` plan recorded at the review in
+    year 9 or later goes in `corrections` (ELIG-14; before year 9, a 422 naming
+    `corrections.transition.reviewed_on` with rule ELIG-14). An ELIG-12 decline stays in force on review unless
+    the LA withdraws it: `corrections: {"declines": []}`. Invalid corrections are a 422 naming
     `corrections.<field>`. Publishes `eligibility.request_decided.v1`.
     409 if another review of the same decision landed at the same moment. After a review, the family's route
     is a complaint (there is no tribunal appeal).
@@ -112,6 +126,34 @@ async def review_request(request_id: RequestId, body: ReviewCreate, request: Req
     async def produce():
         decided = await service.review(session, request_id=request_id, body=body, caller=caller,
                                        settings=settings_of(request))
+        return 201, DecisionRead.model_validate(decided)
+
+    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
+
+
+@router.post("/requests/{request_id}/decline", status_code=201, response_model=DecisionRead,
+             responses=PROBLEMS, summary="Decline a personal budget, or part of one (ELIG-12)")
+async def decline_request(request_id: RequestId, body: DeclineCreate, request: Request, session: SessionDep,
+                          caller: Casework, key: IdempotencyKey = None):
+    """The LA declines the personal budget, or part of it, because securing it would harm the provision made
+    for others (`harm_to_others`) or be an inefficient use of resources (`inefficient_use`), block contract or
+    not (ELIG-12).
+
+    Name the `streams` and/or `arrangements` declined (each granted by the decision in force), or neither for
+    the whole budget. The `reason` (plain English) and the `evidence` (at least one `{description,
+    reference}`) are required: the family is owed them. A new decision supersedes the one in force: each
+    declined stream or arrangement is refused with an ELIG-12 reason stating the ground, the reason and the
+    evidence, and `declines` lists the declines it was made under. Declines stay in force through later
+    reviews (ELIG-10) until a review withdraws them (`corrections: {"declines": []}`). Publishes
+    `eligibility.request_decided.v1` (with `declines`). Repeat safely with `Idempotency-Key`.
+
+    Errors: 422 naming `evidence` when it is empty; 422 naming `streams.<i>` or `arrangements.<i>` for what the
+    decision in force does not grant, and (rule ELIG-13) for the personal health budget that NHS continuing care
+    gives a right to, which cannot be declined; 404 for another LA's request.
+    """
+    async def produce():
+        decided = await service.decline(session, request_id=request_id, body=body, caller=caller,
+                                        settings=settings_of(request))
         return 201, DecisionRead.model_validate(decided)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)

@@ -10,13 +10,18 @@ response models: the router builds those from their attributes.
 
 - ``requests``: ``submit`` a request and its first decision;
 - ``reviews``: ``review`` a decision at the family's request;
+- ``declines``: ``decline`` a budget or part of one under ELIG-12 (a decision superseding the one in force);
+- ``adulthood``: the young people ``approaching`` 18 and the job ``announce_adulthood`` (ELIG-14);
 - ``reading``: ``current``, ``one_decision``, ``decisions`` (a request's history) and ``history`` (the caller's
   requests);
 - ``deciding``: what submitting and reviewing share: the facts → the rules → a decision stored with its event.
 """
+from services.eligibility.service.adulthood import ApproachingAdulthood, announce_adulthood, approaching
 from services.eligibility.service.deciding import DecidedRequest
+from services.eligibility.service.declines import decline
 from services.eligibility.service.reading import current, decisions, history, one_decision
 from services.eligibility.service.requests import submit
 from services.eligibility.service.reviews import review
 
-__all__ = ["DecidedRequest", "current", "decisions", "history", "one_decision", "review", "submit"]
+__all__ = ["ApproachingAdulthood", "DecidedRequest", "announce_adulthood", "approaching", "current", "decisions",
+           "decline", "history", "one_decision", "review", "submit"]

@@ -37,7 +37,9 @@ def answerable(facts: dict[str, Any], *, custody_rule: bool, field_prefix: str =
     errors = [{"field": field_prefix + f, "message": m}
               for f, m in domain.input_errors(rules_input, today=utcnow().date())]
     if errors:
-        raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        # A message that opens with a rule ID (ELIG-14: a transition plan before year 9) names it as the rule.
+        rule = next((e["message"].split(":")[0] for e in errors if e["message"].startswith("ELIG-")), None)
+        raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors, rule=rule)
     return rules_input
 
 
@@ -51,7 +53,7 @@ async def record_decision(session: AsyncSession, request: EligibilityRequest, fa
         facts=facts, status=outcome.status, streams=_stored(outcome.streams, "eligible"),
         arrangements=_stored(outcome.arrangements, "allowed"), rules_version=outcome.rules_version,
         custody_rule=rules_input.custody_rule, supersedes_decision_id=supersedes,
-        review_id=review.id if review else None, decided_at=utcnow(),
+        review_id=review.id if review else None, decided_at=utcnow(), date_of_birth=rules_input.date_of_birth,
     )
     try:
         await repo.add(session, decision)
