@@ -27,7 +27,8 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
 
 
 def merge(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Paths of every service under one document; a schema name used differently by two services is prefixed.
+    """Paths of every service under one document; a schema name used differently by two services is prefixed
+    (``budgets__ReviewCreate``), in its key and its title.
     Every tag an operation uses is declared once, with the description its service gave it."""
     merged = copy.deepcopy(base)
     paths = merged.setdefault("paths", {})
@@ -40,7 +41,8 @@ def merge(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str
         renames = {s: f"{name}__{s}" for s, body in doc_schemas.items() if s in schemas and schemas[s] != body}
         doc = _rewrite_refs(doc, renames)
         for s, body in doc.get("components", {}).get("schemas", {}).items():
-            schemas[renames.get(s, s)] = body
+            # a renamed schema takes its new name as its title too: generators name their models by title
+            schemas[renames.get(s, s)] = {**body, "title": renames[s]} if s in renames else body
         shared.update(doc.get("components", {}).get("responses", {}))
         for tag in doc.get("tags", []):
             described.setdefault(tag["name"], tag.get("description", ""))

@@ -50,12 +50,12 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "create_model": ("rasCreateModel", TYPED),
     "publish_model": ("rasPublishModel", TYPED),
     "assess": ("rasCreateAssessment", TYPED),
-    "list_budgets": ("budgetsListBudgets", OBJECT),
-    "add_provision": ("budgetsAddProvision", NO_SCHEMA),
-    "submit": ("budgetsSubmit", OBJECT),
-    "panel": ("budgetsPanelDecision", NO_SCHEMA),
-    "agree": ("budgetsAgree", NO_SCHEMA),
-    "read_budget": ("budgetsReadBudget", OBJECT),
+    "list_budgets": ("budgetsListBudgets", TYPED),
+    "add_provision": ("budgetsAddProvision", TYPED),
+    "submit": ("budgetsSubmit", TYPED),
+    "panel": ("budgetsPanelDecision", TYPED),
+    "agree": ("budgetsAgree", TYPED),
+    "read_budget": ("budgetsReadBudget", TYPED),
     "list_agreements": ("paymentsListAgreements", TYPED),
     "set_payee": ("paymentsSetPayee", TYPED),
     "sign": ("paymentsSignAgreement", TYPED),
@@ -66,30 +66,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "bank_file": ("paymentsBankFile", TYPED),  # text/plain: a str
 }
 
-# What openapi-python-client cannot generate from today's merged document (it names a model after the schema's
-# `title`; the merge renames colliding schema keys to `<service>__<Name>` but keeps the shared titles, so the second
-# model of a title is dropped with everything referring to it). None of it is on the journey. The fix lies in
-# kit/openapi.py or the gateway's merge (a renamed schema's title = its new key: every entry below then goes, which
-# was tried on a copy). An entry nothing reports any longer fails the test too, so the list only shrinks.
-_TITLE = "two schemas share the title {}: the second is dropped"
-KNOWN_GENERATOR_PROBLEMS: dict[str, str] = {
-    "schema budgets__ReviewCreate": _TITLE.format("ReviewCreate"),
-    "schema contracts__ReviewCreate": _TITLE.format("ReviewCreate"),
-    "schema contracts__ReviewRead": _TITLE.format("ReviewRead"),
-    "schema contracts__ReasonRead": _TITLE.format("ReasonRead"),
-    "schema payments__ReconsiderationDecision": _TITLE.format("ReconsiderationDecision"),
-    "schema TransferRead": "refers to contracts__ReasonRead, dropped (and Page_TransferRead_ with it)",
-    "POST /v1/budgets/{budget_id}/reviews": "not generated: its body budgets__ReviewCreate was dropped",
-    "POST /v1/payments/agreements/{agreement_id}/notices/{notice_id}/reconsideration-decision":
-        "not generated: its body payments__ReconsiderationDecision was dropped",
-    "POST /v1/contracts/{contract_id}/reviews": "not generated: its body contracts__ReviewCreate was dropped",
-    "GET /v1/contracts/{contract_id}/reviews": "answer not parsed: contracts__ReviewRead was dropped",
-    "GET /v1/contracts/transfers": "answer not parsed: Page_TransferRead_ was dropped",
-    "GET /v1/contracts/transfers/{transfer_id}": "answer not parsed: TransferRead was dropped",
-    "POST /v1/contracts/transfers/{transfer_id}/withdraw": "answer not parsed: TransferRead was dropped",
-    "GET /v1/contracts/{contract_id}/transfer-requests": "answer not parsed: Page_TransferRead_ was dropped",
-    "POST /v1/contracts/{contract_id}/transfer-requests": "answer not parsed: TransferRead was dropped",
-}
+# What openapi-python-client cannot generate from the merged document, each with why (it names a model after the
+# schema's `title`, so the gateway's merge titles a renamed `<service>__<Name>` schema by its new key). An entry
+# nothing reports any longer fails the test too, so the list only shrinks; today it is empty.
+KNOWN_GENERATOR_PROBLEMS: dict[str, str] = {}
 
 BASE_URL = "http://gateway"
 
