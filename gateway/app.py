@@ -28,8 +28,16 @@ from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
-from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
-from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
+from kit.metrics import HTTP_REQUESTS, RATE_LIMITED, UNMATCHED, UPSTREAM_ERRORS, LatencyByRoute
+from kit.middleware import (
+    MAX_BODY_BYTES,
+    REQUEST_ID,
+    ROUTE,
+    BodyLimit,
+    BodyTooLarge,
+    incoming_request_id,
+    route_template,
+)
 from kit.oidc import Authenticator, ExternalIssuer
 from kit.service import verifier_from
 from kit.settings import PlatformSettings
@@ -48,18 +56,23 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
 class _Exchange:
     """One request's response side: notes the status and makes sure the request id goes back to the caller."""
 
-    __slots__ = ("_send", "rid", "status", "started", "client")
+    __slots__ = ("_send", "rid", "status", "started", "client", "route")
 
     def __init__(self, send, rid: bytes) -> None:
         self._send, self.rid, self.status, self.started = send, rid, 500, False
         self.client: str | None = None  # the caller, once known: for the access log
+        self.route: str | None = None  # the route template that answered: for the metrics
 
     async def send(self, message) -> None:
         if message["type"] == "http.response.start":
             self.status, self.started = message["status"], True
             headers = message.get("headers") or []
+            if any(name == ROUTE for name, _ in headers):  # the service's route template: ours, not the caller's
+                self.route = next(v for name, v in headers if name == ROUTE).decode("latin-1")
+                headers = [h for h in headers if h[0] != ROUTE]
             if not any(name == REQUEST_ID for name, _ in headers):  # services echo it; problems from here do not
-                message["headers"] = [*headers, (REQUEST_ID, self.rid)]
+                headers = [*headers, (REQUEST_ID, self.rid)]
+            message["headers"] = headers
         await self._send(message)
 
 
@@ -71,7 +84,7 @@ class Gateway:
         self.control, self.upstreams, self.limiter = control, upstreams, limiter
         self.authenticator, self.verifier = authenticator, authenticator.own
         self.timeout, self.max_body_bytes = timeout, max_body_bytes
-        self.latency = HTTP_LATENCY.labels("gateway")
+        self.latency = LatencyByRoute("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
         for upstream in upstreams.values():
             upstream.timeout = timeout
@@ -90,13 +103,14 @@ class Gateway:
                 await self._route(scope, receive, send, exchange)
             else:
                 await self.control(scope, receive, send)
+                exchange.route = route_template(scope)
 
         try:
             # Inside the exchange, so a 413 is what the exchange records and whatever follows it is dropped.
             await BodyLimit(route, max_bytes=self.max_body_bytes)(scope, receive, exchange.send)
         finally:
             elapsed = time.perf_counter() - started
-            self.latency.observe(elapsed)
+            self.latency.observe(scope["method"], exchange.route or UNMATCHED, exchange.status, elapsed)
             key = (scope["method"], exchange.status)
             counter = self._counters.get(key)
             if counter is None:
@@ -115,6 +129,7 @@ class Gateway:
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
+        exchange.route = f"/v1/{prefix}/{{path}}"  # until the service names its route (refused before, or failed)
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
         if not (rest and rest[0] in PUBLIC):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
