@@ -39,7 +39,7 @@ from kit.middleware import (
     route_template,
 )
 from kit.oidc import Authenticator, ExternalIssuer
-from kit.service import verifier_from
+from kit.service import READINESS_TIMEOUT_SECONDS, verifier_from
 from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
@@ -193,6 +193,15 @@ def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
         "duration_ms": round(elapsed * 1000, 2), "client": client})
 
 
+def _token_check(issuer: TokenIssuer, authenticator: Authenticator) -> str:
+    """Whether a token the gateway signs passes the gateway's own check (keys loaded, issuer and audience agree)."""
+    try:
+        authenticator.own.verify(issuer.issue(client_id="readiness", scopes=[], las=[]))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+        return f"unavailable: {type(exc).__name__}"
+
+
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
     if settings.jwt_private_key:
         key, kid = settings.jwt_private_key, settings.jwt_kid
@@ -293,16 +302,27 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
 
     @control.get("/readyz", tags=["health"])
     async def readyz() -> Response:
-        """Every service's readiness, through the gateway: 200 when all are ready."""
+        """Ready when the gateway can serve: it can check tokens (one it signs passes its own check) and it has
+        services to route to. Each service's readiness is reported in `services` (and those not ready in
+        `degraded`) but one service down does not take the gateway, and so every other service, out."""
+        checks = {"tokens": _token_check(issuer, authenticator),
+                  "routing": "ok" if upstreams else "unavailable: no service to route to"}
+
         async def one(name, upstream):
             try:
-                status, body = await upstream.get_json("/readyz")
-                return name, body if status == 200 else {"status": "not ready", **body}
+                async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+                    status, body = await upstream.get_json("/readyz")
+                return name, body if status == 200 else {**body, "status": "not ready"}
             except UpstreamError as exc:
                 return name, {"status": "unreachable", "detail": exc.detail}
-        results = dict(await asyncio.gather(*(one(n, u) for n, u in upstreams.items())))
-        ready = all(r.get("status") == "ready" for r in results.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "services": results},
+            except TimeoutError:
+                return name, {"status": "unreachable",
+                              "detail": f"no answer within {READINESS_TIMEOUT_SECONDS:g}s"}
+        services = dict(await asyncio.gather(*(one(n, u) for n, u in upstreams.items())))
+        ready = all(state == "ok" for state in checks.values())
+        degraded = sorted(name for name, body in services.items() if body.get("status") != "ready")
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks, "services": services,
+                             **({"degraded": degraded} if degraded else {})},
                             status_code=200 if ready else 503)
 
     @control.get("/metrics", include_in_schema=False)
