@@ -11,8 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
@@ -26,6 +25,7 @@ from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
+from kit.docs import docs_router
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
 from kit.metrics import HTTP_REQUESTS, RATE_LIMITED, UNMATCHED, UPSTREAM_ERRORS, LatencyByRoute
@@ -364,9 +364,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
             cache["asyncapi"] = merge_asyncapi(docs, title="sendpb events", version="1.0.0")
         return JSONResponse(cache["asyncapi"])
 
-    @control.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
+    control.include_router(docs_router(title="sendpb API"))  # /docs and /redoc, assets from the installed package
 
     gateway = Gateway(control, upstreams, authenticator=authenticator, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)

@@ -21,6 +21,7 @@ from kit.asyncapi import messages, service_document
 from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
+from kit.docs import docs_router
 from kit.errors import install_error_handlers, problem
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
@@ -196,13 +197,14 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
             await runtime.stop()
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)  # kit.docs serves them, with their assets
     app.state.runtime = runtime
     app.state.verifier = verifier_from(platform)
     install_error_handlers(app)
     health = health_router(lambda request: request.app.state.runtime)
     app.include_router(health)
     app.include_router(health, prefix=f"/v1/{spec.prefix}", include_in_schema=False)
+    app.include_router(docs_router(title=spec.title))
     for router in spec.routers:
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
