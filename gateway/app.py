@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, Response
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
@@ -23,6 +24,7 @@ from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
 from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
+from kit import tracing
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.docs import docs_router
@@ -44,6 +46,7 @@ from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
+TRACE_HEADERS = (b"traceparent", b"tracestate")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 
 
@@ -56,12 +59,13 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
 class _Exchange:
     """One request's response side: notes the status and makes sure the request id goes back to the caller."""
 
-    __slots__ = ("_send", "rid", "status", "started", "client", "route")
+    __slots__ = ("_send", "rid", "status", "started", "client", "route", "_scope", "_span")
 
-    def __init__(self, send, rid: bytes) -> None:
+    def __init__(self, send, rid: bytes, scope, span) -> None:
         self._send, self.rid, self.status, self.started = send, rid, 500, False
         self.client: str | None = None  # the caller, once known: for the access log
         self.route: str | None = None  # the route template that answered: for the metrics
+        self._scope, self._span = scope, span  # the request's server span, when tracing is on
 
     async def send(self, message) -> None:
         if message["type"] == "http.response.start":
@@ -70,6 +74,12 @@ class _Exchange:
             if any(name == ROUTE for name, _ in headers):  # the service's route template: ours, not the caller's
                 self.route = next(v for name, v in headers if name == ROUTE).decode("latin-1")
                 headers = [h for h in headers if h[0] != ROUTE]
+            elif not self._scope["path"].startswith("/v1/"):
+                self.route = route_template(self._scope)  # one of the gateway's own routes
+            if self._span is not None:  # named by the route template, never the path (ids)
+                route = self.route or UNMATCHED
+                self._span.update_name(f"{self._scope['method']} {route}")
+                self._span.set_attribute("http.route", route)
             if not any(name == REQUEST_ID for name, _ in headers):  # services echo it; problems from here do not
                 headers = [*headers, (REQUEST_ID, self.rid)]
             message["headers"] = headers
@@ -88,14 +98,27 @@ class Gateway:
         self._counters: dict[tuple[str, int], Any] = {}
         for upstream in upstreams.values():
             upstream.timeout = timeout
+        self._traced = None  # a server span per request, continuing the caller's traceparent, when tracing is on
+        if tracing.enabled():
+            from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+            self._traced = OpenTelemetryMiddleware(self._handle, tracer_provider=tracing.provider(),
+                                                   exclude_spans=["receive", "send"],
+                                                   default_span_details=lambda scope: (scope["method"], {}))
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.control(scope, receive, send)
+        if self._traced is not None:
+            return await self._traced(scope, receive, send)
+        return await self._handle(scope, receive, send)
+
+    async def _handle(self, scope, receive, send) -> None:
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
-        exchange = _Exchange(send, rid.encode("latin-1"))
+        exchange = _Exchange(send, rid.encode("latin-1"), scope,
+                             trace.get_current_span() if self._traced is not None else None)
         state = scope.setdefault("state", {})  # the control app's request.state: /oauth/token notes its client
 
         async def route(scope, receive, send) -> None:
@@ -103,7 +126,6 @@ class Gateway:
                 await self._route(scope, receive, send, exchange)
             else:
                 await self.control(scope, receive, send)
-                exchange.route = route_template(scope)
 
         try:
             # Inside the exchange, so a 413 is what the exchange records and whatever follows it is dropped.
@@ -111,6 +133,7 @@ class Gateway:
         finally:
             elapsed = time.perf_counter() - started
             self.latency.observe(scope["method"], exchange.route or UNMATCHED, exchange.status, elapsed)
+
             key = (scope["method"], exchange.status)
             counter = self._counters.get(key)
             if counter is None:
@@ -153,6 +176,10 @@ class Gateway:
                                          retry_after=max(1, round(retry_after)))
         headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
         headers.append((REQUEST_ID, exchange.rid))
+        if self._traced is not None:  # the service continues this request's span, not the caller's
+            headers = [h for h in headers if h[0] not in TRACE_HEADERS]
+            headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in tracing.headers_for(
+                trace.get_current_span()).items())
         if forwarded is not None:
             headers = [h for h in headers if h[0] != b"authorization"]
             headers.append((b"authorization", b"Bearer " + forwarded.encode()))

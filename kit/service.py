@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import tracing
 from kit.asyncapi import messages, service_document
 from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
@@ -70,6 +71,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url))
+        tracing.instrument_engine(self.db.engine)  # database spans, when tracing is on
         if self.platform.migrate_on_start:
             await upgrade(self.db.engine, self.spec.migrations)
         if self._own_bus:
@@ -209,4 +211,5 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext, service=spec.name)  # added last: outermost, so it logs the 413s too
+    tracing.instrument_app(app)  # a server span per request continuing the caller's traceparent, when tracing is on
     return app
