@@ -24,8 +24,9 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; sty
 
 
 def docs_router(*, title: str, openapi_url: str = "/openapi.json") -> APIRouter:
-    """``/docs``, ``/docs/oauth2-redirect``, ``/redoc`` and the assets under ``/docs/assets/``."""
-    router = APIRouter(include_in_schema=False)
+    """``/docs``, ``/docs/oauth2-redirect``, ``/redoc`` and the assets under ``/docs/assets/``: plain routes, like
+    FastAPI's own docs pages, public and outside the API (no dependencies, no scopes, not in the OpenAPI)."""
+    router = APIRouter()
     # Read once: a handful of files that never change while the process runs.
     assets = {name: (ASSETS / name).read_bytes() for name in ASSET_TYPES}
 
@@ -36,7 +37,6 @@ def docs_router(*, title: str, openapi_url: str = "/openapi.json") -> APIRouter:
         page.headers["content-security-policy"] = CSP
         return page
 
-    @router.get("/docs")
     async def swagger_ui(request: Request) -> HTMLResponse:
         base = root(request)
         return confined(get_swagger_ui_html(
@@ -47,22 +47,23 @@ def docs_router(*, title: str, openapi_url: str = "/openapi.json") -> APIRouter:
             # No badge from the public validator (a request to the internet with the document in it).
             swagger_ui_parameters={"validatorUrl": None}))
 
-    @router.get("/docs/oauth2-redirect")
-    async def oauth2_redirect() -> HTMLResponse:
+    async def oauth2_redirect(_request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @router.get("/redoc")
     async def redoc(request: Request) -> HTMLResponse:
         base = root(request)
         return confined(get_redoc_html(openapi_url=base + openapi_url, title=f"{title} - ReDoc",
                                        redoc_js_url=f"{base}{STATIC}/redoc.standalone.js",
                                        redoc_favicon_url=f"{base}{STATIC}/favicon.png", with_google_fonts=False))
 
-    @router.get(STATIC + "/{name}")
-    async def asset(name: str) -> Response:
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
         if name not in assets:
             return problem(404, "not-found", "Not found", f"no documentation asset {name!r}")
         return Response(assets[name], media_type=ASSET_TYPES[name],
                         headers={"cache-control": "public, max-age=86400"})
 
+    for path, endpoint in (("/docs", swagger_ui), ("/docs/oauth2-redirect", oauth2_redirect), ("/redoc", redoc),
+                           (STATIC + "/{name}", asset)):
+        router.add_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False)
     return router
