@@ -11,8 +11,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.clients import DEV_SECRET, ClientRegistry, dev_clients, verify_secret
@@ -25,19 +25,30 @@ from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
 from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
+from kit import tracing
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
+from kit.docs import docs_router
 from kit.errors import AppError, install_error_handlers, problem
 from kit.logs import request_id
-from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
-from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
+from kit.metrics import HTTP_REQUESTS, RATE_LIMITED, UNMATCHED, UPSTREAM_ERRORS, LatencyByRoute
+from kit.middleware import (
+    MAX_BODY_BYTES,
+    REQUEST_ID,
+    ROUTE,
+    BodyLimit,
+    BodyTooLarge,
+    incoming_request_id,
+    route_template,
+)
 from kit.oidc import Authenticator, ExternalIssuer
 from kit.openapi import AccessToken, Alive
-from kit.service import verifier_from
+from kit.service import READINESS_TIMEOUT_SECONDS, verifier_from
 from kit.settings import PlatformSettings
 
 log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
+TRACE_HEADERS = (b"traceparent", b"tracestate")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 
 
@@ -50,18 +61,30 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any
 class _Exchange:
     """One request's response side: notes the status and makes sure the request id goes back to the caller."""
 
-    __slots__ = ("_send", "rid", "status", "started", "client")
+    __slots__ = ("_send", "rid", "status", "started", "client", "route", "_scope", "_span")
 
-    def __init__(self, send, rid: bytes) -> None:
+    def __init__(self, send, rid: bytes, scope, span) -> None:
         self._send, self.rid, self.status, self.started = send, rid, 500, False
         self.client: str | None = None  # the caller, once known: for the access log
+        self.route: str | None = None  # the route template that answered: for the metrics
+        self._scope, self._span = scope, span  # the request's server span, when tracing is on
 
     async def send(self, message) -> None:
         if message["type"] == "http.response.start":
             self.status, self.started = message["status"], True
             headers = message.get("headers") or []
+            if any(name == ROUTE for name, _ in headers):  # the service's route template: ours, not the caller's
+                self.route = next(v for name, v in headers if name == ROUTE).decode("latin-1")
+                headers = [h for h in headers if h[0] != ROUTE]
+            elif not self._scope["path"].startswith("/v1/"):
+                self.route = route_template(self._scope)  # one of the gateway's own routes
+            if self._span is not None:  # named by the route template, never the path (ids)
+                route = self.route or UNMATCHED
+                self._span.update_name(f"{self._scope['method']} {route}")
+                self._span.set_attribute("http.route", route)
             if not any(name == REQUEST_ID for name, _ in headers):  # services echo it; problems from here do not
-                message["headers"] = [*headers, (REQUEST_ID, self.rid)]
+                headers = [*headers, (REQUEST_ID, self.rid)]
+            message["headers"] = headers
         await self._send(message)
 
 
@@ -73,18 +96,31 @@ class Gateway:
         self.control, self.upstreams, self.limiter = control, upstreams, limiter
         self.authenticator, self.verifier = authenticator, authenticator.own
         self.timeout, self.max_body_bytes = timeout, max_body_bytes
-        self.latency = HTTP_LATENCY.labels("gateway")
+        self.latency = LatencyByRoute("gateway")
         self._counters: dict[tuple[str, int], Any] = {}
         for upstream in upstreams.values():
             upstream.timeout = timeout
+        self._traced = None  # a server span per request, continuing the caller's traceparent, when tracing is on
+        if tracing.enabled():
+            from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+            self._traced = OpenTelemetryMiddleware(self._handle, tracer_provider=tracing.provider(),
+                                                   exclude_spans=["receive", "send"],
+                                                   default_span_details=lambda scope: (scope["method"], {}))
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.control(scope, receive, send)
+        if self._traced is not None:
+            return await self._traced(scope, receive, send)
+        return await self._handle(scope, receive, send)
+
+    async def _handle(self, scope, receive, send) -> None:
         started = time.perf_counter()
         rid = incoming_request_id(scope)
         token = request_id.set(rid)
-        exchange = _Exchange(send, rid.encode("latin-1"))
+        exchange = _Exchange(send, rid.encode("latin-1"), scope,
+                             trace.get_current_span() if self._traced is not None else None)
         state = scope.setdefault("state", {})  # the control app's request.state: /oauth/token notes its client
 
         async def route(scope, receive, send) -> None:
@@ -98,7 +134,8 @@ class Gateway:
             await BodyLimit(route, max_bytes=self.max_body_bytes)(scope, receive, exchange.send)
         finally:
             elapsed = time.perf_counter() - started
-            self.latency.observe(elapsed)
+            self.latency.observe(scope["method"], exchange.route or UNMATCHED, exchange.status, elapsed)
+
             key = (scope["method"], exchange.status)
             counter = self._counters.get(key)
             if counter is None:
@@ -117,6 +154,7 @@ class Gateway:
         if upstream is None:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
+        exchange.route = f"/v1/{prefix}/{{path}}"  # until the service names its route (refused before, or failed)
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
         if not (rest and rest[0] in PUBLIC):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
@@ -140,6 +178,10 @@ class Gateway:
                                          retry_after=max(1, round(retry_after)))
         headers = [h for h in scope["headers"] if h[0] != REQUEST_ID]
         headers.append((REQUEST_ID, exchange.rid))
+        if self._traced is not None:  # the service continues this request's span, not the caller's
+            headers = [h for h in headers if h[0] not in TRACE_HEADERS]
+            headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in tracing.headers_for(
+                trace.get_current_span()).items())
         if forwarded is not None:
             headers = [h for h in headers if h[0] != b"authorization"]
             headers.append((b"authorization", b"Bearer " + forwarded.encode()))
@@ -178,6 +220,15 @@ def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
     access.info("%s %s %d", scope["method"], route, status, extra={
         "service": "gateway", "method": scope["method"], "route": route, "status": status,
         "duration_ms": round(elapsed * 1000, 2), "client": client})
+
+
+def _token_check(issuer: TokenIssuer, authenticator: Authenticator) -> str:
+    """Whether a token the gateway signs passes the gateway's own check (keys loaded, issuer and audience agree)."""
+    try:
+        authenticator.own.verify(issuer.issue(client_id="readiness", scopes=[], las=[]))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+        return f"unavailable: {type(exc).__name__}"
 
 
 def issuer_from(platform: PlatformSettings, settings: GatewaySettings) -> TokenIssuer:
@@ -282,16 +333,27 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
 
     @control.get("/readyz", tags=["health"])
     async def readyz() -> Response:
-        """Every service's readiness, through the gateway: 200 when all are ready."""
+        """Ready when the gateway can serve: it can check tokens (one it signs passes its own check) and it has
+        services to route to. Each service's readiness is reported in `services` (and those not ready in
+        `degraded`) but one service down does not take the gateway, and so every other service, out."""
+        checks = {"tokens": _token_check(issuer, authenticator),
+                  "routing": "ok" if upstreams else "unavailable: no service to route to"}
+
         async def one(name, upstream):
             try:
-                status, body = await upstream.get_json("/readyz")
-                return name, body if status == 200 else {"status": "not ready", **body}
+                async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+                    status, body = await upstream.get_json("/readyz")
+                return name, body if status == 200 else {**body, "status": "not ready"}
             except UpstreamError as exc:
                 return name, {"status": "unreachable", "detail": exc.detail}
-        results = dict(await asyncio.gather(*(one(n, u) for n, u in upstreams.items())))
-        ready = all(r.get("status") == "ready" for r in results.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "services": results},
+            except TimeoutError:
+                return name, {"status": "unreachable",
+                              "detail": f"no answer within {READINESS_TIMEOUT_SECONDS:g}s"}
+        services = dict(await asyncio.gather(*(one(n, u) for n, u in upstreams.items())))
+        ready = all(state == "ok" for state in checks.values())
+        degraded = sorted(name for name, body in services.items() if body.get("status") != "ready")
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks, "services": services,
+                             **({"degraded": degraded} if degraded else {})},
                             status_code=200 if ready else 503)
 
     @control.get("/metrics", include_in_schema=False)
@@ -326,9 +388,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
             cache["asyncapi"] = merge_asyncapi(docs, title="sendpb events", version="1.0.0")
         return JSONResponse(cache["asyncapi"])
 
-    @control.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="sendpb API")
+    control.include_router(docs_router(title="sendpb API"))  # /docs and /redoc, assets from the installed package
 
     gateway = Gateway(control, upstreams, authenticator=authenticator, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)

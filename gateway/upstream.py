@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 
+from kit import tracing
 from kit.middleware import read_body
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailers",
@@ -84,7 +85,8 @@ class HttpUpstream:
             connector = aiohttp.TCPConnector(limit=self._connections, keepalive_timeout=60, ttl_dns_cache=300)
             timeout = aiohttp.ClientTimeout(total=self.timeout, connect=min(5.0, self.timeout))
             self._session = aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                                  auto_decompress=False, skip_auto_headers=("User-Agent",))
+                                                  auto_decompress=False, skip_auto_headers=("User-Agent",),
+                                                  trace_configs=tracing.aiohttp_trace_configs())
         return self._session
 
     async def forward(self, scope, receive, send) -> None:

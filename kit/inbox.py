@@ -2,16 +2,21 @@
 in the inbox, so a redelivered event is acknowledged without being applied twice."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, SpanKind, Tracer
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import tracing
 from kit.batching import Batcher
 from kit.bus import PoisonMessage
 from kit.db import Database
@@ -106,16 +111,19 @@ class Consumers:
                 raise PoisonMessage(f"not a valid event envelope: {exc.errors()[:3]}") from None
 
         known = {*self.handlers, *self.batch_handlers}
+        tracer = tracing.tracer(f"sendpb.{consumer}")  # None unless tracing is on
+        traces: dict[str, Context] = {}  # event id -> the context it was published in, while it is being applied
 
         async def run_handler(session: AsyncSession, envelopes: list[Envelope]) -> None:
             """One event, or a run of consecutive events of a type with a batch handler."""
             first = envelopes[0]
             token = correlation_id.set(first.correlation_id or str(first.event_id))
             try:
-                if first.type in self.batch_handlers:
-                    await self.batch_handlers[first.type](session, envelopes, settings)
-                else:
-                    await self.handlers[first.type](session, first, settings)
+                with _span(tracer, "process", consumer, envelopes, traces):
+                    if first.type in self.batch_handlers:
+                        await self.batch_handlers[first.type](session, envelopes, settings)
+                    else:
+                        await self.handlers[first.type](session, first, settings)
             finally:
                 correlation_id.reset(token)
 
@@ -151,8 +159,48 @@ class Consumers:
 
         async def run_batch(bodies: list[bytes]) -> None:
             envelopes = [parse(body) for body in bodies]  # a poison message sends the batch to run_one
-            async with db.transaction() as session:
-                outcomes = await apply(session, envelopes)
+            if tracer is None:
+                async with db.transaction() as session:
+                    outcomes = await apply(session, envelopes)
+            else:
+                for body, envelope in zip(bodies, envelopes, strict=True):
+                    context = tracing.context_from(getattr(body, "headers", None)) \
+                        or tracing.context_from({tracing.TRACEPARENT: envelope.traceparent})
+                    if context is not None:
+                        traces[str(envelope.event_id)] = context
+                try:
+                    # The lot's transaction (inbox claim, commit) in a span of its own: of the one event's trace
+                    # when it is one event, otherwise linked to each event's.
+                    with _span(tracer, "receive", consumer, envelopes, traces):
+                        async with db.transaction() as session:
+                            outcomes = await apply(session, envelopes)
+                finally:
+                    for envelope in envelopes:
+                        traces.pop(str(envelope.event_id), None)
             count(envelopes, outcomes)
 
         return Batcher(run_batch, run_one, max_size=batch_size)
+
+
+@contextlib.contextmanager
+def _span(tracer: Tracer | None, operation: str, consumer: str, envelopes: list[Envelope],
+          traces: dict[str, Context]) -> Iterator[None]:
+    """A CONSUMER span for applying ``envelopes``: a child of the first one's published context, linked to the
+    others'. Nothing without a tracer."""
+    if tracer is None:
+        yield
+        return
+    contexts = [traces.get(str(e.event_id)) for e in envelopes]
+    # Of the one event's trace; several: of the first's (a run a batch handler applies) or, for a whole lot, none.
+    parent = contexts[0] if len(envelopes) == 1 or operation == "process" else None
+    links = [Link(trace.get_current_span(c).get_span_context()) for c in contexts if c is not None and c is not parent]
+    types = sorted({e.type for e in envelopes})
+    name = f"{operation} {types[0]}" if len(types) == 1 else f"{operation} {len(envelopes)} events"
+    attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": operation,
+                  "messaging.consumer.group.name": consumer, "messaging.batch.message_count": len(envelopes),
+                  "sendpb.service": consumer}
+    if len(envelopes) == 1:
+        attributes["messaging.message.id"] = str(envelopes[0].event_id)
+    with tracer.start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER, links=links,
+                                      attributes=attributes):
+        yield

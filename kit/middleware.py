@@ -7,10 +7,13 @@ import os
 import time
 
 from kit.logs import correlation_id, request_id
-from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kit.metrics import HTTP_REQUESTS, UNMATCHED, LatencyByRoute
 
 access = logging.getLogger("sendpb.access")
 REQUEST_ID = b"x-request-id"
+# A service names the route template that answered in this response header; the gateway takes it for its own
+# metrics and spans and removes it before the caller sees the response.
+ROUTE = b"x-sendpb-route"
 MAX_BODY_BYTES = 1024 * 1024  # the default cap on a request body, in the gateway and every service
 
 
@@ -96,10 +99,18 @@ def incoming_request_id(scope) -> str:
     return os.urandom(16).hex()
 
 
+def route_template(scope) -> str:
+    """The template of the route that took the request (``/v1/budgets/{budget_id}``), once routing has run."""
+    fastapi = scope.get("fastapi")
+    context = fastapi.get("effective_route_context") if isinstance(fastapi, dict) else None
+    template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path_format", None)
+    return template or UNMATCHED
+
+
 class RequestContext:
     def __init__(self, app, *, service: str) -> None:
         self.app, self.service = app, service
-        self.latency = HTTP_LATENCY.labels(service)
+        self.latency = LatencyByRoute(service)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -114,14 +125,15 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (REQUEST_ID, rid.encode("latin-1"))]
+                message["headers"] = [*message["headers"], (REQUEST_ID, rid.encode("latin-1")),
+                                      (ROUTE, route_template(scope).encode("latin-1"))]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            self.latency.observe(elapsed)
+            self.latency.observe(scope["method"], route_template(scope), status, elapsed)
             HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).inc()
             if access.isEnabledFor(logging.INFO):
                 access.info("%s %s %d", scope["method"], scope["path"], status, extra={

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import tracing
 from kit.bus import Bus, Outgoing
 from kit.db import Database
-from kit.events import Envelope, utcnow
+from kit.events import EXCHANGE, Envelope, utcnow
 from kit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from kit.tables import outbox
 
@@ -48,6 +51,33 @@ class OutboxRelay:
         self._stopping = False
         # Fault injection for tests: runs after the broker confirmed and before the rows are marked sent.
         self.after_publish: Callable[[], Awaitable[None]] | None = None
+        self._tracer = tracing.tracer(f"sendpb.{service}")  # None unless tracing is on
+
+    async def _publish_traced(self, rows) -> None:
+        """Publish with a PRODUCER span per event, a child of the work that wrote it (the envelope's
+        ``traceparent``), whose context goes on the message as its ``traceparent`` header."""
+        spans, outgoing = [], []
+        for r in rows:
+            try:
+                parent = tracing.context_from(json.loads(r.body))
+            except ValueError:
+                parent = None
+            span = self._tracer.start_span(f"publish {r.type}", context=parent, kind=SpanKind.PRODUCER, attributes={
+                "messaging.system": "rabbitmq", "messaging.operation.type": "send",
+                "messaging.destination.name": EXCHANGE, "messaging.rabbitmq.destination.routing_key": r.type,
+                "messaging.message.id": r.event_id, "sendpb.service": self.service})
+            spans.append(span)
+            outgoing.append(Outgoing(r.type, r.body, r.event_id, tracing.headers_for(span)))
+        try:
+            await self.bus.publish(outgoing)
+        except BaseException as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()
 
     def wake(self) -> None:
         self._wake.set()
@@ -104,7 +134,10 @@ class OutboxRelay:
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
-            await self.bus.publish([Outgoing(r.type, r.body, r.event_id) for r in rows])
+            if self._tracer is None:
+                await self.bus.publish([Outgoing(r.type, r.body, r.event_id) for r in rows])
+            else:
+                await self._publish_traced(rows)
             if self.after_publish is not None:
                 await self.after_publish()
             await session.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))

@@ -4,7 +4,8 @@
 in embedded mode, the runner) starts the runtime."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import tracing
 from kit.asyncapi import messages, service_document
 from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
+from kit.docs import docs_router
 from kit.errors import install_error_handlers, problem
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
@@ -72,6 +75,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url))
+        tracing.instrument_engine(self.db.engine)  # database spans, when tracing is on
         if self.platform.migrate_on_start:
             await upgrade(self.db.engine, self.spec.migrations)
         if self._own_bus:
@@ -124,6 +128,20 @@ def settings_of(request: Request) -> Any:
     return request.app.state.runtime.settings
 
 
+READINESS_TIMEOUT_SECONDS = 2.0  # within the probes' own timeouts: an answer naming what hangs, not a probe timeout
+
+
+async def _check(probe: Callable[[], Awaitable[None]]) -> str:
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            await probe()
+        return "ok"
+    except TimeoutError:
+        return f"unavailable: no answer within {READINESS_TIMEOUT_SECONDS:g}s"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+        return f"unavailable: {type(exc).__name__}"
+
+
 def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -132,20 +150,20 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
         """The process is up."""
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Ready: database and broker reachable")
+    @router.get("/readyz", summary="Ready: can serve (its database answers)")
     async def readyz(request: Request) -> Response:
-        """200 when this service's database and message broker answer; 503 naming what does not."""
+        """200 when this service can serve: its database answers. The broker's state is reported in `checks` but
+        does not make the service unready: what it publishes waits in its outbox until the broker is back, and its
+        consumers reconnect by themselves. 503 naming what does not answer otherwise."""
         runtime = runtime_of(request)
-        checks: dict[str, str] = {}
-        for name, probe in (("database", runtime.db.ping), ("broker", runtime.bus.ping)):
-            try:
-                await probe()
-                checks[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
-                checks[name] = f"unavailable: {type(exc).__name__}"
-        if all(v == "ok" for v in checks.values()):
-            return JSONResponse({"status": "ready", "service": runtime.spec.name, "checks": checks})
-        return problem(503, "not-ready", "Not ready", f"{runtime.spec.name} is not ready", checks=checks)
+        database, broker = await asyncio.gather(_check(runtime.db.ping), _check(runtime.bus.ping))
+        checks = {"database": database, "broker": broker}
+        if checks["database"] == "ok":
+            degraded = [name for name, state in checks.items() if state != "ok"]
+            return JSONResponse({"status": "ready", "service": runtime.spec.name, "checks": checks,
+                                 **({"degraded": degraded} if degraded else {})})
+        return problem(503, "not-ready", "Not ready", f"{runtime.spec.name} cannot reach its database",
+                       checks=checks)
 
     @router.get("/asyncapi.json", summary="This service's events (AsyncAPI 3.0)", include_in_schema=False)
     async def asyncapi(request: Request) -> dict:
@@ -194,16 +212,18 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
             await runtime.stop()
 
     app = FastAPI(title=spec.title, description=spec.description, version=spec.version, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)  # kit.docs serves them, with their assets
     app.state.runtime = runtime
     app.state.verifier = verifier_from(platform)
     install_error_handlers(app)
     health = health_router(lambda request: request.app.state.runtime)
     app.include_router(health)
     app.include_router(health, prefix=f"/v1/{spec.prefix}", include_in_schema=False)
+    app.include_router(docs_router(title=spec.title))
     for router in spec.routers:
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
     app.openapi = lambda: _contract_document(app, spec)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext, service=spec.name)  # added last: outermost, so it logs the 413s too
+    tracing.instrument_app(app)  # a server span per request continuing the caller's traceparent, when tracing is on
     return app

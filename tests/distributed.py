@@ -49,7 +49,7 @@ class ServiceProcess:
         return self.popen is not None and self.popen.poll() is None
 
     async def ready(self, timeout: float = 60) -> None:
-        """Wait until the process answers /readyz with 200 (database and broker reachable)."""
+        """Wait until the process answers /readyz with 200 and nothing degraded (database and broker reachable)."""
         async with httpx.AsyncClient(timeout=5) as own:
             deadline = asyncio.get_running_loop().time() + timeout
             while asyncio.get_running_loop().time() < deadline:
@@ -57,7 +57,8 @@ class ServiceProcess:
                     raise AssertionError(f"{self.name} exited with {self.popen.returncode}; "
                                          f"see {self.log_dir / self.name}.log")
                 try:
-                    if (await own.get(f"{self.url}/readyz")).status_code == 200:
+                    r = await own.get(f"{self.url}/readyz")
+                    if r.status_code == 200 and "degraded" not in r.json():  # ready, and its broker connected
                         return
                 except httpx.HTTPError:
                     pass
@@ -110,7 +111,8 @@ async def distributed_platform(log_dir: Path, *, extra_env: dict[str, str] | Non
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             for _ in range(150):
                 try:
-                    if (await client.get("/readyz")).status_code == 200:
+                    r = await client.get("/readyz")
+                    if r.status_code == 200 and "degraded" not in r.json():  # the gateway and every service
                         break
                 except httpx.HTTPError:
                     pass

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from kit.outages import transient, wait_out
 
@@ -24,6 +25,22 @@ class Outgoing:
     routing_key: str
     body: bytes
     message_id: str
+    headers: Mapping[str, str] | None = None  # e.g. the W3C ``traceparent`` of the event's publish span
+
+
+class Delivered(bytes):
+    """A delivered message body that came with headers (a trace context): the handler reads them as ``headers``
+    without the handler's signature changing. Bodies that came without any stay plain bytes (no copy)."""
+
+    headers: Mapping[str, Any]
+
+
+def delivered(body: bytes, headers: Mapping[str, Any] | None) -> bytes:
+    if not headers:
+        return body
+    message = Delivered(body)
+    message.headers = headers
+    return message
 
 
 @dataclass(frozen=True)

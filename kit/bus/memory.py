@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently, topic_matches
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, delivered, patiently, topic_matches
 
 log = logging.getLogger("sendpb.bus")
 
@@ -56,7 +56,7 @@ class MemoryBus(Bus):
 
     async def publish(self, messages: Sequence[Outgoing]) -> None:
         for m in messages:
-            body = bytes(m.body)
+            body = delivered(bytes(m.body), dict(m.headers) if m.headers else None)  # headers travel, like AMQP's
             for q in self._queues.values():
                 if any(topic_matches(k, m.routing_key) for k in q.keys):
                     q.items.put_nowait(_Delivery(m.routing_key, body, 1))

@@ -14,9 +14,10 @@ from aio_pika.abc import AbstractRobustConnection
 from aiormq import spec
 from aiormq.abc import DeliveredMessage
 
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, patiently_many
+from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, delivered, patiently_many
 from kit.bus.faults import KillSwitch
 from kit.events import EXCHANGE
+from kit.tracing import TRACEPARENT
 
 log = logging.getLogger("sendpb.bus")
 DLX = "sendpb.dlx"
@@ -88,7 +89,8 @@ class RabbitBus(Bus):
                     await channel.basic_publish(
                         m.body, exchange=EXCHANGE, routing_key=m.routing_key, wait=False,
                         properties=spec.Basic.Properties(content_type="application/json", delivery_mode=PERSISTENT,
-                                                         message_id=m.message_id, message_type=m.routing_key))
+                                                         message_id=m.message_id, message_type=m.routing_key,
+                                                         headers=dict(m.headers) if m.headers else None))
                 await channel.tx_commit()
             except BaseException:
                 self._transactional = None  # the broker may have closed it: select again on whatever comes next
@@ -134,7 +136,9 @@ class RabbitBus(Bus):
         copied back onto the queue with its attempt counted, or to the dead letters, and the copies are confirmed
         before anything is acknowledged, so nothing is lost. Then one ``multiple`` ack per channel covers the lot:
         the messages are settled in delivery order, so every earlier delivery on the channel is settled too."""
-        outcomes = await patiently_many(handler, [m.body for m in messages], first_delay=self.retry_delay,
+        # A trace context in the headers goes to the handler with the body (kit.tracing), the rest stays here.
+        bodies = [delivered(m.body, _trace_headers(m)) for m in messages]
+        outcomes = await patiently_many(handler, bodies, first_delay=self.retry_delay,
                                         patience=self.transient_patience,
                                         where=f"{len(messages)} message(s) for {consumer}")
         retries, delay = [], 0.0
@@ -220,6 +224,14 @@ class RabbitBus(Bus):
 
 def _headers(message: DeliveredMessage) -> dict:
     return message.header.properties.headers or {}
+
+
+def _trace_headers(message: DeliveredMessage) -> dict | None:
+    headers = message.header.properties.headers
+    if not headers or TRACEPARENT not in headers:
+        return None
+    value = headers[TRACEPARENT]
+    return {TRACEPARENT: value.decode("latin-1") if isinstance(value, bytes) else str(value)}
 
 
 async def _settle_all(messages: list[DeliveredMessage], what: str,

@@ -141,7 +141,10 @@ async def test_an_unreachable_service_is_a_503_problem_not_a_stack_trace(platfor
         assert r.status_code == 503
         assert r.json()["detail"] == "the budgets service is unreachable"
         ready = await client.get("/readyz")
-        assert ready.status_code == 503 and ready.json()["services"]["budgets"]["status"] == "unreachable"
+        # One service down does not take the gateway (and every other service) out: it is reported.
+        assert ready.status_code == 200 and ready.json()["services"]["budgets"]["status"] == "unreachable"
+        assert ready.json()["degraded"] == ["budgets"]
+        assert ready.json()["checks"] == {"tokens": "ok", "routing": "ok"}
     await upstream.close()
 
 
