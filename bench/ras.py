@@ -165,7 +165,7 @@ async def postgres_database() -> tuple[str | None, str | None]:
         conn = await asyncpg.connect(PG_DSN, timeout=3)
     except Exception as exc:  # noqa: BLE001 - report and carry on with SQLite
         return None, f"{type(exc).__name__}: {exc}"
-    name = f"sendpb_bench_ras_{os.getpid()}"
+    name = f"sendpb_bench_ras_{uuid.uuid4().hex[:10]}"
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()

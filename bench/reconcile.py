@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import time
@@ -216,7 +215,7 @@ async def main(n: int, repeat: int) -> int:
     if reason:
         print(f"reconciliation benchmark skipped: {reason}")
         return 0
-    prefix = f"sendpb_bench_reconcile_{os.getpid()}"
+    prefix = f"sendpb_bench_reconcile_{uuid.uuid4().hex[:10]}"
     for component in SERVICES:
         await ensure_database(f"{prefix}_{component.name}")
     template = pg_url(f"{prefix}_{{service}}")

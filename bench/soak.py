@@ -7,7 +7,8 @@ RabbitMQ: tests/distributed.py) under a realistic request mix through the gatewa
 1. Seed: the whole journey (sendpb/journey.py) for two families, and ``--families`` more children each with an
    eligibility request and a RAS assessment (their budgets open by themselves from the events); a few contracts.
 2. Capacity: a closed-loop burst of the same mix (``--concurrency`` in flight for ``--capacity-seconds``), unless
-   ``--rate`` is given. The soak then runs at half of it. Events are let drain before going on.
+   ``--rate`` is given. The soak then runs at ``--fraction`` of it (default 1: the measured capacity itself, as
+   issue 21 asks; 0.5 for the older half-load soak). Events are let drain before going on.
 3. Baseline: the same client, open-loop at the same rate, on the gateway's ``/healthz`` (no token, no upstream):
    what the client, the gateway process and the machine add on their own.
 4. Soak: ``--duration`` seconds open-loop at the rate. Requests are sent on a fixed schedule whatever the answers
@@ -18,10 +19,16 @@ RabbitMQ: tests/distributed.py) under a realistic request mix through the gatewa
 5. After the load: every outbox and queue must drain, no dead letters, and the budgets of the soak's new
    children must have opened.
 
-Reports requests, errors (any status other than the one the call expects, transport errors, timeouts),
+``--cpu-hog`` keeps one core busy with a spinning process of its own through the capacity burst and the soak (the
+machine loaded by other work, as issue 21's proof asks). At the end ``sendpb reconcile`` runs for both LAs through
+the gateway: money errors are differences it finds.
+
+Reports requests, errors (any status other than the one the call expects, transport errors, timeouts; a 503 with
+Retry-After is load deliberately shed, counted apart and allowed up to 1% of the soak's requests),
 p50/p95/p99 over the run, per minute and per call, and VmRSS (/proc/<pid>/status) of every service process and the
 gateway when idle, at the start of the soak (warm: after the capacity burst) and at its end; growth over
-``--rss-flag-percent`` from the start is flagged. Exit status 1 on any error, undrained event or dead letter.
+``--rss-flag-percent`` from the start is flagged. Exit status 1 on any error, 503s at 1% or more, undrained
+event, dead letter or reconciliation difference.
 The gateway's per-client rate limit is raised for the run (as bench/gateway.py does), so 429s mean a bug here.
 If PostgreSQL or RabbitMQ is unreachable it says why and exits 0."""
 from __future__ import annotations
@@ -232,7 +239,7 @@ class Load:
             status = type(exc).__name__
         done = time.perf_counter()
         ok = status == call.expected
-        if not ok and len(self.failures) < 10:
+        if not ok and not shed(status) and len(self.failures) < 10:
             self.failures.append(f"{call.method} {call.path}: expected {call.expected}, got {status} {body[:300]!r}")
         out.append(Sample(call.kind, scheduled - t0, sent - scheduled, done - scheduled, ok, status))
 
@@ -263,6 +270,15 @@ class Load:
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return out
+
+
+def shed(status: int | str) -> bool:
+    """A deliberate refusal under load: 503 with Retry-After (kit.errors, gateway shedding; issue 21)."""
+    return status == 503
+
+
+def errors_of(samples: list[Sample]) -> int:
+    return sum(not s.ok and not shed(s.status) for s in samples)
 
 
 def healthz() -> Call:
@@ -398,14 +414,15 @@ def pct(values: list[float], p: float) -> float:
 
 def row(label: str, samples: list[Sample], seconds: float | None = None) -> str:
     lat = sorted(s.latency for s in samples)
-    errors = sum(not s.ok for s in samples)
-    five = sum(isinstance(s.status, int) and s.status >= 500 for s in samples)
+    errors = errors_of(samples)
+    five = sum(isinstance(s.status, int) and s.status >= 500 and not shed(s.status) for s in samples)
+    sheds = sum(shed(s.status) for s in samples)
     rate = f"{len(samples) / seconds:>8,.1f}" if seconds else f"{'':>8}"
-    return (f"{label:<30}{len(samples):>9,}{rate}{errors:>7}{five:>5}{pct(lat, 0.50):>9.1f}{pct(lat, 0.95):>9.1f}"
-            f"{pct(lat, 0.99):>9.1f}{lat[-1] * 1000 if lat else float('nan'):>9.1f}")
+    return (f"{label:<30}{len(samples):>9,}{rate}{errors:>7}{five:>5}{sheds:>5}{pct(lat, 0.50):>9.1f}"
+            f"{pct(lat, 0.95):>9.1f}{pct(lat, 0.99):>9.1f}{lat[-1] * 1000 if lat else float('nan'):>9.1f}")
 
 
-HEADER = (f"{'':<30}{'requests':>9}{'req/s':>8}{'errors':>7}{'5xx':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+HEADER = (f"{'':<30}{'requests':>9}{'req/s':>8}{'errors':>7}{'5xx':>5}{'503':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'max ms':>9}")
 
 
@@ -430,6 +447,24 @@ def rss_table(names: list[str], idle: dict, start: dict, end: dict, peak: dict, 
     if flagged:
         lines.append(f"flagged: {', '.join(flagged)} grew more than {flag_percent:g}% from the start of the soak")
     return lines
+
+
+def cpu_hog() -> subprocess.Popen:
+    """A process of our own spinning on one core until killed."""
+    note("cpu hog: one core kept busy through the capacity burst and the soak")
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def reconcile(url: str) -> str:
+    """``sendpb reconcile`` for both LAs through the gateway: "clean", or what it found."""
+    found = []
+    for la in LAS:
+        done = subprocess.run([sys.executable, "-m", "sendpb.cli", "reconcile", "--local-authority", la, "--url", url,
+                               "--client-id", "dev-admin", "--settle-seconds", "10"], capture_output=True, text=True,
+                              timeout=300, cwd=Path(__file__).resolve().parents[1])
+        if done.returncode != 0:
+            found.append(f"{la} exit {done.returncode}: {(done.stdout + done.stderr)[-600:]}")
+    return "clean" if not found else "; ".join(found)
 
 
 # ---------------------------------------------------------------- the run
@@ -470,11 +505,12 @@ async def soak(args) -> int:
             idle = rss_all(pids)
             warm = await load.closed_loop(chooser(pool, 1), args.concurrency, 3)
             capacity, burst = None, []
+            hog = cpu_hog() if args.cpu_hog else None
             if args.rate is None:
                 note(f"capacity: closed loop, {args.concurrency} in flight, {args.capacity_seconds:g}s")
                 burst = await load.closed_loop(chooser(pool, 2), args.concurrency, args.capacity_seconds)
                 capacity = len(burst) / args.capacity_seconds
-            rate = args.rate or capacity / 2
+            rate = args.rate or capacity * args.fraction
             burst_drain = await drain(session, ports, vhost)
             base_seconds = min(args.baseline_seconds, args.duration)
             note(f"baseline: GET /healthz at {rate:,.1f} req/s for {base_seconds:g}s")
@@ -486,11 +522,15 @@ async def soak(args) -> int:
             with CpuMeter(pids) as cpu:
                 run_samples = await load.open_loop(chooser(pool, 3), rate, args.duration)
             sampler.cancel()
+            if hog is not None:
+                hog.kill()
+                hog.wait()
             end = rss_all(pids)
             note("soak done; waiting for events to drain")
             drained, drain_s, pending, depths = await drain(session, ports, vhost)
             sample = pool.paired[-20:]
             opened = await budgets_opened(load, sample)
+            differences = await asyncio.to_thread(reconcile, str(client.base_url))
     report = Report(args, rate, capacity, burst, warm, baseline, run_samples, load.failures, seeded)
     report.print_figures()
     start_rss = rss_series[0][1] if rss_series else idle
@@ -509,8 +549,13 @@ async def soak(args) -> int:
           f"{pending}, queues {depths if depths is not None else 'unknown: rabbitmqctl unavailable'}); "
           f"after the capacity burst drained in {burst_drain[1]:.1f}s; dead letters {dead}; budgets opened for "
           f"{opened}/{len(sample)} of the soak's last new children")
-    errors = sum(not s.ok for s in warm + burst + baseline + run_samples)
-    failed = (errors > 0 or not drained or dead > 0 or opened < len(sample) or not seed_drain[0]
+    errors = errors_of(warm + burst + baseline + run_samples)
+    sheds = sum(shed(s.status) for s in run_samples)
+    shed_percent = sheds * 100 / max(1, len(run_samples))
+    print(f"\n503s (load shed, with Retry-After) in the soak: {sheds} of {len(run_samples)} = {shed_percent:.2f}% "
+          f"(allowed < 1%); reconciliation: {differences}")
+    failed = (errors > 0 or shed_percent >= 1 or differences != "clean" or not drained or dead > 0
+              or opened < len(sample) or not seed_drain[0]
               or not burst_drain[0])
     print(f"\nverdict: {'FAIL' if failed else 'PASS'} ({errors} errors, {dead} dead letters, "
           f"events {'drained' if drained else 'not drained'})")
@@ -538,7 +583,7 @@ class Report:
         print("mix: " + ", ".join(f"{k} {w}%" for k, w in MIX))
         if self.capacity is not None:
             print(f"capacity: closed loop, {a.concurrency} in flight, {a.capacity_seconds:g}s: {self.capacity:,.1f} "
-                  f"req/s → soak rate {rate:,.1f} req/s (half)")
+                  f"req/s → soak rate {rate:,.1f} req/s ({a.fraction:g} of it)")
         else:
             print(f"soak rate {rate:,.1f} req/s (--rate; capacity not measured)")
         print("baseline: the same client, open loop at the same rate, on the gateway's GET /healthz (no token, no "
@@ -570,7 +615,10 @@ class Report:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=180, help="soak seconds (default 180)")
-    ap.add_argument("--rate", type=float, default=None, help="req/s; default: half the measured capacity")
+    ap.add_argument("--rate", type=float, default=None, help="req/s; default: --fraction of the measured capacity")
+    ap.add_argument("--fraction", type=float, default=1.0, help="of the measured capacity (default 1)")
+    ap.add_argument("--cpu-hog", action="store_true", help="keep one core busy through the burst and the soak")
+    ap.add_argument("--quick", action="store_true", help="a 20 s soak of 6 families: shows it works")
     ap.add_argument("--families", type=int, default=40, help="children seeded with a budget (default 40)")
     ap.add_argument("--capacity-seconds", type=float, default=15)
     ap.add_argument("--concurrency", type=int, default=32, help="in flight during the capacity burst")
@@ -579,6 +627,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=10, help="per request; a timeout is an error")
     ap.add_argument("--rss-flag-percent", type=float, default=20)
     args = ap.parse_args()
+    if args.quick:
+        args.duration, args.families, args.capacity_seconds, args.baseline_seconds, args.window = 20, 6, 5, 5, 10
 
     async def go() -> int:
         reason = await reachable()

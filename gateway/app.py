@@ -191,9 +191,13 @@ class Gateway:
             raise  # answered with 413 by BodyLimit
         except UpstreamError as exc:
             UPSTREAM_ERRORS.labels(prefix, exc.kind).inc()
+            if exc.kind == "overloaded":  # shed load: counted, not logged line by line while it lasts
+                return await self._reply(send, 503, exc.kind, "Service overloaded", exc.detail,
+                                         retry_after=exc.retry_after)
             log.warning("upstream %s failed: %s", prefix, exc.detail)
             if not exchange.started:
-                await self._reply(send, exc.status, exc.kind, "Upstream failure", exc.detail)
+                await self._reply(send, exc.status, exc.kind, "Upstream failure", exc.detail,
+                                  retry_after=exc.retry_after)
         except Exception:  # noqa: BLE001 - never a stack trace to the caller
             UPSTREAM_ERRORS.labels(prefix, "error").inc()
             log.exception("upstream %s raised", prefix)

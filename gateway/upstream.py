@@ -1,5 +1,7 @@
 """Where the gateway sends a request: a service in this process (embedded mode) or one over HTTP (aiohttp, one
-pooled keep-alive session per upstream; bench/gateway.py measures it against the service direct and nginx)."""
+pooled keep-alive session per upstream; bench/gateway.py measures it against the service direct and nginx).
+Over HTTP at most ``connections`` requests per service are in flight; one more is shed at once with 503 and
+Retry-After rather than queued behind them (SENDPB_GATEWAY_UPSTREAM_CONNECTIONS; docs/OPERATIONS.md, "Sizing")."""
 from __future__ import annotations
 
 import asyncio
@@ -19,9 +21,9 @@ _background: set[asyncio.Task] = set()
 
 
 class UpstreamError(Exception):
-    def __init__(self, status: int, kind: str, detail: str) -> None:
+    def __init__(self, status: int, kind: str, detail: str, *, retry_after: int | None = None) -> None:
         super().__init__(detail)
-        self.status, self.kind, self.detail = status, kind, detail
+        self.status, self.kind, self.detail, self.retry_after = status, kind, detail, retry_after
 
 
 class InProcessUpstream:
@@ -78,6 +80,7 @@ class HttpUpstream:
         self.name, self.base_url = name, base_url.rstrip("/")
         self.timeout = timeout
         self._connections = connections
+        self.in_flight = 0
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -90,6 +93,16 @@ class HttpUpstream:
         return self._session
 
     async def forward(self, scope, receive, send) -> None:
+        if self.in_flight >= self._connections:
+            raise UpstreamError(503, "overloaded", f"the {self.name} service has {self._connections} requests in "
+                                "flight through this gateway, its limit; try again shortly", retry_after=1)
+        self.in_flight += 1
+        try:
+            await self._forward(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _forward(self, scope, receive, send) -> None:
         body = await read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in HOP_BY_HOP]
         url = self.base_url + scope["raw_path"].decode("latin-1")

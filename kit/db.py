@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -32,8 +34,42 @@ def make_base() -> type[DeclarativeBase]:
     return Base
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine for ``url``. SQLite gets WAL and BEGIN IMMEDIATE so one process's writers queue instead of failing."""
+@dataclass(frozen=True)
+class Pool:
+    """How many PostgreSQL connections one service process keeps, how long a transaction waits for one, and how
+    long a statement or a lock wait may take (0: no limit). docs/OPERATIONS.md, "Sizing", says how to choose them;
+    ``PlatformSettings.pool()`` builds one from the environment."""
+
+    size: int = 10
+    max_overflow: int = 5
+    timeout_seconds: float = 2.0
+    statement_timeout_seconds: float = 0.0
+    lock_timeout_seconds: float = 0.0
+
+    def server_settings(self) -> dict[str, str]:
+        """The timeouts as PostgreSQL session settings, set on every connection the pool opens."""
+        settings = {}
+        if self.statement_timeout_seconds:
+            settings["statement_timeout"] = f"{round(self.statement_timeout_seconds * 1000)}ms"
+        if self.lock_timeout_seconds:
+            settings["lock_timeout"] = f"{round(self.lock_timeout_seconds * 1000)}ms"
+        return settings
+
+
+class DatabaseBusy(TimeoutError):
+    """No connection came free within the pool's timeout: the service is at capacity for now. Requests answer 503
+    with Retry-After (kit.errors). It is a ``TimeoutError`` so that consumers and payment runs treat it as an outage
+    to wait out (kit.outages.transient), never as one of a message's attempts."""
+
+    def __init__(self, pool: Pool) -> None:
+        super().__init__(f"no database connection came free within {pool.timeout_seconds:g}s (all "
+                         f"{pool.size + pool.max_overflow} in use): the service is at capacity; try again shortly")
+        self.retry_after = max(1, round(pool.timeout_seconds))
+
+
+def create_engine(url: str, *, pool: Pool | None = None) -> AsyncEngine:
+    """An engine for ``url``. SQLite gets WAL and BEGIN IMMEDIATE so one process's writers queue instead of failing;
+    PostgreSQL gets the bounded pool and the timeouts of ``pool``."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -41,7 +77,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _serialise_sqlite_writers(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    pool = pool or Pool()
+    connect_args = {"server_settings": settings} if (settings := pool.server_settings()) else {}
+    return create_async_engine(url, pool_size=pool.size, max_overflow=pool.max_overflow,
+                               pool_timeout=pool.timeout_seconds, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
@@ -65,9 +104,9 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
 class Database:
     """One service's engine, session factory and after-commit listeners (e.g. waking the outbox relay)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = create_engine(url)
+    def __init__(self, url: str, *, pool: Pool | None = None) -> None:
+        self.url, self.pool = url, pool or Pool()
+        self.engine = create_engine(url, pool=self.pool)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._after_commit: list[Callable[[], None]] = []
         # SQLite has one writer at a time. Queueing this process's transactions on an asyncio lock hands the
@@ -88,14 +127,18 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, notify: bool = True) -> AsyncIterator[AsyncSession]:
         """A session whose work commits when the block ends without error and rolls back otherwise.
-        Never open one inside another on the same database: on SQLite the inner one would wait for ever."""
-        async with self._serialised(), self.sessions() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        Never open one inside another on the same database: on SQLite the inner one would wait for ever.
+        Raises ``DatabaseBusy`` when no pooled connection comes free within the pool's timeout."""
+        try:
+            async with self._serialised(), self.sessions() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        except PoolTimeout as exc:
+            raise DatabaseBusy(self.pool) from exc
         if notify:
             self.committed()
 

@@ -9,7 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kit.db import DatabaseBusy
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://sendpb.org/problems/"
@@ -18,6 +21,9 @@ log = logging.getLogger("sendpb.errors")
 # in their schemas (kit.schemas.Input); a path or query parameter reaches the database as sent.
 _NUL_REFUSED = "22021"
 NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+# PostgreSQL's SQLSTATEs for work ended by the service's own bounds (kit.db.Pool): lock_not_available (a lock wait
+# past lock_timeout) and query_canceled (a statement past statement_timeout). The work may succeed when retried.
+_ENDED_BY_TIMEOUT = {"55P03": "a lock it needed", "57014": "its statement"}
 
 
 class AppError(Exception):
@@ -118,6 +124,11 @@ def _parameters_with_nul(request: Request) -> list[str]:
             if "\x00" in str(value)]
 
 
+def _unavailable(request: Request, detail: str, retry_after: int) -> JSONResponse:
+    return problem(503, "unavailable", "Service unavailable", detail, instance=request.url.path,
+                   headers={"Retry-After": str(retry_after)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to problem+json in one place; unexpected errors become a 500 without internals."""
 
@@ -136,10 +147,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "validation", "The request is not valid", detail, instance=request.url.path,
                        errors=errors)
 
+    @app.exception_handler(DatabaseBusy)
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        """No database connection free within the pool's bound: 503 at once, with Retry-After, never a 500 after
+        waiting (issue 21)."""
+        busy = exc if isinstance(exc, DatabaseBusy) else None
+        return _unavailable(request, str(busy) if busy else "no database connection came free in time: the "
+                            "service is at capacity; try again shortly", busy.retry_after if busy else 1)
+
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         """A NUL character the database refused (found by fuzzing on PostgreSQL, where it was a 500) is a 422
-        naming the parameter; any other database error stays unexpected."""
+        naming the parameter; a statement or lock wait ended by the service's timeouts is a 503 with Retry-After;
+        any other database error stays unexpected."""
+        if (what := _ENDED_BY_TIMEOUT.get(_sqlstate(exc) or "")) is not None:
+            return _unavailable(request, f"the database took too long over {what} (the service is busy); try "
+                                "again shortly", 1)
         if _sqlstate(exc) != _NUL_REFUSED:
             raise exc
         errors = [{"field": name, "message": NUL_MESSAGE} for name in _parameters_with_nul(request)]

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.auth import refuse_dev_key
 from kit.crypto import Keyring, KeyringError
+from kit.db import Pool
 from kit.oidc import OidcIssuer
 
 
@@ -57,6 +58,15 @@ class PlatformSettings(Settings):
     consumer_batch_size: int = Field(256, ge=1, le=10_000)
     consumer_max_attempts: int = Field(5, ge=1, le=100)
     relay_batch_size: int = Field(500, ge=1, le=10_000)
+    # Each service process's PostgreSQL pool and timeouts (kit.db.Pool; docs/OPERATIONS.md, "Sizing"): at most
+    # db_pool_size + db_max_overflow connections; a transaction that finds none free within
+    # db_pool_timeout_seconds is answered 503 with Retry-After (consumers wait and retry). Statement and lock
+    # timeouts (0: none) end a statement or a lock wait on PostgreSQL; a request so ended is a 503 too.
+    db_pool_size: int = Field(Pool.size, ge=1, le=500)
+    db_max_overflow: int = Field(Pool.max_overflow, ge=0, le=500)
+    db_pool_timeout_seconds: float = Field(Pool.timeout_seconds, gt=0, le=60)
+    db_statement_timeout_seconds: float = Field(Pool.statement_timeout_seconds, ge=0)
+    db_lock_timeout_seconds: float = Field(Pool.lock_timeout_seconds, ge=0)
     # Retention of the kit's tables (kit.housekeeping, docs/DATA.md): published events, Idempotency-Key records.
     outbox_retention_days: int = Field(7, ge=1, le=3650)
     idempotency_retention_days: int = Field(30, ge=1, le=3650)
@@ -105,6 +115,13 @@ class PlatformSettings(Settings):
     @property
     def dev(self) -> bool:
         return self.mode == "dev"
+
+    def pool(self) -> Pool:
+        """The database pool every service process of this platform opens (``Database(url, pool=...)``)."""
+        return Pool(size=self.db_pool_size, max_overflow=self.db_max_overflow,
+                    timeout_seconds=self.db_pool_timeout_seconds,
+                    statement_timeout_seconds=self.db_statement_timeout_seconds,
+                    lock_timeout_seconds=self.db_lock_timeout_seconds)
 
     def keyring(self, keys: Mapping[str, SecretStr], current: str | None, *, setting: str) -> Keyring:
         """The keyring of a service's data at rest from its settings (``setting`` names them in errors). Empty in dev
