@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import tracing
 from kit.bus import Bus, Outgoing
-from kit.db import Database
+from kit.db import Database, DatabaseBusy
 from kit.events import EXCHANGE, Envelope, utcnow
 from kit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from kit.tables import outbox
@@ -108,6 +108,9 @@ class OutboxRelay:
                 backoff = self.poll_seconds
             except asyncio.CancelledError:
                 raise
+            except DatabaseBusy as exc:  # the pool is at capacity: an expected state under load, not a fault
+                log.warning("outbox relay for %s waits: %s", self.service, exc)
+                backoff = min(backoff * 2, 30.0)
             except Exception:  # noqa: BLE001 - the broker or database is down: keep the rows, try again later
                 log.exception("outbox relay for %s failed; will retry", self.service)
                 backoff = min(backoff * 2, 30.0)

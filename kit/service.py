@@ -74,7 +74,8 @@ class ServiceRuntime:
         self.jobs: JobRunner | None = None
 
     async def start(self) -> None:
-        self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url))
+        self.db = Database(self.platform.database_url_for(self.spec.name, self.settings.database_url),
+                           pool=self.platform.pool())
         tracing.instrument_engine(self.db.engine)  # database spans, when tracing is on
         if self.platform.migrate_on_start:
             await upgrade(self.db.engine, self.spec.migrations)

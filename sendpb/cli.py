@@ -84,7 +84,7 @@ def _migrate(args: argparse.Namespace) -> int:
         for name in names:
             component = BY_NAME[name]
             spec = component.spec()
-            db = Database(platform.database_url_for(name, spec.settings_cls().database_url))
+            db = Database(platform.database_url_for(name, spec.settings_cls().database_url), pool=platform.pool())
             try:
                 await upgrade(db.engine, spec.migrations)
                 print(f"{name}: migrated to head")
