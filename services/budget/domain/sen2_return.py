@@ -28,7 +28,7 @@ from datetime import date
 from services.budget.domain.budget import SEN2_FUNDER_CODES
 
 RULE = "BUD-11"
-GUIDE = "Special educational needs person level survey 2025: guide v1.4 (DfE), module 4 named plan: PB, OA, DP"
+GUIDE = "DfE SEN2: Special educational needs person level survey 2025, guide v1.4; module 4 named plan: PB, OA, DP"
 # EHC plans, and the personal budgets in them, start with the Children and Families Act 2014 (1 September 2014).
 FIRST_CENSUS = date(2014, 9, 1)
 # A census more than a year ahead is a slip, not a return (and a date in year 9999 would be a 500 elsewhere).
