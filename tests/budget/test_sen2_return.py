@@ -233,6 +233,9 @@ async def test_BUD_11_the_sen2_file_and_report_through_the_gateway(platform, clo
     r = await platform.client.get("/v1/budgets/sen2/file", params=params, headers=finance)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml"), r.text
     assert "attachment" in r.headers["content-disposition"]
+    as_text = await platform.client.get("/v1/budgets/sen2/file", params=params,
+                                        headers={**finance, "Accept": "text/xml"})
+    assert as_text.headers["content-type"].startswith("text/xml") and as_text.content == r.content
     named = [p.find("Requests/Assessment/NamedPlan") for p in ET.fromstring(r.content).findall("Person")]
     assert [{e.tag: e.text for e in n} for n in named if n.get(f"{NS}plan") == "EHCP-SEN2-GW"] == [{"PB": "0"}]
     report = await platform.client.get("/v1/budgets/sen2/validation", params=params, headers=finance)

@@ -20,7 +20,8 @@ CENSUS_QUERY = Query(description="The SEN2 census (reference) date, e.g. 2027-01
 
 
 @router.get("/sen2/file", summary="SEN2 return file (personal budgets)", response_class=Response,
-            responses={200: {"content": {sen2_return.MEDIA_TYPE: {}}, "description": "The SEN2 XML message"},
+            responses={200: {"content": {sen2_return.MEDIA_TYPE: {}, "text/xml": {}},
+                             "description": "The SEN2 XML message (`text/xml` when only that is accepted)"},
                        409: {"description": "No DfE LA number configured for the LA"}})
 async def sen2_file(request: Request, session: SessionDep, caller: Reader, trail: Trail,
                     local_authority: str = LA_QUERY, census_date: date = CENSUS_QUERY) -> Response:
@@ -36,7 +37,10 @@ async def sen2_file(request: Request, session: SessionDep, caller: Reader, trail
     ret = await sen2_return.prepare(session, settings_of(request), local_authority, census_date)
     body = sen2_return.xml_file(ret)
     trail.touched(*(r.budget_id for r in ret.records))
-    return Response(body, media_type=sen2_return.MEDIA_TYPE,
+    # RFC 7303: text/xml is the same XML under another name; a client that accepts only it gets it.
+    accept = request.headers.get("accept", "")
+    media_type = "text/xml" if "text/xml" in accept and sen2_return.MEDIA_TYPE not in accept else sen2_return.MEDIA_TYPE
+    return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{ret.file_name}"'})
 
 
