@@ -19,6 +19,7 @@ from services.budget.routers import (
     provision,
     reports,
     reviews,
+    sen2_return,
     variations,
 )
 from services.budget.service.planning import close_ended_budgets
@@ -34,7 +35,7 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     # Starlette matches routes in the order they are mounted: the routers holding fixed paths (/reviews, /sen2,
     # /provision-categories, /finance/totals) come before budgets' GET /{budget_id}, which would otherwise take them.
-    routers=[reviews.router, reports.router, categories.router, finance.router, budgets.router,
+    routers=[reviews.router, reports.router, sen2_return.router, categories.router, finance.router, budgets.router,
              health_funding.router, provision.router, panel.router, ledger.router, variations.router, audit.router],
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),

@@ -344,3 +344,41 @@ class ReviewHistory(Read):
 
 class TransactionId(BaseModel):
     transaction_id: int
+
+
+class Sen2IssueRead(Read):
+    """A value missing or inconsistent in the SEN2 return (BUD-11): the record (plan reference, or the LA for the
+    header), the SEN2 item (`PB`, `OA`, `DP`, `Person`, `NamedPlan`, `LEA`) and why."""
+    code: str
+    severity: Literal["error", "warning"]
+    reference: str
+    field: str
+    message: str
+    budget_id: str | None
+    child_id: str | None
+
+
+class Sen2RecordRead(Read):
+    """One plan's SEN2 personal-budget items at the census date: PB, and OA and DP when PB."""
+    budget_id: str
+    child_id: str
+    plan_reference: str
+    pb: bool
+    oa: bool | None
+    dp: Literal["E", "S", "H", "I"] | None
+    dp_funders: list[str]
+
+
+class Sen2ValidationRead(Read):
+    """The SEN2 return's validation report for one LA and census date: `ready` when it has no errors."""
+    local_authority: str
+    census_date: date
+    lea: str | None
+    guide: str
+    records_count: int
+    taken_up_count: int
+    errors_count: int
+    warnings_count: int
+    ready: bool
+    issues: list[Sen2IssueRead]
+    records: list[Sen2RecordRead]

@@ -32,6 +32,9 @@ class BudgetSettings(ServiceSettings):
     # BUD-12: the review cadence of an LA not listed, and of each LA listed (ONS code -> months).
     review_cadence_months: list[int] = list(DEFAULT_REVIEW_CADENCE)
     review_cadence_months_by_la: dict[str, list[int]] = {}
+    # BUD-11: each council's DfE LA number (the SEN2 return's LEA), by ONS code; a council not listed cannot file
+    # its return until it is set, e.g. SENDPB_BUDGET_SEN2_LA_NUMBERS='{"E06000060": "825"}'.
+    sen2_la_numbers: dict[str, str] = {"E06000060": "825", "E06000049": "895", "E08000018": "372"}
 
     @field_validator("review_cadence_months")
     @classmethod
@@ -47,6 +50,14 @@ class BudgetSettings(ServiceSettings):
             if refusal := review_cadence_refusal(cadence):
                 raise ValueError(f"BUD-12: {la}: {refusal}")
         return by_la
+
+    @field_validator("sen2_la_numbers")
+    @classmethod
+    def _dfe_la_numbers(cls, numbers: dict[str, str]) -> dict[str, str]:
+        for la, number in numbers.items():
+            if not (len(number) == 3 and number.isdigit()):
+                raise ValueError(f"BUD-11: {la}: a DfE LA number has three digits, not {number!r}")
+        return numbers
 
     def review_cadence_for(self, la: str) -> tuple[int, ...]:
         """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""

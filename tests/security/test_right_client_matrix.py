@@ -91,6 +91,8 @@ REQUESTS: dict[str, Any] = {
     "GET /v1/ras/reassessments/{reassessment_id}": _nothing,
     "GET /v1/budgets/reviews": lambda ids: {"params": {"due_before": str(TODAY + timedelta(days=400))}},
     "GET /v1/budgets/sen2": lambda ids: {"params": {"local_authority": LA}},
+    "GET /v1/budgets/sen2/file": lambda ids: {"params": {"local_authority": LA, "census_date": str(TODAY)}},
+    "GET /v1/budgets/sen2/validation": lambda ids: {"params": {"local_authority": LA, "census_date": str(TODAY)}},
     "GET /v1/budgets/finance/totals": lambda ids: {"params": {"local_authority": LA}},
     "GET /v1/payments/finance/totals": lambda ids: {"params": {"local_authority": LA}},
     "GET /v1/contracts/finance/totals": lambda ids: {"params": {"local_authority": LA}},

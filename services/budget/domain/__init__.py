@@ -5,4 +5,5 @@
   (BUD-07), SEN2 (BUD-11);
 - ``reviews``: review dates and each LA's cadence (BUD-09, BUD-12);
 - ``ledger``: the double-entry ledger (BUD-08);
-- ``categories``: the published provision categories (BUD-03, BUD-15)."""
+- ``categories``: the published provision categories (BUD-03, BUD-15);
+- ``sen2_return``: the SEN2 return's PB/OA/DP per plan at a census date and its validation (BUD-11)."""

@@ -36,9 +36,13 @@ from services.budget.repository.ledger import (
     reversal_of,
     transaction,
 )
+from services.budget.repository.sen2 import agreed_by_stream_before, budgets_covering, provisions_covering
 from services.budget.repository.sufficiency import insufficiencies, open_insufficiency
 
 __all__ = [
+    "agreed_by_stream_before",
+    "budgets_covering",
+    "provisions_covering",
     "HealthState",
     "balances",
     "budget_by_id",
