@@ -32,6 +32,9 @@ class BudgetSettings(ServiceSettings):
     # BUD-12: the review cadence of an LA not listed, and of each LA listed (ONS code -> months).
     review_cadence_months: list[int] = list(DEFAULT_REVIEW_CADENCE)
     review_cadence_months_by_la: dict[str, list[int]] = {}
+    # BUD-14: LAs (ONS codes) whose reviews must record progress on every outcome and the child's or young person's
+    # views (a 422 naming BUD-14 otherwise); elsewhere they are recorded when given, so existing clients still work.
+    outcomes_and_views_required_las: list[str] = []
 
     @field_validator("review_cadence_months")
     @classmethod
@@ -51,6 +54,10 @@ class BudgetSettings(ServiceSettings):
     def review_cadence_for(self, la: str) -> tuple[int, ...]:
         """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""
         return tuple(self.review_cadence_months_by_la.get(la, self.review_cadence_months))
+
+    def outcomes_and_views_required(self, la: str) -> bool:
+        """BUD-14: whether the LA's reviews must give progress on every outcome and the child's views."""
+        return la in self.outcomes_and_views_required_las
 
     def limit_for(self, la: str, stream: str, authority: str) -> int:
         """The delegated authority limit of one decision (BUD-06)."""
