@@ -73,7 +73,10 @@ class ProvisionCreate(Input):
     setting_agreement: bool = Field(
         False, description="the head's or principal's written agreement (ELIG-09)"
     )
-    contract_id: str | None = Field(None, max_length=36)
+    contract_id: str | None = Field(None, max_length=36, description=(
+        "CON-10: the block contract that serves this provision (its id in `/v1/contracts`); the budget cannot see "
+        "contracts, so any id is accepted here, and contracts lists the child under that contract only if it is a "
+        "contract of the budget's LA (otherwise it records the line as unmatched)"))
     funding_source: Literal["high_needs_top_up", "school_budget"] | None = Field(
         None, description="education-side money: the LA's high-needs top-up or a school's budget (BUD-04)")
     head_agreement: bool = Field(False, description="the head agreed to fund this from the school's budget")
