@@ -47,9 +47,9 @@ async def agreed(client, la: str, headers: dict) -> dict:
     return r.json()
 
 
-async def test_BUD_14_a_review_records_progress_per_outcome_and_the_childs_views(memory_backend, clock):
+async def test_BUD_14_a_review_records_progress_per_outcome_and_the_childs_views(backend, clock):
     clock.set_to(date(2027, 1, 15), tick=True)
-    async with running_service(create_app, memory_backend, service="budget") as svc:
+    async with running_service(create_app, backend, service="budget") as svc:
         budget = await agreed(svc.client, LA, BOTH)
         url = f"/v1/budgets/{budget['id']}/reviews"
         clock.set_to(date(2027, 4, 15), tick=True)

@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
+from kit.errors import NotFound
 from kit.events import utcnow
 from kit.pagination import page_of
-from kit.tenancy import found
 from services.contracts import repository
 from services.contracts.domain.children import match
 from services.contracts.domain.summary import ContractFacts, summarise
@@ -94,7 +94,9 @@ class ChildSummaries:
 async def child_summaries(session: AsyncSession, *, child_id: str, caller: Caller) -> ChildSummaries:
     """CON-10, CON-07: the family summary of every contract of the caller's LAs serving the child. A child
     contracts does not know in the caller's LAs is 404 (another LA's child is never revealed)."""
-    found(await repository.child_known(session, child_id, caller) or None, "child", child_id)
+    if not await repository.child_known(session, child_id, caller):
+        # The id is not echoed: a child's id is personal, and the answer is the same for another LA's child.
+        raise NotFound("no child of your local authorities by that id is known to contracts")
     serving = await repository.contracts_serving(session, child_id, caller, limit=SUMMARIES_MAX)
     return ChildSummaries(child_id, [
         ContractForChild(c.id, c.provider, c.service, c.local_authority,
