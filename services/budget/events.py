@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from kit.events import Envelope
-from services.budget.models import Budget
+from services.budget.models import Budget, Provision
 
 PRODUCER = "budget"
 # A time as the payloads have always carried it: ``datetime.isoformat()`` (``+00:00``, not pydantic's ``Z``).
@@ -171,12 +171,29 @@ class ReassessmentRequested(Whose):
     review_due: date
 
 
+class ProvisionAdded(Whose):
+    """Additive within v1 (CON-10): a provision line was added to the budget, naming the block contract that serves
+    it (`contract_id`, null when none). Contracts lists the children each contract serves from these; a line naming
+    a contract contracts does not hold for that LA is recorded there as unmatched. The line's outcome and
+    description stay in the budget."""
+
+    provision_id: str
+    stream: Stream
+    category: str
+    arrangement: Literal["direct_payment", "third_party", "notional"]
+    annual_cost_pence: int
+    contract_id: str | None
+    budget_status: str
+    added_at: Instant
+
+
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
              "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
              "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused,
              "budget.insufficient.v1": BudgetInsufficient,
              "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared,
-             "budget.reassessment_requested.v1": ReassessmentRequested}
+             "budget.reassessment_requested.v1": ReassessmentRequested,
+             "budget.provision_added.v1": ProvisionAdded}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 
@@ -281,3 +298,11 @@ def reassessment_requested(budget: Budget, *, review_id: str, requested_on: date
     return _envelope(ReassessmentRequested(
         **_whose(budget), plan_reference=budget.plan_reference, review_id=review_id, requested_on=requested_on,
         reason=reason, review_due=budget.next_review_due), budget, None)
+
+
+def provision_added(budget: Budget, provision: Provision) -> Envelope:
+    """Additive to v1 (CON-10): a provision line added, with the block contract it names (if any)."""
+    return _envelope(ProvisionAdded(
+        **_whose(budget), provision_id=provision.id, stream=provision.stream, category=provision.category,
+        arrangement=provision.arrangement, annual_cost_pence=provision.annual_cost_pence,
+        contract_id=provision.contract_id, budget_status=budget.status, added_at=provision.created_at), budget, None)

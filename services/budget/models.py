@@ -173,6 +173,15 @@ class Review(Base):
     notes: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # BUD-14 (a review held): progress per outcome, [{outcome, progress, note}], and the child's or young person's
+    # own views and who gave them. None/[] for reviews recorded without them (before BUD-14, or not given).
+    progress: Mapped[list | None] = mapped_column(JSON)
+    views_text: Mapped[str | None] = mapped_column(Text)
+    views_given_by: Mapped[str | None] = mapped_column(String(30))
+
+    @property
+    def views(self) -> dict | None:
+        return None if self.views_text is None else {"text": self.views_text, "given_by": self.views_given_by}
 
 
 class Insufficiency(Base):

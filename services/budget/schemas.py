@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from kit.schemas import Input, IsoDate, PlanDate, up_to, within_years
-from services.budget.domain import categories
+from services.budget.domain import categories, outcomes
 
 Stream = Literal["education", "health", "social_care", "transport"]
 Arrangement = Literal["direct_payment", "third_party", "notional"]
@@ -73,7 +73,10 @@ class ProvisionCreate(Input):
     setting_agreement: bool = Field(
         False, description="the head's or principal's written agreement (ELIG-09)"
     )
-    contract_id: str | None = Field(None, max_length=36)
+    contract_id: str | None = Field(None, max_length=36, description=(
+        "CON-10: the block contract that serves this provision (its id in `/v1/contracts`); the budget cannot see "
+        "contracts, so any id is accepted here, and contracts lists the child under that contract only if it is a "
+        "contract of the budget's LA (otherwise it records the line as unmatched)"))
     funding_source: Literal["high_needs_top_up", "school_budget"] | None = Field(
         None, description="education-side money: the LA's high-needs top-up or a school's budget (BUD-04)")
     head_agreement: bool = Field(False, description="the head agreed to fund this from the school's budget")
@@ -114,10 +117,25 @@ class ReconsiderationDecision(Input):
     )
 
 
+class OutcomeProgress(Input):
+    outcome: str = Field(min_length=1, max_length=500, description="an outcome named by the budget's provision lines")
+    progress: Literal[outcomes.PROGRESS] = Field(description="not_started, some, good or achieved")  # type: ignore[valid-type]
+    note: str = Field("", max_length=2000)
+
+
+class ViewsGiven(Input):
+    text: str = Field(min_length=1, max_length=5000, description="the child's or young person's own views")
+    given_by: Literal[outcomes.GIVEN_BY] = Field(  # type: ignore[valid-type]
+        description="child, young_person, parent_on_their_behalf or advocate")
+
+
 class ReviewCreate(Input):
     reviewed_on: HELD
     kind: Literal["first", "annual", "requested", "circumstances_changed"]
     notes: str = Field("", max_length=5000)
+    progress: list[OutcomeProgress] = Field([], max_length=100, description=(
+        "BUD-14: progress towards each outcome the budget's lines name; an outcome they do not name is 422"))
+    views: ViewsGiven | None = Field(None, description="BUD-14: the child's or young person's own views")
 
 
 class ReviewRequest(Input):
@@ -300,12 +318,26 @@ class VariationList(Read):
     items: list[VariationRead]
 
 
+class ProgressRead(Read):
+    outcome: str
+    progress: str
+    note: str
+
+
+class ViewsRead(Read):
+    text: str
+    given_by: str
+
+
 class ReviewRead(Read):
     id: str
     kind: str
     on: date = Field(validation_alias="reviewed_on")
     notes: str
     recorded_by: str
+    progress: list[ProgressRead] | None = Field(
+        None, description="BUD-14: progress per outcome; null on reviews recorded without it")
+    views: ViewsRead | None = Field(None, description="BUD-14: the child's or young person's own views")
 
 
 class ReviewRecorded(ReviewRead):

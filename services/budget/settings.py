@@ -35,6 +35,9 @@ class BudgetSettings(ServiceSettings):
     # BUD-11: each council's DfE LA number (the SEN2 return's LEA), by ONS code; a council not listed cannot file
     # its return until it is set, e.g. SENDPB_BUDGET_SEN2_LA_NUMBERS='{"E06000060": "825"}'.
     sen2_la_numbers: dict[str, str] = {"E06000060": "825", "E06000049": "895", "E08000018": "372"}
+    # BUD-14: LAs (ONS codes) whose reviews must record progress on every outcome and the child's or young person's
+    # views (a 422 naming BUD-14 otherwise); elsewhere they are recorded when given, so existing clients still work.
+    outcomes_and_views_required_las: list[str] = []
 
     @field_validator("review_cadence_months")
     @classmethod
@@ -62,6 +65,10 @@ class BudgetSettings(ServiceSettings):
     def review_cadence_for(self, la: str) -> tuple[int, ...]:
         """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""
         return tuple(self.review_cadence_months_by_la.get(la, self.review_cadence_months))
+
+    def outcomes_and_views_required(self, la: str) -> bool:
+        """BUD-14: whether the LA's reviews must give progress on every outcome and the child's views."""
+        return la in self.outcomes_and_views_required_las
 
     def limit_for(self, la: str, stream: str, authority: str) -> int:
         """The delegated authority limit of one decision (BUD-06)."""

@@ -7,7 +7,7 @@ from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.contracts.events import OWNED
 from services.contracts.handlers import consumers
-from services.contracts.routers import contracts, evidence, finance, transfers
+from services.contracts.routers import children, contracts, evidence, finance, transfers
 from services.contracts.settings import ContractsSettings
 
 SPEC = ServiceSpec(
@@ -15,10 +15,10 @@ SPEC = ServiceSpec(
     prefix="contracts",
     title="sendpb Contracts",
     description=("Block contracts made flexible: unit prices, releases into personal budgets, reviews, "
-                 "family summaries, evidence of delivery (CON-01..09)."),
+                 "family summaries, evidence of delivery, the children each contract serves (CON-01..10)."),
     migrations=Path(__file__).parent / "migrations",
     settings_cls=ContractsSettings,
-    routers=[finance.router, evidence.router, transfers.router, contracts.router],  # fixed paths first
+    routers=[finance.router, evidence.router, transfers.router, children.router, contracts.router],  # fixed paths first
     consumers=consumers,
     owned_events=OWNED,
     publishes=("contracts.funds_released.v1", "contracts.funds_returned.v1"),

@@ -126,6 +126,8 @@ class KnownBudget(Base):
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    __table_args__ = (Index("ix_known_budgets_child", "child_id", "local_authority"),)  # CON-10: a child's summaries
+
 
 class ContractReview(Base):
     """CON-03: a review of a contract at or before renewal, and the flexibility it added."""
@@ -178,4 +180,47 @@ class EvidenceRequest(Base):
     __table_args__ = (
         Index("ix_evidence_requests_transfer", "transfer_id", "created_at", "id"),
         Index("ix_evidence_requests_la_status_due", "local_authority", "status", "due_on"),
+    )
+
+
+class ProvisionLink(Base):
+    """CON-10: a provision line of a child's budget that names a block contract (from budget.provision_added.v1),
+    and whether it names a contract of the line's LA (``matched``) or not (``unmatched``, with the reason). One row
+    per line: a redelivered event changes nothing."""
+
+    __tablename__ = "provision_links"
+
+    provision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(36))
+    budget_id: Mapped[str] = mapped_column(String(36))
+    child_id: Mapped[str] = mapped_column(String(64))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    stream: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10))  # matched | unmatched
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when contracts recorded it
+
+    __table_args__ = (
+        Index("ix_provision_links_la_status", "local_authority", "status", "created_at", "provision_id"),
+        Index("ix_provision_links_contract_budget", "contract_id", "budget_id"),
+    )
+
+
+class ServedChild(Base):
+    """CON-10: a child a block contract serves, through the provision lines of one budget (matched lines only);
+    ``created_at`` is when the first of them arrived."""
+
+    __tablename__ = "served_children"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(64))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_served_children_contract", "contract_id", "created_at", "budget_id"),
+        Index("ix_served_children_child", "child_id", "local_authority"),
     )

@@ -5,12 +5,21 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
 from kit.pagination import newest_first
 from kit.tenancy import found, scoped
-from services.contracts.models import Contract, ContractReview, EvidenceRequest, KnownBudget, TransferRequest
+from services.contracts.models import (
+    Contract,
+    ContractReview,
+    EvidenceRequest,
+    KnownBudget,
+    ProvisionLink,
+    ServedChild,
+    TransferRequest,
+)
 
 
 async def contract(session: AsyncSession, contract_id: str, caller: Caller, *,
@@ -135,4 +144,77 @@ async def evidence_requests_page(session: AsyncSession, caller: Caller, *, limit
     if overdue_on is not None:
         stmt = stmt.where(e.status == "open", e.due_on < overdue_on)
     stmt = newest_first(stmt, e.created_at, e.id, limit=limit, cursor=cursor)
+    return list((await session.execute(stmt)).scalars())
+
+
+# ------------------------------------------------------------------ the children a contract serves (CON-10)
+_ONCE = {name: {table: dialect.insert(table).on_conflict_do_nothing()
+                for table in (ProvisionLink.__table__, ServedChild.__table__)}
+         for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+async def contract_la(session: AsyncSession, contract_id: str) -> str | None:
+    """The LA of the contract with that id, or None when contracts holds none (not scoped: the budget's event
+    names it, and the answer never leaves the service)."""
+    stmt = select(Contract.local_authority).where(Contract.id == contract_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_once(session: AsyncSession, table: Any, values: dict[str, Any]) -> None:
+    """Insert the row unless one with its key is there (a redelivered line, or a second line of one budget)."""
+    connection = await session.connection()
+    await connection.execute(_ONCE[connection.dialect.name][table], values)
+
+
+def _still_serving(stmt):
+    """A child is served through a budget that has not closed (one contracts has not heard of counts as open)."""
+    return stmt.outerjoin(KnownBudget, KnownBudget.budget_id == ServedChild.budget_id).where(
+        or_(KnownBudget.status.is_(None), KnownBudget.status != "closed"))
+
+
+async def served_children_page(session: AsyncSession, contract_id: str, *, limit: int,
+                               cursor: str | None) -> list[tuple[ServedChild, str | None]]:
+    """The children a contract serves, one row per budget, newest first, with the budget's status."""
+    stmt = _still_serving(select(ServedChild, KnownBudget.status).where(ServedChild.contract_id == contract_id))
+    stmt = newest_first(stmt, ServedChild.created_at, ServedChild.budget_id, limit=limit, cursor=cursor)
+    return [(row, status) for row, status in (await session.execute(stmt)).all()]
+
+
+async def links_of(session: AsyncSession, contract_id: str, budget_ids: list[str]) -> list[ProvisionLink]:
+    if not budget_ids:
+        return []
+    stmt = select(ProvisionLink).where(ProvisionLink.contract_id == contract_id,
+                                       ProvisionLink.budget_id.in_(budget_ids), ProvisionLink.status == "matched"
+                                       ).order_by(ProvisionLink.added_at, ProvisionLink.provision_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def child_known(session: AsyncSession, child_id: str, caller: Caller) -> bool:
+    """Whether contracts knows the child in one of the caller's LAs: a budget of theirs, or a line naming a
+    contract."""
+    budget = scoped(select(KnownBudget.budget_id).where(KnownBudget.child_id == child_id),
+                    KnownBudget.local_authority, caller).limit(1)
+    served = scoped(select(ServedChild.budget_id).where(ServedChild.child_id == child_id),
+                    ServedChild.local_authority, caller).limit(1)
+    for stmt in (budget, served):
+        if (await session.execute(stmt)).first() is not None:
+            return True
+    return False
+
+
+async def contracts_serving(session: AsyncSession, child_id: str, caller: Caller, *, limit: int) -> list[Contract]:
+    """The contracts of the caller's LAs that serve the child through a budget not closed, by service."""
+    ids = _still_serving(scoped(select(ServedChild.contract_id).where(ServedChild.child_id == child_id),
+                                ServedChild.local_authority, caller))
+    stmt = scoped(select(Contract).where(Contract.id.in_(ids)), Contract.local_authority, caller).order_by(
+        Contract.service, Contract.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def unmatched_page(session: AsyncSession, caller: Caller, *, limit: int,
+                         cursor: str | None) -> list[ProvisionLink]:
+    """Lines of the caller's LAs naming no contract of their LA (CON-10), newest first."""
+    stmt = scoped(select(ProvisionLink).where(ProvisionLink.status == "unmatched"), ProvisionLink.local_authority,
+                  caller)
+    stmt = newest_first(stmt, ProvisionLink.created_at, ProvisionLink.provision_id, limit=limit, cursor=cursor)
     return list((await session.execute(stmt)).scalars())

@@ -198,6 +198,60 @@ class Summary(Read):
     figures: dict[str, int]
 
 
+class ServedChildRead(Read):
+    """CON-10: a child a contract serves, through the provision lines of one budget that name the contract."""
+
+    child_id: str
+    budget_id: str
+    local_authority: str
+    budget_status: str | None = Field(description="open or agreed, as contracts last heard (null: not yet heard)")
+    serving_since: datetime = Field(description="when the first line naming the contract reached contracts")
+    provision_ids: list[str] = Field(description="the budget's provision lines that name the contract")
+    links: dict[str, str] = Field(description="`summary`: the contract's family summary (CON-07); "
+                                              "`child_summaries`: every contract serving the child")
+
+
+class ServedChildrenPage(Read):
+    items: list[ServedChildRead]
+    next_cursor: str | None
+
+
+class ContractForChildRead(Read):
+    contract_id: str
+    provider: str
+    service: str
+    local_authority: str
+    summary: Summary = Field(description="the contract's plain-English family summary (CON-07)")
+
+
+class ChildSummariesRead(Read):
+    """CON-10: the family summaries of every contract serving a child."""
+
+    child_id: str
+    items: list[ContractForChildRead]
+
+
+class UnmatchedLineRead(Read):
+    """CON-10: a provision line naming no block contract of its LA (unknown, or another LA's)."""
+
+    provision_id: str
+    contract_id: str = Field(description="the id the line named")
+    budget_id: str
+    child_id: str
+    local_authority: str
+    stream: str
+    category: str
+    status: str
+    reason: str
+    added_at: datetime
+    created_at: datetime
+
+
+class UnmatchedLinesPage(Read):
+    items: list[UnmatchedLineRead]
+    next_cursor: str | None
+
+
 class EvidenceRequestCreate(Input):
     due_on: IsoDate = Field(description="CON-09: today or later, at most a year ahead")
     what: Text = Field(description="What delivery evidence is asked for, e.g. timesheets of the hours provided")

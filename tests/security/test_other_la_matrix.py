@@ -12,6 +12,10 @@ UNSEEDED = {"variation_id", "transaction_id", "notice_id", "evidence_request_id"
 # The journey records no change of circumstances, so no re-assessment request (BUD-12): a made-up id; another LA's
 # real request is proved a 404 in tests/ras/test_reassessments.py and tests/ras/test_gateway.py.
 UNSEEDED |= {"reassessment_id"}
+# CON-10: a child's id is in the path of GET /v1/contracts/children/{child_id}/summaries, and a problem's `instance`
+# echoes the path, so the journey's child would be "revealed" by the caller's own words: a made-up id here; another
+# LA's real child is proved a 404 in tests/contracts/test_children_served.py and tests/contracts/test_gateway.py.
+UNSEEDED |= {"child_id"}
 
 
 async def test_another_las_client_gets_404_for_every_record_of_this_la(platform, tmp_path):

@@ -199,6 +199,9 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/contracts/{contract_id}/reviews": lambda ids: {"json": {
         "reviewed_on": str(TODAY), "outcome": "renew", "flexibility_added": True, "new_max_release_percent": 25}},
     "GET /v1/contracts/{contract_id}/reviews": _nothing,
+    "GET /v1/contracts/{contract_id}/children": _nothing,  # CON-10
+    "GET /v1/contracts/children/{child_id}/summaries": _nothing,  # CON-10: the journey's child, known to contracts
+    "GET /v1/contracts/unmatched-provision": _nothing,  # CON-10
 }
 
 

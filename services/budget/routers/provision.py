@@ -25,7 +25,9 @@ async def add_provision(budget_id: str, body: ProvisionCreate, request: Request,
     budget is draft or indicative; after agreement only if the stream's agreed amount still covers them
     (BUD-05). `category` is one of the published categories (`GET /v1/budgets/provision-categories`): a place at
     a school, college or early-years setting under any name is refused (BUD-03: 409); any other category off the
-    menu is 422 naming `category`, with `rule: BUD-15` and `valid_categories`. Returns the line. Send an
+    menu is 422 naming `category`, with `rule: BUD-15` and `valid_categories`. `contract_id` names the block
+    contract that serves the provision (CON-10): `budget.provision_added.v1` tells contracts, which lists the child
+    under that contract (`GET /v1/contracts/{id}/children`). Returns the line. Send an
     `Idempotency-Key`: a retry replays the first response and adds no second line."""
 
     async def produce():

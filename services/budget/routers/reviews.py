@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 
 from kit.pagination import Limit
 from kit.service import SessionDep, settings_of
+from services.budget.domain.outcomes import Progress, Views
 from services.budget.routers.access import AFTER_AGREEMENT, AUDIT, Casework, Reader
 from services.budget.schemas import (
     ReviewCreate,
@@ -40,11 +41,23 @@ async def record_review(budget_id: str, body: ReviewCreate, request: Request, se
                         caller: Casework) -> ReviewRecorded:
     """Record a review held on `reviewed_on` (BUD-09); the next falls due at the next interval of the LA's review
     cadence (BUD-12: e.g. 3 months, then every 12; or 3, 6, then every 12 months), never more than 12 months
-    later. Returns the review and the budget's `next_review_due`."""
+    later. Returns the review and the budget's `next_review_due`.
+
+    BUD-14: `progress` records progress towards the outcomes of the plan, `[{outcome, progress:
+    not_started|some|good|achieved, note}]`, naming only outcomes that the budget's provision lines name (matched
+    ignoring case and extra spaces; another is 422 with `rule: BUD-14` naming `progress[i].outcome`), each once;
+    `views` records the child's or young person's own views, `{text, given_by: child|young_person|
+    parent_on_their_behalf|advocate}`. Both are optional, unless the LA requires them
+    (`SENDPB_BUDGET_OUTCOMES_AND_VIEWS_REQUIRED_LAS`): then a review without progress on every outcome, or without
+    views, is 422 naming BUD-14."""
     budget = await budgets.load(session, budget_id, caller, lock=True)
+    settings = settings_of(request)
     recorded = await reviews.record(
         session, budget, reviewed_on=body.reviewed_on, kind=body.kind, notes=body.notes, by=caller.client_id,
-        cadence=settings_of(request).review_cadence_for(budget.local_authority),
+        cadence=settings.review_cadence_for(budget.local_authority),
+        progress=[Progress(p.outcome, p.progress, p.note) for p in body.progress],
+        views=Views(body.views.text, body.views.given_by) if body.views else None,
+        voice_required=settings.outcomes_and_views_required(budget.local_authority),
     )
     return ReviewRecorded.model_validate(recorded)
 

@@ -66,6 +66,8 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
     )
     session.add(provision)
     await session.flush()
+    # CON-10: contracts learns which block contract serves the child, in the line's transaction.
+    await add_event(session, events.provision_added(budget, provision))
     return provision
 
 

@@ -10,10 +10,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.errors import Conflict
+from kit.errors import Conflict, InvalidInput
 from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
+from services.budget.domain.outcomes import Progress, Views, outcomes_of, review_refusals
 from services.budget.domain.reviews import (
     DEFAULT_REVIEW_CADENCE,
     cadence_step,
@@ -38,11 +39,16 @@ def schedule_first(budget: Budget, *, agreed_on: date, cadence: Sequence[int]) -
 
 
 async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, kind: str, notes: str,
-                 by: str, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> Recorded:
-    """Record a review held; the next one falls due at the LA's next interval (BUD-12), never more than 12 months
-    later (BUD-09)."""
+                 by: str, cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE, progress: Sequence[Progress] = (),
+                 views: Views | None = None, voice_required: bool = False) -> Recorded:
+    """Record a review held, with progress per outcome and the child's or young person's views (BUD-14); the next
+    one falls due at the LA's next interval (BUD-12), never more than 12 months later (BUD-09)."""
     if budget.status != "agreed":
         raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
+    outcomes = outcomes_of(p.outcome for p in await repo.provisions(session, budget.id))
+    if refusals := review_refusals(progress, views, outcomes, required=voice_required):
+        raise InvalidInput(f"{refusals[0].field}: {refusals[0].message}", rule=refusals[0].rule,
+                           errors=[{"field": r.field, "message": r.message} for r in refusals])
     held = 1 + sum(r.kind in HELD for r in await repo.reviews(session, budget.id))
     review = Review(
         id=str(uuid.uuid4()),
@@ -52,6 +58,9 @@ async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, ki
         notes=notes,
         recorded_by=by,
         created_at=common.now(),
+        progress=[{"outcome": p.outcome.strip(), "progress": p.progress, "note": p.note} for p in progress],
+        views_text=views.text if views else None,
+        views_given_by=views.given_by if views else None,
     )
     session.add(review)
     months = cadence_step(cadence, held)
