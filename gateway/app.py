@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -39,6 +40,7 @@ from kit.settings import PlatformSettings
 log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
+PUBLISHED = re.compile(r"budgets/local-offer/[^/]+")  # an LA's local offer (BUD-15): published, read without a token
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -118,7 +120,7 @@ class Gateway:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
-        if not (rest and rest[0] in PUBLIC):
+        if not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}"))):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
