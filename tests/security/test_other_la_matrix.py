@@ -12,6 +12,9 @@ UNSEEDED = {"variation_id", "transaction_id", "notice_id", "evidence_request_id"
 # The journey records no change of circumstances, so no re-assessment request (BUD-12): a made-up id; another LA's
 # real request is proved a 404 in tests/ras/test_reassessments.py and tests/ras/test_gateway.py.
 UNSEEDED |= {"reassessment_id"}
+# The journey opens no dispute (BUD-13): a made-up id under the real budget; another LA's real dispute is proved a
+# 404 in tests/budget/test_disputes.py.
+UNSEEDED |= {"dispute_id"}
 
 
 async def test_another_las_client_gets_404_for_every_record_of_this_la(platform, tmp_path):
