@@ -17,12 +17,15 @@ router = APIRouter(tags=["budgets: local offer"])
 
 LocalAuthority = Path(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local authority, e.g. E06000060")
 CACHE = {"Cache-Control": "public, max-age=300", "Vary": "Accept"}
+TOO_LARGE = {413: {"description": "The request's body is over the size limit (a read takes none)"}}
 RESPONSES = {200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                   "description": "The local offer: JSON, or HTML when the caller accepts `text/html` first"}}
+                   "description": "The local offer: JSON, or HTML when the caller accepts `text/html` first"},
+             **TOO_LARGE}
 
 
 @router.get("/local-offer/{local_authority}.html", summary="An LA's local offer as a web page",
-            response_class=HTMLResponse, responses={200: {"description": "The local offer, plain-English HTML"}})
+            response_class=HTMLResponse,
+            responses={200: {"description": "The local offer, plain-English HTML"}, **TOO_LARGE})
 async def local_offer_page(request: Request, local_authority: str = LocalAuthority) -> HTMLResponse:
     """The LA's local offer of personal budgets (BUD-15) as a small, accessible HTML page in plain English. Public:
     no token. An LA that publishes none here is **404**."""
