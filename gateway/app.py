@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -50,6 +51,7 @@ log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
 TRACE_HEADERS = (b"traceparent", b"tracestate")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
+PUBLISHED = re.compile(r"budgets/local-offer/[^/]+")  # an LA's local offer (BUD-15): published, read without a token
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -156,7 +158,7 @@ class Gateway:
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
         exchange.route = f"/v1/{prefix}/{{path}}"  # until the service names its route (refused before, or failed)
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
-        if not (rest and rest[0] in PUBLIC):
+        if not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}"))):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:

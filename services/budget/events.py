@@ -187,13 +187,40 @@ class ProvisionAdded(Whose):
     added_at: Instant
 
 
+class NextStepPayload(Payload):
+    step: Literal["reconsideration", "panel", "complaint", "ombudsman", "none"]
+    how: str
+    by: date | None
+
+
+class DisputeUpdated(Whose):
+    """Additive within v1 (BUD-13): a family's dispute of a budget's amount or contents was opened, a step of it
+    decided, or the family took the next step (reconsideration → panel → complaint → Ombudsman). `step` is the
+    step the change is about, `outcome` its decision (`upheld`, `not_upheld`, `partly_upheld`; null while open), and
+    `next_step` what is open to the family now. An upheld change of the amount names the variation or panel decision
+    that makes it (`variation_id`, `panel_decision_id`): this event moves no money."""
+
+    dispute_id: str
+    change: Literal["opened", "decided", "escalated"]
+    subject: Literal["amount", "contents"]
+    status: Literal["open", "decided", "resolved", "concluded"]
+    step: Literal["reconsideration", "panel", "complaint", "ombudsman"]
+    opened_on: date
+    decided_on: date | None
+    outcome: Literal["upheld", "not_upheld", "partly_upheld"] | None
+    decided_by: str | None
+    variation_id: str | None
+    panel_decision_id: str | None
+    next_step: NextStepPayload
+
+
 PUBLISHED = {"budget.opened.v1": BudgetOpened, "budget.agreed.v1": BudgetAgreed,
              "budget.health_funding_applied.v1": HealthFundingApplied, "budget.varied.v1": BudgetVaried,
              "budget.closed.v1": BudgetClosed, "budget.booking_refused.v1": BookingRefused,
              "budget.insufficient.v1": BudgetInsufficient,
              "budget.insufficiency_cleared.v1": BudgetInsufficiencyCleared,
              "budget.reassessment_requested.v1": ReassessmentRequested,
-             "budget.provision_added.v1": ProvisionAdded}
+             "budget.provision_added.v1": ProvisionAdded, "budget.dispute_updated.v1": DisputeUpdated}
 ACCEPTED = {"icb.health_funding.changed.v1": HealthFundingChanged}
 
 
@@ -306,3 +333,15 @@ def provision_added(budget: Budget, provision: Provision) -> Envelope:
         **_whose(budget), provision_id=provision.id, stream=provision.stream, category=provision.category,
         arrangement=provision.arrangement, annual_cost_pence=provision.annual_cost_pence,
         contract_id=provision.contract_id, budget_status=budget.status, added_at=provision.created_at), budget, None)
+
+
+def dispute_updated(budget: Budget, *, dispute_id: str, change: str, subject: str, status: str, step, next_step
+                    ) -> Envelope:
+    """Additive to v1 (BUD-13): a dispute opened, a step decided, or the next step taken. ``step``: the step row
+    (its dates, outcome, who decided, the variation or panel decision linked); ``next_step``: the domain's
+    ``NextStep``."""
+    return _envelope(DisputeUpdated(
+        **_whose(budget), dispute_id=dispute_id, change=change, subject=subject, status=status, step=step.step,
+        opened_on=step.opened_on, decided_on=step.decided_on, outcome=step.outcome, decided_by=step.decided_by,
+        variation_id=step.variation_id, panel_decision_id=step.panel_decision_id,
+        next_step=NextStepPayload(step=next_step.step, how=next_step.how, by=next_step.by)), budget, None)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from services.budget.domain import disputes
 from services.budget.domain.budget import reduction_notice
 
 Base = make_base()
@@ -93,6 +94,11 @@ class PanelDecision(Base):
         """BUD-06 names an escalated decision: an approval above the decider's delegated authority."""
         return "BUD-06" if self.decision == "escalated" else None
 
+    @property
+    def next_step(self) -> disputes.NextStep:
+        """BUD-13: what the family may do after this decision."""
+        return disputes.after_panel_decision(self.decision)
+
 
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
@@ -163,6 +169,11 @@ class Variation(Base):
     def rule(self) -> str | None:
         return "BUD-10" if self.kind == "reduction" else None
 
+    @property
+    def next_step(self) -> disputes.NextStep:
+        """BUD-13: what the family may do after this variation (BUD-10: a reduction's one reconsideration first)."""
+        return disputes.after_variation(self.kind, self.status, self.reconsider_by, self.reconsideration_outcome)
+
 
 class Review(Base):
     __tablename__ = "reviews"
@@ -225,3 +236,44 @@ class AuditEntry(Base):
     route: Mapped[str] = mapped_column(String(200))
     request_id: Mapped[str | None] = mapped_column(String(128))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Dispute(Base):
+    """BUD-13: a family's dispute of a budget's amount or contents, and the decision it disputes (a variation or a
+    panel decision, where it names one). Its steps are ``dispute_steps``; its status is the domain's
+    (``domain.disputes.status``), kept here for lists."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(20))  # amount | contents
+    details: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(200))
+    variation_id: Mapped[str | None] = mapped_column(String(36))
+    panel_decision_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))  # open | decided | resolved | concluded
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DisputeStep(Base):
+    """BUD-13: one step of a dispute (reconsideration, panel, complaint, Ombudsman), in order (``seq``), with its
+    dates, outcome and reasons, who decided, and the variation or panel decision that made an upheld change."""
+
+    __tablename__ = "dispute_steps"
+    __table_args__ = (UniqueConstraint("dispute_id", "seq"), UniqueConstraint("dispute_id", "step"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dispute_id: Mapped[str] = mapped_column(ForeignKey("disputes.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(20))
+    opened_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)  # why the family took this step
+    opened_by: Mapped[str] = mapped_column(String(120))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # upheld | not_upheld | partly_upheld
+    reasons: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_by: Mapped[str | None] = mapped_column(String(120))
+    variation_id: Mapped[str | None] = mapped_column(String(36))
+    panel_decision_id: Mapped[str | None] = mapped_column(String(36))

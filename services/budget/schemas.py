@@ -146,6 +146,41 @@ class ReviewRequest(Input):
         "for (budget.reassessment_requested.v1)"))
 
 
+DisputeStep = Literal["reconsideration", "panel", "complaint", "ombudsman"]
+DECIDED = up_to(1, "a decision is recorded once it has been made")
+
+
+class DisputeCreate(Input):
+    subject: Literal["amount", "contents"] = Field(
+        description="what the family disputes: the budget's amount, or what it pays for (BUD-13)")
+    details: str = Field(min_length=1, max_length=5000, description="what the family disagrees with, and why")
+    raised_by: str = Field(min_length=1, max_length=200, description="who raised it, e.g. `parent`, `young person`")
+    opened_on: HELD | None = Field(None, description="the day the family raised it; omitted: today")
+    variation_id: str | None = Field(None, max_length=36, description="the variation (BUD-10) disputed, if one")
+    panel_decision_id: str | None = Field(None, max_length=36, description="the panel decision disputed, if one")
+    starts_at: DisputeStep = Field("reconsideration", description=(
+        "`reconsideration` (every dispute starts there), or `panel` when `variation_id` names a reduction whose one "
+        "reconsideration (BUD-10) was decided and upheld; any other is refused (409, BUD-13)"))
+
+
+class DisputeDecisionCreate(Input):
+    outcome: Literal["upheld", "not_upheld", "partly_upheld"]
+    reasons: str = Field(min_length=1, max_length=5000, description="the reasons, as the family will read them")
+    decided_by: str = Field(min_length=1, max_length=200, description="who decided: an officer, the panel, the "
+                                                                      "complaints team, the Ombudsman")
+    decided_on: DECIDED | None = Field(None, description="the day it was decided; omitted: today")
+    variation_id: str | None = Field(None, max_length=36, description=(
+        "the variation that makes an upheld change of the amount (BUD-10): required, or `panel_decision_id`, "
+        "when a dispute of the amount is upheld or partly upheld"))
+    panel_decision_id: str | None = Field(None, max_length=36, description="the panel decision that makes it")
+
+
+class DisputeEscalation(Input):
+    to: DisputeStep = Field(description="the step the family takes: only the very next one (BUD-13)")
+    reason: str = Field(min_length=1, max_length=5000, description="why the family takes it further")
+    opened_on: HELD | None = Field(None, description="the day the family asked; omitted: today")
+
+
 class CommitmentCreate(Input):
     stream: Stream
     amount_pence: int = Field(
@@ -196,6 +231,16 @@ class ProvisionRead(Read):
     created_at: datetime
 
 
+class NextStepRead(Read):
+    """BUD-13: the next step open to the family after a decision: `reconsideration`, `panel` (a return to panel),
+    `complaint` (the council's complaints process), `ombudsman` (the Local Government and Social Care Ombudsman)
+    or `none`; `how` in plain English; `by` the date to take it by, where one applies."""
+
+    step: Literal["reconsideration", "panel", "complaint", "ombudsman", "none"]
+    how: str
+    by: date | None
+
+
 class PanelDecisionRead(Read):
     id: str
     stream: str
@@ -208,6 +253,7 @@ class PanelDecisionRead(Read):
     decided_by: str
     decided_at: datetime
     rule: str | None = Field(description="BUD-06 when the approval was escalated")
+    next_step: NextStepRead = Field(description="what the family may do next (BUD-13)")
 
 
 class InsufficiencyRead(Read):
@@ -312,6 +358,7 @@ class VariationRead(Read):
     reconsideration_reason: str | None
     reconsideration_outcome: str | None
     applied_at: datetime | None
+    next_step: NextStepRead = Field(description="what the family may do next (BUD-13, after BUD-10)")
 
 
 class VariationList(Read):
@@ -372,6 +419,83 @@ class ReviewHistory(Read):
     review_cadence_months: list[int]
     review_cadence: str
     items: list[ReviewRead]
+
+
+class DisputeStepRead(Read):
+    """One step of a dispute (BUD-13), with its dates, outcome, reasons and who decided."""
+
+    step: str
+    opened_on: date
+    reason: str
+    decided_on: date | None
+    outcome: str | None
+    reasons: str | None
+    decided_by: str | None
+    variation_id: str | None
+    panel_decision_id: str | None
+
+
+class DisputeRead(Read):
+    id: str = _of("dispute", "id")
+    budget_id: str = _of("dispute", "budget_id")
+    subject: str = _of("dispute", "subject")
+    details: str = _of("dispute", "details")
+    raised_by: str = _of("dispute", "raised_by")
+    variation_id: str | None = _of("dispute", "variation_id")
+    panel_decision_id: str | None = _of("dispute", "panel_decision_id")
+    status: str = _of("dispute", "status")
+    current_step: str
+    steps: list[DisputeStepRead]
+    next_step: NextStepRead
+    rule: Literal["BUD-13"] = "BUD-13"
+    created_at: datetime = _of("dispute", "created_at")
+    updated_at: datetime = _of("dispute", "updated_at")
+
+
+class DisputeList(Read):
+    items: list[DisputeRead]
+
+
+class OfferItemRead(Read):
+    id: str = Field(description="the provision category (`GET /v1/budgets/provision-categories`)")
+    label: str
+    description: str
+
+
+class StreamMenuRead(Read):
+    stream: str
+    name: str
+    can_buy: list[OfferItemRead]
+
+
+class RefusedRead(OfferItemRead):
+    reason: str
+    rule: str
+
+
+class PolicyRead(Read):
+    url: str
+    summary: str
+
+
+class AdviceRead(Read):
+    name: str
+    url: str
+    phone: str | None
+    about: str
+
+
+class LocalOfferRead(Read):
+    """BUD-15: an LA's published local offer of personal budgets."""
+
+    local_authority: str
+    name: str
+    menu: str = Field(description="whose menu: `platform_default` (every LA has it today)")
+    streams: list[StreamMenuRead] = Field(description="what a personal budget may buy, per stream")
+    cannot_buy: list[RefusedRead] = Field(description="what it may never buy (BUD-03), whatever it is called")
+    policy: PolicyRead
+    advice: AdviceRead = Field(description="where families get independent advice (SENDIAS)")
+    rules: list[str]
 
 
 class TransactionId(BaseModel):

@@ -1,10 +1,47 @@
-from pydantic import Field, field_validator
+import re
+
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
+_LA = r"^[EWSN]\d{8}$"
+
+
+class LocalOfferSettings(BaseModel):
+    """One LA's published local offer of personal budgets (BUD-15): its name, its personal budget policy (where it
+    is and a summary) and its independent advice service (SENDIAS). The menu comes from the provision categories."""
+
+    name: str = Field(min_length=1, max_length=120)
+    policy_url: str = Field(pattern=r"^https://\S+$", max_length=500)
+    policy_summary: str = Field(min_length=1, max_length=5000)
+    sendias_name: str = Field(min_length=1, max_length=200)
+    sendias_url: str = Field(pattern=r"^https://\S+$", max_length=500)
+    sendias_phone: str | None = Field(None, pattern=r"^\+?[0-9 ]{6,20}$")
+
+
+# The demo's LA, from its published policy (the seed documents); every other LA is configured, e.g.
+# SENDPB_BUDGET_LOCAL_OFFERS='{"E08000018": {"name": "Rotherham", "policy_url": "https://...", ...}}'. The addresses
+# are the council's and the national SENDIAS network's front pages until an LA sets its own pages' addresses.
+DEFAULT_LOCAL_OFFERS = {
+    "E06000060": LocalOfferSettings(
+        name="Buckinghamshire Council",
+        policy_url="https://www.buckinghamshire.gov.uk/",
+        policy_summary=(
+            "A personal budget is the part of the money for the provision in your child's Education, Health and Care "
+            "Plan that you, or your young person, help to arrange. It does not mean extra money. You can take it as a "
+            "direct payment, through someone who manages it for you, or leave the council or NHS to arrange the "
+            "support with you (a notional budget); you may also mix these. Asking for one is your free choice. It "
+            "pays for support written in the plan and tied to its outcomes; it never pays for a place at a school, "
+            "college or nursery. It is agreed by a panel, reviewed within 3 months and then at least every year, and "
+            "you may ask for a decision to be reconsidered. The policy was written with parents and carers (FACT "
+            "Bucks), the NHS and Bucks SENDIAS."),
+        sendias_name="Bucks SENDIAS",
+        sendias_url="https://councilfordisabledchildren.org.uk/",
+    ),
+}
 
 
 class BudgetSettings(ServiceSettings):
@@ -38,6 +75,15 @@ class BudgetSettings(ServiceSettings):
     # BUD-14: LAs (ONS codes) whose reviews must record progress on every outcome and the child's or young person's
     # views (a 422 naming BUD-14 otherwise); elsewhere they are recorded when given, so existing clients still work.
     outcomes_and_views_required_las: list[str] = []
+    # BUD-15: each LA's published local offer (ONS code -> its policy and SENDIAS); an LA not listed has none (404).
+    local_offers: dict[str, LocalOfferSettings] = dict(DEFAULT_LOCAL_OFFERS)
+
+    @field_validator("local_offers")
+    @classmethod
+    def _local_offer_las(cls, offers: dict[str, LocalOfferSettings]) -> dict[str, LocalOfferSettings]:
+        if bad := [la for la in offers if not re.fullmatch(_LA, la)]:
+            raise ValueError(f"BUD-15: local offers are keyed by an LA's ONS code, e.g. E06000060; not {bad}")
+        return offers
 
     @field_validator("review_cadence_months")
     @classmethod

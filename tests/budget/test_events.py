@@ -225,12 +225,14 @@ async def test_every_published_payload_has_exactly_the_v1_shape(memory_backend):
         await svc.client.post(f"/v1/budgets/{budget['id']}/review-requests", headers=CASEWORK,  # BUD-12
                               json={"requested_on": common.today().isoformat(), "reason": "a new diagnosis",
                                     "circumstances_changed": True})
+        await svc.client.post(f"/v1/budgets/{budget['id']}/disputes", headers=CASEWORK,  # BUD-13
+                              json={"subject": "contents", "details": "Hydrotherapy is missing", "raised_by": "parent"})
         await svc.client.post(f"/v1/budgets/{budget['id']}/close", headers=CASEWORK)
         await publish(svc.runtime.bus, "contracts.funds_released.v1", {  # into the closed budget: refused
             "transfer_id": "t-1", "contract_id": "k-1", "budget_id": budget["id"], "child_id": budget["child_id"],
             "local_authority": LA, "stream": "health", "units": 1, "amount_pence": 100,
             "released_at": "2026-12-01T10:00:00Z"}, producer="contracts")
-        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 10 else None)
+        envelopes = await eventually(lambda: [json.loads(b) for b in seen] if len(seen) >= 11 else None)
     assert sorted({e["type"] for e in envelopes}) == sorted(PUBLISHED)
     for envelope in envelopes:
         PUBLISHED[envelope["type"]].model_validate(envelope["payload"])

@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 from kit.auth import SCOPES
 from kit.testing import LA, LA2, token
 from tests.contract.documents import operations, served
+from tests.security.routes import PUBLISHED
 
 TOO_LARGE = b"x" * (1024 * 1024 + 1)
 
@@ -43,7 +44,7 @@ async def test_every_status_an_operation_answers_is_documented(platform):
         documented = {int(s) for s in op["responses"]}
         url = _path(path, op)
         scopes = _scopes(op)
-        assert scopes, f"{method.upper()} {path} names no scope"
+        assert scopes or path in PUBLISHED, f"{method.upper()} {path} names no scope"
         other = sorted(set(SCOPES) - scopes)
         body = {"json": {}} if "requestBody" in op else {}
         query = {p["name"]: "\x00not valid" for p in op.get("parameters", []) if p["in"] == "query"}

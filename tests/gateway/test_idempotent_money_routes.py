@@ -16,7 +16,9 @@ Covered (must declare the header), and why:
   `budget.agreed.v1`, which opens direct-payment agreements), `/{id}/close` (stops the direct payments, PAY-08),
   `/{id}/variations`, `/{id}/variations/{vid}/reconsideration-decision` and `/{id}/variations/{vid}/apply`
   (change or apply an agreed amount, BUD-10), `/{id}/commitments` and `/{id}/ledger/{tid}/reversal` (ledger
-  transactions, BUD-08).
+  transactions, BUD-08). `/{id}/disputes`, `/{id}/disputes/{did}/decision` and `/escalate` (BUD-13) move no money
+  (an upheld change of the amount is a variation or panel decision, covered above) but take the key, so a retry
+  opens or decides a dispute once.
 - payments: `POST /v1/payments/agreements` and `PUT /agreements/{id}/amount` (the amount to be paid),
   `PUT /agreements/{id}/payee` (where the money goes), `/agreements/{id}/sign` (makes it payable, PAY-01),
   `/agreements/{id}/suspend|resume|stop` (whether it is paid, PAY-08),

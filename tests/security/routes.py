@@ -10,6 +10,9 @@ from kit.settings import PlatformSettings
 from sendpb.runner import SERVICES
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.json"}
+# Published information, read without a token (BUD-15; proved public and free of children's data in
+# tests/budget/test_local_offer.py).
+PUBLISHED = {"/v1/budgets/local-offer/{local_authority}", "/v1/budgets/local-offer/{local_authority}.html"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ def route_table(tmp_path) -> list[Route]:
         app = component.create_app(platform)
         for ctx in iter_route_contexts(app.routes):
             route = ctx.route
-            if not isinstance(route, APIRoute) or "/" + ctx.path.split("/")[-1] in PUBLIC:
+            if (not isinstance(route, APIRoute) or "/" + ctx.path.split("/")[-1] in PUBLIC
+                    or ctx.path in PUBLISHED):
                 continue
             for method in sorted(ctx.methods - {"HEAD"}):
                 table.append(Route(component.name, method, ctx.path, _scopes(route.dependant)))
@@ -54,7 +58,7 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
     then a budget variation (a reduction, so it can still be reconsidered), a commitment (a ledger transaction),
     a reduction of the direct payment under notice (BUD-10), a request for evidence of delivery on the journey's
     family-provision transfer (CON-09) and a change of circumstances, which RAS records as a re-assessment
-    request (BUD-12).
+    request (BUD-12), and a dispute of the budget's contents (BUD-13).
     Returns the journey's facts and the ids by path parameter name (and `payment_id`, a payment of the run)."""
     from datetime import date
 
@@ -87,4 +91,7 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
         return page["items"][0]["id"] if page["items"] else None
 
     ids["reassessment_id"] = await api.until("the re-assessment request to reach RAS", reassessment)
+    dispute = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/disputes", as_="dev-admin", status=201,
+                             json={"subject": "contents", "details": "Hydrotherapy is missing", "raised_by": "parent"})
+    ids["dispute_id"] = dispute["id"]  # BUD-13: the family disputes what the budget pays for
     return facts, ids

@@ -16,6 +16,9 @@ UNSEEDED |= {"reassessment_id"}
 # echoes the path, so the journey's child would be "revealed" by the caller's own words: a made-up id here; another
 # LA's real child is proved a 404 in tests/contracts/test_children_served.py and tests/contracts/test_gateway.py.
 UNSEEDED |= {"child_id"}
+# The journey opens no dispute (BUD-13): a made-up id under the real budget; another LA's real dispute is proved a
+# 404 in tests/budget/test_disputes.py.
+UNSEEDED |= {"dispute_id"}
 
 
 async def test_another_las_client_gets_404_for_every_record_of_this_la(platform, tmp_path):

@@ -134,6 +134,14 @@ REQUESTS: dict[str, Any] = {
         "stream": "education", "decision": "approved", "agreed_pence": 390_000, "decided_by": "education panel"}},
     "POST /v1/budgets/{budget_id}/agree": _nothing,
     "POST /v1/budgets/{budget_id}/close": _nothing,
+    "POST /v1/budgets/{budget_id}/disputes": lambda ids: {"json": {
+        "subject": "amount", "details": "Not enough hours of support", "raised_by": "parent"}},
+    "GET /v1/budgets/{budget_id}/disputes": _nothing,
+    "GET /v1/budgets/{budget_id}/disputes/{dispute_id}": _nothing,
+    "POST /v1/budgets/{budget_id}/disputes/{dispute_id}/decision": lambda ids: {"json": {
+        "outcome": "not_upheld", "reasons": "The plan's outcomes are met", "decided_by": "Team manager"}},
+    "POST /v1/budgets/{budget_id}/disputes/{dispute_id}/escalate": lambda ids: {"json": {
+        "to": "panel", "reason": "The family still disagrees"}},
     "POST /v1/payments/agreements": lambda ids: {"json": {
         "budget_id": ids["budget_id"], "stream": "social_care", "child_id": ids["child_id"], "local_authority": LA,
         "annual_amount_pence": 120_000, "frequency": "monthly", "start_date": str(TODAY),

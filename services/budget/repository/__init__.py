@@ -16,6 +16,7 @@ from services.budget.repository.budgets import (
     variation,
     variations,
 )
+from services.budget.repository.disputes import dispute, dispute_steps, disputes, panel_decision
 from services.budget.repository.health import (
     HealthState,
     child,
@@ -50,6 +51,9 @@ __all__ = [
     "budgets_of_child",
     "budgets_of_la",
     "child",
+    "dispute",
+    "dispute_steps",
+    "disputes",
     "ended_budgets",
     "due_reductions",
     "health_events",
@@ -64,6 +68,7 @@ __all__ = [
     "lock_children",
     "open_budget",
     "open_insufficiency",
+    "panel_decision",
     "panel_decisions",
     "post",
     "post_many",

@@ -9,8 +9,7 @@ Revises: 0008
 import sqlalchemy as sa
 from alembic import op
 
-# The lead sets down_revision to "0008" at merge (the other issue-18 budget migration); "0007" in this worktree.
-revision, down_revision, branch_labels, depends_on = "0009", "0007", None, None
+revision, down_revision, branch_labels, depends_on = "0009", "0008", None, None
 
 
 def upgrade() -> None:
