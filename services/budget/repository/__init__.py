@@ -27,6 +27,7 @@ from services.budget.repository.health import (
     known_health_events,
     lock_child,
     lock_children,
+    wait_for_locks_at_most,
 )
 from services.budget.repository.ledger import (
     balances,
@@ -66,6 +67,7 @@ __all__ = [
     "list_budgets",
     "lock_child",
     "lock_children",
+    "wait_for_locks_at_most",
     "open_budget",
     "open_insufficiency",
     "panel_decision",

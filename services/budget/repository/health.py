@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +88,13 @@ _KNOWN_EVENTS = select(HealthFundingEvent.__table__).where(
 async def _core(session: AsyncSession, name: str, params):
     stmt = _BY_DIALECT[session.bind.dialect.name][name]
     return await (await session.connection()).execute(stmt, params)
+
+
+async def wait_for_locks_at_most(session: AsyncSession, seconds: float) -> None:
+    """Bound how long this transaction waits for a row lock (PostgreSQL; SQLite's one writer queues instead): past
+    it the statement fails with lock_not_available, which kit.errors answers as 503 with Retry-After."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"SET LOCAL lock_timeout = '{round(seconds * 1000)}ms'"))
 
 
 async def lock_children(session: AsyncSession, children: Sequence[tuple[str, str]]) -> None:

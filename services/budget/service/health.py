@@ -31,9 +31,16 @@ from services.budget.service import common, sufficiency
 HealthFunding = events.HealthFundingChanged  # the ICB's payload, whichever channel brought it (REST or the bus)
 
 
+REST_LOCK_WAIT_SECONDS = 1.0
+
+
 async def receive_health_funding(session: AsyncSession, funding: HealthFunding, *, channel: str,
                                  cause: Envelope | None = None) -> dict:
-    """Record the ICB event once and apply it to the CYP's open budget, or hold it until one opens."""
+    """Record the ICB event once and apply it to the CYP's open budget, or hold it until one opens. A caller who is
+    waiting (REST) waits at most ``REST_LOCK_WAIT_SECONDS`` for the child's lock, which a consumer's batch may hold:
+    past it the answer is 503 with Retry-After, not a pooled connection held until the batch commits."""
+    if channel == "rest":
+        await repo.wait_for_locks_at_most(session, REST_LOCK_WAIT_SECONDS)
     return (await receive_many(session, [(funding, cause)], channel=channel))[0]
 
 
