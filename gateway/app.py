@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -28,7 +29,7 @@ from gateway.upstream import UpstreamError
 from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.errors import AppError, install_error_handlers, problem
-from kit.logs import request_id
+from kit.logs import loggable_path, request_id
 from kit.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED, UPSTREAM_ERRORS
 from kit.middleware import MAX_BODY_BYTES, REQUEST_ID, BodyLimit, BodyTooLarge, incoming_request_id
 from kit.oidc import Authenticator, ExternalIssuer
@@ -39,6 +40,9 @@ from kit.settings import PlatformSettings
 log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
+# Pages a family opens from a signed link, without an account (issue 20): the link's signature is the credential,
+# which the service checks; the gateway lets these paths (after /v1/) through without a bearer token.
+SIGNED_LINKS = (re.compile(r"budgets/family/[A-Za-z0-9_.-]+(/review-requests)?"),)
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -118,7 +122,7 @@ class Gateway:
             return await self._reply(send, 404, "not-found", "Not found",
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
-        if not (rest and rest[0] in PUBLIC):
+        if not (rest and rest[0] in PUBLIC) and not any(p.fullmatch(scope["path"][4:]) for p in SIGNED_LINKS):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
@@ -174,7 +178,7 @@ class Gateway:
 def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
     """One JSON line per request: never a header, query string or body (tokens, secrets and personal data travel
     there); the route is the path, which the gateway has checked is plain (or refused, and cut short)."""
-    route = scope["path"][:200]
+    route = loggable_path(scope["path"])[:200]
     access.info("%s %s %d", scope["method"], route, status, extra={
         "service": "gateway", "method": scope["method"], "route": route, "status": status,
         "duration_ms": round(elapsed * 1000, 2), "client": client})

@@ -12,6 +12,8 @@ from services.budget.routers import (
     audit,
     budgets,
     categories,
+    family_links,
+    family_pages,
     finance,
     health_funding,
     ledger,
@@ -34,8 +36,10 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     # Starlette matches routes in the order they are mounted: the routers holding fixed paths (/reviews, /sen2,
     # /provision-categories, /finance/totals) come before budgets' GET /{budget_id}, which would otherwise take them.
-    routers=[reviews.router, reports.router, categories.router, finance.router, budgets.router,
-             health_funding.router, provision.router, panel.router, ledger.router, variations.router, audit.router],
+    # /family/{token} (a family's signed link) is a fixed path too, so it comes before budgets' routes as well.
+    routers=[reviews.router, reports.router, categories.router, finance.router, family_pages.router, budgets.router,
+             health_funding.router, provision.router, panel.router, ledger.router, variations.router, audit.router,
+             family_links.router],
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),
@@ -46,4 +50,6 @@ SPEC = ServiceSpec(
 
 def create_app(platform: PlatformSettings, *, settings: BudgetSettings | None = None, bus: Bus | None = None,
                manage_runtime: bool = True) -> FastAPI:
+    # The family-link key is built here, so a service outside dev mode without its secret refuses to start.
+    settings = (settings or BudgetSettings()).bound_to(platform)
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

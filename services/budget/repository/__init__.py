@@ -16,6 +16,14 @@ from services.budget.repository.budgets import (
     variation,
     variations,
 )
+from services.budget.repository.family import (
+    add_family_link,
+    add_family_link_opening,
+    family_link,
+    family_link_openings,
+    family_link_with_budget,
+    family_links,
+)
 from services.budget.repository.health import (
     HealthState,
     child,
@@ -39,6 +47,12 @@ from services.budget.repository.ledger import (
 from services.budget.repository.sufficiency import insufficiencies, open_insufficiency
 
 __all__ = [
+    "add_family_link",
+    "add_family_link_opening",
+    "family_link",
+    "family_link_openings",
+    "family_link_with_budget",
+    "family_links",
     "HealthState",
     "balances",
     "budget_by_id",
