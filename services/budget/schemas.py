@@ -384,3 +384,11 @@ class FamilyLinkRead(BaseModel):
 
 class FamilyLinks(BaseModel):
     items: list[FamilyLinkRead]
+
+
+class FamilyReviewRequested(BaseModel):
+    """The family's request for a review, made from their link (BUD-09), when the client asks for JSON."""
+
+    review_id: str
+    requested_on: date
+    next_review_due: date | None

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from kit.errors import PROBLEM_JSON, Conflict, problem
 from kit.service import SessionDep, settings_of
 from services.budget.routers.access import AFTER_AGREEMENT
+from services.budget.schemas import FamilyReviewRequested
 from services.budget.service import family_links, family_pages
 from services.budget.service.family_links import INVALID, PATH, Opened
 
@@ -38,6 +39,8 @@ REFUSALS = {
     "revoked": (410, "gone", "This link has been withdrawn",
                 "The council withdrew this link. Ask your caseworker to send you a new one if you still need it."),
 }
+GONE = {"description": "the link expired or was revoked; a page when a browser asks for HTML",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 FamilyToken = Annotated[str, "the token of a family link"]
 
 
@@ -62,10 +65,9 @@ def _split(token: str, fmt: str) -> tuple[str, str]:
 
 @router.get("/family/{token}", summary="A family's statement, from their link", response_class=HTMLResponse,
             responses={200: {"content": {"text/html": {}, "application/pdf": {}}},
-                       404: {"content": {PROBLEM_JSON: {}, "text/html": {}},
-                             "description": "not a link this service issued (or altered)"},
-                       410: {"content": {PROBLEM_JSON: {}, "text/html": {}},
-                             "description": "the link expired or was revoked"}})
+                       404: {"description": "not a link this service issued (or altered); a page when a browser "
+                                            "asks for HTML"},
+                       410: GONE})
 async def open_statement(token: FamilyToken, request: Request, session: SessionDep,
                          format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
     """No bearer token: the link is the credential. The family statement in plain English: what the money is,
@@ -89,10 +91,11 @@ async def open_statement(token: FamilyToken, request: Request, session: SessionD
 
 @router.post("/family/{token}/review-requests", status_code=201, summary="The family asks for a review",
              response_class=HTMLResponse,
-             responses={201: {"content": {"text/html": {}, "application/json": {}}},
-                        404: {"content": {PROBLEM_JSON: {}, "text/html": {}}},
-                        409: {"content": {PROBLEM_JSON: {}, "text/html": {}}},
-                        410: {"content": {PROBLEM_JSON: {}, "text/html": {}}}})
+             responses={201: {"content": {"text/html": {"schema": {"type": "string"}}},
+                              "model": FamilyReviewRequested},
+                        404: {"description": "not a link this service issued (or altered)"},
+                        409: {"description": "the budget is not agreed: nothing to review yet"},
+                        410: GONE})
 async def ask_for_review(token: FamilyToken, request: Request, session: SessionDep,
                          reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """No bearer token: the link is the credential. The form on the statement page: the family asks for a review
@@ -114,8 +117,9 @@ async def ask_for_review(token: FamilyToken, request: Request, session: SessionD
                                 headers=HEADERS)
         return problem(409, "conflict", title, detail, headers=HEADERS)
     if not _wants_html(request):
-        return JSONResponse({"review_id": review.id, "requested_on": str(review.reviewed_on),
-                             "next_review_due": str(opened.budget.next_review_due)}, status_code=201, headers=HEADERS)
+        answer = FamilyReviewRequested(review_id=review.id, requested_on=review.reviewed_on,
+                                       next_review_due=opened.budget.next_review_due)
+        return JSONResponse(answer.model_dump(mode="json"), status_code=201, headers=HEADERS)
     return HTMLResponse(family_pages.message_page(
         "We have your request for a review",
         f"Thank you. Your request was recorded on {family_pages.long_date(review.reviewed_on)}. Your caseworker "

@@ -71,12 +71,12 @@ body{font-family:Arial,Helvetica,sans-serif;font-size:19px;line-height:1.45;colo
 margin:0}
 header{background:#0b0c0c;color:#fff;padding:12px 16px}
 header p{margin:0;font-weight:bold}
-main{max-width:40em;margin:0 auto;padding:8px 16px 32px}
+main{max-width:40em;margin:0 auto;padding:8px 16px 32px;overflow-wrap:anywhere}
 h1{font-size:32px;line-height:1.2;margin:16px 0 8px}
 h2{font-size:26px;margin:32px 0 8px;border-top:2px solid #b1b4b6;padding-top:16px}
 h3{font-size:21px;margin:20px 0 4px}
 .sum{font-size:21px;font-weight:bold;background:#f3f2f1;padding:12px;border-left:6px solid #1d70b8}
-table{border-collapse:collapse;width:100%;margin:12px 0}
+table{border-collapse:collapse;width:100%;margin:12px 0;font-size:16px}
 caption{text-align:left;font-weight:bold;padding-bottom:6px}
 th,td{border-bottom:1px solid #b1b4b6;padding:6px 8px 6px 0;text-align:left}
 td.n,th.n{text-align:right}
