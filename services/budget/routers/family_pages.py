@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kit.errors import PROBLEM_JSON, Conflict, problem
+from kit.errors import NUL_MESSAGE, PROBLEM_JSON, Conflict, InvalidInput, problem
 from kit.service import SessionDep, settings_of
 from services.budget.routers.access import AFTER_AGREEMENT
 from services.budget.schemas import FamilyReviewRequested
@@ -67,7 +67,7 @@ def _split(token: str, fmt: str) -> tuple[str, str]:
             responses={200: {"content": {"text/html": {}, "application/pdf": {}}},
                        404: {"description": "not a link this service issued (or altered); a page when a browser "
                                             "asks for HTML"},
-                       410: GONE})
+                       410: GONE, 413: {}})
 async def open_statement(token: FamilyToken, request: Request, session: SessionDep,
                          format: str = Query("html", pattern="^(html|pdf)$")) -> Response:
     """No bearer token: the link is the credential. The family statement in plain English: what the money is,
@@ -95,13 +95,15 @@ async def open_statement(token: FamilyToken, request: Request, session: SessionD
                               "model": FamilyReviewRequested},
                         404: {"description": "not a link this service issued (or altered)"},
                         409: {"description": "the budget is not agreed: nothing to review yet"},
-                        410: GONE})
+                        410: GONE, 413: {}})
 async def ask_for_review(token: FamilyToken, request: Request, session: SessionDep,
                          reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """No bearer token: the link is the credential. The form on the statement page: the family asks for a review
     (BUD-09: whenever the family asks), recorded as a review request due today, by the link. Answers a page
     saying so (JSON `{review_id, requested_on, next_review_due}` when the client asks for JSON). A budget that is
     not agreed has nothing to review yet: 409."""
+    if "\x00" in reason:  # PostgreSQL stores no NUL; a 422 naming the field, as kit.schemas.Input gives
+        raise InvalidInput.field("reason", NUL_MESSAGE)
     opened = await family_links.open_link(session, token, key=settings_of(request).family_link_key, fmt="action")
     if opened.status != "open":
         return _refused(request, opened)
