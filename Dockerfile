@@ -7,6 +7,10 @@
 #   docker buildx imagetools inspect python:3.11.14-slim-bookworm
 # and move tag and digest together when Debian or Python ship security fixes.
 FROM python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d AS base
+# The family statement's PDF (issue 20) is drawn by WeasyPrint, which needs Pango and a font at run time.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 
 # Build: install the project and its dependencies into a virtual environment. Anything needed only to build
 # (pip, setuptools, wheel, a compiler should a dependency ever need one) stays in this stage.

@@ -31,7 +31,7 @@ from kit.asyncapi import merge as merge_asyncapi
 from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
 from kit.docs import docs_router
 from kit.errors import AppError, install_error_handlers, problem
-from kit.logs import request_id
+from kit.logs import loggable_path, request_id
 from kit.metrics import HTTP_REQUESTS, RATE_LIMITED, UNMATCHED, UPSTREAM_ERRORS, LatencyByRoute
 from kit.middleware import (
     MAX_BODY_BYTES,
@@ -52,6 +52,9 @@ access = logging.getLogger("sendpb.access")
 TRACE_HEADERS = (b"traceparent", b"tracestate")
 PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer without a token
 PUBLISHED = re.compile(r"budgets/local-offer/[^/]+")  # an LA's local offer (BUD-15): published, read without a token
+# Pages a family opens from a signed link, without an account (issue 20): the link's signature is the credential,
+# which the service checks; the gateway lets these paths (after /v1/) through without a bearer token.
+SIGNED_LINKS = (re.compile(r"budgets/family/[A-Za-z0-9_.-]+(/review-requests)?"),)
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
@@ -158,7 +161,8 @@ class Gateway:
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
         exchange.route = f"/v1/{prefix}/{{path}}"  # until the service names its route (refused before, or failed)
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
-        if not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}"))):
+        if (not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}")))
+                and not any(p.fullmatch(scope["path"][4:]) for p in SIGNED_LINKS)):
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
@@ -222,7 +226,7 @@ class Gateway:
 def access_line(scope, status: int, elapsed: float, client: str | None) -> None:
     """One JSON line per request: never a header, query string or body (tokens, secrets and personal data travel
     there); the route is the path, which the gateway has checked is plain (or refused, and cut short)."""
-    route = scope["path"][:200]
+    route = loggable_path(scope["path"])[:200]
     access.info("%s %s %d", scope["method"], route, status, extra={
         "service": "gateway", "method": scope["method"], "route": route, "status": status,
         "duration_ms": round(elapsed * 1000, 2), "client": client})

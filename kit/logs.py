@@ -4,12 +4,21 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 # The request or event chain the current work belongs to; new events inherit it.
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+# A JWT in a path (a family's signed link, issue 20) is a credential: whoever reads the log could open the page.
+_SIGNED_SEGMENT = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
+
+
+def loggable_path(path: str) -> str:
+    """The path as logs keep it: a signed token in it (header.payload.signature) becomes ``<signed>``."""
+    return _SIGNED_SEGMENT.sub("<signed>", path)
 
 
 class JsonFormatter(logging.Formatter):

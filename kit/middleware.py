@@ -6,7 +6,7 @@ import logging
 import os
 import time
 
-from kit.logs import correlation_id, request_id
+from kit.logs import correlation_id, loggable_path, request_id
 from kit.metrics import HTTP_REQUESTS, UNMATCHED, LatencyByRoute
 
 access = logging.getLogger("sendpb.access")
@@ -136,8 +136,9 @@ class RequestContext:
             self.latency.observe(scope["method"], route_template(scope), status, elapsed)
             HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).inc()
             if access.isEnabledFor(logging.INFO):
-                access.info("%s %s %d", scope["method"], scope["path"], status, extra={
-                    "service": self.service, "method": scope["method"], "path": scope["path"],
+                path = loggable_path(scope["path"])
+                access.info("%s %s %d", scope["method"], path, status, extra={
+                    "service": self.service, "method": scope["method"], "path": path,
                     "status": status, "duration_ms": round(elapsed * 1000, 2)})
             request_id.reset(token)
             correlation_id.reset(ctoken)

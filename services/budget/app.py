@@ -13,6 +13,8 @@ from services.budget.routers import (
     budgets,
     categories,
     disputes,
+    family_links,
+    family_pages,
     finance,
     health_funding,
     ledger,
@@ -37,10 +39,11 @@ SPEC = ServiceSpec(
     settings_cls=BudgetSettings,
     # Starlette matches routes in the order they are mounted: the routers holding fixed paths (/reviews, /sen2,
     # /provision-categories, /finance/totals) come before budgets' GET /{budget_id}, which would otherwise take them.
-    # /local-offer/{local_authority} (BUD-15) is public: the gateway lets it through without a token.
+    # Fixed paths first, so they win over /{budget_id}: /local-offer/{local_authority} (BUD-15, public: the gateway
+    # lets it through without a token) and /family/{token} (a family's signed link).
     routers=[reviews.router, reports.router, sen2_return.router, categories.router, local_offer.router, finance.router,
-             budgets.router, health_funding.router, provision.router, panel.router, ledger.router, variations.router,
-             audit.router, disputes.router],
+             family_pages.router, budgets.router, health_funding.router, provision.router, panel.router, ledger.router,
+             variations.router, audit.router, disputes.router, family_links.router],
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),
@@ -51,4 +54,6 @@ SPEC = ServiceSpec(
 
 def create_app(platform: PlatformSettings, *, settings: BudgetSettings | None = None, bus: Bus | None = None,
                manage_runtime: bool = True) -> FastAPI:
+    # The family-link key is built here, so a service outside dev mode without its secret refuses to start.
+    settings = (settings or BudgetSettings()).bound_to(platform)
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

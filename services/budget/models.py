@@ -277,3 +277,34 @@ class DisputeStep(Base):
     recorded_by: Mapped[str | None] = mapped_column(String(120))
     variation_id: Mapped[str | None] = mapped_column(String(36))
     panel_decision_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class FamilyLink(Base):
+    """A signed link that lets one family open one document of one budget without an account (issue 20). The token
+    is not stored: it is signed from these fields (``services/budget/service/family_links.py``), so a copy of the
+    table cannot open anything. Revoking sets ``revoked_at``; nothing is deleted."""
+
+    __tablename__ = "family_links"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    document: Mapped[str] = mapped_column(String(30))
+    issued_by: Mapped[str] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class FamilyLinkOpening(Base):
+    """Append-only: each time a family link was used, when, in which form, and whether it opened. No IP address or
+    user agent: they are the family's personal data, and "was it opened, when, how often" is all the council needs
+    (a link opened far more often than a family would suggests it was forwarded: revoke it)."""
+
+    __tablename__ = "family_link_openings"
+    __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    link_id: Mapped[str] = mapped_column(ForeignKey("family_links.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    format: Mapped[str] = mapped_column(String(10))     # html | pdf | action
+    outcome: Mapped[str] = mapped_column(String(10))    # opened | expired | revoked

@@ -538,3 +538,51 @@ class Sen2ValidationRead(Read):
     ready: bool
     issues: list[Sen2IssueRead]
     records: list[Sen2RecordRead]
+
+
+# ---------------------------------------------------------------- family links (issue 20)
+class FamilyLinkCreate(Input):
+    """A signed link for the family to one document of the budget (only `statement` today)."""
+
+    document: Literal["statement"] = Field("statement", description=(
+        "what the link opens: `statement` (the family statement, as a page and a PDF); other documents join later"))
+    expires_in_days: int | None = Field(None, ge=1, le=90, description=(
+        "how long the link lasts, in days from now (default 28, at most 90)"))
+    expires_on: IsoDate | None = Field(None, description=(
+        "or the date it lasts until (at most 90 days from today); give one of the two, or neither for 28 days"))
+
+
+class FamilyLinkOpeningRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    opened_at: datetime
+    format: str = Field(description="`html`, `pdf`, or `action` (the family asked for a review from it)")
+    outcome: str = Field(description="`opened`, or `expired`/`revoked` when the link was refused")
+
+
+class FamilyLinkRead(BaseModel):
+    """A family link: give `url` to the family (by email, text or letter). Anyone holding it can open the document
+    until `expires_at`, so revoke it if it reaches someone else."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    budget_id: str
+    document: str
+    url: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: Literal["open", "expired", "revoked"]
+    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
+
+
+class FamilyLinks(BaseModel):
+    items: list[FamilyLinkRead]
+
+
+class FamilyReviewRequested(BaseModel):
+    """The family's request for a review, made from their link (BUD-09), when the client asks for JSON."""
+
+    review_id: str
+    requested_on: date
+    next_review_due: date | None

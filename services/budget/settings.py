@@ -1,9 +1,11 @@
+from __future__ import annotations
+
 import re
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import PlatformSettings, ServiceSettings
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
@@ -42,6 +44,10 @@ DEFAULT_LOCAL_OFFERS = {
         sendias_url="https://councilfordisabledchildren.org.uk/",
     ),
 }
+# Family links (issue 20) are signed with a per-deployment secret; this one is for dev mode only and is refused
+# outside it, as the dev signing key is.
+DEV_FAMILY_LINK_SECRET = "dev-family-link-secret-not-for-production-use"
+FAMILY_LINK_SECRET_SETTING = "SENDPB_BUDGET_FAMILY_LINK_SECRET"
 
 
 class BudgetSettings(ServiceSettings):
@@ -84,6 +90,12 @@ class BudgetSettings(ServiceSettings):
         if bad := [la for la in offers if not re.fullmatch(_LA, la)]:
             raise ValueError(f"BUD-15: local offers are keyed by an LA's ONS code, e.g. E06000060; not {bad}")
         return offers
+    # Family links (issue 20): the secret that signs them (HMAC-SHA256; at least 32 characters; unset means the dev
+    # secret in dev mode and refuses to start outside it), and the public address of the gateway that families
+    # open them at (https outside dev mode).
+    family_link_secret: SecretStr | None = None
+    family_link_base_url: str = "http://127.0.0.1:8000"
+    _family_link_key: bytes | None = PrivateAttr(None)
 
     @field_validator("review_cadence_months")
     @classmethod
@@ -107,6 +119,29 @@ class BudgetSettings(ServiceSettings):
             if not (len(number) == 3 and number.isdigit()):
                 raise ValueError(f"BUD-11: {la}: a DfE LA number has three digits, not {number!r}")
         return numbers
+    def bound_to(self, platform: PlatformSettings) -> BudgetSettings:
+        """These settings with the family-link key for the platform's mode: outside dev mode the secret must be set,
+        long enough, and not the dev one; the base URL must be https."""
+        bound = self.model_copy()
+        secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
+        if not platform.dev:
+            if secret is None:
+                raise ValueError(f"{FAMILY_LINK_SECRET_SETTING} must be set outside dev mode (the dev key is refused)")
+            if secret == DEV_FAMILY_LINK_SECRET:
+                raise ValueError(f"{FAMILY_LINK_SECRET_SETTING} holds the dev key, which is refused outside dev mode")
+            if not self.family_link_base_url.startswith("https://"):
+                raise ValueError("SENDPB_BUDGET_FAMILY_LINK_BASE_URL: outside dev mode family links are https")
+        if secret is not None and len(secret) < 32:
+            raise ValueError(f"{FAMILY_LINK_SECRET_SETTING}: at least 32 characters (a random 256-bit value)")
+        bound._family_link_key = (secret or DEV_FAMILY_LINK_SECRET).encode()
+        return bound
+
+    @property
+    def family_link_key(self) -> bytes:
+        if self._family_link_key is None:
+            raise RuntimeError("budget settings have no family-link key yet: use settings.bound_to(platform) "
+                               "(create_app does)")
+        return self._family_link_key
 
     def review_cadence_for(self, la: str) -> tuple[int, ...]:
         """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""

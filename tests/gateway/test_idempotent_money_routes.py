@@ -57,6 +57,8 @@ NOT_MONEY = {
         "the family asks to reconsider; the money waits for the decision, which is covered (BUD-10)",
     ("POST", "/v1/payments/agreements/{agreement_id}/audit-requests"):
         "makes an audit due now; the audit itself is covered (PAY-05)",
+    ("POST", "/v1/budgets/family/{token}/review-requests"):
+        "the family asks for a review from their signed link, with no token (issue 20); a date only (BUD-09)",
     ("POST", "/v1/contracts/{contract_id}/reviews"):
         "records a review before renewal (CON-03); releases themselves go through transfer requests",
 }

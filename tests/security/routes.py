@@ -13,6 +13,9 @@ PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.json"}
 # Published information, read without a token (BUD-15; proved public and free of children's data in
 # tests/budget/test_local_offer.py).
 PUBLISHED = {"/v1/budgets/local-offer/{local_authority}", "/v1/budgets/local-offer/{local_authority}.html"}
+# Pages a family opens from a signed link, with no token (issue 20): the link is the credential. Their refusals
+# (another budget's, expired, revoked, altered links) are proved in tests/family/test_family_links.py.
+SIGNED_LINKS = {"/v1/budgets/family/{token}", "/v1/budgets/family/{token}/review-requests"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def route_table(tmp_path) -> list[Route]:
         for ctx in iter_route_contexts(app.routes):
             route = ctx.route
             if (not isinstance(route, APIRoute) or "/" + ctx.path.split("/")[-1] in PUBLIC
-                    or ctx.path in PUBLISHED):
+                    or ctx.path in PUBLISHED or ctx.path in SIGNED_LINKS):
                 continue
             for method in sorted(ctx.methods - {"HEAD"}):
                 table.append(Route(component.name, method, ctx.path, _scopes(route.dependant)))
@@ -94,4 +97,7 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
     dispute = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/disputes", as_="dev-admin", status=201,
                              json={"subject": "contents", "details": "Hydrotherapy is missing", "raised_by": "parent"})
     ids["dispute_id"] = dispute["id"]  # BUD-13: the family disputes what the budget pays for
+    link = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/family-links", as_="dev-admin", status=201,
+                          json={"expires_in_days": 7})
+    ids["link_id"] = link["id"]
     return facts, ids

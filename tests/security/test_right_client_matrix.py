@@ -111,6 +111,9 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/budgets/{budget_id}/review-requests": lambda ids: {
         "json": {"requested_on": str(TODAY), "reason": "The family moved house"}},
     "GET /v1/budgets/{budget_id}/reviews": _nothing,
+    "POST /v1/budgets/{budget_id}/family-links": lambda ids: {"json": {"expires_in_days": 14}},
+    "GET /v1/budgets/{budget_id}/family-links": _nothing,
+    "POST /v1/budgets/{budget_id}/family-links/{link_id}/revoke": _nothing,
     "POST /v1/budgets/{budget_id}/commitments": lambda ids: {
         "json": {"stream": "social_care", "amount_pence": 5_000, "memo": "Swimming lessons"}},
     "POST /v1/budgets/{budget_id}/ledger/{transaction_id}/reversal": lambda ids: {
