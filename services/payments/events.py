@@ -1,10 +1,10 @@
-"""What the payments service publishes (docs/events.md, v1)."""
+"""What the payments service publishes (docs/events.md, v1): the payload models below are the one serialiser of
+its events — each event is a ``kit.events.Envelope`` whose payload is one of them, serialised by pydantic. A run
+writes one ``payment_issued`` per payment, in bulk, through the same models."""
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, datetime
-from json.encoder import encode_basestring_ascii as quote
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -28,63 +28,6 @@ def new_ids(n: int) -> list[str]:
 
 
 _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
-
-
-class PaymentIssuedBodies:
-    """Serialised ``payments.payment_issued.v1`` envelopes for one run, built from a template: a run writes
-    one per payment, in bulk, and a model or ``json.dumps`` per event would dominate its time. The result
-    is exactly ``Envelope.model_dump_json`` of the payload of ``payment_issued`` (a test holds them equal)."""
-
-    def __init__(self, *, la: str, run_id: str, issued_on: date, occurred_at: datetime) -> None:
-        self._head = (f'{{"event_id":"{{}}","type":"{PAYMENT_ISSUED}","occurred_at":'
-                      f'{json.dumps(occurred_at.isoformat())},"producer":"{PRODUCER}","local_authority":'
-                      f'{json.dumps(la)},"correlation_id":{json.dumps(run_id)},"causation_id":null,"payload":')
-        self._la, self._run, self._on = json.dumps(la), json.dumps(run_id), json.dumps(issued_on.isoformat())
-        self._text: dict = {}
-
-    def _cached(self, value) -> str:
-        found = self._text.get(value)
-        if found is None:
-            text = value.isoformat() if isinstance(value, date) else value
-            found = self._text[value] = json.dumps(text)
-        return found
-
-    def body(self, *, event_id: str, payment_id: str, agreement_id: str, budget_id: str | None, child_id: str,
-             stream: str | None, amount_pence: int, due_date: date) -> bytes:
-        budget = "null" if budget_id is None else quote(budget_id)
-        payload = (f'{{"payment_id":"{payment_id}","agreement_id":{quote(agreement_id)},'
-                   f'"budget_id":{budget},"child_id":{quote(child_id)},"local_authority":{self._la},'
-                   f'"stream":{self._cached(stream)},"amount_pence":{int(amount_pence)},'
-                   f'"due_date":{self._cached(due_date)},"run_id":{self._run},"issued_on":{self._on}}}}}')
-        return (self._head.replace("{}", event_id, 1) + payload).encode()
-
-
-def payment_issued(*, payment_id: str, agreement_id: str, budget_id: str | None, child_id: str, la: str,
-                   stream: str | None, amount_pence: int, due_date: date, run_id: str,
-                   issued_on: date) -> dict:
-    return {"payment_id": payment_id, "agreement_id": agreement_id, "budget_id": budget_id,
-            "child_id": child_id, "local_authority": la, "stream": stream, "amount_pence": amount_pence,
-            "due_date": due_date.isoformat(), "run_id": run_id, "issued_on": issued_on.isoformat()}
-
-
-def recovery_confirmed(*, recovery_id: str, agreement, amount_pence: int, method: str,
-                       confirmed_at: datetime) -> Envelope:
-    return Envelope(type=RECOVERY_CONFIRMED, producer=PRODUCER, local_authority=agreement.local_authority,
-                    payload={"recovery_id": recovery_id, "agreement_id": agreement.id,
-                             "budget_id": agreement.budget_id, "child_id": agreement.child_id,
-                             "local_authority": agreement.local_authority, "stream": agreement.stream,
-                             "amount_pence": amount_pence, "method": method,
-                             "confirmed_at": confirmed_at.isoformat().replace("+00:00", "Z")})
-
-
-def payment_returned(payment, agreement, *, returned_on: date, reason: str) -> Envelope:
-    return Envelope(type=PAYMENT_RETURNED, producer=PRODUCER, local_authority=payment.local_authority,
-                    correlation_id=payment.run_id,
-                    payload={"payment_id": payment.id, "agreement_id": payment.agreement_id,
-                             "budget_id": agreement.budget_id, "child_id": agreement.child_id,
-                             "local_authority": payment.local_authority, "stream": agreement.stream,
-                             "amount_pence": payment.amount_pence, "due_date": payment.due_date.isoformat(),
-                             "run_id": payment.run_id, "returned_on": returned_on.isoformat(), "reason": reason})
 
 
 class _Payment(BaseModel):
@@ -131,6 +74,47 @@ class PaymentReturned(_Payment):
 
     returned_on: date
     reason: str
+
+class _Issued(Envelope):
+    payload: PaymentIssued
+
+
+class _Returned(Envelope):
+    payload: PaymentReturned
+
+
+class _Confirmed(Envelope):
+    payload: RecoveryConfirmed
+
+
+def payment_issued(*, event_id: str, occurred_at: datetime, payment_id: str, agreement_id: str,
+                   budget_id: str | None, child_id: str, la: str, stream: str | None, amount_pence: int,
+                   due_date: date, run_id: str, issued_on: date) -> Envelope:
+    """One payment of a run (PAY-04); the run is its correlation."""
+    return _Issued(event_id=event_id, type=PAYMENT_ISSUED, occurred_at=occurred_at, producer=PRODUCER,
+                   local_authority=la, correlation_id=run_id, causation_id=None, payload=PaymentIssued(
+                       payment_id=payment_id, agreement_id=agreement_id, budget_id=budget_id, child_id=child_id,
+                       local_authority=la, stream=stream, amount_pence=amount_pence, due_date=due_date,
+                       run_id=run_id, issued_on=issued_on))
+
+
+def recovery_confirmed(*, recovery_id: str, agreement, amount_pence: int, method: str,
+                       confirmed_at: datetime) -> Envelope:
+    return _Confirmed(type=RECOVERY_CONFIRMED, producer=PRODUCER, local_authority=agreement.local_authority,
+                      payload=RecoveryConfirmed(
+                          recovery_id=recovery_id, agreement_id=agreement.id, budget_id=agreement.budget_id,
+                          child_id=agreement.child_id, local_authority=agreement.local_authority,
+                          stream=agreement.stream, amount_pence=amount_pence, method=method,
+                          confirmed_at=confirmed_at))
+
+
+def payment_returned(payment, agreement, *, returned_on: date, reason: str) -> Envelope:
+    return _Returned(type=PAYMENT_RETURNED, producer=PRODUCER, local_authority=payment.local_authority,
+                     correlation_id=payment.run_id, payload=PaymentReturned(
+                         payment_id=payment.id, agreement_id=payment.agreement_id, budget_id=agreement.budget_id,
+                         child_id=agreement.child_id, local_authority=payment.local_authority,
+                         stream=agreement.stream, amount_pence=payment.amount_pence, due_date=payment.due_date,
+                         run_id=payment.run_id, returned_on=returned_on, reason=reason))
 
 
 PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED, PAYMENT_RETURNED)
