@@ -30,17 +30,26 @@ def new_ids(n: int) -> list[str]:
 _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
-class _Payment(BaseModel):
-    """The fields every event about one payment carries."""
+Stream = Literal["education", "health", "social_care", "transport"]
+
+
+class _Money(BaseModel):
+    """The fields every event about money under an agreement carries: whose agreement, which budget stream (null:
+    an agreement opened without one) and how much."""
 
     model_config = ConfigDict(extra="forbid")
-    payment_id: str
     agreement_id: str
     budget_id: str | None
     child_id: str
     local_authority: str
-    stream: Literal["education", "health", "social_care", "transport"] | None
+    stream: Stream | None
     amount_pence: int
+
+
+class _Payment(_Money):
+    """The fields every event about one payment carries."""
+
+    payment_id: str
     due_date: date
     run_id: str
 
@@ -52,18 +61,11 @@ class PaymentIssued(_Payment):
     issued_on: date
 
 
-class RecoveryConfirmed(BaseModel):
+class RecoveryConfirmed(_Money):
     """A surplus recovery confirmed after its notice and challenge window (PAY-07): ``amount_pence`` comes back by
     deduction from future instalments or by invoice."""
 
-    model_config = ConfigDict(extra="forbid")
     recovery_id: str
-    agreement_id: str
-    budget_id: str | None
-    child_id: str
-    local_authority: str
-    stream: Literal["education", "health", "social_care", "transport"] | None
-    amount_pence: int
     method: Literal["deduction", "invoice"]
     confirmed_at: datetime
 
