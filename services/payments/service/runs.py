@@ -59,6 +59,7 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
     count = total = 0
     ids = events.new_ids(2 * len(chunk))
     la_account = rules.la_account(la)
+    bodies = events.IssuedBodies(la=la, run_id=run.id, issued_on=run.run_date, occurred_at=now)
     for n, row in enumerate(chunk):
         payment_id, event_id = ids[2 * n], ids[2 * n + 1]
         amount = rules.payable(row.amount_pence, row.deducted_pence)
@@ -76,11 +77,10 @@ def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple
             agreement_id=row.agreement_id, local_authority=la, kind="payment",
             debit_account=rules.payee_account(row.agreement_id), credit_account=la_account, amount_pence=amount,
             payment_id=payment_id, memo=basis, entry_date=run.run_date, created_at=now))
-        event = events.payment_issued(
-            event_id=event_id, occurred_at=now, payment_id=payment_id, agreement_id=row.agreement_id,
-            budget_id=row.budget_id, child_id=row.child_id, la=la, stream=row.stream, amount_pence=amount,
-            due_date=row.due_date, run_id=run.id, issued_on=run.run_date)
-        outbox.append(OutboxRow(event_id=event_id, type=event.type, body=event.to_bytes(), created_at=now))
+        body = bodies.body(event_id=event_id, payment_id=payment_id, agreement_id=row.agreement_id,
+                           budget_id=row.budget_id, child_id=row.child_id, stream=row.stream, amount_pence=amount,
+                           due_date=row.due_date)
+        outbox.append(OutboxRow(event_id, events.PAYMENT_ISSUED, body, now))
     return payments, ledger, outbox, count, total
 
 
