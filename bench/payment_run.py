@@ -32,9 +32,10 @@ from kit.migrations import upgrade  # noqa: E402
 from kit.outbox import OutboxRelay  # noqa: E402
 from kit.settings import PlatformSettings  # noqa: E402
 from kit.testing import cleanup  # noqa: E402
-from services.payments import bankfile, domain, repository, sealed  # noqa: E402
+from services.payments import domain, repository  # noqa: E402
 from services.payments.app import SPEC  # noqa: E402
-from services.payments.service import runs  # noqa: E402
+from services.payments.domain import bankfile  # noqa: E402
+from services.payments.service import runs, sealed  # noqa: E402
 from services.payments.settings import PaymentsSettings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

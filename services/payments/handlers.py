@@ -11,14 +11,10 @@ from pydantic import Field
 from kit.bus import PoisonMessage
 from kit.events import Envelope
 from kit.inbox import Consumers, Reader, read
-from services.payments import clock, repository
-from services.payments.models import DirectPaymentDecision
-from services.payments.service import agreements, budgets, notices
+from services.payments.service import budget_events, decisions
 
 consumers = Consumers()
 STREAM = "^(education|health|social_care|transport)$"
-
-
 
 
 class StreamAmounts(Reader):
@@ -79,24 +75,7 @@ async def on_budget_agreed(session, envelope: Envelope, settings) -> None:
     event = read(BudgetAgreed, envelope)
     if event.period_end < event.period_start:
         raise PoisonMessage("budget.agreed.v1: period_end is before period_start")
-    budget = await budgets.record_agreed(session, event.model_dump(mode="json"), occurred_at=envelope.occurred_at)
-    if budget is None:
-        return  # an older agreement arriving after a newer one
-    for stream, amounts in sorted(event.streams.items()):
-        annual = min(amounts.direct_payment_pence, amounts.agreed_pence)
-        existing = await repository.agreement_for_stream(session, event.budget_id, stream)
-        if existing is not None:
-            if existing.annual_amount_pence != annual and existing.status != "stopped":
-                await agreements.change_amount(session, existing, annual_pence=annual,
-                                               effective_from=max(clock.today(), existing.start_date))
-            continue
-        if annual > 0 and budget.status != "closed":
-            await agreements.open_agreement(
-                session, la=event.local_authority, budget_id=event.budget_id, child_id=event.child_id,
-                stream=stream, annual_pence=annual, frequency="four_weekly", start=event.period_start,
-                end=event.period_end,
-                purpose=f"Direct payment for the agreed {stream.replace('_', ' ')} provision of plan "
-                        f"{event.plan_reference or event.budget_id}", opened_from="event")
+    await budget_events.agreed(session, event, occurred_at=envelope.occurred_at)
 
 
 @consumers.on("budget.varied.v1")
@@ -104,35 +83,14 @@ async def on_budget_varied(session, envelope: Envelope, settings) -> None:
     """BUD-10: a stream's agreed amount changed after its notice and any reconsideration. An agreement paying more
     than the stream's new direct-payment share is reduced to it from the variation's date, with a notice record
     naming the budget's reasons (the budget service gave the notice)."""
-    event = read(BudgetVaried, envelope)
-    share = await budgets.record_varied(session, event.model_dump(mode="json"), occurred_at=envelope.occurred_at)
-    if share is None:
-        return
-    agreement = await repository.agreement_for_stream(session, event.budget_id, event.stream)
-    if agreement is None or agreement.status == "stopped" or agreement.annual_amount_pence <= share.cap_pence:
-        return
-    effective = max(event.effective_from or envelope.occurred_at.date(), agreement.start_date)
-    previous = agreement.annual_amount_pence
-    await agreements.change_amount(session, agreement, annual_pence=share.cap_pence, effective_from=effective)
-    notices.issue(session, agreement, kind="reduction", status="effective", effective_from=effective,
-                  reasons=[{"rule": "BUD-10", "message": f"the budget was varied: {event.reasons}"}],
-                  from_pence=previous, to_pence=share.cap_pence, source=f"budget:{event.variation_id}")
+    await budget_events.varied(session, read(BudgetVaried, envelope), occurred_at=envelope.occurred_at)
 
 
 @consumers.on("budget.closed.v1")
 async def on_budget_closed(session, envelope: Envelope, settings) -> None:
     """A budget that closes stops its agreements from that date (PAY-08), each with a notice and a final audit
     due; nothing more is paid from it."""
-    event = read(BudgetClosed, envelope)
-    if await budgets.record_closed(session, event.model_dump(mode="json"), occurred_at=envelope.occurred_at) is None:
-        return
-    reasons = [{"rule": "PAY-08", "message": f"the budget closed on {event.closed_on}: {event.reason}"}]
-    for agreement in await repository.agreements_of_budget(session, event.budget_id, lock=True):
-        if agreement.status == "stopped":
-            continue
-        agreements.stop(agreement, reason_code="budget_closed", reason=notices.text(reasons))
-        notices.issue(session, agreement, kind="stop", status="effective", effective_from=event.closed_on,
-                      reasons=reasons, source=f"budget:{event.budget_id}")
+    await budget_events.closed(session, read(BudgetClosed, envelope), occurred_at=envelope.occurred_at)
 
 
 @consumers.on("eligibility.request_decided.v1")
@@ -144,20 +102,7 @@ async def on_request_decided(session, envelope: Envelope, settings) -> None:
     direct = event.arrangements.get("direct_payment")
     if direct is None:
         return
-    held = await repository.direct_payment_decision(session, event.local_authority, event.child_id, lock=True)
-    if held is not None and held.decided_at > event.decided_at:
-        return  # an older decision arriving late does not replace a newer one
-    reasons = [r.model_dump() for r in direct.reasons if not direct.allowed]
-    if held is None:
-        held = DirectPaymentDecision(local_authority=event.local_authority, child_id=event.child_id)
-        session.add(held)
-    held.decision_id, held.decided_at, held.allowed, held.reasons = (
-        event.decision_id, event.decided_at, direct.allowed, reasons)
-    await session.flush()
-    days = settings.refusal_notice_days_for(event.local_authority)
-    for agreement in await repository.agreements_of_child(session, event.local_authority, event.child_id):
-        if direct.allowed:
-            await notices.allow(session, agreement)
-        else:
-            notices.refuse(session, agreement, reasons, notice_days=days,
-                           source=f"eligibility:{event.decision_id}")
+    await decisions.decided(session, la=event.local_authority, child_id=event.child_id, decision_id=event.decision_id,
+                            decided_at=event.decided_at, allowed=direct.allowed,
+                            reasons=[r.model_dump() for r in direct.reasons if not direct.allowed],
+                            notice_days=settings.refusal_notice_days_for(event.local_authority))

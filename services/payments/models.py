@@ -5,6 +5,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from services.payments.domain import agreements, notices, runs
 
 Base = make_base()
 LIVE = text("status <> 'returned'")
@@ -14,7 +15,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Agreement(Base):
     """A direct-payment agreement (PAY-01) with its payee (PAY-02, PAY-09) held inline. Bank details are sealed
-    at rest (``services.payments.sealed``): the columns hold ``enc1:<key id>:...``, never the digits."""
+    at rest (``services.payments.service.sealed``): the columns hold ``enc1:<key id>:...``, never the digits."""
 
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("budget_id", "stream"),)
@@ -49,6 +50,11 @@ class Agreement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # PAY-08: a suspension or stop given with notice: instalments due on or after this date are not paid.
     pay_before: Mapped[date | None] = mapped_column(Date)
+
+    @property
+    def terms(self) -> dict[str, str]:
+        """PAY-01: the terms signed, shown on every agreement."""
+        return agreements.terms(self.purpose, self.annual_amount_pence, self.frequency)
 
 
 class AgreedBudget(Base):
@@ -116,6 +122,12 @@ class Notice(Base):
     source: Mapped[str] = mapped_column(String(120))
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def letter(self) -> str | None:
+        """The text of the letter this notice is (PAY-08, BUD-10)."""
+        return notices.letter(kind=self.kind, reasons=self.reasons, effective_from=self.effective_from,
+                              from_pence=self.from_pence, to_pence=self.to_pence, reconsider_by=self.reconsider_by)
 
 
 class ScheduledInstalment(Base):
@@ -208,6 +220,12 @@ class Run(Base):
     # Who is carrying the run out, until when: renewed by each chunk, taken over by any replica once expired.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def progress(self) -> dict[str, int]:
+        """How far the run got (PAY-04)."""
+        return runs.progress(due_count=self.due_count, settled_count=self.settled_count,
+                             completed=self.status == "completed")
 
 
 CURRENT = text("superseded_by IS NULL")

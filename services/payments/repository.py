@@ -1,11 +1,11 @@
 """Every query of the payments service. Reads on behalf of a caller are scoped to the caller's LAs."""
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, bindparam, case, exists, func, literal, select, text, tuple_, update
+from sqlalchemy import BigInteger, bindparam, case, exists, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,12 +29,53 @@ from services.payments.models import (
 )
 
 LIVE = Payment.status != "returned"
-PAYMENT_COLUMNS = ("id", "run_id", "agreement_id", "local_authority", "due_date", "amount_pence", "status",
-                   "basis", "payee_name", "sort_code", "account_number", "card_reference", "reference",
-                   "issued_on", "created_at")
-LEDGER_COLUMNS = ("agreement_id", "local_authority", "kind", "debit_account", "credit_account",
-                  "amount_pence", "payment_id", "memo", "entry_date", "created_at")
-OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at")
+
+
+class PaymentRow(NamedTuple):
+    """A row of ``payments`` as a run writes it, in bulk: its fields are the columns, in COPY's order."""
+
+    id: str
+    run_id: str
+    agreement_id: str
+    local_authority: str
+    due_date: date
+    amount_pence: int
+    status: str
+    basis: str
+    payee_name: str
+    sort_code: str | None
+    account_number: str | None
+    card_reference: str | None
+    reference: str
+    issued_on: date
+    created_at: datetime
+
+
+class LedgerRow(NamedTuple):
+    """A row of ``ledger_entries`` as a run writes it, in bulk."""
+
+    agreement_id: str
+    local_authority: str
+    kind: str
+    debit_account: str
+    credit_account: str
+    amount_pence: int
+    payment_id: str
+    memo: str
+    entry_date: date
+    created_at: datetime
+
+
+class OutboxRow(NamedTuple):
+    """A row of kit's ``outbox`` as a run writes it, in bulk: ``body`` is the serialised envelope (``events``)."""
+
+    event_id: str
+    type: str
+    body: bytes
+    created_at: datetime
+
+
+PAYMENT_COLUMNS, LEDGER_COLUMNS, OUTBOX_COLUMNS = PaymentRow._fields, LedgerRow._fields, OutboxRow._fields
 
 
 async def agreement(session: AsyncSession, caller: Caller, agreement_id: str, *,
@@ -48,6 +89,18 @@ async def agreement(session: AsyncSession, caller: Caller, agreement_id: str, *,
 async def agreement_for_stream(session: AsyncSession, budget_id: str, stream: str) -> Agreement | None:
     stmt = select(Agreement).where(Agreement.budget_id == budget_id, Agreement.stream == stream)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def agreement_by_key(session: AsyncSession, agreement_id: str) -> Agreement | None:
+    """The agreement, whoever asks (a use case acting on a record that names it)."""
+    return await session.get(Agreement, agreement_id)
+
+
+async def add_schedule(session: AsyncSession, agreement_id: str, plan: Iterable[Any]) -> None:
+    """The instalments of a new agreement's schedule (``domain.Instalment``s), none paid or deducted yet."""
+    await session.execute(insert(ScheduledInstalment), [
+        {"agreement_id": agreement_id, "seq": i.seq, "due_date": i.due_date, "amount_pence": i.amount_pence,
+         "deducted_pence": 0, "basis": i.basis, "settled": False} for i in plan])
 
 
 async def agreements(session: AsyncSession, caller: Caller, *, budget_id: str | None, child_id: str | None,
@@ -191,8 +244,8 @@ async def claim_expired_runs(session: AsyncSession, *, now: datetime, owner: str
     return list(taken.scalars().all())
 
 
-async def write_payments(session: AsyncSession, payments: list[tuple], ledger: list[tuple],
-                         events: list[tuple]) -> None:
+async def write_payments(session: AsyncSession, payments: Sequence[PaymentRow], ledger: Sequence[LedgerRow],
+                         events: Sequence[OutboxRow]) -> None:
     await bulk_insert(session, Payment.__table__, PAYMENT_COLUMNS, payments)
     await bulk_insert(session, LedgerEntry.__table__, LEDGER_COLUMNS, ledger)
     await bulk_insert(session, outbox, OUTBOX_COLUMNS, events)
@@ -276,6 +329,10 @@ async def agreed_budget(session: AsyncSession, budget_id: str, *, lock: bool = F
     if lock:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def agreed_stream(session: AsyncSession, budget_id: str, stream: str) -> AgreedStream | None:
+    return await session.get(AgreedStream, (budget_id, stream))
 
 
 async def agreed_streams(session: AsyncSession, budget_id: str) -> Sequence[AgreedStream]:

@@ -1,10 +1,11 @@
-"""Request and response bodies of /v1/payments."""
+"""Request and response bodies of /v1/payments. Response models are read from the attributes of what the use cases
+return (``from_attributes``): rows, and rows with what a use case adds to them (``service.shown.Shown``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kit.schemas import Input, IsoDate, PlanDate
 
@@ -12,6 +13,12 @@ LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority
 Stream = Literal["education", "health", "social_care", "transport"]
 Frequency = Literal["four_weekly", "monthly"]
 MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside the BACS amount field
+
+
+class Read(BaseModel):
+    """A response body, read from the attributes of what a use case returns."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class AgreementCreate(Input):
@@ -76,7 +83,7 @@ class ReconsiderationDecision(Input):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class NoticeRead(BaseModel):
+class NoticeRead(Read):
     id: str
     agreement_id: str
     kind: str
@@ -91,7 +98,7 @@ class NoticeRead(BaseModel):
     reconsideration_outcome: str | None
     source: str
     applied_at: datetime | None
-    notice: str | None
+    notice: str | None = Field(validation_alias="letter", description="the text of the letter")
 
 
 class StatusChange(Input):
@@ -103,16 +110,17 @@ class Stop(StatusChange):
                          "provision_cannot_be_secured", "harms_other_services"]
 
 
-class PayeeRead(BaseModel):
+class PayeeRead(Read):
     role: str
     name: str
-    account: dict
+    account: dict = Field(description="`kind`, and the details that kind has, masked to their last 4 characters "
+                                      "(PAY-02); a managed account's `monthly_fee_pence`")
     close_relative_same_household: bool
     exceptional: bool
     exceptional_reason: str | None
 
 
-class AgreementRead(BaseModel):
+class AgreementRead(Read):
     id: str
     budget_id: str | None
     child_id: str
@@ -138,7 +146,7 @@ class AgreementRead(BaseModel):
     notice: NoticeRead | None = None
 
 
-class InstalmentRead(BaseModel):
+class InstalmentRead(Read):
     due_date: date
     amount_pence: int
     deducted_pence: int
@@ -152,7 +160,7 @@ class RunCreate(Input):
     run_date: IsoDate
 
 
-class RunRead(BaseModel):
+class RunRead(Read):
     id: str
     local_authority: str
     run_date: date
@@ -166,6 +174,39 @@ class RunRead(BaseModel):
     completed_at: datetime | None
 
 
+class PaymentRead(Read):
+    id: str
+    run_id: str
+    agreement_id: str
+    due_date: date
+    amount_pence: int
+    status: str
+    basis: str
+    issued_on: date
+    sort_code: str | None = Field(description="masked: the last 4 digits")
+    account_number: str | None = Field(description="masked: the last 4 digits")
+    return_reason: str | None
+
+
+class LedgerEntryRead(Read):
+    kind: str
+    entry_date: date
+    amount_pence: int
+    debit_account: str
+    credit_account: str
+    payment_id: str | None
+    recovery_id: str | None
+    memo: str
+
+
+class LedgerRead(Read):
+    entries: list[LedgerEntryRead]
+    paid_pence: int
+    returned_pence: int
+    recovered_pence: int
+    net_paid_pence: int
+
+
 class ReturnedItem(Input):
     payment_id: str = Field(min_length=1, max_length=36)
     reason: str = Field("returned unpaid by the bank", min_length=1, max_length=500)
@@ -173,6 +214,13 @@ class ReturnedItem(Input):
 
 class Returns(Input):
     items: list[ReturnedItem] = Field(min_length=1, max_length=10_000)
+
+
+class ReturnsRead(Read):
+    run_id: str
+    returned: list[str]
+    already_returned: list[str]
+    returned_pence: int
 
 
 class AuditCreate(Input):
@@ -194,3 +242,52 @@ class ChallengeDecision(Input):
 
 class Confirm(Input):
     method: Literal["deduction", "invoice"] | None = None
+
+
+class AuditDueRead(Read):
+    agreement_id: str
+    child_id: str
+    local_authority: str
+    due_on: date
+    overdue: bool
+    kind: Literal["scheduled", "final"]
+    status: str
+
+
+class AuditRequested(Read):
+    agreement_id: str
+    next_audit_due: date | None
+
+
+class RecoveryRead(Read):
+    id: str
+    agreement_id: str
+    status: str
+    amount_pence: int
+    reasons: list[str]
+    who_must_repay: str
+    method: str
+    notice_issued_on: date
+    challenge_by: date
+    repay_by: date
+    challenge_grounds: str | None
+    decision_reason: str | None
+    deductions: list[dict] | None
+    confirmed_at: datetime | None
+    withdrawn_reason: str | None
+
+
+class AuditRead(Read):
+    id: str
+    agreement_id: str
+    kind: str
+    period_end: date
+    audited_on: date
+    balance_held_pence: int
+    outstanding_commitments_pence: int
+    contingency_pence: int
+    surplus_pence: int
+    basis: dict[str, str]
+    supersedes: str | None
+    superseded_by: str | None
+    recovery: RecoveryRead | None

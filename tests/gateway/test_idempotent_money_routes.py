@@ -63,7 +63,8 @@ NOT_MONEY = {
         "records a review before renewal (CON-03); releases themselves go through transfer requests",
 }
 
-# Covered, but in services/payments/router.py, which the agreements work is changing and will give the header.
+# Covered, but in services/payments/routers/agreements.py, which the agreements work is changing and will give the
+# header.
 PENDING: set[tuple[str, str]] = set()  # every covered route declares the header now
 
 

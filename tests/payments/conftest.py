@@ -2,8 +2,8 @@ import random
 
 import pytest
 
+from kit import clock
 from kit.testing import auth, running_service
-from services.payments import clock
 from services.payments.app import create_app
 
 
@@ -16,7 +16,8 @@ async def svc(memory_backend):
 
 @pytest.fixture
 def today(monkeypatch):
-    """Set the service's date: ``today(date(2027, 1, 1))``."""
+    """Set the date the service's rules see (``kit.clock.today``; timestamps keep the real time):
+    ``today(date(2027, 1, 1))``."""
     def set_to(day):
         monkeypatch.setattr(clock, "today", lambda: day)
     set_to(clock.today())

@@ -4,9 +4,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from kit import clock
 from kit.events import Envelope
 from kit.tables import outbox
-from services.payments import clock
 from tests.payments.helpers import CASEWORK, FINANCE, READ, active_agreement, run
 
 

@@ -13,8 +13,8 @@ from kit.auth import new_private_key_pem, public_key_pem
 from kit.crypto import DecryptionFailed, Keyring, KeyringError, UnknownKey, is_sealed, key_id_of, new_key
 from kit.settings import PlatformSettings
 from kit.testing import running_service
-from services.payments import sealed
 from services.payments.app import create_app
+from services.payments.service import sealed
 from services.payments.service.keys import reseal
 from services.payments.settings import PaymentsSettings
 from tests.payments.helpers import BANK, FINANCE, READ, open_agreement, run, set_payee, sign

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.payments import bankfile, domain
+from services.payments import domain
+from services.payments.domain import bankfile
 
 FREQUENCIES = st.sampled_from(["four_weekly", "monthly"])
 DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31))
@@ -160,15 +161,40 @@ def test_a_bulk_built_payment_issued_event_is_exactly_the_documented_envelope():
     from services.payments import events
 
     at = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
-    bodies = events.PaymentIssuedBodies(la="E06000060", run_id="run-1", issued_on=date(2026, 12, 1),
-                                        occurred_at=at)
     [event_id, payment_id] = events.new_ids(2)
     fields = {"payment_id": payment_id, "agreement_id": "a-1", "budget_id": None,
               "child_id": 'C-"Zoë"\\1', "stream": None, "amount_pence": 40001, "due_date": date(2026, 11, 24)}
-    envelope = Envelope.from_bytes(bodies.body(event_id=event_id, **fields))
+    bodies = events.IssuedBodies(la="E06000060", run_id="run-1", issued_on=date(2026, 12, 1), occurred_at=at)
+    body = bodies.body(event_id=event_id, **fields)  # what a run writes
+    modelled = events.payment_issued(event_id=event_id, occurred_at=at, la="E06000060", run_id="run-1",
+                                     issued_on=date(2026, 12, 1), **fields)
+    envelope = Envelope.from_bytes(body)
+    assert envelope == Envelope.from_bytes(modelled.to_bytes())
     assert str(envelope.event_id) == event_id and envelope.event_id.version == 4
     assert (envelope.type, envelope.producer) == ("payments.payment_issued.v1", "payments")
     assert envelope.occurred_at == at
     assert envelope.correlation_id == "run-1" and envelope.local_authority == "E06000060"
-    assert envelope.payload == events.payment_issued(la="E06000060", run_id="run-1",
-                                                     issued_on=date(2026, 12, 1), **fields)
+    assert envelope.payload == {**fields, "due_date": "2026-11-24", "local_authority": "E06000060",
+                                "run_id": "run-1", "issued_on": "2026-12-01"}
+    assert events.OWNED["payments.payment_issued.v1"].model_validate(envelope.payload).amount_pence == 40001
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40), budget=st.one_of(st.none(), st.text(max_size=36)),
+       stream=st.sampled_from([None, "education", "health", "social_care", "transport"]),
+       amount=st.integers(min_value=0, max_value=99_999_999_999), due=DATES)
+def test_every_bulk_built_payment_issued_body_is_the_models_serialisation(text, budget, stream, amount, due):
+    """PAY-04: what a run writes for each payment is byte for byte what the payload models serialise, whatever the
+    values (quotes, backslashes, control and non-ASCII characters, a null budget or stream)."""
+    from datetime import UTC, datetime
+
+    from services.payments import events
+
+    at = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    [event_id, payment_id] = events.new_ids(2)
+    fields = {"payment_id": payment_id, "agreement_id": f"a-{text}", "budget_id": budget, "child_id": text,
+              "stream": stream, "amount_pence": amount, "due_date": due}
+    bodies = events.IssuedBodies(la="E06000060", run_id="run-1", issued_on=date(2026, 12, 1), occurred_at=at)
+    modelled = events.payment_issued(event_id=event_id, occurred_at=at, la="E06000060", run_id="run-1",
+                                     issued_on=date(2026, 12, 1), **fields)
+    assert bodies.body(event_id=event_id, **fields) == events.serialised(modelled)

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from kit.events import utcnow
 from kit.testing import LA, OTHER_LA, auth
-from services.payments import bankfile
+from services.payments.domain import bankfile
 from services.payments.models import Run
 from tests.payments.helpers import (
     CASEWORK,

@@ -11,9 +11,9 @@ from kit.crypto import Keyring, is_sealed, key_id_of, new_key
 from kit.db import Database
 from kit.events import utcnow
 from kit.migrations import alembic_config, upgrade
-from services.payments import sealed
 from services.payments.app import SPEC
 from services.payments.models import Agreement, Payment
+from services.payments.service import sealed
 
 KEY = new_key()
 

@@ -6,27 +6,29 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.errors import Conflict, InvalidInput, RuleViolation
+from kit import clock
+from kit.auth import Caller
 from kit.events import utcnow
 from kit.outbox import add_event
-from services.payments import clock, domain, events, repository
+from services.payments import domain, events, repository
+from services.payments.domain import audits as rules
+from services.payments.domain.runs import la_account, payable, payee_account
 from services.payments.models import Agreement, Audit, LedgerEntry, Recovery
 from services.payments.schemas import AuditCreate
+from services.payments.service.agreements import lifecycle, move
+from services.payments.service.shown import Shown
 from services.payments.settings import PaymentsSettings
 
 REPAY_DAYS_AFTER_WINDOW = 28
 
 
 async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditCreate,
-                       settings: PaymentsSettings) -> tuple[Audit, Recovery | None]:
+                       settings: PaymentsSettings) -> Shown:
     """PAY-05/06: record the audit, keep the contingency, and issue a recovery notice only for a surplus. An
     audit of a period already audited replaces the earlier audit (``_replace``)."""
-    if agreement.signed_on is None:
-        raise Conflict("an agreement that was never signed has paid nothing to audit")
-    if body.period_end > clock.today():
-        raise InvalidInput.field("period_end", f"an audit covers a period that has ended: on or before "
-                                 f"{clock.today().isoformat()}", rule="PAY-05")
+    lifecycle(agreement).auditable()
     today, la = clock.today(), agreement.local_authority
+    rules.period_ended(body.period_end, today)
     result = domain.surplus(balance_pence=body.balance_held_pence,
                             commitments_pence=body.outstanding_commitments_pence,
                             annual_pence=agreement.annual_amount_pence,
@@ -41,10 +43,7 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
                   basis={"surplus": result.basis, "contingency": result.contingency_basis},
                   supersedes=earlier.id if earlier else None, created_at=utcnow())
     session.add(audit)
-    if agreement.status == "stopped":
-        agreement.next_audit_due, agreement.final_audit_due = None, False
-    else:
-        agreement.next_audit_due = domain.next_audit_due(today)
+    move(agreement, lifecycle(agreement).audited(today))
     recovery = None
     await session.flush()  # the earlier audit's notice, withdrawn by _replace, no longer counts as open
     amount, capped = domain.recoverable_part(result.surplus_pence, await repository.recoverable(session, agreement.id))
@@ -59,7 +58,7 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
             repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow())
         session.add(recovery)
     await session.flush()
-    return audit, recovery
+    return Shown(audit, recovery=recovery)
 
 
 async def _replace(session: AsyncSession, agreement: Agreement, *, audit_id: str,
@@ -72,12 +71,10 @@ async def _replace(session: AsyncSession, agreement: Agreement, *, audit_id: str
     if earlier is None:
         return None
     recovery = await repository.recovery_of_audit(session, earlier.id)
-    if recovery is not None and recovery.status == "confirmed":
-        confirmed_on = recovery.confirmed_at.date().isoformat() if recovery.confirmed_at else "an earlier day"
-        raise RuleViolation(
-            f"the audit of the period ending {period_end.isoformat()} led to recovery {recovery.id}, confirmed on "
-            f"{confirmed_on}; a new audit cannot silently replace a confirmed recovery", rule="PAY-07",
-            audit_id=earlier.id, recovery_id=recovery.id)
+    if recovery is not None:
+        rules.replaceable(period_end=period_end, recovery_id=recovery.id, recovery_status=recovery.status,
+                          confirmed_on=recovery.confirmed_at.date() if recovery.confirmed_at else None,
+                          audit_id=earlier.id)
     now = utcnow()
     earlier.superseded_by, earlier.superseded_at = audit_id, now
     if recovery is not None and recovery.status != "withdrawn":
@@ -92,28 +89,32 @@ async def _replace(session: AsyncSession, agreement: Agreement, *, audit_id: str
 
 def request_audit(agreement: Agreement) -> None:
     """PAY-05: an audit on request falls due at once (an earlier due date stays)."""
-    if agreement.signed_on is None:
-        raise Conflict("an agreement that was never signed has paid nothing to audit")
+    move(agreement, lifecycle(agreement).audit_requested(clock.today()))
+
+
+async def find_recovery(session: AsyncSession, caller: Caller, recovery_id: str) -> Recovery:
+    """The recovery, if it is one of the caller's LAs' (404 otherwise), locked to change it."""
+    return await repository.recovery(session, caller, recovery_id)
+
+
+async def due(session: AsyncSession, caller: Caller, *, within_days: int, limit: int) -> list[Shown]:
+    """PAY-05/PAY-08: agreements whose audit is due within ``within_days``, and whether it is overdue or final."""
     today = clock.today()
-    if agreement.next_audit_due is None or agreement.next_audit_due > today:
-        agreement.next_audit_due = today
+    return [Shown(a, agreement_id=a.id, due_on=a.next_audit_due, overdue=a.next_audit_due < today,
+                  kind="final" if a.final_audit_due else "scheduled")
+            for a in await repository.audits_due(session, caller, by=today + timedelta(days=within_days),
+                                                 limit=limit)]
 
 
 def challenge(recovery: Recovery, grounds: str) -> None:
     """PAY-07: the family may challenge the notice until the window closes."""
-    if recovery.status != "notice_issued":
-        raise Conflict(f"recovery is {recovery.status}; only an issued notice can be challenged")
-    if clock.today() > recovery.challenge_by:
-        raise RuleViolation(f"the challenge window closed on {recovery.challenge_by.isoformat()}",
-                            rule="PAY-07")
-    recovery.status, recovery.challenge_grounds = "challenged", grounds
+    recovery.status = rules.challenge(recovery.status, challenge_by=recovery.challenge_by, today=clock.today())
+    recovery.challenge_grounds = grounds
 
 
 def decide(recovery: Recovery, *, outcome: str, reason: str) -> None:
     """An upheld challenge withdraws the recovery; a rejected one lets it be confirmed."""
-    if recovery.status != "challenged":
-        raise Conflict(f"recovery is {recovery.status}; there is no challenge to decide")
-    recovery.status = "withdrawn" if outcome == "upheld" else "challenge_rejected"
+    recovery.status = rules.decide(recovery.status, outcome=outcome)
     recovery.decision_reason = reason
 
 
@@ -121,14 +122,7 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
                   method: str | None) -> None:
     """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then
     taken by deduction from future instalments or by invoice."""
-    if recovery.status == "challenged":
-        raise RuleViolation("a challenge to this notice is awaiting a decision", rule="PAY-07")
-    if recovery.status not in ("notice_issued", "challenge_rejected"):
-        raise Conflict(f"recovery is {recovery.status} and cannot be confirmed")
-    if recovery.status == "notice_issued" and clock.today() <= recovery.challenge_by:
-        raise RuleViolation(f"the family may challenge until {recovery.challenge_by.isoformat()}; the "
-                            "recovery cannot be confirmed before then", rule="PAY-07",
-                            challenge_by=str(recovery.challenge_by))
+    rules.confirmable(recovery.status, challenge_by=recovery.challenge_by, today=clock.today())
     method = method or recovery.method
     if method == "deduction":
         await _deduct(session, recovery, agreement)
@@ -136,8 +130,8 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
     recovery.status, recovery.method, recovery.confirmed_at = "confirmed", method, now
     session.add(LedgerEntry(
         agreement_id=agreement.id, local_authority=agreement.local_authority, kind="recovery",
-        debit_account=f"la:{agreement.local_authority}:direct_payments",
-        credit_account=f"payee:{agreement.id}", amount_pence=recovery.amount_pence, recovery_id=recovery.id,
+        debit_account=la_account(agreement.local_authority), credit_account=payee_account(agreement.id),
+        amount_pence=recovery.amount_pence, recovery_id=recovery.id,
         memo=f"surplus recovered by {method} after notice of {recovery.notice_issued_on.isoformat()} "
              "(PAY-07)",
         entry_date=now.date(), created_at=now))
@@ -148,11 +142,9 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
 
 async def _deduct(session: AsyncSession, recovery: Recovery, agreement: Agreement) -> None:
     upcoming = await repository.upcoming_instalments(session, agreement.id, after=clock.today())
-    payable = [(i.id, max(i.amount_pence - i.deducted_pence, 0)) for i in upcoming]
-    plan = domain.deduction_plan(recovery.amount_pence, payable)
-    if sum(take for _, take in plan) < recovery.amount_pence:
-        raise RuleViolation("the remaining instalments cannot cover this recovery; confirm it with method "
-                            "invoice", rule="PAY-07", errors=[{"field": "method", "message": "use invoice"}])
+    plan = domain.deduction_plan(recovery.amount_pence,
+                                 [(i.id, payable(i.amount_pence, i.deducted_pence)) for i in upcoming])
+    rules.deductions_cover(plan, recovery.amount_pence)
     by_id = {i.id: i for i in upcoming}
     for ident, take in plan:
         by_id[ident].deducted_pence += take

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import InvalidInput, RuleViolation
-from services.payments import domain, repository
+from kit.money import pounds
+from services.payments import repository
 from services.payments.models import AgreedBudget, AgreedStream
 
 RULE_AGREED = "BUD-06"  # the panel agrees each stream's money; payments pays only what it agreed
@@ -58,7 +59,7 @@ async def record_varied(session: AsyncSession, p: dict, *, occurred_at: datetime
     if budget is None:
         return None
     stream = p["stream"]
-    row = await session.get(AgreedStream, (budget.budget_id, stream))
+    row = await repository.agreed_stream(session, budget.budget_id, stream)
     direct = p.get("direct_payment_pence")
     agreed = int(p["agreed_pence"])
     if direct is None:  # an older producer: the share cannot be more than the stream's agreed amount
@@ -80,7 +81,7 @@ async def record_closed(session: AsyncSession, p: dict, *, occurred_at: datetime
 
 
 async def _set_stream(session: AsyncSession, budget_id: str, stream: str, *, agreed: int, direct: int) -> None:
-    row = await session.get(AgreedStream, (budget_id, stream))
+    row = await repository.agreed_stream(session, budget_id, stream)
     if row is None:
         session.add(AgreedStream(budget_id=budget_id, stream=stream, agreed_pence=agreed,
                                  direct_payment_pence=direct))
@@ -92,7 +93,7 @@ async def share(session: AsyncSession, budget_id: str, stream: str) -> Share | N
     budget = await repository.agreed_budget(session, budget_id)
     if budget is None:
         return None
-    row = await session.get(AgreedStream, (budget_id, stream))
+    row = await repository.agreed_stream(session, budget_id, stream)
     return Share(budget, stream, row.agreed_pence if row else 0, row.direct_payment_pence if row else 0)
 
 
@@ -132,7 +133,7 @@ async def check_opening(session: AsyncSession, *, la: str, budget_id: str | None
                             rule=RULE_AGREED, errors=[{"field": "stream", "message": "no agreed direct-payment share"}])
     if annual_pence > found.cap_pence:
         raise RuleViolation(
-            f"{domain.pounds(annual_pence)} a year is more than the {domain.pounds(found.cap_pence)} the panel "
+            f"{pounds(annual_pence)} a year is more than the {pounds(found.cap_pence)} the panel "
             f"agreed as direct payments on the {stream} stream", rule=RULE_AGREED,
             errors=[{"field": "annual_amount_pence", "message": f"at most {found.cap_pence}"}])
     if not budget.period_start <= start <= budget.period_end:
@@ -152,6 +153,6 @@ def within_share(found: Share | None, annual_pence: int) -> str | None:
     if found.budget.status == "closed":
         return f"the budget closed on {found.budget.closed_on}"
     if annual_pence > found.cap_pence:
-        return (f"{domain.pounds(annual_pence)} a year is more than the {domain.pounds(found.cap_pence)} the panel "
+        return (f"{pounds(annual_pence)} a year is more than the {pounds(found.cap_pence)} the panel "
                 f"agreed as direct payments on the {found.stream} stream")
     return None

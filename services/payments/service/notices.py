@@ -5,19 +5,22 @@ reconsideration)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import clock
 from kit.db import Database
 from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.events import utcnow
-from services.payments import clock, domain, repository
+from kit.money import pounds
+from services.payments import repository
+from services.payments.domain.notices import at_once, text
 from services.payments.models import Agreement, Notice
 from services.payments.service import agreements
 from services.payments.service.budgets import RULE_AGREED, Share, within_share
 
-AT_ONCE_RULES = frozenset({"ELIG-07"})  # MUST: such a recipient cannot receive direct payments at all
 OPEN = ("issued", "reconsideration_requested")
 
 
@@ -32,10 +35,6 @@ def issue(session: AsyncSession, agreement: Agreement, *, kind: str, reasons: li
     return notice
 
 
-def text(reasons: list[dict]) -> str:
-    return "; ".join(f"{r['rule']}: {r['message']}" for r in reasons)
-
-
 # ------------------------------------------------------------------ direct payment refused (PAY-08)
 def refuse(session: AsyncSession, agreement: Agreement, reasons: list[dict], *, notice_days: int,
            source: str) -> Notice | None:
@@ -44,10 +43,9 @@ def refuse(session: AsyncSession, agreement: Agreement, reasons: list[dict], *, 
     are still paid. An agreement not yet signed cannot be signed while the refusal stands."""
     if agreement.status != "active":
         return None
-    at_once = any(r.get("rule") in AT_ONCE_RULES for r in reasons)
     written = [{"rule": "PAY-08", "message": "direct payments stop when the recipient becomes ineligible"},
                *reasons]
-    if at_once:
+    if at_once(reasons):
         agreements.suspend(agreement, f"direct payment refused: {text(reasons)}")
         return issue(session, agreement, kind="suspension", reasons=written, effective_from=clock.today(),
                      source=source, status="effective")
@@ -58,6 +56,16 @@ def refuse(session: AsyncSession, agreement: Agreement, reasons: list[dict], *, 
                                f"{text(reasons)}")
     return issue(session, agreement, kind="suspension", reasons=written, effective_from=agreement.pay_before,
                  source=source)
+
+
+async def find(session: AsyncSession, agreement_id: str, notice_id: str) -> Notice:
+    """A notice on the agreement (404 otherwise), locked to change it."""
+    return await repository.notice(session, agreement_id, notice_id)
+
+
+async def listed(session: AsyncSession, agreement_id: str) -> Sequence[Notice]:
+    """The agreement's notices, oldest first."""
+    return await repository.notices(session, agreement_id)
 
 
 async def allow(session: AsyncSession, agreement: Agreement) -> None:
@@ -78,11 +86,10 @@ async def change_amount(session: AsyncSession, agreement: Agreement, found: Shar
                         by: str) -> Notice:
     """An increase within the agreed direct-payment share applies at once; a reduction is a written notice with
     reasons that applies only after the family's reconsideration window (or the reconsideration's decision)."""
-    if agreement.status == "stopped":
-        raise RuleViolation("direct payments under this agreement have stopped", rule="PAY-08")
+    agreements.lifecycle(agreement).changeable()
     current = agreement.annual_amount_pence
     if annual_pence == current:
-        raise InvalidInput.field("annual_amount_pence", f"the agreement is already {domain.pounds(current)} a year")
+        raise InvalidInput.field("annual_amount_pence", f"the agreement is already {pounds(current)} a year")
     today = clock.today()
     if annual_pence > current:
         refusal = within_share(found, annual_pence)
@@ -153,22 +160,3 @@ async def apply_due_notices(db: Database, settings: object, *, batch: int = 100)
                 applied += 1
         if len(due) < batch:
             return applied
-
-
-def view(n: Notice) -> dict:
-    letter = None
-    if n.kind == "reduction":
-        letter = (f"We intend to reduce your direct payment from {domain.pounds(n.from_pence)} to "
-                  f"{domain.pounds(n.to_pence)} a year from {n.effective_from}. Our reasons: {text(n.reasons)}. You "
-                  f"may ask us to reconsider once, until {n.reconsider_by}; nothing changes before then.")
-    elif n.kind == "suspension":
-        letter = (f"Your direct payments are suspended from {n.effective_from}. Our reasons: {text(n.reasons)}. "
-                  "You may ask for the decision to be reviewed (ELIG-10).")
-    elif n.kind == "stop":
-        letter = f"Your direct payments stopped on {n.effective_from}. Our reasons: {text(n.reasons)}."
-    return {"id": n.id, "agreement_id": n.agreement_id, "kind": n.kind, "status": n.status, "reasons": n.reasons,
-            "issued_on": n.issued_on, "effective_from": n.effective_from, "from_pence": n.from_pence,
-            "to_pence": n.to_pence, "reconsider_by": n.reconsider_by,
-            "reconsideration_reason": n.reconsideration_reason,
-            "reconsideration_outcome": n.reconsideration_outcome, "source": n.source, "applied_at": n.applied_at,
-            "notice": letter}

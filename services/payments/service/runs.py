@@ -7,12 +7,15 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import clock
+from kit.auth import Caller
 from kit.crypto import Keyring
 from kit.db import Database
 from kit.errors import InvalidInput
@@ -20,9 +23,13 @@ from kit.events import utcnow
 from kit.jobs import Job
 from kit.outages import wait_out
 from kit.outbox import add_event
-from services.payments import clock, events, repository, sealed
-from services.payments.bankfile import Credit, Originator
-from services.payments.models import Agreement, LedgerEntry, Run
+from services.payments import events, repository
+from services.payments.domain import bankfile
+from services.payments.domain import runs as rules
+from services.payments.domain.bankfile import Credit, Originator
+from services.payments.models import LedgerEntry, Run
+from services.payments.repository import LedgerRow, OutboxRow, PaymentRow
+from services.payments.service import sealed
 from services.payments.settings import PaymentsSettings
 
 log = logging.getLogger("sendpb.payments.runs")
@@ -30,13 +37,6 @@ log = logging.getLogger("sendpb.payments.runs")
 OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 # Fault injection for tests: awaited after a chunk is written, before it commits (a crash half way).
 after_chunk: Callable[[Run], Awaitable[None]] | None = None
-
-
-def progress(run: Run) -> dict:
-    """How far a run got: instalments found due when it started, how many are settled, the percentage."""
-    done = 100 if run.status == "completed" or not run.due_count else \
-        min(99, run.settled_count * 100 // run.due_count)
-    return {"instalments_due": run.due_count, "instalments_settled": run.settled_count, "percent": done}
 
 
 def destination(row, settings: PaymentsSettings) -> tuple[str, str, str | None]:
@@ -50,33 +50,37 @@ def destination(row, settings: PaymentsSettings) -> tuple[str, str, str | None]:
     return row.sort_code, row.account_number, None
 
 
-def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple[list, list, list, int, int]:
+def _rows_for(chunk: Sequence, *, run: Run, settings: PaymentsSettings) -> tuple[list[PaymentRow], list[LedgerRow],
+                                                                              list[OutboxRow], int, int]:
+    """The payments, ledger entries and ``payment_issued`` events of one chunk of due instalments, as rows to write
+    in bulk, and how many payments go to the bank and their total."""
     now, la = utcnow(), run.local_authority
     payments, ledger, outbox = [], [], []
     count = total = 0
     ids = events.new_ids(2 * len(chunk))
-    bodies = events.PaymentIssuedBodies(la=la, run_id=run.id, issued_on=run.run_date, occurred_at=now)
-    yymmdd: dict[date, str] = {}
+    la_account = rules.la_account(la)
+    bodies = events.IssuedBodies(la=la, run_id=run.id, issued_on=run.run_date, occurred_at=now)
     for n, row in enumerate(chunk):
         payment_id, event_id = ids[2 * n], ids[2 * n + 1]
-        amount = max(row.amount_pence - row.deducted_pence, 0)
-        due = yymmdd.get(row.due_date) or yymmdd.setdefault(row.due_date, f"{row.due_date:%y%m%d}")
+        amount = rules.payable(row.amount_pence, row.deducted_pence)
+        basis = rules.payment_basis(row.basis, row.deducted_pence)
         sort_code, account, card = destination(row, settings)
-        status = "issued" if amount > 0 else "deducted"
-        basis = row.basis if not row.deducted_pence else \
-            f"{row.basis}; less {row.deducted_pence}p recovery (PAY-07)"
-        payments.append((payment_id, run.id, row.agreement_id, la, row.due_date, amount, status, basis,
-                         row.payee_name, sort_code, account, card, f"DP{row.agreement_id[:8].upper()}{due}",
-                         run.run_date, now))
+        payments.append(PaymentRow(
+            id=payment_id, run_id=run.id, agreement_id=row.agreement_id, local_authority=la, due_date=row.due_date,
+            amount_pence=amount, status="issued" if amount > 0 else "deducted", basis=basis,
+            payee_name=row.payee_name, sort_code=sort_code, account_number=account, card_reference=card,
+            reference=rules.reference(row.agreement_id, row.due_date), issued_on=run.run_date, created_at=now))
         if amount == 0:
             continue  # fully recovered by deduction: settled, nothing to send to the bank
         count, total = count + 1, total + amount
-        ledger.append((row.agreement_id, la, "payment", f"payee:{row.agreement_id}",
-                       f"la:{la}:direct_payments", amount, payment_id, basis, run.run_date, now))
+        ledger.append(LedgerRow(
+            agreement_id=row.agreement_id, local_authority=la, kind="payment",
+            debit_account=rules.payee_account(row.agreement_id), credit_account=la_account, amount_pence=amount,
+            payment_id=payment_id, memo=basis, entry_date=run.run_date, created_at=now))
         body = bodies.body(event_id=event_id, payment_id=payment_id, agreement_id=row.agreement_id,
-                           budget_id=row.budget_id, child_id=row.child_id, stream=row.stream,
-                           amount_pence=amount, due_date=row.due_date)
-        outbox.append((event_id, events.PAYMENT_ISSUED, body, now))
+                           budget_id=row.budget_id, child_id=row.child_id, stream=row.stream, amount_pence=amount,
+                           due_date=row.due_date)
+        outbox.append(OutboxRow(event_id, events.PAYMENT_ISSUED, body, now))
     return payments, ledger, outbox, count, total
 
 
@@ -213,7 +217,17 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings, afte
     return due[-1].due_date, due[-1].id
 
 
-async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> dict:
+@dataclass(frozen=True)
+class Returned:
+    """What a report of bank returns changed: the payments it returned, those returned already, their total."""
+
+    run_id: str
+    returned: list[str]
+    already_returned: list[str]
+    returned_pence: int
+
+
+async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> Returned:
     """Payments the bank returned unpaid are marked returned, reversed in the ledger, announced with
     ``payments.payment_returned.v1`` (the budget books the money back from spent) and, having no live payment any
     more, are paid again by the next run (PAY-04)."""
@@ -232,17 +246,16 @@ async def record_returns(session: AsyncSession, run: Run, items: Sequence) -> di
         returned.append(payment)
         session.add(LedgerEntry(
             agreement_id=payment.agreement_id, local_authority=payment.local_authority, kind="return",
-            debit_account=f"la:{payment.local_authority}:direct_payments",
-            credit_account=f"payee:{payment.agreement_id}",
+            debit_account=rules.la_account(payment.local_authority),
+            credit_account=rules.payee_account(payment.agreement_id),
             amount_pence=payment.amount_pence, payment_id=payment.id,
             memo=f"returned by the bank: {item.reason}", entry_date=now.date(), created_at=now))
-        agreement = await session.get(Agreement, payment.agreement_id)
+        agreement = await repository.agreement_by_key(session, payment.agreement_id)
         await add_event(session, events.payment_returned(payment, agreement, returned_on=now.date(),
                                                          reason=item.reason))
     await repository.unsettle_returned(session, returned)
     await session.flush()
-    return {"run_id": run.id, "returned": [p.id for p in returned], "already_returned": already,
-            "returned_pence": sum(p.amount_pence for p in returned)}
+    return Returned(run.id, [p.id for p in returned], already, sum(p.amount_pence for p in returned))
 
 
 def credits(rows: Sequence, keyring: Keyring) -> list[Credit]:
@@ -255,6 +268,19 @@ def credits(rows: Sequence, keyring: Keyring) -> list[Credit]:
                    account_number=opened(row, "account_number"), payee_name=row.payee_name,
                    reference=(opened(row, "card_reference") or row.reference)[:18],
                    amount_pence=row.amount_pence, due_date=row.due_date) for row in rows]
+
+
+async def find(session: AsyncSession, caller: Caller, run_id: str) -> Run:
+    """The run, if it is one of the caller's LAs' (404 otherwise)."""
+    return await repository.run(session, caller, run_id)
+
+
+async def bank_file(session: AsyncSession, run: Run, settings: PaymentsSettings, *, format: str) -> str:
+    """The run's bank file, BACS Standard 18 or CSV, bank details opened for it alone."""
+    found = credits(await repository.run_credits(session, run.id), settings.keyring)
+    if format == "csv":
+        return bankfile.csv_file(found)
+    return bankfile.bacs18(found, origin=originator(settings), processing_date=run.run_date)
 
 
 def originator(settings: PaymentsSettings) -> Originator:

@@ -1,4 +1,4 @@
-"""Agreements, payees, signing and schedules: ``/v1/payments/agreements``."""
+"""Agreements, payees, signing, amounts, schedules, payments and ledgers: ``/v1/payments/agreements``."""
 
 from typing import Annotated
 
@@ -10,15 +10,14 @@ from kit.crypto import Keyring
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep, settings_of
-from services.payments import repository, views
 from services.payments.schemas import (
     AgreementCreate,
     AgreementRead,
     AmountChange,
-    NoticeRead,
+    InstalmentRead,
+    LedgerRead,
     PayeeSet,
-    Reconsideration,
-    ReconsiderationDecision,
+    PaymentRead,
     Sign,
     StatusChange,
     Stop,
@@ -62,7 +61,7 @@ async def create_agreement(body: AgreementCreate, request: Request, session: Ses
             annual_pence=body.annual_amount_pence, frequency=body.frequency, start=body.start_date,
             end=body.end_date, purpose=body.purpose, opened_from="manual")
         await agreements.ensure_payable(session, agreement)
-        return 201, views.agreement(agreement, keys)
+        return 201, AgreementRead.model_validate(agreements.shown(agreement, keys))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -71,19 +70,20 @@ async def create_agreement(body: AgreementCreate, request: Request, session: Ses
 async def list_agreements(session: SessionDep, caller: Reader, keys: Keys,
                           budget_id: str | None = Query(None, max_length=36),
                           child_id: str | None = Query(None, max_length=64),
-                          limit: Limit = 100, cursor: Cursor = None) -> dict:
+                          limit: Limit = 100, cursor: Cursor = None) -> Page[AgreementRead]:
     """Agreements of the caller's local authorities, newest first, filtered by `budget_id` and/or
     `child_id`. Pass `next_cursor` back as `cursor` for the next page."""
-    rows = await repository.agreements(session, caller, budget_id=budget_id, child_id=child_id, limit=limit,
-                                       cursor=cursor)
+    rows = await agreements.listed(session, caller, budget_id=budget_id, child_id=child_id, limit=limit,
+                                   cursor=cursor)
     page, next_cursor = page_of(rows, limit=limit)
-    return {"items": [views.agreement(a, keys) for a in page], "next_cursor": next_cursor}
+    return Page[AgreementRead](items=[AgreementRead.model_validate(agreements.shown(a, keys)) for a in page],
+                               next_cursor=next_cursor)
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)
-async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> dict:
+async def read_agreement(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> AgreementRead:
     """One agreement with its terms, status and payee. Bank details show only their last 4 digits."""
-    return views.agreement(await repository.agreement(session, caller, agreement_id), keys)
+    return AgreementRead.model_validate(agreements.shown(await agreements.find(session, caller, agreement_id), keys))
 
 
 @router.put("/agreements/{agreement_id}/payee", response_model=AgreementRead)
@@ -97,9 +97,9 @@ async def set_payee(agreement_id: str, body: PayeeSet, request: Request, session
     settings = settings_of(request)
 
     async def produce():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         await agreements.set_payee(agreement, body, settings)
-        return 200, views.agreement(agreement, settings.keyring)
+        return 200, AgreementRead.model_validate(agreements.shown(agreement, settings.keyring))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -113,10 +113,10 @@ async def sign_agreement(agreement_id: str, body: Sign, request: Request, sessio
     once the budget has closed (PAY-08). Send an `Idempotency-Key`: a retry replays the first response."""
 
     async def produce():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         await agreements.ensure_payable(session, agreement)
         agreements.sign(agreement, signed_on=body.signed_on, signed_by=body.signed_by)
-        return 200, views.agreement(agreement, keys)
+        return 200, AgreementRead.model_validate(agreements.shown(agreement, keys))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -135,7 +135,7 @@ async def change_amount(agreement_id: str, body: AmountChange, request: Request,
     settings = settings_of(request)
 
     async def produce():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         found = await budgets.share(session, agreement.budget_id, agreement.stream) \
             if agreement.budget_id and agreement.stream else None
         notice = await notices.change_amount(
@@ -144,84 +144,41 @@ async def change_amount(agreement_id: str, body: AmountChange, request: Request,
             reconsideration_days=settings.reconsideration_days_for(agreement.local_authority),
             by=caller.client_id)
         await session.flush()
-        return (200 if notice.status == "effective" else 202), {**views.agreement(agreement, keys),
-                                                                "notice": notices.view(notice)}
-
-    return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
-
-
-@router.get("/agreements/{agreement_id}/notices", response_model=list[NoticeRead])
-async def list_notices(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
-    """The written notices on the agreement, oldest first: suspensions and stops with their reasons (PAY-08),
-    reductions under notice and their reconsideration (BUD-10), increases. Each carries the letter's text."""
-    await repository.agreement(session, caller, agreement_id)
-    return [notices.view(n) for n in await repository.notices(session, agreement_id)]
-
-
-@router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration", response_model=NoticeRead)
-async def ask_reconsideration(agreement_id: str, notice_id: str, body: Reconsideration, session: SessionDep,
-                              caller: Casework) -> dict:
-    """The family asks, once, for a reduction to be reconsidered, while its notice stands (BUD-10). Nothing
-    changes until the decision."""
-    await repository.agreement(session, caller, agreement_id, lock=True)
-    notice = await repository.notice(session, agreement_id, notice_id)
-    notices.ask_reconsideration(notice, body.reason)
-    return notices.view(notice)
-
-
-@router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration-decision", response_model=NoticeRead)
-async def decide_reconsideration(agreement_id: str, notice_id: str, body: ReconsiderationDecision,
-                                 request: Request, session: SessionDep, caller: Casework,
-                                 key: IdempotencyKey = None):
-    """The LA's decision on the reconsideration (BUD-10): `upheld` — the reduction applies from its date (at once
-    if that has passed); `overturned` — it is withdrawn and the amount stays. Send an `Idempotency-Key`: a retry
-    replays the first response."""
-
-    async def produce():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
-        notice = await repository.notice(session, agreement_id, notice_id)
-        await notices.decide_reconsideration(session, agreement, notice, outcome=body.outcome, reason=body.reason)
-        return 200, notices.view(notice)
+        shown = AgreementRead.model_validate(agreements.shown(agreement, keys, notice=notice))
+        return (200 if notice.status == "effective" else 202), shown
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.get("/agreements/{agreement_id}/schedule")
-async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> list[dict]:
+async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> list[InstalmentRead]:
     """The instalments `[{due_date, amount_pence, basis, ...}]`, adding up exactly to the annual amount,
     each with how it was calculated (PAY-03), any recovery deducted from it (PAY-07) and whether it has
     been paid."""
-    await repository.agreement(session, caller, agreement_id)
-    return [{"due_date": i.due_date, "amount_pence": i.amount_pence, "deducted_pence": i.deducted_pence,
-             "payable_pence": max(i.amount_pence - i.deducted_pence, 0), "basis": i.basis, "paid": paid}
-            for i, paid in await repository.instalments(session, agreement_id)]
+    await agreements.find(session, caller, agreement_id)
+    return [InstalmentRead.model_validate(i) for i in await agreements.schedule(session, agreement_id)]
 
 
 @router.get("/agreements/{agreement_id}/payments")
-async def payments(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> list[dict]:
+async def payments(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> list[PaymentRead]:
     """Every payment of the agreement, including those the bank returned (bank details masked)."""
-    await repository.agreement(session, caller, agreement_id)
-    return [views.payment(p, keys) for p in await repository.payments_of_agreement(session, agreement_id)]
+    await agreements.find(session, caller, agreement_id)
+    return [PaymentRead.model_validate(p) for p in await agreements.payments(session, agreement_id, keys)]
 
 
 @router.get("/agreements/{agreement_id}/ledger")
-async def ledger(agreement_id: str, session: SessionDep, caller: Reader) -> dict:
+async def ledger(agreement_id: str, session: SessionDep, caller: Reader) -> LedgerRead:
     """The agreement's ledger, oldest first: every payment, bank return (a reversal) and confirmed recovery,
     each moving money from one account to another with its memo, and the totals they add up to."""
-    await repository.agreement(session, caller, agreement_id)
-    entries = await repository.ledger(session, agreement_id)
-    totals = {kind: sum(e.amount_pence for e in entries if e.kind == kind) for kind in ("payment", "return",
-                                                                                       "recovery")}
-    return {"entries": [views.ledger_entry(e) for e in entries], "paid_pence": totals["payment"],
-            "returned_pence": totals["return"], "recovered_pence": totals["recovery"],
-            "net_paid_pence": totals["payment"] - totals["return"] - totals["recovery"]}
+    await agreements.find(session, caller, agreement_id)
+    return LedgerRead.model_validate(await agreements.ledger(session, agreement_id))
 
 
 async def _changed(request: Request, session, caller, key, body, keys: Keyring, change) -> JSONResponse:
     """A status change (suspend, resume, stop) under the caller's ``Idempotency-Key``."""
     async def produce():
         agreement = await change()
-        return 200, views.agreement(agreement, keys)
+        return 200, AgreementRead.model_validate(agreements.shown(agreement, keys))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
@@ -232,7 +189,7 @@ async def suspend(agreement_id: str, body: StatusChange, request: Request, sessi
     """Suspend payments with a recorded reason (PAY-08); runs skip the agreement until it is resumed. Send an
     `Idempotency-Key`: a retry replays the first response."""
     async def change():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         agreements.suspend(agreement, body.reason)
         return agreement
 
@@ -246,7 +203,7 @@ async def resume(agreement_id: str, body: StatusChange, request: Request, sessio
     (PAY-04). Refused while the child's latest eligibility decision refuses direct payment, or once the budget
     has closed (PAY-08). Send an `Idempotency-Key`: a retry replays the first response."""
     async def change():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         await agreements.ensure_payable(session, agreement)
         agreements.resume(agreement, body.reason)
         return agreement
@@ -262,7 +219,7 @@ async def stop(agreement_id: str, body: Stop, request: Request, session: Session
     other services) with a written `reason`. No run pays it again; a final audit falls due at once. Send an
     `Idempotency-Key`: a retry replays the first response."""
     async def change():
-        agreement = await repository.agreement(session, caller, agreement_id, lock=True)
+        agreement = await agreements.find(session, caller, agreement_id, lock=True)
         agreements.stop(agreement, reason_code=body.reason_code, reason=body.reason)
         return agreement
 

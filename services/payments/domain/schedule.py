@@ -1,5 +1,5 @@
-"""Pure rules of direct payments: schedules (PAY-03), payees (PAY-02, PAY-09), audits and surplus (PAY-05,
-PAY-06), recovery windows (PAY-07) and stopping (PAY-08). No I/O here."""
+"""Schedules of direct payments (PAY-03): instalments in advance, every 4 weeks (13 a year, DEFAULT) or monthly
+(12), each plan year adding up exactly to its amount, a part year pro rata, the basis of each stated."""
 from __future__ import annotations
 
 import calendar
@@ -11,25 +11,6 @@ from kit.money import pounds
 
 Frequency = Literal["four_weekly", "monthly"]
 INSTALMENTS_A_YEAR: dict[str, int] = {"four_weekly": 13, "monthly": 12}  # PAY-03: 13 (DEFAULT) or 12 a year
-PAYEE_ROLES = ("parent", "young_person", "nominee", "representative")  # PAY-02
-ACCOUNT_KINDS = ("bank_account", "prepaid_card", "managed_account")  # PAY-02
-# PAY-08: the reasons direct payments stop.
-STOP_REASONS = ("consent_withdrawn", "recipient_ineligible", "not_used_for_agreed_provision",
-                "provision_cannot_be_secured", "harms_other_services",
-                "budget_closed")  # the last is set by payments itself when the budget closes
-FIRST_AUDIT_MONTHS = 3    # PAY-05: first audit within 3 months of signing
-LATER_AUDIT_MONTHS = 12   # PAY-05: then at least annually
-
-# PAY-01: what the family signs. Shown on every agreement so the signed terms are on record.
-AGREEMENT_TERMS = {
-    "conditions": ("The money is spent only on the provision agreed in the plan, from a dedicated account "
-                   "or card."),
-    "monitoring": ("An audit within 3 months of signing, then at least every year, and whenever asked "
-                   "(PAY-05)."),
-    "recovery_rights": ("Only a surplus above commitments and a contingency may be recovered, after written "
-                        "notice with reasons and a chance to challenge (PAY-06, PAY-07)."),
-}
-
 
 
 def add_months(day: date, months: int) -> date:
@@ -154,75 +135,3 @@ def _instalment(seq: int, due: date, each: int, remainder: int, head: str, *, ca
                           f"{head}; remainder {remainder}p added to this instalment = "
                           f"{pounds(each + remainder)}")
     return Instalment(seq, due, each, f"{head}; remainder {remainder}p paid with an earlier instalment")
-
-
-# ------------------------------------------------------------------ payees (PAY-02, PAY-09)
-def mask(digits: str | None) -> str | None:
-    """Bank details are never returned in full: all but the last 4 digits are masked."""
-    if not digits:
-        return digits
-    return "*" * max(len(digits) - 4, 0) + digits[-4:]
-
-
-# ------------------------------------------------------------------ audits, surplus and recovery
-def first_audit_due(signed_on: date) -> date:
-    """PAY-05: the first audit is due within 3 months of signing."""
-    return add_months(signed_on, FIRST_AUDIT_MONTHS)
-
-
-def next_audit_due(audited_on: date) -> date:
-    """PAY-05: then at least every year."""
-    return add_months(audited_on, LATER_AUDIT_MONTHS)
-
-
-@dataclass(frozen=True)
-class Surplus:
-    contingency_pence: int
-    contingency_basis: str
-    surplus_pence: int
-    basis: str
-
-
-def surplus(*, balance_pence: int, commitments_pence: int, annual_pence: int,
-            contingency_weeks: int) -> Surplus:
-    """PAY-06: surplus = balance − commitments − contingency (``contingency_weeks`` of payments, DEFAULT 8).
-    Only a surplus above zero may be reclaimed."""
-    contingency = annual_pence * contingency_weeks // 52
-    contingency_basis = (f"{contingency_weeks} weeks × {pounds(annual_pence)} a year ÷ 52 = "
-                         f"{pounds(contingency)}")
-    raw = balance_pence - commitments_pence - contingency
-    basis = (f"{pounds(balance_pence)} held − {pounds(commitments_pence)} committed − {pounds(contingency)} "
-             f"contingency = {pounds(raw)}")
-    return Surplus(contingency, contingency_basis, max(raw, 0), basis)
-
-
-def recovery_reasons(result: Surplus, *, period_end: date, extra: list[str]) -> list[str]:
-    """PAY-07: the written reasons of a recovery notice."""
-    return [f"At the audit of the period ending {period_end.isoformat()} the unspent balance exceeded what "
-            f"is needed: {result.basis}.",
-            f"Contingency kept for the family (PAY-06): {result.contingency_basis}.", *extra]
-
-
-def recoverable_part(surplus_pence: int, recoverable_pence: int) -> tuple[int, list[str]]:
-    """PAY-10: never recover more than was paid and not yet recovered or returned; the amount, and a reason to
-    state when the surplus is capped."""
-    if surplus_pence <= recoverable_pence:
-        return surplus_pence, []
-    return recoverable_pence, [f"The surplus of {pounds(surplus_pence)} is more than the {pounds(recoverable_pence)} "
-                               "paid under this agreement and not yet recovered or returned; only that is recovered "
-                               "(PAY-10)."]
-
-
-def deduction_plan(amount_pence: int, upcoming: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """PAY-07: recover by deduction from future instalments, soonest first. ``upcoming`` is (instalment id,
-    amount still payable); returns (instalment id, deduction). What the instalments cannot cover stays
-    undeducted."""
-    plan, left = [], amount_pence
-    for ident, payable in upcoming:
-        if left <= 0:
-            break
-        take = min(payable, left)
-        if take > 0:
-            plan.append((ident, take))
-            left -= take
-    return plan

@@ -7,8 +7,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.service import SessionDep, settings_of
-from services.payments import bankfile, repository, views
-from services.payments.schemas import Returns, RunCreate, RunRead
+from services.payments.schemas import Returns, ReturnsRead, RunCreate, RunRead
 from services.payments.service import runs
 
 router = APIRouter(tags=["payments: runs"])
@@ -40,15 +39,15 @@ async def start_run(body: RunCreate, request: Request, session: SessionDep, call
         # After the response, so after this transaction has committed the run and its Idempotency-Key, the run
         # is carried out detached from the request: a proxy's timeout cannot cut it short.
         background.add_task(runs.detach, runs.carry_out(request.app.state.runtime.db, run.id, settings))
-        return 202, views.run(run)
+        return 202, RunRead.model_validate(run)
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
 @router.get("/runs/{run_id}", response_model=RunRead)
-async def read_run(run_id: str, session: SessionDep, caller: Reader) -> dict:
+async def read_run(run_id: str, session: SessionDep, caller: Reader) -> RunRead:
     """A run's status, how many payments it issued, their total and its progress."""
-    return views.run(await repository.run(session, caller, run_id))
+    return RunRead.model_validate(await runs.find(session, caller, run_id))
 
 
 @router.get("/runs/{run_id}/file", response_class=PlainTextResponse,
@@ -60,18 +59,16 @@ async def bank_file(run_id: str, request: Request, session: SessionDep, caller: 
     pence and the payee name and reference cut to 18 characters, and a contra (17) debiting the originator's
     account with the total. `csv`: one row per payment for finance systems. Contains full bank details (opened
     from their encrypted form for this file only)."""
-    run = await repository.run(session, caller, run_id)
-    credits = runs.credits(await repository.run_credits(session, run.id), settings_of(request).keyring)
+    run = await runs.find(session, caller, run_id)
+    text = await runs.bank_file(session, run, settings_of(request), format=format)
     if format == "csv":
-        return PlainTextResponse(bankfile.csv_file(credits), media_type="text/csv",
+        return PlainTextResponse(text, media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})
-    text = bankfile.bacs18(credits, origin=runs.originator(settings_of(request)),
-                           processing_date=run.run_date)
     return PlainTextResponse(text,
                              headers={"Content-Disposition": f'attachment; filename="run-{run.id}.txt"'})
 
 
-@router.post("/runs/{run_id}/returns")
+@router.post("/runs/{run_id}/returns", response_model=ReturnsRead)
 async def bank_returns(run_id: str, body: Returns, request: Request, session: SessionDep, caller: Finance,
                        key: IdempotencyKey = None) -> JSONResponse:
     """Record payments the bank returned unpaid (`items: [{payment_id, reason}]`). Each is marked `returned`,
@@ -79,7 +76,7 @@ async def bank_returns(run_id: str, body: Returns, request: Request, session: Se
     twice changes nothing; an id that was not sent to the bank in this run is a 422 naming the item. Accepts
     `Idempotency-Key`: a retry replays the first response."""
     async def produce():
-        run = await repository.run(session, caller, run_id)
-        return 200, await runs.record_returns(session, run, body.items)
+        run = await runs.find(session, caller, run_id)
+        return 200, ReturnsRead.model_validate(await runs.record_returns(session, run, body.items))
 
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
