@@ -191,6 +191,27 @@ async def test_bud_08_only_committed_money_can_be_freed(svc):
     assert (s["committed_pence"], s["available_pence"]) == (0, 100_000)
 
 
+async def test_bud_08_no_more_can_be_committed_than_is_available(svc):
+    """Committing more than a stream has available would leave available below zero: money set aside that the
+    panel never agreed and no contract released (found by fuzzing: £10 committed on a transport stream with
+    nothing agreed, 201, and `sendpb reconcile` reported the stream at -£10.00)."""
+    budget = await agreed(svc.client)
+    url = f"/v1/budgets/{budget['id']}"
+
+    async def commitment(stream: str, pence: int):
+        return await svc.client.post(f"{url}/commitments", headers=FINANCE,
+                                     json={"stream": stream, "amount_pence": pence, "memo": "order"})
+
+    refused = await commitment("transport", 1_000)
+    assert refused.status_code == 409 and refused.json()["rule"] == "BUD-08"
+    assert "only £0.00 is available on the transport stream" in refused.json()["detail"]
+    assert (await commitment("education", 100_001)).status_code == 409
+    assert (await commitment("education", 100_000)).status_code == 201
+    assert (await commitment("education", 1)).status_code == 409
+    s = (await svc.client.get(url, headers=READ)).json()["streams"]["education"]
+    assert (s["committed_pence"], s["available_pence"]) == (100_000, 0)
+
+
 async def test_the_family_statement_says_per_stream_what_is_left_in_plain_english(svc):
     budget = await agreed(svc.client)
     statement = (await svc.client.get(f"/v1/budgets/{budget['id']}/statement", headers=READ)).json()

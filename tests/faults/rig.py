@@ -21,6 +21,8 @@ from kit.bus.rabbit import RabbitBus
 from kit.db import Database
 from kit.events import Envelope
 from kit.testing import LA, RUN_ID, auth, ensure_database, own_vhost, pg_url, postgres_reason, unavailable
+from services.budget.events import PUBLISHED as BUDGET_PUBLISHED
+from services.payments.events import PUBLISHED as PAYMENTS_PUBLISHED
 from tests.distributed import ServiceProcess, free_port, service_env
 from tests.faults import checker
 
@@ -76,7 +78,9 @@ class Rig:
         for name in rig.databases.values():
             await ensure_database(name)
         await rig.bus.start()
-        await rig.bus.subscribe("faults-tap", [PAYMENT_ISSUED, BUDGET_AGREED], rig.tap)
+        # Every event the two relays publish: a batch a relay is killed after may hold any of them (e.g. the
+        # budget.provision_added.v1 of the lines of a budget being agreed), not only the two the flows follow.
+        await rig.bus.subscribe("faults-tap", [*PAYMENTS_PUBLISHED, *BUDGET_PUBLISHED], rig.tap)
         for proc in rig.procs.values():
             proc.start()
         for proc in rig.procs.values():

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kit.money import pounds as _pounds
+
 STREAMS = ("education", "health", "social_care", "transport")
 ACCOUNTS = ("available", "agreed", "released", "committed", "spent", "indicative", "indicative_offset")
 # Credit-balance accounts are reported with the sign flipped so that every reported figure is positive.
@@ -165,6 +167,20 @@ class Balances:
 
     def __getitem__(self, stream: str) -> StreamBalance:
         return self.streams[stream]
+
+
+def commitment_refusal(balance: StreamBalance, stream: str, amount_pence: int) -> str | None:
+    """Why finance may not commit (positive) or free (negative) ``amount_pence`` on ``stream``, or None (BUD-08:
+    available = agreed + released - committed - spent, and neither it nor the committed balance goes below zero:
+    money set aside that was never agreed or released, or freed that was never set aside, would be money the panel
+    never agreed)."""
+    if amount_pence > balance.available_pence:
+        return (f"only {_pounds(max(balance.available_pence, 0))} is available on the {stream} stream; "
+                f"{_pounds(amount_pence)} cannot be committed")
+    if -amount_pence > balance.committed_pence:
+        return (f"only {_pounds(balance.committed_pence)} is committed on the {stream} stream; "
+                f"{_pounds(-amount_pence)} cannot be freed")
+    return None
 
 
 def split_by_weight(amount_pence: int, weights: dict[str, int]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from kit.outbox import add_event
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain.budget import cost_by_stream
-from services.budget.domain.ledger import Entry, Posting, commit, release, spend, split_by_weight
+from services.budget.domain.ledger import Entry, Posting, commit, commitment_refusal, release, spend, split_by_weight
 from services.budget.models import Budget
 from services.budget.service import common
 
@@ -145,21 +145,18 @@ async def book_commitment(
     """Finance commits (or, negative, frees) money on a stream, e.g. an order placed for notional
     provision."""
     posting = commit(stream, amount_pence, memo)
-    await _committed_stays_whole(session, budget, posting)
+    await _commitment_fits(session, budget, posting)
     [txn] = await repo.post(session, budget.id, [posting], now=common.now())
     return txn
 
 
-async def _committed_stays_whole(session: AsyncSession, budget: Budget, posting: Posting) -> None:
-    """Only money that is committed can be freed: a committed balance below zero would count as available money
-    that was never agreed or released (BUD-08: available = agreed + released - committed - spent). The budget
-    row is locked, so two frees never both pass."""
+async def _commitment_fits(session: AsyncSession, budget: Budget, posting: Posting) -> None:
+    """BUD-08: commit no more than is available, free no more than is committed (``commitment_refusal``). The
+    budget row is locked, so two commitments never both pass on the same money."""
     balances = await repo.balances(session, budget.id)
     for e in posting.entries:
-        if e.account == "committed" and e.amount_pence < 0 and -e.amount_pence > balances[e.stream].committed_pence:
-            raise RuleViolation(
-                f"only {pounds(balances[e.stream].committed_pence)} is committed on the {e.stream} stream; "
-                f"{pounds(-e.amount_pence)} cannot be freed", rule="BUD-08")
+        if e.account == "committed" and (why := commitment_refusal(balances[e.stream], e.stream, e.amount_pence)):
+            raise RuleViolation(why, rule="BUD-08")
 
 
 async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int, reason: str) -> int:
@@ -174,7 +171,7 @@ async def reverse(session: AsyncSession, budget: Budget, *, transaction_id: int,
         raise Conflict(f"transaction {transaction_id} is already reversed")
     posting = Posting("commitment", "x", tuple(Entry(e.stream, e.account, e.amount_pence) for e in entries))
     reversal = posting.reversed(f"Reversal of transaction {transaction_id}: {reason}")
-    await _committed_stays_whole(session, budget, reversal)
+    await _commitment_fits(session, budget, reversal)
     [rid] = await repo.post(
         session,
         budget.id,
