@@ -59,10 +59,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "list_agreements": ("paymentsListAgreements", TYPED),
     "set_payee": ("paymentsSetPayee", TYPED),
     "sign": ("paymentsSignAgreement", TYPED),
-    "schedule": ("paymentsSchedule", f"list of {OBJECT}"),
+    "schedule": ("paymentsSchedule", f"list of {TYPED}"),
     "start_run": ("paymentsStartRun", TYPED),
     "read_run": ("paymentsReadRun", TYPED),
-    "payments": ("paymentsPayments", f"list of {OBJECT}"),
+    "payments": ("paymentsPayments", f"list of {TYPED}"),
     "bank_file": ("paymentsBankFile", TYPED),  # text/plain: a str
 }
 
