@@ -35,7 +35,7 @@ from kit.testing import cleanup  # noqa: E402
 from services.payments import domain, repository  # noqa: E402
 from services.payments.app import SPEC  # noqa: E402
 from services.payments.domain import bankfile  # noqa: E402
-from services.payments.service import runs, sealed  # noqa: E402
+from services.payments.service import bankfiles, runs, sealed  # noqa: E402
 from services.payments.settings import PaymentsSettings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -162,7 +162,8 @@ async def main(n: int) -> int:
         t = time.perf_counter()
         async with db.sessions() as session:
             credits = runs.credits(await repository.run_credits(session, run.id), settings.keyring)
-        file = bankfile.bacs18(credits, origin=runs.originator(settings), processing_date=RUN_DATE)
+        file = bankfile.bacs18(credits, origin=bankfiles.originator(settings, run.local_authority),
+                               submission=bankfile.Submission(RUN_DATE, 1, RUN_DATE))
         file_s = time.perf_counter() - t
         again_s, _, again = await timed_run(db, relay, settings)
         async with db.sessions() as session:

@@ -7,3 +7,11 @@ def pounds(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     whole, part = divmod(abs(pence), 100)
     return f"{sign}£{whole:,}.{part:02d}"
+
+
+def decimal_pounds(pence: int) -> str:
+    """``123456`` → ``1234.56``, as finance systems import amounts: no £ sign, no thousands separator, two decimals
+    (``-0.05`` for a negative amount). Integer arithmetic only."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}{whole}.{part:02d}"

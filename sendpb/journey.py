@@ -188,7 +188,9 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
     facts["paid_pence"] = sum(p["amount_pence"] for p in paid)
     bank_file = await api.call("GET", f"/v1/payments/runs/{run['id']}/file", as_=finance,
                                params={"format": "bacs18"})
-    facts["bacs_records"] = bank_file.splitlines()
+    lines = bank_file.splitlines()
+    # Standard 18 labelled: VOL1, HDR1, HDR2, UHL1, the data records, EOF1, EOF2, UTL1 (docs/bacs.md).
+    facts["bacs_labels"], facts["bacs_records"] = lines[:4] + lines[-3:], lines[4:-3]
     story.append(f"  Paid {gbp(facts['paid_pence'])} in payment run {run['id'][:8]} "
                  f"({len(facts['bacs_records'])} BACS records).")
 

@@ -280,3 +280,20 @@ class Recovery(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class BankFileSubmission(Base):
+    """The BACS file of a run as it was numbered: its processing day and serial, unique per LA and processing
+    day (the UHL1 file number and the VOL1/HDR1 serials), fixed the first time the file is made so a second
+    download of the run's file is the same file."""
+
+    __tablename__ = "bank_file_submissions"
+    __table_args__ = (UniqueConstraint("local_authority", "processing_day", "serial"),)
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    processing_day: Mapped[date] = mapped_column(Date)
+    serial: Mapped[int] = mapped_column(Integer)
+    service_user_number: Mapped[str] = mapped_column(String(6))
+    created_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

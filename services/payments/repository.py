@@ -19,6 +19,7 @@ from services.payments.models import (
     AgreedStream,
     Agreement,
     Audit,
+    BankFileSubmission,
     DirectPaymentDecision,
     LedgerEntry,
     Notice,
@@ -425,3 +426,40 @@ async def run_file_totals(session: AsyncSession, *, la: str, until: datetime | N
              .where(Payment.local_authority == la, Payment.status != "deducted", *_before(Payment.created_at, until))
              .group_by(Payment.run_id))
     return list((await session.execute(runs)).all()), list((await session.execute(files)).all())
+
+
+async def bank_file_submission(session: AsyncSession, run_id: str) -> BankFileSubmission | None:
+    return await session.get(BankFileSubmission, run_id)
+
+
+async def last_serial(session: AsyncSession, *, la: str, processing_day: date) -> int:
+    """The highest serial of the LA's bank files for a processing day (0 if none)."""
+    b = BankFileSubmission
+    stmt = select(func.coalesce(func.max(b.serial), 0)).where(b.local_authority == la,
+                                                              b.processing_day == processing_day)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def run_stream_totals(session: AsyncSession, run_id: str) -> list[Any]:
+    """Rows ``(stream, pence, count)`` of what the bank was asked to pay in a run (the bank file's credits),
+    grouped by the agreements' stream (None for an agreement opened without one)."""
+    p, a = Payment, Agreement
+    stmt = (select(a.stream, func.sum(p.amount_pence), func.count())
+            .join(a, a.id == p.agreement_id).where(p.run_id == run_id, p.status != "deducted")
+            .group_by(a.stream).order_by(a.stream))
+    return list((await session.execute(stmt)).all())
+
+
+async def run_ledger_payments(session: AsyncSession, run_id: str) -> int:
+    """The pence the run's payments posted in the payments ledger (its `payment` entries)."""
+    e, p = LedgerEntry, Payment
+    stmt = (select(func.coalesce(func.sum(e.amount_pence), 0)).join(p, p.id == e.payment_id)
+            .where(p.run_id == run_id, e.kind == "payment"))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def runs_between(session: AsyncSession, *, la: str, start: date, end: date) -> Sequence[Run]:
+    """The LA's runs dated from ``start`` to ``end`` (both included), oldest first."""
+    stmt = (select(Run).where(Run.local_authority == la, Run.run_date >= start, Run.run_date <= end)
+            .order_by(Run.run_date, Run.created_at))
+    return (await session.execute(stmt)).scalars().all()

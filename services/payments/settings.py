@@ -1,12 +1,39 @@
 from __future__ import annotations
 
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kit.crypto import Keyring
 from kit.settings import PlatformSettings, ServiceSettings
 
 KEYS_SETTING = "SENDPB_PAYMENTS_ENCRYPTION_KEYS"
+ORIGINATORS_SETTING = "SENDPB_PAYMENTS_ORIGINATORS_BY_LA"
+PLACEHOLDER_SUN = "123456"
+
+
+class OriginatorConfig(BaseModel):
+    """An LA's BACS originator: its service user number (SUN), name, and the account the contra debits."""
+    service_user_number: str = Field(pattern=r"^\d{6}$")
+    name: str = Field(min_length=1, max_length=18)
+    sort_code: str = Field(pattern=r"^\d{6}$")
+    account_number: str = Field(pattern=r"^\d{8}$")
+
+
+class GLCode(BaseModel):
+    """Where a journal line posts in the council's general ledger."""
+    cost_centre: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._/-]+$")
+    account: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._/-]+$")
+
+
+class GLAccounts(BaseModel):
+    """An LA's GL codes: one per stream (`other` for a stream not listed, or none), and the bank (contra)
+    account a run's total is credited to."""
+    streams: dict[str, GLCode] = {}
+    other: GLCode = GLCode(cost_centre="DP000", account="5900")
+    bank: GLCode = GLCode(cost_centre="FIN00", account="1200")
+
+    def for_stream(self, stream: str | None) -> GLCode:
+        return self.streams.get(stream or "", self.other)
 
 
 class PaymentsSettings(ServiceSettings):
@@ -33,7 +60,11 @@ class PaymentsSettings(ServiceSettings):
     # BUD-10: a reduction of a direct payment allows one reconsideration, asked within this many days.
     reconsideration_days: int = Field(28, ge=1, le=365)
     reconsideration_days_by_la: dict[str, int] = {}
-    # The originator of the BACS file (the council's direct-payments account) and its service user number.
+    # The originator of the BACS file (the council's direct-payments account) and its service user number: per
+    # LA in `originators_by_la` ({LA: {service_user_number, name, sort_code, account_number}}). The single
+    # originator below is the dev placeholder, used in dev mode for an LA not listed; outside dev mode it is never
+    # used, `originators_by_la` must be set and a placeholder SUN (123456) is refused.
+    originators_by_la: dict[str, OriginatorConfig] = {}
     originator_sort_code: str = Field("200000", pattern=r"^\d{6}$")
     originator_account_number: str = Field("55779911", pattern=r"^\d{8}$")
     service_user_number: str = Field("123456", pattern=r"^\d{6}$")
@@ -41,6 +72,14 @@ class PaymentsSettings(ServiceSettings):
     # Prepaid cards are loaded through the card provider's account, the card reference as the BACS reference.
     prepaid_card_sort_code: str = Field("608371", pattern=r"^\d{6}$")
     prepaid_card_account_number: str = Field("00001234", pattern=r"^\d{8}$")
+    # The GL journal (GET /v1/payments/runs/{id}/journal.csv): cost centre and account per stream and the bank
+    # account, per LA ({LA: {streams: {stream: {cost_centre, account}}, other: {...}, bank: {...}}}).
+    gl_accounts: GLAccounts = GLAccounts(streams={
+        "education": GLCode(cost_centre="DP100", account="5910"),
+        "social_care": GLCode(cost_centre="DP200", account="5920"),
+        "health": GLCode(cost_centre="DP300", account="5930"),
+        "transport": GLCode(cost_centre="DP400", account="5940")})
+    gl_accounts_by_la: dict[str, GLAccounts] = {}
     # Payments, ledger and outbox rows of a run are written in chunks of this many.
     run_chunk_size: int = Field(5000, ge=1, le=100_000)
     # How far ahead a run may be dated: bank files go a few working days before the money lands, but a run
@@ -58,12 +97,37 @@ class PaymentsSettings(ServiceSettings):
     encryption_keys: dict[str, SecretStr] = {}
     encryption_key_id: str | None = None
     _keyring: Keyring | None = PrivateAttr(None)
+    _dev: bool = PrivateAttr(True)
 
     def bound_to(self, platform: PlatformSettings) -> PaymentsSettings:
         """These settings with their keyring built for the platform's mode (refusing dev keys outside dev)."""
         bound = self.model_copy()
         bound._keyring = platform.keyring(self.encryption_keys, self.encryption_key_id, setting=KEYS_SETTING)
+        bound._dev = platform.dev
+        if not platform.dev:
+            if not self.originators_by_la:
+                raise ValueError(f"{ORIGINATORS_SETTING} must be set outside dev mode (the placeholder "
+                                 "originator is refused)")
+            for la, origin in self.originators_by_la.items():
+                if origin.service_user_number == PLACEHOLDER_SUN or (
+                        origin.sort_code, origin.account_number) == (self.originator_sort_code,
+                                                                     self.originator_account_number):
+                    raise ValueError(f"{ORIGINATORS_SETTING}[{la!r}] is the dev placeholder originator, which is "
+                                     "refused outside dev mode")
         return bound
+
+    def originator_for(self, la: str) -> OriginatorConfig | None:
+        """The LA's BACS originator; in dev mode the placeholder for an LA not listed; outside dev mode None for
+        an LA not listed (its bank file is refused)."""
+        if la in self.originators_by_la:
+            return self.originators_by_la[la]
+        if not self._dev:
+            return None
+        return OriginatorConfig(service_user_number=self.service_user_number, name=self.originator_name,
+                                sort_code=self.originator_sort_code, account_number=self.originator_account_number)
+
+    def gl_accounts_for(self, la: str) -> GLAccounts:
+        return self.gl_accounts_by_la.get(la, self.gl_accounts)
 
     @property
     def keyring(self) -> Keyring:

@@ -313,7 +313,8 @@ async def drive(package: types.ModuleType, platform, family: Family, today: date
         await j.until("the payment run to complete", run_done)
         paid = await j.call("payments", finance, agreement_id)
         facts["paid_pence"] = sum(dig(p, "amount_pence") for p in paid)
-        facts["bacs_records"] = (await j.call("bank_file", finance, dig(run, "id"))).splitlines()
+        lines = (await j.call("bank_file", finance, dig(run, "id"))).splitlines()
+        facts["bacs_labels"], facts["bacs_records"] = lines[:4] + lines[-3:], lines[4:-3]
 
         async def spent_booked():
             b = await j.call("read_budget", casework, budget_id)
@@ -357,6 +358,7 @@ async def test_a_client_generated_from_the_merged_document_runs_the_journey(plat
     assert facts["schedule_total_pence"] == family.pa_annual_pence, "PAY-03: instalments add up to the year"
     assert facts["paid_pence"] > 0
     assert facts["bacs_records"] and all(len(line) == 100 for line in facts["bacs_records"]), "BACS Standard 18"
+    assert [line[:4] for line in facts["bacs_labels"]] == ["VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"]
 
 
 def _operation(doc: dict[str, Any], operation_id: str) -> dict[str, Any]:

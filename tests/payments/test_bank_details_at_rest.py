@@ -12,7 +12,7 @@ from sqlalchemy import text
 from kit.auth import new_private_key_pem, public_key_pem
 from kit.crypto import DecryptionFailed, Keyring, KeyringError, UnknownKey, is_sealed, key_id_of, new_key
 from kit.settings import PlatformSettings
-from kit.testing import running_service
+from kit.testing import LA, running_service
 from services.payments.app import create_app
 from services.payments.service import sealed
 from services.payments.service.keys import reseal
@@ -25,7 +25,9 @@ K1, K2 = new_key(), new_key()
 
 
 def settings_with(keys: dict[str, str], current: str | None = None) -> PaymentsSettings:
-    return PaymentsSettings(encryption_keys=keys, encryption_key_id=current)
+    # Outside dev mode the service also needs each LA's own BACS originator (tests/payments/test_bacs.py).
+    return PaymentsSettings(encryption_keys=keys, encryption_key_id=current, originators_by_la={LA: {
+        "service_user_number": "654321", "name": "BUCKS DP", "sort_code": "309634", "account_number": "11223344"}})
 
 
 async def raw_rows(svc, sql: str, **params) -> list[tuple]:

@@ -140,10 +140,12 @@ ORIGIN = bankfile.Originator("200000", "55779911", "123456", "SENDPB DIRECT PAY"
 def test_a_bacs18_file_has_100_character_records_whose_credits_sum_to_the_contra(items):
     credits = [bankfile.Credit(f"p{n}", "a", "401276", "12345678", name, f"REF{n}", amount, date(2026, 12, 1))
                for n, (amount, name) in enumerate(items)]
-    lines = bankfile.bacs18(credits, origin=ORIGIN, processing_date=date(2026, 12, 1)).split("\r\n")[:-1]
-    assert all(len(line) == 100 for line in lines)
-    assert lines[0].startswith("UHL1 26335123456")
-    body = lines[1:]
+    lines = bankfile.bacs18(credits, origin=ORIGIN, submission=bankfile.Submission(
+        date(2026, 12, 1), 1, date(2026, 11, 27))).split("\r\n")[:-1]
+    assert all(len(line) == 80 for line in lines[:4] + lines[-3:])
+    assert lines[3].startswith("UHL1 26335999999")
+    body = lines[4:-3]
+    assert all(len(line) == 100 for line in body)
     assert [line[15:17] for line in body] == ["99"] * len(items) + ["17"]
     assert sum(int(line[35:46]) for line in body[:-1]) == int(body[-1][35:46]) == sum(a for a, _ in items)
     first = body[0]

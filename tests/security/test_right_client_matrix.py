@@ -174,6 +174,9 @@ REQUESTS: dict[str, Any] = {
                                            "headers": {"Idempotency-Key": str(uuid.uuid4())}},
     "GET /v1/payments/runs/{run_id}": _nothing,
     "GET /v1/payments/runs/{run_id}/file": lambda ids: {"params": {"format": "csv"}},
+    "GET /v1/payments/runs/{run_id}/journal.csv": _nothing,
+    "GET /v1/payments/journal.csv": lambda ids: {"params": {"local_authority": LA, "from": str(TODAY),
+                                                            "to": str(TODAY)}},
     "POST /v1/payments/runs/{run_id}/returns": lambda ids: {
         "json": {"items": [{"payment_id": ids["payment_id"], "reason": "Account closed"}]}},
     "GET /v1/payments/audits-due": _nothing,

@@ -54,21 +54,94 @@ def _record(*, dest_sort: str, dest_account: str, code: str, origin: Originator,
     return record
 
 
-def bacs18(credits: Iterable[Credit], *, origin: Originator, processing_date: date) -> str:
-    """A header naming the service user number and processing date, one credit (99) per payment and one contra
-    (17) for their total, every record exactly 100 characters."""
-    lines = [f"UHL1 {processing_date:%y}{processing_date.timetuple().tm_yday:03d}{origin.service_user_number}"
-             f"{bacs_text(origin.name)}".ljust(RECORD_LENGTH)]
-    total = 0
+LABEL_LENGTH = 80
+BLOCK_LENGTH = 2000        # HDR2/EOF2: fixed blocks of 20 records of 100 characters
+RECEIVING_PARTY = "999999"  # UHL1: Bacs itself receives the file
+WORK_CODE = "1 DAILY  "     # UHL1: a single-day file
+PLACEHOLDER_SUN = "123456"  # the dev originator's service user number, refused outside dev mode
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What makes one file of one originator unique: the day Bacs processes it, its serial among the
+    originator's files for that day (1-999, the UHL1 file number), and the day the file was first made."""
+    processing_day: date
+    serial: int
+    created_on: date
+
+
+def julian(day: date) -> str:
+    """The ` YYDDD` date of Standard 18 labels (a space, the year's last two digits, the day of the year)."""
+    return f" {day:%y}{day.timetuple().tm_yday:03d}"
+
+
+def _label(text: str) -> str:
+    assert len(text) == LABEL_LENGTH, (len(text), text)
+    return text
+
+
+def _file_labels(origin: Originator, sub: Submission, *, kind: str, blocks: int) -> list[str]:
+    # HDR1/EOF1 (ISO 1001 file header as Bacs uses it): 5-21 file identifier, 22-27 set identifier, 28-31
+    # section, 32-35 sequence, 36-39 generation, 40-41 generation version, 42-47 creation date, 48-53 expiry
+    # date, 54 accessibility, 55-60 block count (0 in HDR1), 61-73 system code, 74-80 reserved.
+    file_id = f"A{origin.service_user_number}S  {sub.serial:03d}".ljust(17)
+    one = (f"{kind}1{file_id}{volume_serial(sub)}0001" "0001" "0001" "00"
+           f"{julian(sub.created_on)}"
+           f"{julian(sub.created_on)} {blocks:06d}{'':13}{'':7}")
+    # HDR2/EOF2: 5 record format F, 6-10 block length, 11-15 record length, 16-50 reserved, 51-52 buffer
+    # offset, 53-80 reserved.
+    two = f"{kind}2F{BLOCK_LENGTH:05d}{RECORD_LENGTH:05d}{'':35}00{'':28}"
+    return [_label(one), _label(two)]
+
+
+def volume_serial(sub: Submission) -> str:
+    """VOL1 5-10 and HDR1 22-27: the processing day's day of the year and the file's serial, so each file of an
+    originator's day has its own."""
+    return f"{sub.processing_day.timetuple().tm_yday:03d}{sub.serial:03d}"
+
+
+def data_records(credits: Iterable[Credit], *, origin: Originator) -> tuple[list[str], int, int]:
+    """One credit (99) per payment and the originator's contra (17) debiting their total: ``(records, credits'
+    total in pence, credits' count)``."""
+    records, total = [], 0
     for c in credits:
         total += c.amount_pence
-        lines.append(_record(dest_sort=c.sort_code, dest_account=c.account_number, code=CREDIT, origin=origin,
-                             amount_pence=c.amount_pence, name=origin.name, reference=c.reference,
-                             account_name=c.payee_name))
-    lines.append(_record(dest_sort=origin.sort_code, dest_account=origin.account_number, code=CONTRA,
-                         origin=origin, amount_pence=total, name=origin.name, reference="CONTRA",
-                         account_name=origin.name))
+        records.append(_record(dest_sort=c.sort_code, dest_account=c.account_number, code=CREDIT, origin=origin,
+                               amount_pence=c.amount_pence, name=origin.name, reference=c.reference,
+                               account_name=c.payee_name))
+    count = len(records)
+    records.append(_record(dest_sort=origin.sort_code, dest_account=origin.account_number, code=CONTRA,
+                           origin=origin, amount_pence=total, name=origin.name, reference="CONTRA",
+                           account_name=origin.name))
+    return records, total, count
+
+
+def bacs18(credits: Iterable[Credit], *, origin: Originator, submission: Submission) -> str:
+    """BACS Standard 18, labelled as Bacstel-IP software and bureaux take it (docs/bacs.md): VOL1, HDR1, HDR2,
+    UHL1, the 100-character data records (credits and their contra), EOF1, EOF2, UTL1; labels are 80
+    characters. Lines end CRLF."""
+    if not 1 <= submission.serial <= 999:
+        raise ValueError("the file number of a processing day is 001-999")
+    records, total, count = data_records(credits, origin=origin)
+    if count > 9_999_999 or total > 99_999_999_999:
+        raise ValueError("the file is too large for Standard 18's counts and totals")
+    blocks = -(-len(records) * RECORD_LENGTH // BLOCK_LENGTH)
+    vol1 = _label(f"VOL1{volume_serial(submission)}0{'':20}{'':6}{'':4}{origin.service_user_number}{'':4}"
+                  f"{'':28}1")
+    uhl1 = _label(f"UHL1{julian(submission.processing_day)}{RECEIVING_PARTY:10}00000000{WORK_CODE}"
+                  f"{submission.serial:03d}{'':7}{'':7}{'':26}")
+    # UTL1: 5-17 debits' value, 18-30 credits' value, 31-37 debits' count, 38-44 credits' count, 45-80 reserved.
+    utl1 = _label(f"UTL1{total:013d}{total:013d}{1:07d}{count:07d}{'':36}")
+    lines = [vol1, *_file_labels(origin, submission, kind="HDR", blocks=0), uhl1, *records,
+             *_file_labels(origin, submission, kind="EOF", blocks=blocks), utl1]
     return "\r\n".join(lines) + "\r\n"
+
+
+def bacs18_unlabelled(credits: Iterable[Credit], *, origin: Originator) -> str:
+    """The data records alone (credits and contra), for Bacstel-IP software that adds the labels itself from
+    the submission it is making."""
+    records, _, _ = data_records(credits, origin=origin)
+    return "\r\n".join(records) + "\r\n"
 
 
 CSV_COLUMNS = ("payment_id", "agreement_id", "due_date", "amount_pence", "payee_name", "sort_code",

@@ -8,7 +8,7 @@ from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.service import SessionDep, settings_of
 from services.payments.schemas import Returns, ReturnsRead, RunCreate, RunRead
-from services.payments.service import runs
+from services.payments.service import bankfiles, runs
 
 router = APIRouter(tags=["payments: runs"])
 Finance = caller_with("finance")
@@ -51,16 +51,22 @@ async def read_run(run_id: str, session: SessionDep, caller: Reader) -> RunRead:
 
 
 @router.get("/runs/{run_id}/file", response_class=PlainTextResponse,
-            responses={200: {"content": {"text/plain": {}, "text/csv": {}}}})
+            responses={200: {"content": {"text/plain": {}, "text/csv": {}}},
+                       409: {"description": "No BACS originator is configured for the run's LA (outside dev mode)"}})
 async def bank_file(run_id: str, request: Request, session: SessionDep, caller: Finance,
-                    format: Literal["bacs18", "csv"] = Query("bacs18")) -> PlainTextResponse:
-    """The run's bank file. `bacs18`: BACS Standard 18, fixed 100-character records — a `UHL1` header with the
-    service user number and processing date, one credit (transaction code 99) per payment with the amount in
-    pence and the payee name and reference cut to 18 characters, and a contra (17) debiting the originator's
-    account with the total. `csv`: one row per payment for finance systems. Contains full bank details (opened
-    from their encrypted form for this file only)."""
+                    format: Literal["bacs18", "bacs18-unlabelled", "csv"] = Query("bacs18")) -> PlainTextResponse:
+    """The run's bank file. `bacs18`: BACS Standard 18 labelled as Bacstel-IP software and bureaux take it
+    (docs/bacs.md): VOL1, HDR1, HDR2, UHL1 (processing day, file number), one credit (transaction code 99) per
+    payment with the amount in pence and the payee name and reference cut to 18 characters, a contra (17)
+    debiting the LA's own originator account with the total, EOF1, EOF2 and UTL1 (debit and credit totals and
+    counts); labels are 80 characters, data records 100, lines end CRLF. The file is numbered the first time it
+    is made (a serial per LA and processing day) and is the same file when downloaded again.
+    `bacs18-unlabelled`: the data records alone, for software that adds the labels itself. `csv`: one row per
+    payment for finance systems. Each LA's file carries its own originator (service user number, name, contra
+    account); outside dev mode an LA with none configured gets a 409. Contains full bank details (opened from
+    their encrypted form for this file only)."""
     run = await runs.find(session, caller, run_id)
-    text = await runs.bank_file(session, run, settings_of(request), format=format)
+    text = await bankfiles.bank_file(session, run, settings_of(request), format=format)
     if format == "csv":
         return PlainTextResponse(text, media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="run-{run.id}.csv"'})

@@ -24,9 +24,8 @@ from kit.jobs import Job
 from kit.outages import wait_out
 from kit.outbox import add_event
 from services.payments import events, repository
-from services.payments.domain import bankfile
 from services.payments.domain import runs as rules
-from services.payments.domain.bankfile import Credit, Originator
+from services.payments.domain.bankfile import Credit
 from services.payments.models import LedgerEntry, Run
 from services.payments.repository import LedgerRow, OutboxRow, PaymentRow
 from services.payments.service import sealed
@@ -273,16 +272,3 @@ def credits(rows: Sequence, keyring: Keyring) -> list[Credit]:
 async def find(session: AsyncSession, caller: Caller, run_id: str) -> Run:
     """The run, if it is one of the caller's LAs' (404 otherwise)."""
     return await repository.run(session, caller, run_id)
-
-
-async def bank_file(session: AsyncSession, run: Run, settings: PaymentsSettings, *, format: str) -> str:
-    """The run's bank file, BACS Standard 18 or CSV, bank details opened for it alone."""
-    found = credits(await repository.run_credits(session, run.id), settings.keyring)
-    if format == "csv":
-        return bankfile.csv_file(found)
-    return bankfile.bacs18(found, origin=originator(settings), processing_date=run.run_date)
-
-
-def originator(settings: PaymentsSettings) -> Originator:
-    return Originator(settings.originator_sort_code, settings.originator_account_number,
-                      settings.service_user_number, settings.originator_name)
