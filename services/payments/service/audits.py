@@ -122,6 +122,9 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
                   method: str | None) -> None:
     """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then
     taken by deduction from future instalments or by invoice."""
+    if recovery.kind != "surplus":
+        raise domain.Refused("overpaid or misused money is repaid under an agreed repayment plan: POST "
+                             f"/v1/payments/recoveries/{recovery.id}/repayment-plan", rule="PAY-10")
     rules.confirmable(recovery.status, challenge_by=recovery.challenge_by, today=clock.today())
     method = method or recovery.method
     if method == "deduction":
