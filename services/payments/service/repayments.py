@@ -108,6 +108,9 @@ async def listed(session: AsyncSession, recovery: Recovery) -> Sequence[Repaymen
 async def receive_invoice(session: AsyncSession, recovery: Recovery, agreement: Agreement, repayment_id: str,
                           received_on) -> Repayment:
     """PAY-10: an invoice instalment paid: booked and announced once."""
+    if recovery.kind == "surplus":
+        raise rules.Refused("a surplus recovery has no repayment plan: it is confirmed whole (PAY-07)",
+                            rule="PAY-07")
     repayment = await repository.repayment(session, recovery.id, repayment_id)
     rules.received(repayment.status)
     _receive(session, repayment, recovery, agreement, received_on=received_on or clock.today(), payment_id=None)
