@@ -282,10 +282,12 @@ class Recovery(Base):
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     # PAY-10: what is recovered (surplus after an audit, PAY-06; overpaid or misused money), the evidence of misuse,
     # the repayment plan's terms and what has come back under it so far.
-    kind: Mapped[str] = mapped_column(String(10), default="surplus", server_default="surplus")
+    # (Server defaults only: the use cases creating a recovery set them, and rows written as of an earlier
+    # revision keep working.)
+    kind: Mapped[str] = mapped_column(String(10), server_default="surplus")
     evidence: Mapped[list | None] = mapped_column(JSON)
     plan: Mapped[dict | None] = mapped_column(JSON)
-    repaid_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    repaid_pence: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Repayment(Base):

@@ -55,7 +55,8 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
             reasons=domain.recovery_reasons(result, period_end=body.period_end, extra=[*capped, *body.reasons]),
             who_must_repay=f"{agreement.payee_name} ({agreement.payee_role})", method=body.recovery_method,
             status="notice_issued", notice_issued_on=today, challenge_by=challenge_by,
-            repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow())
+            repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow(), kind="surplus",
+            repaid_pence=0)
         session.add(recovery)
     await session.flush()
     return Shown(audit, recovery=recovery)
