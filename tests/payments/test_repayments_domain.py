@@ -83,3 +83,13 @@ def test_PAY_10_property_an_invoice_plan_adds_back_exactly_the_last_taking_the_r
     assert sum(parts) == amount and len(parts) == n and len(set(parts[:-1])) <= 1 and parts[-1] >= parts[0]
     dates = [d for d, _ in plan]
     assert dates == sorted(dates) and len(set(dates)) == n
+
+
+def test_PAY_10_nothing_recoverable_is_a_refusal_and_never_more_than_recoverable():
+    with pytest.raises(Refused) as nothing:
+        rules.anything_recoverable(0)
+    assert nothing.value.rule == "PAY-10"
+    with pytest.raises(Invalid) as more:
+        rules.within_recoverable(101, 100)
+    assert more.value.errors[0]["field"] == "amount_pence"
+    rules.within_recoverable(100, 100)

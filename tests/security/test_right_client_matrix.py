@@ -185,8 +185,9 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/payments/recoveries/{recovery_id}/decision": lambda ids: {
         "json": {"outcome": "rejected", "reason": "The leave was not agreed in advance"}},
     "POST /v1/payments/recoveries/{recovery_id}/confirm": lambda ids: {"json": {"method": "invoice"}},
-    # PAY-10: a misuse of 1p in a period covering the journey's payments; the journey's recovery is a surplus one,
-    # so its repayment plan and an invoice receipt are 409s (refusals by the record's state, after the LA check).
+    # PAY-10: a misuse of 1p in a period covering the journey's payments (a 409 once the walk has returned them all:
+    # nothing left to recover); the journey's recovery is a surplus one, so its repayment plan and an invoice
+    # receipt are 409s (refusals by the record's state, after the LA check).
     "POST /v1/payments/agreements/{agreement_id}/recoveries": lambda ids: {"json": {
         "kind": "misused", "reasons": "Spent on a holiday", "amount_pence": 1,
         "period_start": str(TODAY - timedelta(days=3650)), "period_end": str(TODAY + timedelta(days=3650)),

@@ -72,6 +72,14 @@ def misused(amount_pence: int, *, evidence: list[dict], paid_in_period_pence: in
         f"Evidence: {listed}."])
 
 
+def anything_recoverable(recoverable_pence: int) -> None:
+    """PAY-10: an agreement under which nothing paid remains (nothing paid, or all of it returned, recovered or
+    under another notice) has nothing to recover: a refusal by its state, whatever the request says."""
+    if recoverable_pence <= 0:
+        raise Refused("nothing paid under this agreement remains to be recovered: what was paid has been returned, "
+                      "recovered or is under another recovery notice", rule=RULE)
+
+
 def within_recoverable(amount_pence: int, recoverable_pence: int) -> None:
     """PAY-10: never more than was paid and not yet returned, recovered or under another open recovery."""
     if amount_pence > recoverable_pence:

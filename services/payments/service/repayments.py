@@ -27,6 +27,8 @@ async def open_recovery(session: AsyncSession, agreement: Agreement, body: Recov
     """PAY-10: a written notice (PAY-07) to recover overpaid or misused money: the amount derived from the payments
     made (overpaid) or found by an audit with evidence (misused), never more than was paid and not yet returned,
     recovered or under another notice; the family may challenge it until ``challenge_by``."""
+    recoverable = await repository.recoverable(session, agreement.id)
+    rules.anything_recoverable(recoverable)
     paid = await repository.live_payments(session, agreement.id)
     if body.kind == "overpaid":
         found = rules.overpaid(paid, changed_on=body.changed_on, owed_pence=body.owed_pence, why=body.reasons)
@@ -35,7 +37,7 @@ async def open_recovery(session: AsyncSession, agreement: Agreement, body: Recov
         found = rules.misused(body.amount_pence, evidence=[e.model_dump() for e in body.evidence],
                               paid_in_period_pence=in_period, period_start=body.period_start,
                               period_end=body.period_end, why=body.reasons)
-    rules.within_recoverable(found.amount_pence, await repository.recoverable(session, agreement.id))
+    rules.within_recoverable(found.amount_pence, recoverable)
     today, la = clock.today(), agreement.local_authority
     challenge_by = today + timedelta(days=settings.challenge_days_for(la))
     recovery = Recovery(
