@@ -59,10 +59,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "list_agreements": ("paymentsListAgreements", TYPED),
     "set_payee": ("paymentsSetPayee", TYPED),
     "sign": ("paymentsSignAgreement", TYPED),
-    "schedule": ("paymentsSchedule", f"list of {OBJECT}"),
+    "schedule": ("paymentsSchedule", f"list of {TYPED}"),
     "start_run": ("paymentsStartRun", TYPED),
     "read_run": ("paymentsReadRun", TYPED),
-    "payments": ("paymentsPayments", f"list of {OBJECT}"),
+    "payments": ("paymentsPayments", f"list of {TYPED}"),
     "bank_file": ("paymentsBankFile", TYPED),  # text/plain: a str
 }
 
@@ -301,7 +301,8 @@ async def drive(package: types.ModuleType, platform, family: Family, today: date
         facts["agreement_status"] = dig(signed, "status")
         schedule = await j.call("schedule", casework, agreement_id)
         facts["schedule_total_pence"] = sum(dig(i, "amount_pence") for i in schedule)
-        run_date = max(today, date.fromisoformat(dig(schedule[0], "due_date")))
+        first_due = dig(schedule[0], "due_date")  # typed: a date (an untyped answer gave the ISO string)
+        run_date = max(today, first_due if isinstance(first_due, date) else date.fromisoformat(first_due))
         run = await j.call("start_run", finance, status=202, idempotency_key=f"run-{uuid.uuid4().hex}",
                            body={"local_authority": la, "run_date": run_date.isoformat()})
 
