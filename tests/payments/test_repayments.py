@@ -78,7 +78,9 @@ async def test_PAY_10_overpaid_money_is_repaid_by_deduction_never_below_the_floo
     parts = [(p["due_date"], p["amount_pence"], p["status"]) for p in first.json()["repayments"]]
     assert parts == [("2027-01-24", 20000, "scheduled"), ("2027-02-21", 10000, "scheduled")]
     assert sum(p[1] for p in parts) == notice["amount_pence"]
-    assert (await c.get(f"/v1/payments/recoveries/{notice['id']}/repayments", headers=other)).status_code == 404
+    assert (await c.get(f"/v1/payments/recoveries/{notice['id']}/repayment-plan", headers=other)).status_code == 404
+    read = (await c.get(f"/v1/payments/recoveries/{notice['id']}/repayment-plan", headers=casework)).json()
+    assert read == first.json()
 
     clock.set_to(date(2027, 1, 24), tick=True)
     done = await _run(c, finance, date(2027, 1, 24), "jan")

@@ -195,7 +195,7 @@ REQUESTS: dict[str, Any] = {
         "headers": {"Idempotency-Key": str(uuid.uuid4())}},
     "POST /v1/payments/recoveries/{recovery_id}/repayment-plan": lambda ids: {
         "json": {"method": "invoice", "instalments": 2}},
-    "GET /v1/payments/recoveries/{recovery_id}/repayments": _nothing,
+    "GET /v1/payments/recoveries/{recovery_id}/repayment-plan": _nothing,
     "POST /v1/payments/recoveries/{recovery_id}/repayments/{repayment_id}/received": lambda ids: {"json": {}},
     "GET /v1/contracts/transfers": lambda ids: {"params": {"child_id": ids["child_id"]}},
     "GET /v1/contracts/transfers/{transfer_id}": _nothing,

@@ -1,5 +1,5 @@
 """PAY-10: recovery of overpaid or misused money and its repayment plan: ``/v1/payments/agreements/{id}/recoveries``
-and ``/v1/payments/recoveries/{id}/repayment-plan``, ``/repayments``. The notice's challenge and decision are the
+and ``/v1/payments/recoveries/{id}/repayment-plan`` and its ``/repayments``. The notice's challenge and decision are the
 routes of ``routers/recoveries.py``."""
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -65,12 +65,13 @@ async def agree_plan(recovery_id: str, body: PlanCreate, request: Request, sessi
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
-@router.get("/recoveries/{recovery_id}/repayments", response_model=list[RepaymentRead])
-async def list_repayments(recovery_id: str, session: SessionDep, caller: Reader) -> list[RepaymentRead]:
-    """The parts of a recovery's repayment plan (PAY-10), in order, each `scheduled` (a deduction a run will
-    take), `invoiced` or `received`."""
+@router.get("/recoveries/{recovery_id}/repayment-plan", response_model=PlanRead)
+async def read_plan(recovery_id: str, session: SessionDep, caller: Reader) -> PlanRead:
+    """The recovery and the parts of its repayment plan (PAY-10), in order, each `scheduled` (a deduction a run
+    will take), `invoiced` or `received` (none before a plan is agreed); `repaid_pence` is what came back so far."""
     recovery = await audits.find_recovery(session, caller, recovery_id)
-    return [RepaymentRead.model_validate(r) for r in await repayments.listed(session, recovery)]
+    rows = await repayments.listed(session, recovery)
+    return PlanRead.model_validate(Shown(recovery, recovery=recovery, repayments=rows))
 
 
 @router.post("/recoveries/{recovery_id}/repayments/{repayment_id}/received", response_model=RepaymentRead)
