@@ -21,7 +21,8 @@ from kit.money import pounds
 # The checks, in the order they are reported: name → (rule, what is compared).
 CHECKS = {
     "payments": ("BUD-08", "payments issued less bank returns = payment postings in the budget ledger (PAY-04)"),
-    "recoveries": ("PAY-07", "confirmed recoveries = recovery postings in the budget ledger"),
+    "recoveries": ("PAY-07", "confirmed recoveries + repayments received (PAY-10) = recovery postings in the budget "
+                             "ledger"),
     "releases": ("CON-04", "contract releases less returns = released postings in the budget ledger"),
     "bank_files": ("PAY-04", "each run's bank file = what the run recorded sending; all files = payments sent"),
     "available": ("BUD-08", "no stream's available money below zero (agreed + released − committed − spent)"),
@@ -102,7 +103,8 @@ def compare(totals: Totals) -> list[Difference]:
         ("budget ledger: payment postings", _by_key(ledger, lambda r: r["payments_pence"], unsplit)))
     differences += _two_sided(
         "recoveries",
-        ("payments: confirmed recoveries", _by_key(payments, lambda r: r["recovered_pence"], unsplit)),
+        ("payments: confirmed recoveries + repayments",
+         _by_key(payments, lambda r: r["recovered_pence"] + r.get("repaid_pence", 0), unsplit)),
         ("budget ledger: recovery postings", _by_key(ledger, lambda r: r["recoveries_pence"], unsplit)))
     differences += _two_sided(
         "releases",

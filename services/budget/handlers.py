@@ -77,6 +77,11 @@ class PaymentReturned(DirectPaymentMoney):
     payment_id: str
 
 
+class RepaymentReceived(DirectPaymentMoney):
+    repayment_id: str
+    recovery_id: str
+
+
 @consumers.on("eligibility.request_decided.v1")
 async def on_request_decided(session, envelope: Envelope, settings: BudgetSettings) -> None:
     """Remember the CYP's latest decision; open a budget if a RAS result is already there."""
@@ -141,6 +146,15 @@ async def on_recovery_confirmed(session, envelope: Envelope, settings: BudgetSet
     event = read(RecoveryConfirmed, envelope)
     await _direct_payment(session, envelope, event, reference=f"recovery:{event.recovery_id}", recovered=True,
                           recovery_id=event.recovery_id)
+
+
+@consumers.on("payments.repayment_received.v1")
+async def on_repayment_received(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """PAY-10: one repayment of overpaid or misused money (a deduction from an instalment, or an invoice
+    instalment paid) comes back from spent, once per repayment, as a recovery posting."""
+    event = read(RepaymentReceived, envelope)
+    await _direct_payment(session, envelope, event, reference=f"repayment:{event.repayment_id}", recovered=True,
+                          why="repaid under a repayment plan (PAY-10)", recovery_id=event.recovery_id)
 
 
 @consumers.on("payments.payment_returned.v1")

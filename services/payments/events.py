@@ -16,6 +16,7 @@ PRODUCER = "payments"
 PAYMENT_ISSUED = "payments.payment_issued.v1"
 RECOVERY_CONFIRMED = "payments.recovery_confirmed.v1"
 PAYMENT_RETURNED = "payments.payment_returned.v1"
+REPAYMENT_RECEIVED = "payments.repayment_received.v1"
 
 
 def new_ids(n: int) -> list[str]:
@@ -77,6 +78,22 @@ class PaymentReturned(_Payment):
 
     returned_on: date
     reason: str
+
+class RepaymentReceived(_Money):
+    """One repayment of a PAY-10 recovery of overpaid or misused money received (PAY-07, PAY-10): a deduction taken
+    from an instalment by a payment run, or an invoice instalment paid. ``amount_pence`` comes back to the budget's
+    ``stream``; the budget books each repayment once, by ``repayment_id``."""
+
+    repayment_id: str
+    recovery_id: str
+    kind: Literal["overpaid", "misused"]
+    method: Literal["deduction", "invoice"]
+    received_on: date
+
+
+class _Repaid(Envelope):
+    payload: RepaymentReceived
+
 
 class _Issued(Envelope):
     payload: PaymentIssued
@@ -172,8 +189,18 @@ def payment_returned(payment, agreement, *, returned_on: date, reason: str) -> E
                          run_id=payment.run_id, returned_on=returned_on, reason=reason))
 
 
-PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED, PAYMENT_RETURNED)
+def repayment_received(repayment, recovery, agreement) -> Envelope:
+    return _Repaid(type=REPAYMENT_RECEIVED, producer=PRODUCER, local_authority=agreement.local_authority,
+                   correlation_id=recovery.id, payload=RepaymentReceived(
+                       repayment_id=repayment.id, recovery_id=recovery.id, agreement_id=agreement.id,
+                       budget_id=agreement.budget_id, child_id=agreement.child_id,
+                       local_authority=agreement.local_authority, stream=agreement.stream,
+                       amount_pence=repayment.amount_pence, kind=recovery.kind, method=repayment.method,
+                       received_on=repayment.received_on))
+
+
+PUBLISHED = (PAYMENT_ISSUED, RECOVERY_CONFIRMED, PAYMENT_RETURNED, REPAYMENT_RECEIVED)
 
 
 OWNED = {PAYMENT_ISSUED: PaymentIssued, RECOVERY_CONFIRMED: RecoveryConfirmed,  # payload models of its events
-         PAYMENT_RETURNED: PaymentReturned}
+         PAYMENT_RETURNED: PaymentReturned, REPAYMENT_RECEIVED: RepaymentReceived}

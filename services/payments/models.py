@@ -264,7 +264,7 @@ class Recovery(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agreement_id: Mapped[str] = mapped_column(String(36), index=True)
-    audit_id: Mapped[str] = mapped_column(String(36))
+    audit_id: Mapped[str | None] = mapped_column(String(36))  # None: a PAY-10 overpayment found without an audit
     local_authority: Mapped[str] = mapped_column(String(9))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     reasons: Mapped[list] = mapped_column(JSON)
@@ -280,6 +280,38 @@ class Recovery(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # PAY-10: what is recovered (surplus after an audit, PAY-06; overpaid or misused money), the evidence of misuse,
+    # the repayment plan's terms and what has come back under it so far.
+    # (Server defaults only: the use cases creating a recovery set them, and rows written as of an earlier
+    # revision keep working.)
+    kind: Mapped[str] = mapped_column(String(10), server_default="surplus")
+    evidence: Mapped[list | None] = mapped_column(JSON)
+    plan: Mapped[dict | None] = mapped_column(JSON)
+    repaid_pence: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class Repayment(Base):
+    """One part of a PAY-10 repayment plan: a deduction from one instalment (``scheduled`` until the run that pays
+    the instalment takes it, then ``received``) or one monthly invoice (``invoiced`` until its payment is received).
+    Each received part is a ledger entry and a ``payments.repayment_received.v1`` the budget books."""
+
+    __tablename__ = "repayments"
+    __table_args__ = (UniqueConstraint("recovery_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    recovery_id: Mapped[str] = mapped_column(String(36), index=True)
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    seq: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(10))  # deduction | invoice
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    instalment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(10))  # scheduled | invoiced | received
+    received_on: Mapped[date | None] = mapped_column(Date)
+    payment_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BankFileSubmission(Base):

@@ -25,6 +25,7 @@ from services.payments.models import (
     Notice,
     Payment,
     Recovery,
+    Repayment,
     Run,
     ScheduledInstalment,
 )
@@ -153,14 +154,16 @@ async def current_audit(session: AsyncSession, agreement_id: str, period_end: da
 
 async def recoverable(session: AsyncSession, agreement_id: str) -> int:
     """PAY-10: what could still be recovered under the agreement: paid, less bank returns, recoveries confirmed and
-    recoveries whose notice is still open (notice issued, challenged, challenge rejected)."""
+    recoveries whose notice is still open (notice issued, challenged, challenge rejected) or whose repayment plan
+    is still to be repaid (PAY-10: its repayments received are ledger entries already)."""
     e = LedgerEntry
     signed = case((e.kind == "payment", e.amount_pence), else_=-e.amount_pence)
     paid = (await session.execute(select(func.coalesce(func.sum(signed), 0))
                                   .where(e.agreement_id == agreement_id))).scalar_one()
-    pending = (await session.execute(select(func.coalesce(func.sum(Recovery.amount_pence), 0)).where(
+    pending = (await session.execute(select(func.coalesce(func.sum(Recovery.amount_pence - Recovery.repaid_pence),
+                                                          0)).where(
         Recovery.agreement_id == agreement_id,
-        Recovery.status.in_(("notice_issued", "challenged", "challenge_rejected"))))).scalar_one()
+        Recovery.status.in_(("notice_issued", "challenged", "challenge_rejected", "repaying"))))).scalar_one()
     return max(int(paid) - int(pending), 0)
 
 
@@ -396,7 +399,8 @@ def _before(column: Any, until: datetime | None) -> list[Any]:
 async def money_by_budget(session: AsyncSession, *, la: str, until: datetime | None) -> list[Any]:
     """Rows ``(budget_id, stream, measure, pence, count)`` of the LA's direct-payment money, one GROUP BY per
     measure in one statement: ``issued`` (payments sent to the bank, returned ones included), ``returned``
-    (bank returns, as booked in this service's ledger) and ``recovered`` (confirmed recoveries). ``until``
+    (bank returns, as booked in this service's ledger), ``recovered`` (confirmed recoveries) and ``repaid`` (PAY-10
+    repayments received). ``until``
     keeps what was recorded before it."""
     a, p, e, r = Agreement, Payment, LedgerEntry, Recovery
     keys = (a.budget_id, a.stream)
@@ -413,7 +417,12 @@ async def money_by_budget(session: AsyncSession, *, la: str, until: datetime | N
                  .join(a, a.id == r.agreement_id)
                  .where(r.local_authority == la, r.confirmed_at.is_not(None), *_before(r.confirmed_at, until))
                  .group_by(*keys))
-    return list((await session.execute(issued.union_all(returned, recovered))).all())
+    m = Repayment
+    repaid = (select(*keys, literal("repaid"), func.sum(m.amount_pence), func.count())
+              .join(a, a.id == m.agreement_id)
+              .where(m.local_authority == la, m.status == "received", *_before(m.received_at, until))
+              .group_by(*keys))
+    return list((await session.execute(issued.union_all(returned, recovered, repaid))).all())
 
 
 async def run_file_totals(session: AsyncSession, *, la: str, until: datetime | None) -> tuple[list[Any], list[Any]]:
@@ -463,3 +472,46 @@ async def runs_between(session: AsyncSession, *, la: str, start: date, end: date
     stmt = (select(Run).where(Run.local_authority == la, Run.run_date >= start, Run.run_date <= end)
             .order_by(Run.run_date, Run.created_at))
     return (await session.execute(stmt)).scalars().all()
+
+
+# ------------------------------------------------------------------ PAY-10: overpaid or misused money, repayments
+async def live_payments(session: AsyncSession, agreement_id: str) -> list[tuple[date, int]]:
+    """(due date, amount) of every payment sent to the bank under the agreement and not returned."""
+    stmt = (select(Payment.due_date, Payment.amount_pence)
+            .where(Payment.agreement_id == agreement_id, Payment.status == "issued").order_by(Payment.due_date))
+    return [(due, int(amount)) for due, amount in (await session.execute(stmt)).all()]
+
+
+async def add_repayments(session: AsyncSession, rows: Sequence[Repayment]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def repayments_of(session: AsyncSession, recovery_id: str) -> Sequence[Repayment]:
+    stmt = select(Repayment).where(Repayment.recovery_id == recovery_id).order_by(Repayment.seq)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def repayment(session: AsyncSession, recovery_id: str, repayment_id: str) -> Repayment:
+    stmt = select(Repayment).where(Repayment.recovery_id == recovery_id, Repayment.id == repayment_id)
+    return found((await session.execute(stmt.with_for_update())).scalar_one_or_none(), "repayment", repayment_id)
+
+
+async def deductions_due(session: AsyncSession, instalment_ids: Sequence[int]) -> Sequence[Repayment]:
+    """The scheduled PAY-10 deductions from these instalments (a run paying them takes them), locked."""
+    if not instalment_ids:
+        return []
+    stmt = (select(Repayment).where(Repayment.instalment_id.in_(list(instalment_ids)),
+                                    Repayment.status == "scheduled")
+            .order_by(Repayment.recovery_id, Repayment.seq).with_for_update())
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def recoveries_by_ids(session: AsyncSession, ids: Collection[str]) -> dict[str, Recovery]:
+    stmt = select(Recovery).where(Recovery.id.in_(list(ids))).with_for_update()
+    return {r.id: r for r in (await session.execute(stmt)).scalars().all()}
+
+
+async def agreements_by_ids(session: AsyncSession, ids: Collection[str]) -> dict[str, Agreement]:
+    stmt = select(Agreement).where(Agreement.id.in_(list(ids)))
+    return {a.id: a for a in (await session.execute(stmt)).scalars().all()}

@@ -275,6 +275,11 @@ class RecoveryRead(Read):
     deductions: list[dict] | None
     confirmed_at: datetime | None
     withdrawn_reason: str | None
+    kind: Literal["surplus", "overpaid", "misused"] = Field(
+        "surplus", description="PAY-06 surplus after an audit, or PAY-10 overpaid or misused money")
+    evidence: list[dict] | None = Field(None, description="PAY-10: the evidence of misuse")
+    plan: dict | None = Field(None, description="PAY-10: the agreed repayment plan's terms")
+    repaid_pence: int = Field(0, description="PAY-10: repaid so far under the plan")
 
 
 class AuditRead(Read):
@@ -291,3 +296,68 @@ class AuditRead(Read):
     supersedes: str | None
     superseded_by: str | None
     recovery: RecoveryRead | None
+
+
+# ------------------------------------------------------------------ PAY-10: overpaid or misused money
+class Evidence(Input):
+    description: str = Field(min_length=1, max_length=2000)
+    reference: str = Field(min_length=1, max_length=200, description="where the evidence is kept")
+
+
+class RecoveryCreate(Input):
+    """PAY-10: a recovery of money ``overpaid`` (paid after circumstances changed on ``changed_on``; the amount is
+    derived from the payments made, less ``owed_pence`` still owed for that time) or ``misused`` (``amount_pence``
+    found used for other purposes between ``period_start`` and ``period_end``, with ``evidence``)."""
+
+    kind: Literal["overpaid", "misused"]
+    reasons: str = Field(min_length=1, max_length=4000, description="what changed, or what the money was used for")
+    changed_on: IsoDate | None = None
+    owed_pence: int = Field(0, ge=0, le=MAX_PENCE)
+    amount_pence: int | None = Field(None, ge=1, le=MAX_PENCE)
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
+    audit_id: str | None = Field(None, max_length=36, description="the audit that found the misuse")
+    evidence: list[Evidence] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> RecoveryCreate:
+        need = ("changed_on",) if self.kind == "overpaid" else ("amount_pence", "period_start", "period_end")
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"{self.kind} needs {', '.join(missing)}")
+        return self
+
+
+class PlanCreate(Input):
+    """PAY-10: the affordable repayment plan: ``deduction`` from future instalments (``per_instalment_pence`` or
+    ``per_instalment_percent`` of each, never below the floor) or ``invoice`` in ``instalments`` monthly invoices
+    from ``first_due``."""
+
+    method: Literal["deduction", "invoice"]
+    per_instalment_pence: int | None = Field(None, ge=1, le=MAX_PENCE)
+    per_instalment_percent: int | None = Field(None, ge=1, le=100)
+    instalments: int | None = Field(None, ge=1, le=120)
+    first_due: IsoDate | None = None
+
+
+class RepaymentRead(Read):
+    id: str
+    recovery_id: str
+    seq: int
+    method: str
+    due_date: date
+    amount_pence: int
+    status: str
+    received_on: date | None
+    payment_id: str | None
+
+
+class RepaymentReceipt(Input):
+    received_on: IsoDate | None = Field(None, description="the day the payment reached the LA (default today)")
+
+
+class PlanRead(Read):
+    """A PAY-10 recovery with its repayment plan: each part and whether it was received."""
+
+    recovery: RecoveryRead
+    repayments: list[RepaymentRead]

@@ -60,6 +60,9 @@ class PaymentsSettings(ServiceSettings):
     # BUD-10: a reduction of a direct payment allows one reconsideration, asked within this many days.
     reconsideration_days: int = Field(28, ge=1, le=365)
     reconsideration_days_by_la: dict[str, int] = {}
+    # PAY-10: a repayment by deduction never takes an instalment below this percentage of its amount, so the
+    # family's provision goes on being paid (affordable repayment).
+    repayment_floor_percent: int = Field(50, ge=0, le=100)
     # The originator of the BACS file (the council's direct-payments account) and its service user number: per
     # LA in `originators_by_la` ({LA: {service_user_number, name, sort_code, account_number}}). The single
     # originator below is the dev placeholder, used in dev mode for an LA not listed; outside dev mode it is never

@@ -12,7 +12,8 @@ broker) and returns the problems it finds, as sentences; none means the invarian
 - each direct payment agreed opens exactly one agreement of its amount (PAY-01);
 - no payment is duplicated or missing (PAY-04): each instalment due is paid by exactly one live payment of its
   amount, with one ledger entry, one ``payments.payment_issued.v1`` and one spend booked on the budget, and each
-  run's totals are the sum of its payments;
+  run's totals are the sum of its payments; each PAY-10 repayment received is one ledger entry, one
+  ``payments.repayment_received.v1`` and one recovery posting on the budget;
 - no penny leaves without an agreed budget line (BUD-06, PAY-01, BUD-08): per budget and stream, the payments
   issued (less those the bank returned) are no more than the direct-payment share the budget agreed, for each plan
   year of its period, and equal the payment postings in that budget's ledger;
@@ -196,7 +197,41 @@ async def payments_exact(payments: Database, budget: Database, *, paid_up_to: da
         SELECT p.id FROM payments p LEFT JOIN instalments i ON i.agreement_id = p.agreement_id
         AND i.due_date = p.due_date WHERE i.id IS NULL""")
     problems += named("payments of no instalment", [r.id for r in orphans])
-    return problems + await _payments_booked_once(payments, budget, dead) + await _runs_add_up(payments)
+    return (problems + await _payments_booked_once(payments, budget, dead) + await _runs_add_up(payments)
+            + await repayments_booked_once(payments, budget, dead))
+
+
+async def repayments_booked_once(payments: Database, budget: Database, dead: set[str]) -> list[str]:
+    """PAY-10: each repayment received under a plan (a deduction a run took, an invoice paid) is one ledger entry of
+    its amount in payments (per recovery: the entries add up to what was received), one
+    ``payments.repayment_received.v1``, and one recovery posting of its amount on the budget."""
+    received = {r.id: r for r in await rows(payments, """
+        SELECT id, recovery_id, amount_pence FROM repayments WHERE status = 'received'""")}
+    by_recovery: Counter = Counter()
+    for r in received.values():
+        by_recovery[r.recovery_id] += r.amount_pence
+    entries = {r.recovery_id: r.total for r in await rows(payments, """
+        SELECT recovery_id, coalesce(sum(amount_pence), 0)::bigint AS total FROM ledger_entries
+        WHERE kind = 'repayment' GROUP BY recovery_id""")}
+    problems = named("recoveries whose repayment ledger entries differ from the repayments received",
+                     [f"{k} ({entries.get(k, 0)} booked for {v})" for k, v in sorted(by_recovery.items())
+                      if entries.get(k, 0) != v]
+                     + [f"{k} ({v} booked, nothing received)" for k, v in sorted(entries.items())
+                        if k not in by_recovery])
+    events: dict[str, list[str]] = defaultdict(list)
+    for r in await rows(payments, "SELECT event_id, body FROM outbox WHERE type = 'payments.repayment_received.v1'"):
+        events[json.loads(r.body)["payload"]["repayment_id"]].append(r.event_id)
+    problems += named("repayments without exactly one repayment_received event",
+                      [f"{k} ({len(events[k])})" for k in received if len(events[k]) != 1])
+    booked = {r.reference[10:]: r for r in await rows(budget, """
+        SELECT t.reference, count(DISTINCT t.id) AS n, coalesce(sum(e.amount_pence), 0)::bigint AS total
+        FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = 'spent'
+        WHERE t.reference = ANY(:refs) GROUP BY t.reference""", refs=[f"repayment:{k}" for k in received])}
+    wrong = [f"{k} ({b.n if b else 0} bookings of {-b.total if b else 0} for {r.amount_pence})"
+             for k, r in sorted(received.items())
+             if not any(e in dead for e in events[k])
+             and ((b := booked.get(k)) is None or b.n != 1 or -b.total != r.amount_pence)]
+    return problems + named("repayments not booked back on the budget exactly once", wrong)
 
 
 async def _payments_booked_once(payments: Database, budget: Database, dead: set[str]) -> list[str]:

@@ -22,6 +22,9 @@ UNSEEDED |= {"dispute_id"}
 # The journey issues no family link (issue 20); another LA's caseworker is refused the real budget's links in
 # tests/family/test_family_links.py.
 UNSEEDED |= {"link_id"}
+# The journey's recovery is a surplus one, with no repayment plan (PAY-10): a made-up repayment under the real
+# recovery; another LA's real repayment is proved a 404 in tests/payments/test_repayments.py.
+UNSEEDED |= {"repayment_id"}
 
 
 async def test_another_las_client_gets_404_for_every_record_of_this_la(platform, tmp_path):

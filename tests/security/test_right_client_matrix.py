@@ -188,6 +188,18 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/payments/recoveries/{recovery_id}/decision": lambda ids: {
         "json": {"outcome": "rejected", "reason": "The leave was not agreed in advance"}},
     "POST /v1/payments/recoveries/{recovery_id}/confirm": lambda ids: {"json": {"method": "invoice"}},
+    # PAY-10: a misuse of 1p in a period covering the journey's payments (a 409 once the walk has returned them all:
+    # nothing left to recover); the journey's recovery is a surplus one, so its repayment plan and an invoice
+    # receipt are 409s (refusals by the record's state, after the LA check).
+    "POST /v1/payments/agreements/{agreement_id}/recoveries": lambda ids: {"json": {
+        "kind": "misused", "reasons": "Spent on a holiday", "amount_pence": 1,
+        "period_start": str(TODAY - timedelta(days=3650)), "period_end": str(TODAY + timedelta(days=3650)),
+        "evidence": [{"description": "Bank statement", "reference": "DOC-1"}]},
+        "headers": {"Idempotency-Key": str(uuid.uuid4())}},
+    "POST /v1/payments/recoveries/{recovery_id}/repayment-plan": lambda ids: {
+        "json": {"method": "invoice", "instalments": 2}},
+    "GET /v1/payments/recoveries/{recovery_id}/repayment-plan": _nothing,
+    "POST /v1/payments/recoveries/{recovery_id}/repayments/{repayment_id}/received": lambda ids: {"json": {}},
     "GET /v1/contracts/transfers": lambda ids: {"params": {"child_id": ids["child_id"]}},
     "GET /v1/contracts/transfers/{transfer_id}": _nothing,
     "POST /v1/contracts/transfers/{transfer_id}/withdraw": lambda ids: {
@@ -222,6 +234,7 @@ REQUESTS: dict[str, Any] = {
 async def test_the_right_client_passes_authorisation_on_every_route(platform, tmp_path):
     facts, ids = await seed(platform.client)
     ids["child_id"] = facts["child_id"]
+    ids["repayment_id"] = str(uuid.uuid4())  # PAY-10: the journey's surplus recovery has no plan (a 409 first)
     routes = route_table(tmp_path)
     keys = {f"{r.method} {r.path}" for r in routes}
     assert not keys - set(REQUESTS), f"routes missing from the right-client matrix: {sorted(keys - set(REQUESTS))}"

@@ -20,8 +20,9 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
     `rows`, one per budget and stream of the LA's direct-payment agreements (`budget_id` or `stream` null for
     an agreement opened without one): `issued_pence`/`issued_count`, the payments sent to the bank (PAY-04),
     returned ones included; `returned_pence`/`returned_count`, the bank's returns; `recovered_pence`/
-    `recovered_count`, confirmed recoveries (PAY-07). What the budget ledger should hold as payment postings is
-    `issued_pence − returned_pence`, and as recovery postings `recovered_pence`.
+    `recovered_count`, confirmed recoveries (PAY-07); `repaid_pence`/`repaid_count`, repayments received under
+    PAY-10 repayment plans. What the budget ledger should hold as payment postings is
+    `issued_pence − returned_pence`, and as recovery postings `recovered_pence + repaid_pence`.
 
     `runs`, one per payment run: `recorded_total_pence`/`recorded_payments`, what the run recorded sending, and
     `file_total_pence`/`file_credits`, what its bank file carries (the run's payments sent to the bank).

@@ -183,5 +183,5 @@ class Ledger:
 async def ledger(session: AsyncSession, agreement_id: str) -> Ledger:
     entries = await repository.ledger(session, agreement_id)
     total = {kind: sum(e.amount_pence for e in entries if e.kind == kind) for kind in ("payment", "return",
-                                                                                     "recovery")}
-    return Ledger(entries, total["payment"], total["return"], total["recovery"])
+                                                                                     "recovery", "repayment")}
+    return Ledger(entries, total["payment"], total["return"], total["recovery"] + total["repayment"])

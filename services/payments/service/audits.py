@@ -55,7 +55,8 @@ async def record_audit(session: AsyncSession, agreement: Agreement, body: AuditC
             reasons=domain.recovery_reasons(result, period_end=body.period_end, extra=[*capped, *body.reasons]),
             who_must_repay=f"{agreement.payee_name} ({agreement.payee_role})", method=body.recovery_method,
             status="notice_issued", notice_issued_on=today, challenge_by=challenge_by,
-            repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow())
+            repay_by=challenge_by + timedelta(days=REPAY_DAYS_AFTER_WINDOW), created_at=utcnow(), kind="surplus",
+            repaid_pence=0)
         session.add(recovery)
     await session.flush()
     return Shown(audit, recovery=recovery)
@@ -122,6 +123,9 @@ async def confirm(session: AsyncSession, recovery: Recovery, agreement: Agreemen
                   method: str | None) -> None:
     """PAY-07: no silent clawback. Confirmed only after the challenge window (or a decided challenge), then
     taken by deduction from future instalments or by invoice."""
+    if recovery.kind != "surplus":
+        raise domain.Refused("overpaid or misused money is repaid under an agreed repayment plan: POST "
+                             f"/v1/payments/recoveries/{recovery.id}/repayment-plan", rule="PAY-10")
     rules.confirmable(recovery.status, challenge_by=recovery.challenge_by, today=clock.today())
     method = method or recovery.method
     if method == "deduction":

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.reports import until
 from services.payments import repository
 
-MEASURES = ("issued", "returned", "recovered")
+MEASURES = ("issued", "returned", "recovered", "repaid")
 
 
 async def totals(session: AsyncSession, *, la: str, as_of: date | None) -> dict:

@@ -28,7 +28,7 @@ from services.payments.domain import runs as rules
 from services.payments.domain.bankfile import Credit
 from services.payments.models import LedgerEntry, Run
 from services.payments.repository import LedgerRow, OutboxRow, PaymentRow
-from services.payments.service import sealed
+from services.payments.service import repayments, sealed
 from services.payments.settings import PaymentsSettings
 
 log = logging.getLogger("sendpb.payments.runs")
@@ -209,6 +209,9 @@ async def _pay_chunk(db: Database, run_id: str, settings: PaymentsSettings, afte
         payments, ledger, outbox, count, total = _rows_for(due, run=run, settings=settings)
         await repository.write_payments(session, payments, ledger, outbox)
         await repository.settle(session, [row.id for row in due])
+        deducted = {row.id: payment.id for row, payment in zip(due, payments, strict=True) if row.deducted_pence}
+        if deducted:  # PAY-10: the repayments of a plan taken from these instalments are received now
+            await repayments.received_by_run(session, list(deducted), deducted, run.run_date)
         run.payments_count, run.total_pence = run.payments_count + count, run.total_pence + total
         run.settled_count += len(due)
         if after_chunk is not None:
