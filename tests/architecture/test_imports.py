@@ -2,6 +2,7 @@
 service so that a broken contract names the service it is about."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from tests.architecture.contracts import SERVICES, render
 def _lint(config: str, tmp_path: Path, capsys) -> tuple[int, str]:
     path = tmp_path / "importlinter.ini"
     path.write_text(config)
-    code = lint_imports(config_filename=str(path), no_cache=True, no_logo=True)
+    # import-linter's CLI configures logging with dictConfig, which disables every logger that already exists
+    # (the gateway's access log among them) for the rest of this process: put them back as they were.
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = {lg: lg.disabled for lg in loggers}
+    try:
+        code = lint_imports(config_filename=str(path), no_cache=True, no_logo=True)
+    finally:
+        for lg, was in disabled.items():
+            lg.disabled = was
     return code, capsys.readouterr().out
 
 
