@@ -133,7 +133,7 @@ def _publishing(event_type: str, service: str) -> str:
 def _message(event_type: str, spec: dict[str, Any], *, service: str, inbound: bool,
              components: dict[str, Any]) -> dict[str, Any]:
     payload = spec["payload"]
-    producer = "icb-QU9" if inbound else service
+    producer = owner_of(event_type) if inbound else service  # an outside system: named as its events are
     description = (spec.get("description") or "").strip()
     if inbound:
         description = f"{description}\n\n{_publishing(event_type, service)}"
