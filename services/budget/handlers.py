@@ -40,10 +40,11 @@ class AssessmentCompleted(Reader):
 class HealthFundingChanged(Reader):
     event_id: str = Field(min_length=1, max_length=64)
     child_id: str = Field(min_length=1, max_length=64)
-    local_authority: str = Field(pattern=r"^E\d{8}$")  # an ONS code; anything else can never be applied
-    annual_amount_pence: int = Field(ge=0)
+    local_authority: str = Field(pattern=r"^[EWSN]\d{8}$")  # an ONS code, as over REST; nothing else can apply
+    # Whole pence as a JSON integer, as over REST: lax parsing would read "12500.00" (pounds, as text) as 12500.
+    annual_amount_pence: int = Field(ge=0, le=10_000_000_000, strict=True)
     effective_from: EFFECTIVE  # a date past the horizon can never be applied sensibly (BUD-07): dead-lettered
-    reason: str = Field(max_length=500)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class FundsMoved(Reader):
