@@ -74,12 +74,15 @@ async def test_the_calibration_page_in_a_real_chromium_has_no_wcag_22_aa_violati
                     "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
                 if name == "desktop":  # the officer tries other figures from the form on the page
                     await page.fill("#education_pence", "4000000")
+                    await page.fill("#health_pence", "")  # left empty: health left out
                     await page.fill("#contingency_percent", "10")
                     await page.click("button[type=submit]")
                     await page.wait_for_selector("caption")
                     assert "education_pence=4000000" in served[-1] and "contingency_percent=10" in served[-1]
                     figures = await page.inner_text("table:first-of-type")
                     assert pounds(4_000_000) in figures and pounds(400_000) in figures  # 10 % held back
+                    headings = await page.locator("h2").all_inner_texts()
+                    assert "Health" not in headings and "Social care" in headings
                     await page.screenshot(path=str(ARTIFACTS / "ras-calibration-tried.png"), full_page=True)
                 await context.close()
         finally:

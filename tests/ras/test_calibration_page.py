@@ -174,6 +174,11 @@ async def test_ras_07_the_page_takes_a_cohort_and_the_las_default_contingency(ra
         pounds(education["contingency_pence"])]
     assert page.rows("Education: the what-if in figures")["Their points in all"] == [f"{education['total_points']:,}"]
     assert "Health: the what-if in figures" not in page.tables  # only the streams asked about
+    # The form sends a field left empty as `name=`: not given, as leaving it out is (so the LA's default here).
+    emptied = await ras.client.get(f"/v1/ras/models/{model['id']}/calibration.html", headers=ADMIN, params={
+        "education_pence": 800_000, "health_pence": "", "contingency_percent": "", "cohort": cohort})
+    assert emptied.status_code == 200, emptied.text
+    assert Page(emptied.text).tables == page.tables
     # The form tries other figures with the same cohort: each id is carried in the form.
     assert all(f'<input type="hidden" name="cohort" value="{i}">' in r.text for i in cohort)
     assert 'name="education_pence" aria-describedby="education_pence-hint" value="800000"' in r.text

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BeforeValidator, Field
 
 from kit.auth import caller_with
 from kit.pagination import Cursor, Limit, Page
@@ -117,7 +118,12 @@ async def calibrate(model_id: str, body: CalibrationCreate, request: Request, se
 
 # The page's query parameters: the JSON body's inputs, one parameter per stream (`available_pence.<stream>`
 # would be a dotted name that an HTML form and most clients handle badly).
-StreamPence = Annotated[int | None, Query(ge=0, le=10**13, description="Money available a year, in pence")]
+# The page's form sends a field left empty as `name=`: that is "not given", as leaving it out is.
+EmptyIsNone = BeforeValidator(lambda value: None if value == "" else value)
+StreamPence = Annotated[Annotated[int, Field(ge=0, le=10**13)] | None, EmptyIsNone,
+                        Query(description="Money available a year, in pence")]
+Percent = Annotated[Annotated[Decimal, Field(ge=0, lt=100, decimal_places=2)] | None, EmptyIsNone,
+                    Query(description="Reserve held back, e.g. 7.5; default: the LA's configured DEFAULT (5)")]
 # Each id up to 64 characters, at most 100 of them: a link must stay well under the 8 KB of a URL that servers and
 # proxies take; a larger cohort is calibrated with the JSON route.
 CohortIds = Annotated[list[Annotated[str, Query(min_length=1, max_length=64)]] | None,
@@ -142,9 +148,7 @@ async def calibration_what_if_page(
         model_id: str, request: Request, session: SessionDep, caller: Admin,
         education_pence: StreamPence = None, health_pence: StreamPence = None,
         social_care_pence: StreamPence = None, transport_pence: StreamPence = None,
-        contingency_percent: Annotated[Decimal | None, Query(ge=0, lt=100, decimal_places=2,
-                                                             description="Reserve held back, e.g. 7.5; default: "
-                                                                         "the LA's configured DEFAULT (5)")] = None,
+        contingency_percent: Percent = None,
         cohort: CohortIds = None) -> HTMLResponse:
     """The calibration of `POST /v1/ras/models/{model_id}/calibrations` as a page an LA finance or commissioning
     officer reads (scope `ras-admin`, as the JSON): per stream, the figures (money available, contingency, to

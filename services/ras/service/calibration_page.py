@@ -217,8 +217,9 @@ def _form(view: WhatIf) -> str:
         value = view.available.get(s)
         fields.append(
             f'<label for="{s}_pence">{escape(TITLES[s])}: money available a year, in pence</label>'
-            f'<span class="hint" id="{s}_pence-hint">For example 5000000 is £50,000.00. Leave it empty to leave '
-            f'{escape(TITLES[s].lower())} out.</span>'
+            f'<span class="hint" id="{s}_pence-hint">'
+            + (f"Now {pounds(value)}" if value is not None else "For example 5000000 is £50,000.00")
+            + f". Leave it empty to leave {escape(TITLES[s].lower())} out.</span>"
             f'<input type="number" min="0" step="1" inputmode="numeric" id="{s}_pence" name="{s}_pence" '
             f'aria-describedby="{s}_pence-hint" value="{"" if value is None else value}">')
     c = view.contingency_percent
