@@ -207,6 +207,7 @@ async def test_ras_07_the_page_refuses_what_the_json_refuses_as_problem_json_nam
     unknown = await refused({"education_pence": 100, "cohort": ["nope"]}, "cohort[0]")
     assert unknown["errors"] == [{"field": "cohort[0]", "message": "nope is not an assessment on this model"}]
     await refused({"education_pence": 100, "cohort": [f"id-{i}" for i in range(101)]}, "cohort")
+    await refused({"education_pence": 100, "cohort": ["a\x00b"]}, "cohort.0")  # PostgreSQL stores no NUL
 
 
 async def test_ras_07_the_page_has_the_json_routes_scope_and_tenancy(ras):

@@ -117,8 +117,8 @@ async def calibrate(model_id: str, body: CalibrationCreate, request: Request, se
 
 
 # The page's query parameters: the JSON body's inputs, one parameter per stream (`available_pence.<stream>`
-# would be a dotted name that an HTML form and most clients handle badly).
-# The page's form sends a field left empty as `name=`: that is "not given", as leaving it out is.
+# would be a dotted name that an HTML form and most clients handle badly). The page's form sends a field left
+# empty as `name=`: that is "not given", as leaving it out is.
 EmptyIsNone = BeforeValidator(lambda value: None if value == "" else value)
 StreamPence = Annotated[Annotated[int, Field(ge=0, le=10**13)] | None, EmptyIsNone,
                         Query(description="Money available a year, in pence")]
@@ -126,7 +126,8 @@ Percent = Annotated[Annotated[Decimal, Field(ge=0, lt=100, decimal_places=2)] | 
                     Query(description="Reserve held back, e.g. 7.5; default: the LA's configured DEFAULT (5)")]
 # Each id up to 64 characters, at most 100 of them: a link must stay well under the 8 KB of a URL that servers and
 # proxies take; a larger cohort is calibrated with the JSON route.
-CohortIds = Annotated[list[Annotated[str, Query(min_length=1, max_length=64)]] | None,
+# No NUL character, which PostgreSQL cannot take (kit.schemas.Input refuses it in the JSON body alike).
+CohortIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]] | None,
                       Query(max_length=100, description="Assessment ids, repeated (`cohort=a&cohort=b`), at "
                                                         "most 100; none = every current assessment on the model")]
 # No script runs on the page and its one form goes back to itself; it shows a cohort's money, so it is never

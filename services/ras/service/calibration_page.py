@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
@@ -79,7 +80,11 @@ async def what_if(session: AsyncSession, *, caller: Caller, settings: RasSetting
                            + ", ".join(f"{s}_pence" for s in unknown) + " out", rule="RAS-07",
                            errors=[{"field": f"{s}_pence", "message": f"this model has no questions for {s}"}
                                    for s in unknown])
-    body = CalibrationCreate(available_pence=available, contingency_percent=contingency_percent, cohort=cohort)
+    try:
+        body = CalibrationCreate(available_pence=available, contingency_percent=contingency_percent, cohort=cohort)
+    except ValidationError as exc:  # the router's parameters check the same; a 422, never a 500, if they drift
+        raise InvalidInput("the query is not valid", errors=[
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]) from exc
     try:
         done = await calibrated(session, caller=caller, settings=settings, row=row, body=body)
     except InvalidInput as exc:  # name the page's own query parameters, not the JSON body's fields
