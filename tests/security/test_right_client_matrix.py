@@ -84,6 +84,8 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/ras/models/{model_id}/publish": _nothing,
     "POST /v1/ras/models/{model_id}/calibrations": lambda ids: {
         "json": {"available_pence": {"education": 50_000_000, "social_care": 30_000_000}}},
+    "GET /v1/ras/models/{model_id}/calibration.html": lambda ids: {
+        "params": {"education_pence": 50_000_000, "social_care_pence": 30_000_000}},
     "POST /v1/ras/assessments": _assessment,
     "GET /v1/ras/assessments": _nothing,
     "GET /v1/ras/assessments/{assessment_id}": _nothing,
