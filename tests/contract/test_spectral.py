@@ -90,6 +90,7 @@ def test_our_rules_catch_what_they_are_for(tmp_path):
                      ("sendpb-paginated-list", "GET /v1/things"), ("sendpb-security", "GET /v1/things/{thing_id}"),
                      ("sendpb-secured-errors", "GET /v1/things/{thing_id}"),
                      ("sendpb-typed-success", "GET /v1/things/{thing_id}"), ("sendpb-public-says-so", "GET /healthz"),
-                     ("sendpb-paginated-list", "GET /v1/every-thing")]:
+                     ("sendpb-paginated-list", "GET /v1/every-thing"), ("sendpb-examples", "GET /v1/things")]:
         assert expected in reported, f"{expected} not reported; Spectral reported {sorted(reported)}"
     assert ("sendpb-paginated-list", "GET /v1/things/{thing_id}/parts") not in reported, "a declared bounded part list"
+    assert ("sendpb-examples", "GET /healthz") not in reported, "an answer without a body needs no example"
