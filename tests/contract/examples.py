@@ -256,7 +256,7 @@ async def _family_story(client: httpx.AsyncClient, admin: dict[str, str]) -> Non
                           data={"reason": "Her needs have changed since she moved school"})
     variation = await _ok(await client.post(budget + "/variations", headers=admin, json={
         "stream": "health", "agreed_pence": 260_000, "reasons": "The physiotherapy programme needs fewer sessions"}))
-    clock.set_to(DAY + timedelta(days=60), tick=True)
+    clock.set_to(DAY + timedelta(days=60))
     await client.post(f"{budget}/variations/{variation['id']}/apply", headers=admin)
 
 
@@ -299,7 +299,7 @@ async def record(out: Path = ROOT) -> dict[str, int]:
     from sendpb.runner import SERVICES, build_embedded
 
     real_uuid4, uuid.uuid4 = uuid.uuid4, _seeded_uuid4()
-    clock.set_to(DAY, tick=True)
+    clock.set_to(DAY)  # held at 09:00 UTC: every time recorded is the same at each regeneration
     try:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
