@@ -188,7 +188,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
 
     run = await api.until("the payment run to complete", run_done)
     ids["run_id"] = run["id"]
-    paid = await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance)
+    paid = (await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance))["items"]
     facts["paid_pence"] = sum(p["amount_pence"] for p in paid)
     bank_file = await api.call("GET", f"/v1/payments/runs/{run['id']}/file", as_=finance,
                                params={"format": "bacs18"})
