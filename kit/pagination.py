@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -20,6 +21,15 @@ Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor fr
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Paged(Generic[T]):
+    """What a use case returns for a list: one page of items and the cursor of the next (None on the last); a
+    ``Page[...]`` response model reads it from its attributes."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def encode_cursor(created_at: datetime, ident: Any) -> str:

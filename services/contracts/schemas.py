@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, Uuid
 from services.contracts.domain.terms import CONTRACT_YEARS_MAX
 
@@ -25,6 +26,21 @@ class Read(BaseModel):
     """A response, read from the attributes of what the service returns (ORM rows, domain values)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class ReleaseTotalsRow(Read):
+    """Releases from block contracts into one budget and stream (CON-04), and those given back since."""
+
+    budget_id: str
+    stream: str
+    released_pence: int
+    released_count: int
+    returned_pence: int
+    returned_count: int
+
+
+class ReleaseTotals(FinanceTotals[ReleaseTotalsRow]):
+    """Contracts' finance totals of one LA, for reconciliation with the budget ledger."""
 
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, PlanDate
 
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
@@ -19,6 +20,39 @@ class Read(BaseModel):
     """A response body, read from the attributes of what a use case returns."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class PaymentTotalsRow(Read):
+    """Direct-payment money of one budget and stream (null for an agreement opened without one)."""
+
+    budget_id: str | None
+    stream: str | None
+    issued_pence: int
+    issued_count: int
+    returned_pence: int
+    returned_count: int
+    recovered_pence: int
+    recovered_count: int
+    repaid_pence: int
+    repaid_count: int
+
+
+class RunTotalsRow(Read):
+    """A payment run as it recorded itself and as its bank file carries it (`run_date`/`status` null: unknown)."""
+
+    run_id: str
+    run_date: date | None
+    status: str | None
+    recorded_total_pence: int
+    recorded_payments: int
+    file_total_pence: int
+    file_credits: int
+
+
+class PaymentTotals(FinanceTotals[PaymentTotalsRow]):
+    """Payments' finance totals of one LA, for reconciliation with the budget ledger."""
+
+    runs: list[RunTotalsRow] = Field(description="one per payment run")
 
 
 class AgreementCreate(Input):
