@@ -547,18 +547,18 @@ class ProvisionCategoriesRead(Read):
 class StatementStreamRead(Read):
     stream: str
     title: str
-    indicated_pence: int
-    agreed_pence: int
-    released_pence: int
-    committed_pence: int
-    spent_pence: int
-    left_pence: int
+    indicated_pence: int = _of("balance", "indicative_pence")
+    agreed_pence: int = _of("balance", "agreed_pence")
+    released_pence: int = _of("balance", "released_pence")
+    committed_pence: int = _of("balance", "committed_pence")
+    spent_pence: int = _of("balance", "spent_pence")
+    left_pence: int = _of("balance", "available_pence")
     summary: str = Field(description="the stream's figures in plain English")
     provision: list[str] = Field(description="each provision line in plain English")
 
 
-class StatementRead(Read):
-    """The family statement: per stream what was indicated, agreed, released, spent and what is left."""
+class PlanRead(Read):
+    """The plan a report line is about: its budget, child, plan reference, period and the budget's stage."""
 
     budget_id: str = _of("budget", "id")
     child_id: str = _of("budget", "child_id")
@@ -566,6 +566,11 @@ class StatementRead(Read):
     period_start: date = _of("budget", "period_start")
     period_end: date = _of("budget", "period_end")
     status: str = _of("budget", "status")
+
+
+class StatementRead(PlanRead):
+    """The family statement: per stream what was indicated, agreed, released, spent and what is left."""
+
     streams: list[StatementStreamRead]
     total_agreed_pence: int
     total_left_pence: int
@@ -573,15 +578,9 @@ class StatementRead(Read):
     about: str
 
 
-class Sen2PlanRead(Read):
+class Sen2PlanRead(PlanRead):
     """BUD-11: one plan's SEN2 personal-budget fields (third-party arrangements count as direct payments)."""
 
-    budget_id: str = _of("budget", "id")
-    child_id: str = _of("budget", "child_id")
-    plan_reference: str = _of("budget", "plan_reference")
-    period_start: date = _of("budget", "period_start")
-    period_end: date = _of("budget", "period_end")
-    status: str = _of("budget", "status")
     has_personal_budget: Literal["Y", "N"] = _of("fields", "has_personal_budget")
     organised_arrangements: Literal["Y", "N"] = _of("fields", "organised_arrangements")
     direct_payment_funders: list[str] = _of("fields", "direct_payment_funders")

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kit.reports import FinanceTotals
-from kit.schemas import Input, IsoDate, Uuid
+from kit.schemas import Input, IsoDate, Read, Uuid
 from services.contracts.domain.terms import CONTRACT_YEARS_MAX
 
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -20,12 +20,6 @@ EvidenceKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 # Evidence values are the kinds the routes ask for: text (also dates), yes/no, whole numbers, lists of names.
 EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
                  | list[Annotated[str, Field(max_length=200)]])
-
-
-class Read(BaseModel):
-    """A response, read from the attributes of what the service returns (ORM rows, domain values)."""
-
-    model_config = ConfigDict(from_attributes=True)
 
 
 class ReleaseTotalsRow(Read):

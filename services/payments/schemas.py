@@ -5,21 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from kit.reports import FinanceTotals
-from kit.schemas import Input, IsoDate, PlanDate
+from kit.schemas import Input, IsoDate, PlanDate, Read
 
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
 Stream = Literal["education", "health", "social_care", "transport"]
 Frequency = Literal["four_weekly", "monthly"]
 MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside the BACS amount field
-
-
-class Read(BaseModel):
-    """A response body, read from the attributes of what a use case returns."""
-
-    model_config = ConfigDict(from_attributes=True)
 
 
 class PaymentTotalsRow(Read):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import InvalidInput
-from kit.pagination import decode_cursor, encode_cursor
+from kit.pagination import Paged, decode_cursor
 from services.budget import repository as repo
 from services.budget.models import Budget, LedgerEntry, LedgerTransaction
 
@@ -40,7 +40,6 @@ async def page(session: AsyncSession, budget: Budget, *, limit: int, cursor: str
     if cursor is not None:
         before = _before_of(cursor)
     txns, entries = await repo.ledger(session, budget.id, limit=limit, before=before)
-    shown = txns[:limit]
-    last = shown[-1] if len(txns) > limit else None
-    return Slice([Transaction(t, entries.get(t.id, [])) for t in shown],
-                 encode_cursor(last.created_at, last.id) if last else None, last.id if last else None)
+    page = Paged.of(txns, limit=limit)
+    return Slice([Transaction(t, entries.get(t.id, [])) for t in page.items], page.next_cursor,
+                 page.items[-1].id if page.next_cursor else None)

@@ -11,7 +11,7 @@ from kit.pagination import Paged
 from services.budget import repository as repo
 from services.budget.domain.budget import Sen2Fields, sen2_fields
 from services.budget.domain.ledger import STREAMS, StreamBalance
-from services.budget.models import Budget
+from services.budget.models import Budget, Provision
 
 LABELS = {"education": "Education", "health": "Health", "social_care": "Social care",
           "transport": "Travel to school or college"}
@@ -28,18 +28,24 @@ ABOUT = ("This is your child's personal budget: the money agreed to pay for the 
 
 @dataclass(frozen=True)
 class StatementStream:
-    """One stream of the statement, in plain English."""
+    """One stream of the statement: its balances (BUD-08) and its provision lines, in plain English."""
 
     stream: str
-    title: str
-    indicated_pence: int
-    agreed_pence: int
-    released_pence: int
-    committed_pence: int
-    spent_pence: int
-    left_pence: int
-    summary: str
-    provision: list[str]
+    balance: StreamBalance
+    lines: list[Provision]
+
+    @property
+    def title(self) -> str:
+        return LABELS[self.stream]
+
+    @property
+    def summary(self) -> str:
+        return _summary(self.stream, self.balance)
+
+    @property
+    def provision(self) -> list[str]:
+        return [f"{p.description} ({p.outcome}): {pounds(p.annual_cost_pence)} a year, {HOW[p.arrangement]}"
+                for p in self.lines]
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,11 @@ class Statement:
 
     @property
     def total_agreed_pence(self) -> int:
-        return sum(s.agreed_pence for s in self.streams)
+        return sum(s.balance.agreed_pence for s in self.streams)
 
     @property
     def total_left_pence(self) -> int:
-        return sum(s.left_pence for s in self.streams)
+        return sum(s.balance.available_pence for s in self.streams)
 
 
 def _summary(stream: str, b: StreamBalance) -> str:
@@ -78,12 +84,7 @@ async def statement(session: AsyncSession, budget: Budget) -> Statement:
         lines = [p for p in provisions if p.stream == s]
         if not (any(b.as_dict().values()) or lines):
             continue
-        rows.append(StatementStream(
-            stream=s, title=LABELS[s], indicated_pence=b.indicative_pence, agreed_pence=b.agreed_pence,
-            released_pence=b.released_pence, committed_pence=b.committed_pence, spent_pence=b.spent_pence,
-            left_pence=b.available_pence, summary=_summary(s, b),
-            provision=[f"{p.description} ({p.outcome}): {pounds(p.annual_cost_pence)} a year, {HOW[p.arrangement]}"
-                       for p in lines]))
+        rows.append(StatementStream(s, b, lines))
     return Statement(budget, rows)
 
 

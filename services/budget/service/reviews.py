@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
 from kit.errors import InvalidInput
 from kit.outbox import add_event
-from kit.pagination import Paged, encode_cursor
+from kit.pagination import Paged
 from kit.refusals import refused
 from services.budget import events
 from services.budget import repository as repo
@@ -159,12 +159,9 @@ async def due(session: AsyncSession, caller: Caller, *, due_before: date, limit:
     """Agreed budgets in the caller's LAs with a review due on or before ``due_before``, soonest first, a page of
     ``limit`` after ``cursor``."""
     today = common.today()
-    rows = await repo.reviews_due(session, caller, due_before, limit, cursor)
-    page = rows[:limit]
-    last = page[-1] if len(rows) > limit else None
-    next_cursor = (encode_cursor(datetime.combine(last.next_review_due, time(0), tzinfo=UTC), last.id)
-                   if last is not None else None)
-    return Paged([Due(b, b.next_review_due < today, *due_because(b)) for b in page], next_cursor)
+    page = Paged.of(await repo.reviews_due(session, caller, due_before, limit, cursor), limit=limit,
+                    created="next_review_due")
+    return Paged([Due(b, b.next_review_due < today, *due_because(b)) for b in page.items], page.next_cursor)
 
 
 async def history(session: AsyncSession, budget: Budget, *, cadence: Sequence[int]) -> History:
