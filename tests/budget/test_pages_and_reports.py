@@ -1,8 +1,11 @@
 """The budget's lists page with `limit` + `cursor` and answer `{items, next_cursor}` (the ledger still takes
 `before`), and its reports answer typed bodies: the SEN2 fields (BUD-11, third-party arrangements counted as
 direct payments, as in the SEN2 file), the family statement and the provision categories (BUD-15)."""
+from datetime import UTC, datetime
+
 import pytest
 
+from kit.pagination import encode_cursor
 from kit.testing import LA, running_service
 from services.budget.app import create_app
 from tests.budget.helpers import FINANCE, OTHER, READ, line
@@ -10,8 +13,14 @@ from tests.budget.test_after_agreement import agreed
 
 
 @pytest.fixture
-async def svc(memory_backend):
+async def svc(memory_backend):  # an empty database: the lists below are read whole
     async with running_service(create_app, memory_backend, service="budget") as running:
+        yield running
+
+
+@pytest.fixture
+async def both(backend):  # SQLite + in-memory bus, and PostgreSQL + RabbitMQ
+    async with running_service(create_app, backend, service="budget") as running:
         yield running
 
 
@@ -28,7 +37,8 @@ async def pages(client, url: str, headers: dict, **params) -> list[list[dict]]:
             return out
 
 
-async def test_BUD_08_the_ledger_pages_by_cursor_and_still_by_before(svc):
+async def test_BUD_08_the_ledger_pages_by_cursor_and_still_by_before(both):
+    svc = both
     budget = await agreed(svc.client)
     url = f"/v1/budgets/{budget['id']}/ledger"
     for amount in (1_000, 2_000, 3_000):
@@ -46,8 +56,10 @@ async def test_BUD_08_the_ledger_pages_by_cursor_and_still_by_before(svc):
     assert [t["id"] for t in older["items"]] == ids[2:4]
     both = await svc.client.get(url, params={"cursor": first["next_cursor"], "before": 5}, headers=FINANCE)
     assert both.status_code == 422 and both.json()["errors"][0]["field"] == "before"
-    forged = await svc.client.get(url, params={"cursor": "not-a-cursor"}, headers=FINANCE)
-    assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "cursor"
+    for forged in ("not-a-cursor", encode_cursor(datetime(2026, 1, 1, tzinfo=UTC), "abc"),
+                   encode_cursor(datetime(2026, 1, 1, tzinfo=UTC), 2**64)):
+        refused = await svc.client.get(url, params={"cursor": forged}, headers=FINANCE)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor", forged
 
 
 async def test_BUD_09_reviews_due_page_soonest_first_by_cursor(svc):

@@ -27,7 +27,7 @@ class Slice:
 def _before_of(cursor: str) -> int:
     """The transaction id a ledger cursor pages on from (transactions are numbered in the order booked)."""
     _, ident = decode_cursor(cursor)
-    if not ident.isdigit():
+    if not (ident.isascii() and ident.isdigit()) or not 1 <= int(ident) <= 2**63 - 1:  # a BIGINT id
         raise InvalidInput.field("cursor", "not a cursor returned by this API")
     return int(ident)
 
