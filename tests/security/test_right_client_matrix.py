@@ -145,6 +145,8 @@ REQUESTS: dict[str, Any] = {
         "outcome": "not_upheld", "reasons": "The plan's outcomes are met", "decided_by": "Team manager"}},
     "POST /v1/budgets/{budget_id}/disputes/{dispute_id}/escalate": lambda ids: {"json": {
         "to": "panel", "reason": "The family still disagrees"}},
+    "GET /v1/budgets/handovers": lambda ids: {"params": {"local_authority": LA}},  # ELIG-14
+    "GET /v1/budgets/{budget_id}/handover": _nothing,
     "POST /v1/payments/agreements": lambda ids: {"json": {
         "budget_id": ids["budget_id"], "stream": "social_care", "child_id": ids["child_id"], "local_authority": LA,
         "annual_amount_pence": 120_000, "frequency": "monthly", "start_date": str(TODAY),

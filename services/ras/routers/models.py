@@ -51,7 +51,9 @@ async def list_models(session: SessionDep, caller: Reader, limit: Limit = 50, cu
     return Page[ModelSummary](items=rows, next_cursor=next_cursor)
 
 
-@router.get("/active", response_model=ModelRead, summary="The local authority's active RAS model")
+@router.get("/active", response_model=ModelRead, summary="The local authority's active RAS model",
+            responses={404: {"description": "The local authority has no published model yet, or it is not one of "
+                                            "the caller's local authorities (never revealed which)."}})
 async def active_model(session: SessionDep, caller: Reader,
                        local_authority: Annotated[LocalAuthority, Query()]) -> ModelRead:
     """The version new assessments are scored on when they name no `model_id`: the local authority's most
