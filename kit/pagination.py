@@ -4,7 +4,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -23,7 +24,24 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-def encode_cursor(created_at: datetime, ident: Any) -> str:
+@dataclass(frozen=True)
+class Paged(Generic[T]):
+    """What a use case returns for a list: one page of items and the cursor of the next (None on the last); a
+    ``Page[...]`` response model reads it from its attributes."""
+
+    items: list[T]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, rows: list[T], *, limit: int, created: str = "created_at", ident: str = "id") -> Paged[T]:
+        """The page of the ``limit + 1`` rows a repository read (``page_of``)."""
+        return cls(*page_of(rows, limit=limit, created=created, ident=ident))
+
+
+def encode_cursor(created_at: datetime | date, ident: Any) -> str:
+    """A cursor holding a row's key: its time (a date is its midnight UTC) and its id."""
+    if not isinstance(created_at, datetime):
+        created_at = datetime.combine(created_at, time(0), tzinfo=UTC)
     raw = json.dumps([created_at.isoformat(), str(ident)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

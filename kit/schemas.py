@@ -119,3 +119,10 @@ class Input(BaseModel):
         if _holds_nul(value):
             raise PydanticCustomError("nul_character", NUL_MESSAGE)
         return value
+
+
+class Read(BaseModel):
+    """A response body, read from the attributes of what a use case returns (ORM rows, domain values, the small
+    dataclasses of the service): never assembled by hand."""
+
+    model_config = ConfigDict(from_attributes=True)

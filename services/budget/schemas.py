@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from kit.schemas import Input, IsoDate, PlanDate, up_to, within_years
+from kit.pagination import Page
+from kit.reports import FinanceTotals
+from kit.schemas import Input, IsoDate, PlanDate, Read, up_to, within_years
 from services.budget.domain import categories, outcomes
 
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -195,10 +197,6 @@ class ReversalCreate(Input):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class Read(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
 def _of(*path: str) -> Any:
     """A field read from an attribute of an attribute of what the use case returned (e.g. its ``budget``)."""
     return Field(validation_alias=AliasPath(*path))
@@ -309,9 +307,32 @@ class TransactionRead(Read):
     entries: list[EntryRead]
 
 
-class LedgerPage(Read):
-    items: list[TransactionRead]
-    next_before: int | None
+class LedgerPage(Page[TransactionRead]):
+    """A page of the ledger, newest first: `next_cursor` pages on; `next_before`, the id to pass as `before`, is
+    kept for callers that paged with it before the ledger took a cursor."""
+
+    model_config = ConfigDict(from_attributes=True)
+    next_before: int | None = Field(description="deprecated: page with `next_cursor`")
+
+
+class LedgerTotalsRow(Read):
+    """One budget and stream of the ledger's finance totals (BUD-08)."""
+
+    budget_id: str
+    stream: str
+    payments_pence: int = Field(description="direct payments spent (payments.payment_issued.v1), net of returns")
+    recoveries_pence: int = Field(description="confirmed recoveries given back (payments.recovery_confirmed.v1)")
+    released_pence: int = Field(description="released from block contracts (contracts.funds_released.v1)")
+    returned_pence: int = Field(description="given back to block contracts (contracts.funds_returned.v1)")
+    agreed_pence: int
+    released_total_pence: int = Field(description="released less returned")
+    committed_pence: int
+    spent_pence: int
+    available_pence: int = Field(description="agreed + released − committed − spent")
+
+
+class LedgerTotals(FinanceTotals[LedgerTotalsRow]):
+    """The budget ledger's finance totals of one LA, for reconciliation (BUD-08)."""
 
 
 class AuditRead(Read):
@@ -408,8 +429,6 @@ class ReviewDue(Read):
     review_reason: str | None
 
 
-class ReviewsDue(Read):
-    items: list[ReviewDue]
 
 
 class ReviewHistory(Read):
@@ -496,6 +515,76 @@ class LocalOfferRead(Read):
     policy: PolicyRead
     advice: AdviceRead = Field(description="where families get independent advice (SENDIAS)")
     rules: list[str]
+
+
+class CategoryRead(Read):
+    """A provision category (BUD-15): what it is and the streams that may buy it."""
+
+    id: str
+    label: str
+    description: str
+    streams: list[str]
+    allowed: bool
+
+
+class RefusedCategoryRead(CategoryRead):
+    """A category a personal budget can never buy (BUD-03), and why."""
+
+    rule: str
+    reason: str = Field(validation_alias="refused_because")
+
+
+class ProvisionCategoriesRead(Read):
+    """The published provision categories (BUD-15): the menu, per stream, and what BUD-03 refuses."""
+
+    local_authority: str | None
+    menu: str = Field(description="whose menu: `platform_default` (every LA has it today)")
+    categories: list[CategoryRead]
+    by_stream: dict[str, list[str]] = Field(description="per stream, the ids of the categories it may buy")
+    refused: list[RefusedCategoryRead]
+
+
+class StatementStreamRead(Read):
+    stream: str
+    title: str
+    indicated_pence: int = _of("balance", "indicative_pence")
+    agreed_pence: int = _of("balance", "agreed_pence")
+    released_pence: int = _of("balance", "released_pence")
+    committed_pence: int = _of("balance", "committed_pence")
+    spent_pence: int = _of("balance", "spent_pence")
+    left_pence: int = _of("balance", "available_pence")
+    summary: str = Field(description="the stream's figures in plain English")
+    provision: list[str] = Field(description="each provision line in plain English")
+
+
+class PlanRead(Read):
+    """The plan a report line is about: its budget, child, plan reference, period and the budget's stage."""
+
+    budget_id: str = _of("budget", "id")
+    child_id: str = _of("budget", "child_id")
+    plan_reference: str = _of("budget", "plan_reference")
+    period_start: date = _of("budget", "period_start")
+    period_end: date = _of("budget", "period_end")
+    status: str = _of("budget", "status")
+
+
+class StatementRead(PlanRead):
+    """The family statement: per stream what was indicated, agreed, released, spent and what is left."""
+
+    streams: list[StatementStreamRead]
+    total_agreed_pence: int
+    total_left_pence: int
+    next_review_due: date | None = _of("budget", "next_review_due")
+    about: str
+
+
+class Sen2PlanRead(PlanRead):
+    """BUD-11: one plan's SEN2 personal-budget fields (third-party arrangements count as direct payments)."""
+
+    has_personal_budget: Literal["Y", "N"] = _of("fields", "has_personal_budget")
+    organised_arrangements: Literal["Y", "N"] = _of("fields", "organised_arrangements")
+    direct_payment_funders: list[str] = _of("fields", "direct_payment_funders")
+    direct_payment_funder_code: Literal["E", "S", "H", "I"] | None = _of("fields", "direct_payment_funder_code")
 
 
 class TransactionId(BaseModel):

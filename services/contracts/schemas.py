@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from kit.schemas import Input, IsoDate, Uuid
+from kit.reports import FinanceTotals
+from kit.schemas import Input, IsoDate, Read, Uuid
 from services.contracts.domain.terms import CONTRACT_YEARS_MAX
 
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -21,10 +22,19 @@ EvidenceValue = (Annotated[str, Field(max_length=2000)] | bool | int
                  | list[Annotated[str, Field(max_length=200)]])
 
 
-class Read(BaseModel):
-    """A response, read from the attributes of what the service returns (ORM rows, domain values)."""
+class ReleaseTotalsRow(Read):
+    """Releases from block contracts into one budget and stream (CON-04), and those given back since."""
 
-    model_config = ConfigDict(from_attributes=True)
+    budget_id: str
+    stream: str
+    released_pence: int
+    released_count: int
+    returned_pence: int
+    returned_count: int
+
+
+class ReleaseTotals(FinanceTotals[ReleaseTotalsRow]):
+    """Contracts' finance totals of one LA, for reconciliation with the budget ledger."""
 
 
 

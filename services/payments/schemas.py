@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from kit.schemas import Input, IsoDate, PlanDate
+from kit.reports import FinanceTotals
+from kit.schemas import Input, IsoDate, PlanDate, Read
 
 LACode = Field(pattern=r"^E\d{8}$", description="ONS code of the local authority")
 Stream = Literal["education", "health", "social_care", "transport"]
@@ -15,10 +16,37 @@ Frequency = Literal["four_weekly", "monthly"]
 MAX_PENCE = 10_000_000_000  # £100m: far above any personal budget, well inside the BACS amount field
 
 
-class Read(BaseModel):
-    """A response body, read from the attributes of what a use case returns."""
+class PaymentTotalsRow(Read):
+    """Direct-payment money of one budget and stream (null for an agreement opened without one)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    budget_id: str | None
+    stream: str | None
+    issued_pence: int
+    issued_count: int
+    returned_pence: int
+    returned_count: int
+    recovered_pence: int
+    recovered_count: int
+    repaid_pence: int
+    repaid_count: int
+
+
+class RunTotalsRow(Read):
+    """A payment run as it recorded itself and as its bank file carries it (`run_date`/`status` null: unknown)."""
+
+    run_id: str
+    run_date: date | None
+    status: str | None
+    recorded_total_pence: int
+    recorded_payments: int
+    file_total_pence: int
+    file_credits: int
+
+
+class PaymentTotals(FinanceTotals[PaymentTotalsRow]):
+    """Payments' finance totals of one LA, for reconciliation with the budget ledger."""
+
+    runs: list[RunTotalsRow] = Field(description="one per payment run")
 
 
 class AgreementCreate(Input):

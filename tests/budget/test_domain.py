@@ -8,12 +8,14 @@ from services.budget.domain.budget import (
     StreamDecision,
     agreement_refusals,
     newer_health_funding,
-    panel_outcome,
     pounds,
     refuse_line,
     sen2_fields,
 )
 from services.budget.domain.reviews import add_months, first_review_due, next_review_after
+from services.budget.domain.sen2_return import PlanAtCensus, PlanLine
+from services.budget.domain.sen2_return import record as sen2_record
+from services.budget.domain.stages import panel_outcome
 
 
 def a_line(**kw) -> Line:
@@ -77,12 +79,27 @@ def test_bud_07_only_a_later_effective_date_replaces_the_health_amount():
     (True, {"social_care": {"direct_payment"}}, ("Y", "N", "S")),
     (True, {"education": {"notional"}, "transport": {"direct_payment"}}, ("Y", "Y", "E")),
     (True, {"health": {"direct_payment"}, "social_care": {"direct_payment", "notional"}}, ("Y", "Y", "I")),
-    (True, {"health": {"third_party"}}, ("Y", "N", None)),
+    # Code of Practice 9.101: money a third party holds for the family is a direct payment, in the JSON as in the file.
+    (True, {"health": {"third_party"}}, ("Y", "N", "H")),
+    (True, {"health": {"third_party"}, "education": {"direct_payment"}}, ("Y", "N", "I")),
 ])
 def test_bud_11_sen2_fields(agreed, arrangements, expected):
     fields = sen2_fields(agreed=agreed, arrangements_by_stream=arrangements)
-    assert (fields["has_personal_budget"], fields["organised_arrangements"],
-            fields["direct_payment_funder_code"]) == expected
+    assert (fields.has_personal_budget, fields.organised_arrangements, fields.direct_payment_funder_code) == expected
+
+
+@pytest.mark.parametrize("arrangements", [
+    {"health": {"third_party"}}, {"social_care": {"direct_payment", "notional"}, "health": {"third_party"}},
+    {"education": {"notional"}}, {"transport": {"direct_payment"}, "education": {"third_party"}},
+])
+def test_bud_11_the_sen2_json_and_the_sen2_file_name_the_same_direct_payment_funders(arrangements):
+    lines = tuple(PlanLine(stream, arrangement, date(2026, 1, 1))
+                  for stream, held in arrangements.items() for arrangement in held)
+    plan = PlanAtCensus("b", "c", "EHCP-1", date(2025, 9, 1), date(2026, 8, 31), "agreed", date(2025, 9, 1), lines)
+    in_file = sen2_record(plan, date(2026, 1, 15))
+    in_json = sen2_fields(agreed=True, arrangements_by_stream=arrangements)
+    assert tuple(in_json.direct_payment_funders) == in_file.dp_funders
+    assert in_json.direct_payment_funder_code == in_file.dp
 
 
 def test_money_is_shown_in_pounds_and_pence():

@@ -119,13 +119,6 @@ def cost_by_stream(lines: Iterable[Line], *, arrangement: str | None = None) -> 
     return costs
 
 
-def panel_outcome(decision: str, agreed_pence: int, limit_pence: int) -> str:
-    """BUD-06: an approval above the decider's delegated authority is escalated, never accepted."""
-    if decision == "approved" and agreed_pence > limit_pence:
-        return "escalated"
-    return decision
-
-
 @dataclass(frozen=True)
 class StreamDecision:
     decision: str
@@ -237,18 +230,42 @@ def newer_health_funding(candidate: tuple[date, int], current: tuple[date, int] 
     return current is None or candidate > current
 
 
-def sen2_fields(*, agreed: bool, arrangements_by_stream: Mapping[str, set[str]]) -> dict:
-    """BUD-11: the SEN2 personal-budget fields of one plan."""
-    dp_codes = sorted(
-        {SEN2_FUNDER_CODES[s] for s, arr in arrangements_by_stream.items() if "direct_payment" in arr}
-    )
-    funders = "I" if len(dp_codes) > 1 else (dp_codes[0] if dp_codes else None)
-    return {
-        "has_personal_budget": "Y" if agreed else "N",
-        "organised_arrangements": "Y"
-        if agreed and any("notional" in a for a in arrangements_by_stream.values())
-        else "N",
-        "direct_payment_funders": dp_codes,
-        "direct_payment_funder_code": funders if agreed else None,
-    }
+DIRECT_PAYMENT_ARRANGEMENTS = frozenset({"direct_payment", "third_party"})  # Code of Practice 9.101
+ORGANISED_ARRANGEMENTS = frozenset({"notional"})
 
+
+def direct_payment_funders(lines: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """BUD-11: the SEN2 funder codes (E, S, H) of a plan's direct payments, from its lines' ``(stream,
+    arrangement)``. Money paid to a person or organisation who manages it for the family (a third-party
+    arrangement) is a direct payment too (SEND Code of Practice 9.101). The one rule behind the SEN2 JSON
+    (``sen2_fields``) and the SEN2 file (``sen2_return.record``)."""
+    return tuple(sorted({SEN2_FUNDER_CODES[stream] for stream, arrangement in lines
+                         if arrangement in DIRECT_PAYMENT_ARRANGEMENTS and stream in SEN2_FUNDER_CODES}))
+
+
+def funder_code(funders: tuple[str, ...]) -> str | None:
+    """BUD-11: SEN2's DP item: the one funder, ``I`` (integrated) when more than one funds direct payments."""
+    return ("I" if len(funders) > 1 else funders[0]) if funders else None
+
+
+@dataclass(frozen=True)
+class Sen2Fields:
+    """BUD-11: one plan's SEN2 personal-budget fields, as the JSON list gives them (Y/N)."""
+
+    has_personal_budget: str
+    organised_arrangements: str
+    direct_payment_funders: list[str]
+    direct_payment_funder_code: str | None
+
+
+def sen2_fields(*, agreed: bool, arrangements_by_stream: Mapping[str, set[str]]) -> Sen2Fields:
+    """BUD-11: the SEN2 personal-budget fields of one plan: Y once agreed; organised arrangements when any line is
+    notional; the funders of its direct payments (third-party arrangements count, CoP 9.101)."""
+    lines = [(stream, arrangement) for stream, held in arrangements_by_stream.items() for arrangement in held]
+    funders = direct_payment_funders(lines)
+    return Sen2Fields(
+        has_personal_budget="Y" if agreed else "N",
+        organised_arrangements="Y" if agreed and any(a in ORGANISED_ARRANGEMENTS for _, a in lines) else "N",
+        direct_payment_funders=list(funders),
+        direct_payment_funder_code=funder_code(funders) if agreed else None,
+    )

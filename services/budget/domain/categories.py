@@ -31,6 +31,10 @@ class Category:
     def allowed(self) -> bool:
         return self.refused_because is None
 
+    @property
+    def rule(self) -> str | None:
+        return None if self.allowed else "BUD-03"
+
 
 _PLACE = ("A personal budget can never pay for a place at a school, college or early-years setting (BUD-03): "
           "the local authority secures the place through the EHCP itself. A personal budget can still fund "
@@ -123,21 +127,19 @@ def is_placement(name: str) -> bool:
     return setting and any(p in joined for p in _PLACES)
 
 
-def menu(local_authority: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Menu:
+    """The published taxonomy (BUD-15): what may be bought, the menu of each stream, what BUD-03 refuses."""
+
+    local_authority: str | None
+    menu: str
+    categories: tuple[Category, ...]
+    by_stream: Mapping[str, tuple[str, ...]]
+    refused: tuple[Category, ...]
+
+
+def menu(local_authority: str | None = None) -> Menu:
     """The published taxonomy (BUD-15): the menu per stream and what BUD-03 refuses. Every LA has the platform
     default today."""
-    return {
-        "local_authority": local_authority,
-        "menu": PLATFORM_DEFAULT,
-        "categories": [_view(c) for c in MENU],
-        "by_stream": {s: [c.id for c in MENU if s in c.streams] for s in STREAMS},
-        "refused": [_view(c) for c in REFUSED],
-    }
-
-
-def _view(category: Category) -> dict:
-    view = {"id": category.id, "label": category.label, "description": category.description,
-            "streams": list(category.streams), "allowed": category.allowed}
-    if not category.allowed:
-        view |= {"rule": "BUD-03", "reason": category.refused_because}
-    return view
+    return Menu(local_authority, PLATFORM_DEFAULT, MENU,
+                {s: tuple(c.id for c in MENU if s in c.streams) for s in STREAMS}, REFUSED)

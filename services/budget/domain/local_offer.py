@@ -71,10 +71,10 @@ def local_offer(local_authority: str, name: str, policy: Policy, advice: Advice)
     """BUD-15: the LA's local offer, its menu per stream drawn from the published provision categories (the same
     closed list a provision line is checked against) and every placement BUD-03 refuses."""
     published = categories.menu(local_authority)
-    by_id = {c["id"]: c for c in published["categories"]}
+    by_id = {c.id: c for c in published.categories}
     streams = tuple(
-        StreamMenu(s, STREAM_NAMES[s], tuple(Item(i, by_id[i]["label"], by_id[i]["description"])
-                                             for i in published["by_stream"][s]))
+        StreamMenu(s, STREAM_NAMES[s], tuple(Item(i, by_id[i].label, by_id[i].description)
+                                             for i in published.by_stream[s]))
         for s in STREAMS)
-    refused = tuple(Refused(c["id"], c["label"], c["description"], c["reason"]) for c in published["refused"])
-    return LocalOffer(local_authority, name, published["menu"], streams, refused, policy, advice)
+    refused = tuple(Refused(c.id, c.label, c.description, c.refused_because or "") for c in published.refused)
+    return LocalOffer(local_authority, name, published.menu, streams, refused, policy, advice)

@@ -25,7 +25,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.budget.domain.budget import SEN2_FUNDER_CODES
+from services.budget.domain.budget import (
+    DIRECT_PAYMENT_ARRANGEMENTS,
+    ORGANISED_ARRANGEMENTS,
+    SEN2_FUNDER_CODES,
+    direct_payment_funders,
+    funder_code,
+)
 
 RULE = "BUD-11"
 GUIDE = "DfE SEN2: Special educational needs person level survey 2025, guide v1.4; module 4 named plan: PB, OA, DP"
@@ -33,8 +39,6 @@ GUIDE = "DfE SEN2: Special educational needs person level survey 2025, guide v1.
 FIRST_CENSUS = date(2014, 9, 1)
 # A census more than a year ahead is a slip, not a return (and a date in year 9999 would be a 500 elsewhere).
 CENSUS_DAYS_AHEAD = 366
-DIRECT_PAYMENT_ARRANGEMENTS = frozenset({"direct_payment", "third_party"})  # CoP 9.101
-ORGANISED_ARRANGEMENTS = frozenset({"notional"})
 
 ERROR, WARNING = "error", "warning"
 
@@ -113,9 +117,8 @@ def record(plan: PlanAtCensus, census: date) -> Sen2Record:
     """BUD-11: the plan's PB, OA and DP at the census date."""
     pb = taken_up(plan, census)
     lines = lines_at(plan, census)
-    funders = tuple(sorted({SEN2_FUNDER_CODES[ln.stream] for ln in lines
-                            if ln.arrangement in DIRECT_PAYMENT_ARRANGEMENTS and ln.stream in SEN2_FUNDER_CODES}))
-    dp = ("I" if len(funders) > 1 else funders[0]) if funders else None
+    funders = direct_payment_funders((ln.stream, ln.arrangement) for ln in lines)
+    dp = funder_code(funders)
     return Sen2Record(
         budget_id=plan.budget_id, child_id=plan.child_id, plan_reference=plan.plan_reference, pb=pb,
         oa=any(ln.arrangement in ORGANISED_ARRANGEMENTS for ln in lines) if pb else None,

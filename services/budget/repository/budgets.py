@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.pagination import newest_first
+from kit.pagination import decode_cursor, newest_first
 from kit.tenancy import found, scoped
 from services.budget.models import (
     Budget,
@@ -116,7 +116,10 @@ async def reviews(session: AsyncSession, budget_id: str) -> list[Review]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def reviews_due(session: AsyncSession, caller: Caller, due_before: date, limit: int) -> list[Budget]:
+async def reviews_due(session: AsyncSession, caller: Caller, due_before: date, limit: int,
+                      cursor: str | None = None) -> list[Budget]:
+    """Up to ``limit + 1`` agreed budgets with a review due on or before ``due_before``, soonest first (then by
+    id), after the (due date, id) of ``cursor``."""
     stmt = scoped(
         select(Budget).where(
             Budget.status == "agreed",
@@ -126,8 +129,12 @@ async def reviews_due(session: AsyncSession, caller: Caller, due_before: date, l
         Budget.local_authority,
         caller,
     )
+    if cursor:
+        after, ident = decode_cursor(cursor)
+        due = after.date()
+        stmt = stmt.where(or_(Budget.next_review_due > due, and_(Budget.next_review_due == due, Budget.id > ident)))
     return list(
-        (await session.execute(stmt.order_by(Budget.next_review_due, Budget.id).limit(limit))).scalars()
+        (await session.execute(stmt.order_by(Budget.next_review_due, Budget.id).limit(limit + 1))).scalars()
     )
 
 

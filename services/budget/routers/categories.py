@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 
 from services.budget.domain import categories
 from services.budget.routers.access import AFTER_AGREEMENT, AUDIT, CategoryReader
+from services.budget.schemas import ProvisionCategoriesRead
 
 router = APIRouter(tags=[AFTER_AGREEMENT], dependencies=[AUDIT])
 
@@ -12,7 +13,7 @@ router = APIRouter(tags=[AFTER_AGREEMENT], dependencies=[AUDIT])
 @router.get("/provision-categories", summary="What a personal budget can and cannot buy")
 async def provision_categories(caller: CategoryReader, local_authority: str | None = Query(
         None, pattern=r"^[EWSN]\d{8}$", description="the LA whose menu to show; omitted: the platform default")
-) -> dict:
+) -> ProvisionCategoriesRead:
     """The published provision categories (BUD-15): the local offer's menu of what a personal budget may buy and
     what it may not, in plain English and machine-readable. No child's data; any budget scope or `read`.
 
@@ -23,4 +24,4 @@ async def provision_categories(caller: CategoryReader, local_authority: str | No
     `categories`; a placement is refused with **409** `rule: BUD-03`, any other value with **422** naming
     `category` and listing `valid_categories`. `menu` says whose menu it is (`platform_default`: every LA has it
     today)."""
-    return categories.menu(local_authority)
+    return ProvisionCategoriesRead.model_validate(categories.menu(local_authority))

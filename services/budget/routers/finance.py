@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from kit.reports import AsOf, LocalAuthority, report, until
+from kit.reports import AsOf, LocalAuthority, report
 from kit.service import SessionDep
 from services.budget.routers.access import LedgerReader
+from services.budget.schemas import LedgerTotals
 from services.budget.service import finance
 
 router = APIRouter(tags=["budgets: finance totals"])
 
 
-@router.get("/finance/totals", summary="Ledger totals per budget and stream")
+@router.get("/finance/totals", summary="Ledger totals per budget and stream", response_model=LedgerTotals)
 async def totals(session: SessionDep, caller: LedgerReader, local_authority: LocalAuthority,
                  as_of: AsOf = None) -> Response:
     """What the budget ledger holds of the LA's money (BUD-08), for reconciliation with payments and contracts
@@ -28,5 +29,4 @@ async def totals(session: SessionDep, caller: LedgerReader, local_authority: Loc
     `as_of` counts only postings made on or before that day (UTC). The totals are one report for the LA, not a
     paginated list."""
     caller.ensure_la(local_authority)
-    rows = await finance.totals(session, la=local_authority, until=until(as_of))
-    return report({"local_authority": local_authority, "as_of": as_of, "rows": rows})
+    return report(LedgerTotals.model_validate(await finance.totals(session, la=local_authority, as_of=as_of)))

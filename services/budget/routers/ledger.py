@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 
 from kit.errors import InvalidInput
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.pagination import Limit
+from kit.pagination import Cursor, Limit
 from kit.service import SessionDep
 from services.budget.routers.access import AFTER_AGREEMENT, AUDIT, Finance, LedgerReader, stored
 from services.budget.schemas import CommitmentCreate, LedgerPage, ReversalCreate, TransactionId
@@ -15,19 +15,24 @@ from services.budget.service import budgets, ledger, money
 router = APIRouter(dependencies=[AUDIT])  # each route keeps the tag it was documented under
 
 
-@router.get("/{budget_id}/ledger", summary="The budget's ledger", tags=["budgets"])
+@router.get("/{budget_id}/ledger", summary="The budget's ledger", tags=["budgets"], response_model=LedgerPage)
 async def read_ledger(
     budget_id: str,
     session: SessionDep,
     caller: LedgerReader,
     limit: Limit = 100,
-    before: int | None = Query(None, ge=1, le=2**63 - 1, description="next_before from the previous page"),
+    cursor: Cursor = None,
+    # Kept for the callers that paged with it before the ledger took a cursor (out of the document: lists page
+    # with limit and cursor).
+    before: int | None = Query(None, ge=1, le=2**63 - 1, include_in_schema=False),
 ) -> LedgerPage:
     """Every movement of money on the budget, newest first (BUD-08): each transaction has `kind`, a
     plain-English `memo` and double entries `{stream, account, amount_pence}` (debit positive, credit
-    negative) summing to 0. Corrections appear as reversals, never as edits. `{items, next_before}`."""
+    negative) summing to 0. Corrections appear as reversals, never as edits. `{items, next_cursor}`: pass
+    `next_cursor` as `cursor` for the next page. `next_before` is the same place as a transaction id, for callers
+    that page with `before` (still accepted)."""
     budget = await budgets.load(session, budget_id, caller)
-    return LedgerPage.model_validate(await ledger.page(session, budget, limit=limit, before=before))
+    return LedgerPage.model_validate(await ledger.page(session, budget, limit=limit, cursor=cursor, before=before))
 
 
 @router.post("/{budget_id}/commitments", status_code=201, summary="Commit money on a stream",

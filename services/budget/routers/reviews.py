@@ -5,34 +5,36 @@ from datetime import date
 
 from fastapi import APIRouter, Query, Request
 
-from kit.pagination import Limit
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep, settings_of
 from services.budget.domain.outcomes import Progress, Views
 from services.budget.routers.access import AFTER_AGREEMENT, AUDIT, Casework, Reader
 from services.budget.schemas import (
     ReviewCreate,
+    ReviewDue,
     ReviewHistory,
     ReviewRecorded,
     ReviewRequest,
     ReviewRequested,
-    ReviewsDue,
 )
 from services.budget.service import budgets, reviews
 
 router = APIRouter(tags=[AFTER_AGREEMENT], dependencies=[AUDIT])
 
 
-@router.get("/reviews", summary="Reviews due")
+@router.get("/reviews", summary="Reviews due", response_model=Page[ReviewDue])
 async def reviews_due(session: SessionDep, caller: Reader, due_before: date = Query(
-        description="list agreed budgets whose next review falls on or before this date"), limit: Limit = 100
-) -> ReviewsDue:
+        description="list agreed budgets whose next review falls on or before this date"), limit: Limit = 100,
+        cursor: Cursor = None) -> Page[ReviewDue]:
     """BUD-09: agreed budgets in the caller's LAs with a review due on or before `due_before`, soonest first;
     `overdue` is true when the due date has passed. The first review is due within 3 months of agreement, then
     every 12 months, each at the LA's review cadence (BUD-12), at once when the family asks or circumstances
     change, and early when ICB funding falls below the cost of the agreed health provision (BUD-05). `review_kind`
     (`first`, `annual`, `scheduled` (a cadence interval under 12 months), `request`, `reassessment` (circumstances
-    changed, BUD-12), `insufficient_funding`) and `review_reason` say why it is due."""
-    return ReviewsDue(items=await reviews.due(session, caller, due_before=due_before, limit=limit))
+    changed, BUD-12), `insufficient_funding`) and `review_reason` say why it is due. `{items, next_cursor}`:
+    pass `next_cursor` as `cursor` for the next page."""
+    paged = await reviews.due(session, caller, due_before=due_before, limit=limit, cursor=cursor)
+    return Page[ReviewDue].model_validate(paged, from_attributes=True)
 
 
 @router.post("/{budget_id}/reviews", status_code=201, summary="Record a review",

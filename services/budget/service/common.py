@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from kit.errors import RuleViolation
+from kit.errors import AppError
 from kit.events import utcnow
+from kit.refusals import as_problem
 from services.budget.domain.budget import Line, Refusal
 from services.budget.models import PanelDecision, Provision
 
@@ -25,9 +26,9 @@ def line_of(p: Provision) -> Line:
                 head_agreement=p.head_agreement)
 
 
-def violation(refusal: Refusal) -> RuleViolation:
+def violation(refusal: Refusal) -> AppError:
     """A domain refusal of a rule (BUD-05) as the 409 naming the rule and the stream."""
-    return RuleViolation(refusal.message, rule=refusal.rule, stream=refusal.stream)
+    return as_problem(refusal)
 
 
 def latest_decisions(decisions: list[PanelDecision]) -> dict[str, PanelDecision]:

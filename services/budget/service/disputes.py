@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import InvalidInput, RuleViolation
 from kit.outbox import add_event
+from kit.refusals import as_problem
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain import disputes as rules
@@ -39,13 +40,6 @@ class DisputeState:
 
 def _as_rules(steps: list[DisputeStep]) -> list[rules.Step]:
     return [rules.Step(s.step, s.opened_on, s.decided_on, s.outcome) for s in steps]
-
-
-def _refused(refusal: rules.DisputeRefused) -> Exception:
-    error = InvalidInput if refusal.invalid else RuleViolation
-    errors = [{"field": refusal.field, "message": refusal.message}] if refusal.field else None
-    detail = f"{refusal.field}: {refusal.message}" if refusal.field else refusal.message
-    return error(detail, rule=refusal.rule, errors=errors)
 
 
 async def _variation(session: AsyncSession, budget: Budget, variation_id: str | None) -> Variation | None:
@@ -77,7 +71,7 @@ async def open_dispute(session: AsyncSession, budget: Budget, *, subject: str, d
     pending = variation is not None and variation.kind == "reduction" and variation.status in (
         "notice_issued", "reconsideration_requested")
     if refusal := rules.refuse_start(starts_at, reconsidered=reconsidered, reduction_pending=pending):
-        raise _refused(refusal)
+        raise as_problem(refusal)
     today, now = common.today(), common.now()
     dispute = Dispute(id=str(uuid.uuid4()), budget_id=budget.id, subject=subject, details=details,
                       raised_by=raised_by, variation_id=variation_id, panel_decision_id=panel_decision_id,
@@ -114,7 +108,7 @@ async def decide(session: AsyncSession, budget: Budget, dispute: Dispute, *, out
     linked = variation_id is not None or panel_decision_id is not None
     if refusal := rules.refuse_decision(_as_rules(state.steps), subject=dispute.subject, outcome=outcome,
                                         decided_on=decided, linked=linked):
-        raise _refused(refusal)
+        raise as_problem(refusal)
     await _variation(session, budget, variation_id)
     await _panel_decision(session, budget, panel_decision_id)
     step = state.steps[-1]
@@ -130,7 +124,7 @@ async def escalate(session: AsyncSession, budget: Budget, dispute: Dispute, *, t
     state = await _state(session, dispute)
     opened = opened_on or common.today()
     if refusal := rules.refuse_escalation(_as_rules(state.steps), to, opened_on=opened):
-        raise _refused(refusal)
+        raise as_problem(refusal)
     step = DisputeStep(id=str(uuid.uuid4()), dispute_id=dispute.id, seq=len(state.steps) + 1, step=to,
                        opened_on=opened, reason=reason, opened_by=by)
     session.add(step)

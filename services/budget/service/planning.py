@@ -3,20 +3,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.db import Database
-from kit.errors import Conflict, InvalidInput, RuleViolation
+from kit.errors import Conflict, RuleViolation
 from kit.outbox import add_event
+from kit.refusals import refused
 from services.budget import events
 from services.budget import repository as repo
+from services.budget.domain import stages
 from services.budget.domain.budget import (
     Line,
     StreamDecision,
     agreement_refusals,
     cost_by_stream,
-    panel_outcome,
     pounds,
     refuse_for_eligibility,
     refuse_line,
@@ -29,7 +31,7 @@ from services.budget.service import common, reviews
 from services.budget.service.health import health_funded
 from services.budget.settings import BudgetSettings
 
-EDITABLE = ("draft", "indicative")
+EDITABLE = stages.EDITABLE
 
 
 async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, description: str,
@@ -37,9 +39,7 @@ async def add_provision(session: AsyncSession, budget: Budget, line: Line, *, de
     """Add a costed provision line tied to an outcome. Refusals name their rule."""
     refusal = refuse_line(line) or refuse_for_eligibility(line, await _eligibility(session, budget))
     if refusal is not None:
-        error = InvalidInput if refusal.invalid else RuleViolation
-        raise error(f"{refusal.field}: {refusal.message}", rule=refusal.rule,
-                    errors=[{"field": refusal.field, "message": refusal.message}], **(refusal.details or {}))
+        raise common.violation(refusal)
     if budget.status == "agreed":
         # After agreement a line may be added only if the stream's agreed amount still covers it (BUD-05).
         lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
@@ -79,13 +79,9 @@ async def _eligibility(session: AsyncSession, budget: Budget) -> dict | None:
 
 async def submit(session: AsyncSession, budget: Budget) -> None:
     """Send the budget to panel (BUD-06 stages): it needs at least one provision line."""
-    if budget.status not in EDITABLE:
-        raise Conflict(f"only a draft or indicative budget can be submitted; this one is {budget.status}")
-    if not await repo.provisions(session, budget.id):
-        raise RuleViolation(
-            "a budget is submitted with the provision it will fund; add provision first", rule="BUD-02"
-        )
-    budget.status = "submitted"
+    with refused(stages.StageRefused):
+        budget.status = stages.submitted(budget.status,
+                                         provision_lines=len(await repo.provisions(session, budget.id)))
 
 
 async def decide(
@@ -100,26 +96,15 @@ async def decide(
     authority: str,
 ) -> PanelDecision:
     """Record one stream's panel decision; an approval above the decider's limit is escalated (BUD-06)."""
-    if budget.status != "submitted":
-        raise Conflict(f"panel decisions are made on a submitted budget; this one is {budget.status}")
-    limit = settings.limit_for(budget.local_authority, stream, authority)
-    balances = await repo.balances(session, budget.id)
+    with refused(stages.StageRefused):
+        ruling = stages.panel_ruling(
+            budget.status, stream=stream, requested=decision, agreed_pence=agreed_pence,
+            indicative_pence=(await repo.balances(session, budget.id))[stream].indicative_pence,
+            authority=authority, limit_pence=settings.limit_for(budget.local_authority, stream, authority),
+            decided_by=decided_by)
     previous = await repo.panel_decisions(session, budget.id)
-    recorded = PanelDecision(
-        id=str(uuid.uuid4()),
-        budget_id=budget.id,
-        seq=len(previous) + 1,
-        stream=stream,
-        requested=decision,
-        decision=panel_outcome(decision, agreed_pence, limit),
-        agreed_pence=agreed_pence,
-        # BUD-06: extra funding awarded when the pooled (indicative) amount falls short.
-        extra_pence=max(0, agreed_pence - balances[stream].indicative_pence),
-        authority=authority,
-        limit_pence=limit,
-        decided_by=decided_by,
-        decided_at=common.now(),
-    )
+    recorded = PanelDecision(id=str(uuid.uuid4()), budget_id=budget.id, seq=len(previous) + 1,
+                             decided_at=common.now(), **asdict(ruling))
     session.add(recorded)
     await session.flush()
     return recorded
@@ -129,8 +114,8 @@ async def agree_budget(session: AsyncSession, budget: Budget, *,
                        review_cadence: Sequence[int] = DEFAULT_REVIEW_CADENCE) -> None:
     """Agree the budget: every stream with provision approved and sufficient (BUD-05, BUD-06); the first review
     falls due at the LA's ``review_cadence`` (BUD-09, BUD-12)."""
-    if budget.status != "submitted":
-        raise Conflict(f"only a submitted budget can be agreed; this one is {budget.status}")
+    with refused(stages.StageRefused):
+        status = stages.agreed(budget.status)
     lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
     costs = cost_by_stream(lines)
     latest = common.latest_decisions(await repo.panel_decisions(session, budget.id))
@@ -169,7 +154,7 @@ async def agree_budget(session: AsyncSession, budget: Budget, *,
         ],
         now=now,
     )
-    budget.status, budget.agreed_at = "agreed", now
+    budget.status, budget.agreed_at = status, now
     reviews.schedule_first(budget, agreed_on=now.date(), cadence=review_cadence)
     direct = cost_by_stream(lines, arrangement="direct_payment")
     agreed = {s: targets.get(s, balances[s].agreed_pence) for s in STREAMS}
@@ -198,8 +183,7 @@ async def close_ended_budgets(db: Database, settings: object, *, batch: int = 20
 
 async def close(session: AsyncSession, budget: Budget, *, reason: str) -> None:
     """Close the budget; ``budget.closed.v1`` tells payments to stop its agreements from today (PAY-08)."""
-    if budget.status == "closed":
-        raise Conflict("the budget is already closed")
-    budget.status = "closed"
+    with refused(stages.StageRefused):
+        budget.status = stages.closed(budget.status)
     await session.flush()
     await add_event(session, events.budget_closed(budget, closed_on=common.today(), reason=reason))

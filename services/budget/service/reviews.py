@@ -10,32 +10,42 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.errors import Conflict, InvalidInput
+from kit.errors import InvalidInput
 from kit.outbox import add_event
+from kit.pagination import Paged
+from kit.refusals import refused
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain.outcomes import Progress, Views, outcomes_of, review_refusals
 from services.budget.domain.reviews import (
     DEFAULT_REVIEW_CADENCE,
-    cadence_step,
+    HELD,
+    NextReview,
+    ReviewRefused,
+    after_review_held,
+    brought_forward,
     describe_cadence,
+    first_review,
     first_review_due,
-    next_review_after,
+    reviewable,
 )
 from services.budget.models import Budget, Review
 from services.budget.service import common
 
-# Reviews held (POST …/reviews); the other kinds are reviews wanted (requests, BUD-05 early reviews).
-HELD = ("first", "annual", "requested", "circumstances_changed")
 REASSESSMENT = "reassessment"  # BUD-12: circumstances changed; a review is due at once and a RAS re-assessment
+
+
+def _next(budget: Budget) -> NextReview:
+    return NextReview(budget.next_review_due, budget.next_review_kind, budget.next_review_reason)
+
+
+def _schedule(budget: Budget, nxt: NextReview) -> None:
+    budget.next_review_due, budget.next_review_kind, budget.next_review_reason = nxt.due, nxt.kind, nxt.reason
 
 
 def schedule_first(budget: Budget, *, agreed_on: date, cadence: Sequence[int]) -> None:
     """BUD-09, BUD-12: at agreement the first review falls the LA's first interval later."""
-    budget.next_review_due = first_review_due(agreed_on, cadence)
-    budget.next_review_kind = "first"
-    budget.next_review_reason = (f"BUD-09, BUD-12: the first review, {cadence_step(cadence, 0)} months after "
-                                 f"agreement (the LA's cadence: {describe_cadence(cadence)})")
+    _schedule(budget, first_review(agreed_on, cadence))
 
 
 async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, kind: str, notes: str,
@@ -43,8 +53,8 @@ async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, ki
                  views: Views | None = None, voice_required: bool = False) -> Recorded:
     """Record a review held, with progress per outcome and the child's or young person's views (BUD-14); the next
     one falls due at the LA's next interval (BUD-12), never more than 12 months later (BUD-09)."""
-    if budget.status != "agreed":
-        raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
+    with refused(ReviewRefused):
+        reviewable(budget.status)
     outcomes = outcomes_of(p.outcome for p in await repo.provisions(session, budget.id))
     if refusals := review_refusals(progress, views, outcomes, required=voice_required):
         raise InvalidInput(f"{refusals[0].field}: {refusals[0].message}", rule=refusals[0].rule,
@@ -63,11 +73,7 @@ async def record(session: AsyncSession, budget: Budget, *, reviewed_on: date, ki
         views_given_by=views.given_by if views else None,
     )
     session.add(review)
-    months = cadence_step(cadence, held)
-    budget.next_review_due = next_review_after(reviewed_on, cadence, reviews_held=held)
-    budget.next_review_kind = "annual" if months == 12 else "scheduled"
-    budget.next_review_reason = (f"BUD-09, BUD-12: {months} months after the review held on {reviewed_on} (the "
-                                 f"LA's cadence: {describe_cadence(cadence)})")
+    _schedule(budget, after_review_held(budget.status, reviewed_on, cadence, reviews_held=held))
     await session.flush()
     return Recorded(review, budget.next_review_due)
 
@@ -79,8 +85,8 @@ async def request(
     """The family asked, or circumstances changed: a review falls due at once (listed as due from that date).
     A change of circumstances (BUD-12) is also a swift re-assessment: ``budget.reassessment_requested.v1`` asks
     for a new RAS assessment, in the same transaction."""
-    if budget.status != "agreed":
-        raise Conflict(f"reviews are of agreed budgets; this one is {budget.status}")
+    with refused(ReviewRefused):
+        reviewable(budget.status)
     if not circumstances_changed:
         review = await bring_forward(session, budget, due=requested_on, kind="request", reason=reason, by=by)
         return Recorded(review, budget.next_review_due)
@@ -98,8 +104,7 @@ async def bring_forward(session: AsyncSession, budget: Budget, *, due: date, kin
     review = Review(id=str(uuid.uuid4()), budget_id=budget.id, kind=kind, reviewed_on=due, notes=reason,
                     recorded_by=by, created_at=common.now())
     session.add(review)
-    if budget.next_review_due is None or due <= budget.next_review_due:
-        budget.next_review_due, budget.next_review_kind, budget.next_review_reason = due, kind, reason
+    _schedule(budget, brought_forward(_next(budget), due=due, kind=kind, reason=reason))
     await session.flush()
     return review
 
@@ -149,11 +154,14 @@ class History:
     items: list[Review]
 
 
-async def due(session: AsyncSession, caller: Caller, *, due_before: date, limit: int) -> list[Due]:
-    """Agreed budgets in the caller's LAs with a review due on or before ``due_before``, soonest first."""
+async def due(session: AsyncSession, caller: Caller, *, due_before: date, limit: int,
+              cursor: str | None = None) -> Paged[Due]:
+    """Agreed budgets in the caller's LAs with a review due on or before ``due_before``, soonest first, a page of
+    ``limit`` after ``cursor``."""
     today = common.today()
-    return [Due(b, b.next_review_due < today, *due_because(b))
-            for b in await repo.reviews_due(session, caller, due_before, limit)]
+    page = Paged.of(await repo.reviews_due(session, caller, due_before, limit, cursor), limit=limit,
+                    created="next_review_due")
+    return Paged([Due(b, b.next_review_due < today, *due_because(b)) for b in page.items], page.next_cursor)
 
 
 async def history(session: AsyncSession, budget: Budget, *, cadence: Sequence[int]) -> History:

@@ -3,96 +3,83 @@ one chance to ask for reconsideration, and applies only after the window or the 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.db import Database
-from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.money import pounds
 from kit.outbox import add_event
+from kit.refusals import refused
 from services.budget import events
 from services.budget import repository as repo
 from services.budget.domain.budget import cost_by_stream, refuse_reduction
 from services.budget.domain.ledger import agree
+from services.budget.domain.variations import (
+    PENDING,
+    VariationRefused,
+    VariationState,
+    due_to_apply,
+    proposed,
+    reconsideration_asked,
+    reconsideration_decided,
+)
 from services.budget.models import Budget, Variation
 from services.budget.service import common, sufficiency
 
-PENDING = ("notice_issued", "reconsideration_requested")
+
+def _state(variation: Variation) -> VariationState:
+    return VariationState(variation.kind, variation.status, variation.reconsider_by)
 
 
 async def vary(session: AsyncSession, budget: Budget, *, stream: str, agreed_pence: int, reasons: str,
                reconsideration_days: int) -> Variation:
-    """Change a stream's agreed amount on an agreed budget."""
-    if budget.status != "agreed":
-        raise Conflict(f"only an agreed budget is varied; this one is {budget.status}")
+    """Change a stream's agreed amount on an agreed budget (BUD-10)."""
     current = (await repo.balances(session, budget.id))[stream].agreed_pence
-    if agreed_pence == current:
-        raise InvalidInput.field(
-            "agreed_pence", f"the {stream} stream is already agreed at {pounds(current)}"
-        )
-    if any(v.stream == stream and v.status in PENDING for v in await repo.variations(session, budget.id)):
-        raise Conflict(f"a reduction of the {stream} stream is already pending", rule="BUD-10")
-    variation = Variation(
-        id=str(uuid.uuid4()),
-        budget_id=budget.id,
-        stream=stream,
-        kind="increase" if agreed_pence > current else "reduction",
-        from_pence=current,
-        to_pence=agreed_pence,
-        reasons=reasons,
-        status="notice_issued",
-        notice_issued_on=common.today(),
-        created_at=common.now(),
-    )
+    pending = any(v.stream == stream and v.status in PENDING for v in await repo.variations(session, budget.id))
+    with refused(VariationRefused):
+        proposal = proposed(budget.status, stream=stream, current_pence=current, to_pence=agreed_pence,
+                            pending_reduction=pending, today=common.today(),
+                            reconsideration_days=reconsideration_days, current_words=pounds(current))
+    if not proposal.applies_now:
+        lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
+        if uncovered := refuse_reduction(lines, stream, agreed_pence):  # BUD-05
+            raise common.violation(uncovered)
+    variation = Variation(id=str(uuid.uuid4()), budget_id=budget.id, stream=stream, kind=proposal.kind,
+                          from_pence=current, to_pence=agreed_pence, reasons=reasons, status=proposal.status,
+                          reconsider_by=proposal.reconsider_by, notice_issued_on=common.today(),
+                          created_at=common.now())
     session.add(variation)
-    if variation.kind == "increase":
+    if proposal.applies_now:
         await _apply(session, budget, variation)
         return variation
-    lines = [common.line_of(p) for p in await repo.provisions(session, budget.id)]
-    if uncovered := refuse_reduction(lines, stream, agreed_pence):  # BUD-05
-        raise common.violation(uncovered)
-    variation.reconsider_by = common.today() + timedelta(days=reconsideration_days)
     await session.flush()
     return variation
 
 
 async def ask_reconsideration(session: AsyncSession, variation: Variation, reason: str) -> None:
     """The family's one reconsideration of a reduction, within the notice window (BUD-10)."""
-    if variation.kind != "reduction" or variation.status != "notice_issued":
-        raise RuleViolation(
-            "a reduction allows one reconsideration, asked while its notice stands", rule="BUD-10"
-        )
-    if common.today() > variation.reconsider_by:
-        raise RuleViolation(
-            f"the window to ask for reconsideration closed on {variation.reconsider_by}", rule="BUD-10"
-        )
-    variation.status, variation.reconsideration_reason = "reconsideration_requested", reason
+    with refused(VariationRefused):
+        variation.status = reconsideration_asked(_state(variation), common.today())
+    variation.reconsideration_reason = reason
 
 
 async def decide_reconsideration(
     session: AsyncSession, budget: Budget, variation: Variation, outcome: str
 ) -> None:
-    if variation.status != "reconsideration_requested":
-        raise Conflict("no reconsideration of this variation is waiting for a decision")
+    """BUD-10: the reconsideration decided: upheld applies the reduction now, withdrawn keeps the agreed amount."""
+    with refused(VariationRefused):
+        status = reconsideration_decided(_state(variation), outcome)
     variation.reconsideration_outcome = outcome
-    if outcome == "upheld":
+    if status == "applied":
         await _apply(session, budget, variation)
     else:
-        variation.status = "withdrawn"
+        variation.status = status
 
 
 async def apply_when_due(session: AsyncSession, budget: Budget, variation: Variation) -> None:
     """Apply a reduction whose reconsideration window has passed without a request (BUD-10)."""
-    if variation.status != "notice_issued" or variation.kind != "reduction":
-        raise Conflict(f"this variation is {variation.status}")
-    if common.today() <= variation.reconsider_by:
-        raise RuleViolation(
-            f"the family may ask for reconsideration until {variation.reconsider_by}; the "
-            "reduction applies after that",
-            rule="BUD-10",
-            reconsider_by=str(variation.reconsider_by),
-        )
+    with refused(VariationRefused):
+        due_to_apply(_state(variation), common.today())
     await _apply(session, budget, variation)
 
 

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Response
 from kit.auth import caller_with
 from kit.reports import AsOf, LocalAuthority, report
 from kit.service import SessionDep
+from services.contracts.schemas import ReleaseTotals
 from services.contracts.service import finance
 
 router = APIRouter(tags=["contracts: finance totals"])
 FinanceReader = caller_with("finance", "read")
 
 
-@router.get("/finance/totals", summary="Releases and returns per budget and stream")
+@router.get("/finance/totals", summary="Releases and returns per budget and stream", response_model=ReleaseTotals)
 async def totals(session: SessionDep, caller: FinanceReader, local_authority: LocalAuthority,
                  as_of: AsOf = None) -> Response:
     """What contracts released from the LA's block contracts into personal budgets, for reconciliation with the
@@ -25,4 +26,5 @@ async def totals(session: SessionDep, caller: FinanceReader, local_authority: Lo
 
     `as_of` counts only what was recorded on or before that day (UTC). The totals are one report for the LA, not a
     paginated list."""
-    return report(await finance.totals(session, caller=caller, local_authority=local_authority, as_of=as_of))
+    totals = await finance.totals(session, caller=caller, local_authority=local_authority, as_of=as_of)
+    return report(ReleaseTotals.model_validate(totals))

@@ -6,13 +6,15 @@ from fastapi import APIRouter, Response
 from kit.auth import caller_with
 from kit.reports import AsOf, LocalAuthority, report
 from kit.service import SessionDep
+from services.payments.schemas import PaymentTotals
 from services.payments.service import finance
 
 router = APIRouter(tags=["payments: finance totals"])
 Reader = caller_with("finance", "read")
 
 
-@router.get("/finance/totals", summary="Direct-payment totals per budget and stream, and per run")
+@router.get("/finance/totals", summary="Direct-payment totals per budget and stream, and per run",
+            response_model=PaymentTotals)
 async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuthority, as_of: AsOf = None) -> Response:
     """What payments holds of the LA's money, for reconciliation with the budget ledger (`sendpb reconcile`;
     scope `finance` or `read`; another LA's code is a 403).
@@ -31,4 +33,4 @@ async def totals(session: SessionDep, caller: Reader, local_authority: LocalAuth
     `as_of` counts only what was recorded on or before that day (UTC). The totals are one report for the LA,
     not a paginated list: a row per budget and stream, a row per run."""
     caller.ensure_la(local_authority)
-    return report(await finance.totals(session, la=local_authority, as_of=as_of))
+    return report(PaymentTotals.model_validate(await finance.totals(session, la=local_authority, as_of=as_of)))
