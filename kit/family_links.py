@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import jwt
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -24,6 +25,7 @@ from kit import clock
 from kit.db import UTCDateTime
 from kit.errors import Conflict, InvalidInput, NotFound
 from kit.family import INVALID, OPEN, expiry, link_state
+from kit.schemas import Input, IsoDate
 
 ALGORITHM = "HS256"
 AUDIENCE = "sendpb-family"
@@ -208,3 +210,67 @@ def acted(link, action_id: str) -> None:
     """Record the one thing the family did from this link (``action_id``: the challenge, dispute... it made), so a
     second post of the form answers what the first did instead of doing it again."""
     link.acted_at, link.action_id = clock.now(), action_id
+
+
+# ---------------------------------------------------------------- what a caseworker reads of a link
+class FamilyLinkOpeningRead(BaseModel):
+    """One use of a family link: when, in which form, and whether it opened (no IP address or user agent)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    opened_at: datetime
+    format: str = Field(description="`html`, `pdf`, or `action` (the family acted from the page)")
+    outcome: str = Field(description="`opened`, or `expired`/`revoked` when the link was refused")
+
+
+class FamilyLinkExpiry(Input):
+    """How long a new link lasts: `expires_in_days` (default 28, at most 90) or until `expires_on`."""
+
+    expires_in_days: int | None = Field(None, ge=1, le=90, description=(
+        "how long the link lasts, in days from now (default 28, at most 90)"))
+    expires_on: IsoDate | None = Field(None, description=(
+        "or the date it lasts until (at most 90 days from today); give one of the two, or neither for 28 days"))
+
+
+# ---------------------------------------------------------------- the tables, for a service's migration
+def create_link_tables(op, *, family_column: str, family_length: int) -> None:
+    """Create ``family_links`` (with ``family_column`` naming the family) and ``family_link_openings`` in a
+    service's migration (``op``: alembic's), as ``FamilyLinkColumns`` and ``FamilyLinkOpeningColumns`` map them."""
+    import sqlalchemy as sa
+
+    ts = sa.DateTime(timezone=True)
+    op.create_table(
+        "family_links",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column(family_column, sa.String(family_length), nullable=False),
+        sa.Column("local_authority", sa.String(9), nullable=False),
+        sa.Column("document", sa.String(30), nullable=False),
+        sa.Column("document_id", sa.String(36)),
+        sa.Column("issued_by", sa.String(120), nullable=False),
+        sa.Column("issued_at", ts, nullable=False),
+        sa.Column("expires_at", ts, nullable=False),
+        sa.Column("revoked_at", ts),
+        sa.Column("revoked_by", sa.String(120)),
+        sa.Column("acted_at", ts),
+        sa.Column("action_id", sa.String(36)),
+        sa.PrimaryKeyConstraint("id", name="pk_family_links"),
+    )
+    op.create_index(f"ix_family_links_{family_column}", "family_links", [family_column])
+    op.create_table(
+        "family_link_openings",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("link_id", sa.String(36),
+                  sa.ForeignKey("family_links.id", name="fk_family_link_openings_link_id_family_links"),
+                  nullable=False),
+        sa.Column("opened_at", ts, nullable=False),
+        sa.Column("format", sa.String(10), nullable=False),
+        sa.Column("outcome", sa.String(10), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_family_link_openings"),
+    )
+    op.create_index("ix_family_link_openings_link_id", "family_link_openings", ["link_id", "opened_at"])
+
+
+def drop_link_tables(op, *, family_column: str) -> None:
+    op.drop_index("ix_family_link_openings_link_id", table_name="family_link_openings")
+    op.drop_table("family_link_openings")
+    op.drop_index(f"ix_family_links_{family_column}", table_name="family_links")
+    op.drop_table("family_links")
