@@ -164,11 +164,14 @@ async def revoke(session: AsyncSession, spec: LinkSpec, family_id: str, link_id:
     return _issued(spec, link, (await openings(session, spec, [link.id]))[link.id], key=key, base_url=base_url)
 
 
-async def listing(session: AsyncSession, spec: LinkSpec, family_id: str, *, key: bytes, base_url: str,
+async def listing(session: AsyncSession, spec: LinkSpec, family_id: str | None, *, key: bytes, base_url: str,
                   document_id: str | None = None) -> list[IssuedLink]:
-    """The family's links (to ``document_id`` only, when given), newest first, each with its state and openings."""
+    """The family's links (every family's, when ``family_id`` is None; to ``document_id`` only, when given), newest
+    first, each with its state and openings."""
     m = spec.link
-    stmt = select(m).where(getattr(m, spec.family_field) == family_id)
+    stmt = select(m)
+    if family_id is not None:
+        stmt = stmt.where(getattr(m, spec.family_field) == family_id)
     if document_id is not None:
         stmt = stmt.where(m.document_id == document_id)
     links = list((await session.execute(stmt.order_by(m.issued_at.desc(), m.id))).scalars())

@@ -43,10 +43,11 @@ async def issue_link(contract_id: str, body: SummaryLinkCreate, request: Request
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
-@router.get("/{contract_id}/family-links", summary="A child's family links to a contract's summary")
+@router.get("/{contract_id}/family-links", summary="Family links to a contract's summary")
 async def list_links(contract_id: str, request: Request, session: SessionDep, caller: Reader,
-                     child_id: Annotated[str, Query(min_length=1, max_length=64)]) -> SummaryLinks:
-    """The child's links to the contract's summary, newest first, each with its `status` (`open`, `expired`,
+                     child_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> SummaryLinks:
+    """The links to the contract's summary (`child_id`: that child's only), newest first, each with its `status`
+    (`open`, `expired`,
     `revoked`) and every opening (when, page or PDF, opened or refused), without IP address or user agent."""
     links = await family_links.listing(session, caller, contract_id, child_id, **_signing(request))
     return SummaryLinks(items=[SummaryLinkRead.model_validate(link) for link in links])

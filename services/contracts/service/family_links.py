@@ -37,9 +37,10 @@ async def issue(session: AsyncSession, caller: Caller, contract_id: str, *, chil
                              expires_on=expires_on, by=caller.client_id, key=key, base_url=base_url)
 
 
-async def listing(session: AsyncSession, caller: Caller, contract_id: str, child_id: str, *, key: bytes,
+async def listing(session: AsyncSession, caller: Caller, contract_id: str, child_id: str | None, *, key: bytes,
                   base_url: str) -> list[IssuedLink]:
-    """The child's links to the contract's summary, newest first, with their state and openings."""
+    """The links to the contract's summary (the child's only, when ``child_id`` is given), newest first, with
+    their state and openings."""
     contract = await repository.contract(session, contract_id, caller)
     return await links.listing(session, SPEC, child_id, key=key, base_url=base_url, document_id=contract.id)
 
