@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kit.errors import PROBLEM_JSON, problem
@@ -135,8 +135,6 @@ def answer(request: Request, status_code: int, title: str, detail: str, *, label
                             status_code=status_code, headers=HEADERS)
     if status_code >= 400:
         return problem(status_code, slug, title, detail, headers=HEADERS)
-    from fastapi.responses import JSONResponse
-
     return JSONResponse(json or {"title": title, "detail": detail}, status_code=status_code, headers=HEADERS)
 
 
