@@ -43,7 +43,7 @@ from kit.middleware import (
     route_template,
 )
 from kit.oidc import Authenticator, ExternalIssuer
-from kit.openapi import AccessToken, Alive
+from kit.openapi import AccessToken, Alive, GatewayReady
 from kit.service import READINESS_TIMEOUT_SECONDS, verifier_from
 from kit.settings import PlatformSettings
 
@@ -343,7 +343,9 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
         """The gateway is up."""
         return {"status": "ok"}
 
-    @control.get("/readyz", tags=["health"])
+    @control.get("/readyz", tags=["health"], response_model=GatewayReady,
+                 responses={503: {"model": GatewayReady, "description": "Not ready: it cannot check tokens or has "
+                                                                       "no service to route to (`checks` says)"}})
     async def readyz() -> Response:
         """Ready when the gateway can serve: it can check tokens (one it signs passes its own check) and it has
         services to route to. Each service's readiness is reported in `services` (and those not ready in

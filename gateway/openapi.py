@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from kit.openapi import METHODS, contract, document_error, finish_components, with_info
+from kit.openapi import METHODS, contract, document_error, finish_components, load_examples, with_info
 
 REF = "#/components/schemas/"
 
@@ -51,7 +52,32 @@ def merge(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str
                 paths[path] = item
     used = sorted({t for item in paths.values() for m, op in item.items() if m in METHODS for t in op.get("tags", [])})
     merged["tags"] = [{"name": t, "description": described.get(t) or f"The {t} operations."} for t in used]
+    _drop_unused_schemas(merged)
     return merged
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        found = {ref[len(REF):]} if isinstance(ref, str) and ref.startswith(REF) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _drop_unused_schemas(doc: dict[str, Any]) -> None:
+    """Schemas only the services' own operations use (their /healthz and /readyz answers, which the gateway does not
+    route) are left out: what the merged document holds is what its operations use."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    used, todo = set(), _refs(doc.get("paths", {})) | _refs(doc.get("components", {}).get("responses", {}))
+    while todo:
+        name = todo.pop()
+        if name not in used and name in schemas:
+            used.add(name)
+            todo |= _refs(schemas[name])
+    for name in set(schemas) - used:
+        del schemas[name]
 
 
 def gateway_errors(doc: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +102,8 @@ def document(control: FastAPI, services: dict[str, dict[str, Any]]) -> dict[str,
     base = get_openapi(title=control.title, version=control.version, description=control.description,
                        routes=control.routes)
     tags = {t["name"]: t["description"] for t in control.openapi_tags or []}
-    return gateway_errors(merge(contract(control, base, prefix="", tag_descriptions=tags), services))
+    own = contract(control, base, prefix="", tag_descriptions=tags, examples=load_examples(Path(__file__).parent))
+    return gateway_errors(merge(own, services))
 
 
 def served(doc: dict[str, Any], base_url: str) -> dict[str, Any]:

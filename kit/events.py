@@ -21,16 +21,24 @@ def utcnow() -> datetime:
 
 
 class Envelope(BaseModel):
+    """Every event on the exchange, in the same JSON object (CONTRACT.md): who published what, when, for which local
+    authority, and the payload of its ``type``. Fields a reader does not know are ignored, so fields may be added."""
+
     model_config = ConfigDict(extra="ignore")
 
-    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    type: str = Field(min_length=3, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+\.v\d+$")
-    occurred_at: datetime = Field(default_factory=utcnow)
-    producer: str
-    local_authority: str
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4, description=(
+        "This message's id, new for each event (a UUID). Consumers apply an event once per `event_id` (their inbox): "
+        "a redelivery or a republish of the same envelope is acknowledged and not applied again. The AMQP "
+        "`message_id` property carries the same value."))
+    type: str = Field(min_length=3, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+\.v\d+$", description=(
+        "The event type, `<producer>.<event>.v<major>`; also the routing key on the `sendpb.events` exchange"))
+    occurred_at: datetime = Field(default_factory=utcnow, description="When the change happened, UTC (RFC 3339)")
+    producer: str = Field(description="The service (or outside system, e.g. an ICB) that published the event")
+    local_authority: str = Field(description="ONS code of the local authority the event belongs to, e.g. E06000060")
     # By default an event belongs to the request or event chain that produced it.
-    correlation_id: str | None = Field(default_factory=lambda: current_correlation.get())
-    causation_id: str | None = None
+    correlation_id: str | None = Field(default_factory=lambda: current_correlation.get(), description=(
+        "The request or chain of events this one belongs to (kept by every event it causes); optional"))
+    causation_id: str | None = Field(None, description="The `event_id` of the event that caused this one; optional")
     # The W3C trace context of the work that produced the event (kit.tracing), when tracing is on: it rides in the
     # outbox row with the event. Left out of the JSON when there is none, so events are as before without tracing.
     traceparent: str | None = Field(default_factory=current_traceparent, max_length=128, description=(

@@ -18,12 +18,17 @@ app and the gateway's control app pass their FastAPI document through ``contract
   gateway adds 429 (its rate limit) and 400 (its path check) when it merges.
 - **security**: OAuth2 client credentials with the scopes ``caller_with(...)`` requires: one requirement per scope,
   as any one of them is enough; public operations (health, the token endpoint) say ``security: []``.
+- **examples**: recorded from real traffic, never written by hand: ``python -m tests.contract.examples`` drives the
+  platform and writes ``openapi_examples.json`` beside each service (operationId → the request body, an answer per
+  success status, a problem per error status seen); ``contract(examples=...)`` puts them on the operations.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
@@ -77,6 +82,39 @@ class Alive(BaseModel):
     """The process answers."""
 
     status: str = Field(description="`ok`", examples=["ok"])
+
+
+class Ready(BaseModel):
+    """The service can serve: its database answers. `checks` says what each dependency answered."""
+
+    status: Literal["ready"] = Field(description="`ready`")
+    service: str = Field(description="The service's name", examples=["payments"])
+    checks: dict[str, str] = Field(description="`database` and `broker`: `ok`, or `unavailable: <why>`",
+                                   examples=[{"database": "ok", "broker": "ok"}])
+    degraded: list[str] | None = Field(default=None, description="What does not answer without stopping the "
+                                       "service (`broker`: what it publishes waits in its outbox); absent when none")
+
+
+class UpstreamReadiness(BaseModel):
+    """One service's readiness as the gateway saw it: its own `/readyz` body, or why it gave none."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str = Field(description="`ready`, `not ready` (it answered 503) or `unreachable`")
+    service: str | None = Field(default=None, description="The service's name, when it answered")
+    checks: dict[str, str] | None = Field(default=None, description="What the service's dependencies answered")
+    degraded: list[str] | None = Field(default=None, description="What does not answer without stopping it")
+    detail: str | None = Field(default=None, description="Why it could not be asked, or why it is not ready")
+
+
+class GatewayReady(BaseModel):
+    """The gateway's readiness: it can check tokens and route. Each service's state is reported, but one service
+    down does not make the gateway unready."""
+
+    status: Literal["ready", "not ready"] = Field(description="`ready`, or `not ready` (with 503)")
+    checks: dict[str, str] = Field(description="`tokens` and `routing`: `ok`, or `unavailable: <why>`")
+    services: dict[str, UpstreamReadiness] = Field(description="Each service's readiness, by name")
+    degraded: list[str] | None = Field(default=None, description="The services not ready; absent when none")
 
 
 class AccessToken(BaseModel):
@@ -232,8 +270,42 @@ def _tag_description(tag: str, paths: list[str]) -> str:
     return "Operations on " + ", ".join(f"`{p}`" for p in shown[:4]) + more + "."
 
 
+EXAMPLES_FILE = "openapi_examples.json"
+
+
+def load_examples(folder: Path) -> dict[str, Any]:
+    """The recorded examples of the service (or gateway) in ``folder``, by operationId ({} when none are)."""
+    path = folder / EXAMPLES_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _media(content: dict[str, Any], media: str) -> dict[str, Any] | None:
+    """The media type object for a recorded body of ``media`` (``text/csv`` answers a route documenting ``text/csv;
+    charset=utf-8`` too); None when the operation does not document that media type."""
+    return next((value for name, value in content.items() if name.split(";")[0].strip() == media), None)
+
+
+def add_examples(op: dict[str, Any], recorded: Mapping[str, Any]) -> None:
+    """The recorded request body and answers on ``op``; a shared error response is inlined to carry its own."""
+    request, body = recorded.get("request"), op.get("requestBody")
+    if request and body and (media := _media(body.get("content", {}), request["media"])) is not None:
+        media["example"] = request["value"]
+    responses = op.get("responses", {})
+    for status, answers in recorded.get("responses", {}).items():
+        response = responses.get(status)
+        if response is None:
+            continue
+        if "$ref" in response:
+            name = response["$ref"].rsplit("/", 1)[1]
+            response = responses[status] = json.loads(json.dumps(problem_components([int(status)])[name]))
+        for media_type, value in answers.items():
+            if (media := _media(response.get("content", {}), media_type)) is not None:
+                media["example"] = value
+
+
 def contract(app: FastAPI, doc: dict[str, Any], *, prefix: str, service_wide: Iterable[str] = (),
-             tag_descriptions: Mapping[str, str] | None = None) -> dict[str, Any]:
+             tag_descriptions: Mapping[str, str] | None = None,
+             examples: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``doc`` (FastAPI's document of ``app``) made into the contract; see the module's docstring."""
     routes = [r for r in iter_route_contexts(app.routes)
               if isinstance(r.original_route, APIRoute) and r.include_in_schema]
@@ -251,11 +323,27 @@ def contract(app: FastAPI, doc: dict[str, Any], *, prefix: str, service_wide: It
             op["tags"] = [tag]
             tagged.setdefault(tag, []).append(route.path_format)
             _errors_and_security(route, op, method)
+            _split_model_from_text(op)
+            if examples and ids[id(route)] in examples:
+                add_examples(op, examples[ids[id(route)]])
     described = dict(tag_descriptions or {})
     doc["tags"] = [{"name": tag, "description": described.get(tag) or _tag_description(tag, paths)}
                    for tag, paths in sorted(tagged.items())]
     finish_components(doc)
     return doc
+
+
+def _split_model_from_text(op: dict[str, Any]) -> None:
+    """A route answering a page (``response_class=HTMLResponse``) and, when asked, JSON (``model``): FastAPI puts the
+    model's ``$ref`` into the text media type's string schema, which nothing can satisfy. The text is a string; the
+    model is the JSON answer."""
+    for response in op.get("responses", {}).values():
+        content = response.get("content", {})
+        for media, value in list(content.items()):
+            schema = value.get("schema", {})
+            if not media.endswith("json") and "$ref" in schema and schema.get("type") == "string":
+                value["schema"] = {"type": "string"}
+                content.setdefault("application/json", {"schema": {"$ref": schema["$ref"]}})
 
 
 def _errors_and_security(route: RouteContext, op: dict[str, Any], method: str) -> None:
@@ -278,6 +366,16 @@ def _errors_and_security(route: RouteContext, op: dict[str, Any], method: str) -
     statuses |= {int(s) for s in responses if s.isdigit() and 400 <= int(s) < 500 and int(s) in ERRORS}
     for status in sorted(statuses):
         document_error(op, status)
+
+
+BOUNDED = "x-sendpb-bounded"
+
+
+def bounded(why: str) -> dict[str, Any]:
+    """``openapi_extra`` of a GET answering a whole JSON array rather than a page: the list of one record's own
+    parts, bounded by that record (the instalments of one agreement), whose shape the contract fixes. ``why`` says
+    what bounds it; tests/contract's paginated rule accepts the array on a path with a parameter only with it."""
+    return {BOUNDED: why}
 
 
 def server(default: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -54,3 +55,72 @@ def page_of(rows: list[Any], *, limit: int, created: str = "created_at", ident: 
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(getattr(last, created), getattr(last, ident))
+
+
+# Lists in another order than newest first (soonest due first, oldest first): keyset pagination on any columns, the
+# last of them unique. The cursor holds the last row's values of those columns, typed back from the columns' types.
+def encode_keys(*values: Any) -> str:
+    """A cursor holding ``values`` (dates and times as ISO 8601)."""
+    raw = json.dumps([v.isoformat() if isinstance(v, date | datetime) else v for v in values]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _python_type(column: Any) -> type:
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator (kit.db.UTCDateTime): what it wraps
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return object
+
+
+def _typed(column: Any, value: Any) -> Any:
+    kind = _python_type(column)
+    if kind is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time has a zone")
+        return moment.astimezone(UTC)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError("not a whole number")
+    if kind is str and not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def decode_keys(cursor: str, columns: Sequence[Any]) -> list[Any]:
+    """The values a cursor of ``encode_keys`` holds, typed as ``columns``; anything else is a 422 naming it."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(columns):
+            raise ValueError("a cursor of another list")
+        return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidInput.field("cursor", "not a cursor returned by this API") from exc
+
+
+def _after(columns: Sequence[Any], values: Sequence[Any], descending: bool) -> Any:
+    """(c1, c2, …) after (v1, v2, …) in the order: c1 beyond v1, or equal and the rest after."""
+    beyond = columns[0] < values[0] if descending else columns[0] > values[0]
+    if len(columns) == 1:
+        return beyond
+    return or_(beyond, and_(columns[0] == values[0], _after(columns[1:], values[1:], descending)))
+
+
+def keyset(stmt: Select, columns: Sequence[Any], *, limit: int, cursor: str | None,
+           descending: bool = False) -> Select:
+    """``stmt`` ordered by ``columns`` (ascending, or all descending), from after ``cursor``, ``limit + 1`` rows
+    (``keyset_page`` splits off the one that says there is a next page)."""
+    if cursor:
+        stmt = stmt.where(_after(columns, decode_keys(cursor, columns), descending))
+    return stmt.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit + 1)
+
+
+def keyset_page(rows: Sequence[Any], *, limit: int, keys: Sequence[str]) -> tuple[list, str | None]:
+    """Split ``limit + 1`` rows of ``keyset`` into the page and the cursor of the next (None on the last); ``keys``
+    names the attributes of the ordering columns."""
+    if len(rows) <= limit:
+        return list(rows), None
+    last = rows[limit - 1]
+    return list(rows[:limit]), encode_keys(*(getattr(last, key) for key in keys))

@@ -24,13 +24,13 @@ from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
 from kit.docs import docs_router
-from kit.errors import install_error_handlers, problem
+from kit.errors import PROBLEM_JSON, install_error_handlers, problem
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import BodyLimit, RequestContext
 from kit.migrations import upgrade
-from kit.openapi import Alive, contract, with_info
+from kit.openapi import Alive, Ready, contract, load_examples, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
 
@@ -151,7 +151,9 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
         """The process is up."""
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Ready: can serve (its database answers)")
+    @router.get("/readyz", summary="Ready: can serve (its database answers)", response_model=Ready,
+                responses={503: {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                                 "description": "Not ready: its database does not answer (`checks` says why)"}})
     async def readyz(request: Request) -> Response:
         """200 when this service can serve: its database answers. The broker's state is reported in `checks` but
         does not make the service unready: what it publishes waits in its outbox until the broker is back, and its
@@ -191,7 +193,8 @@ def _contract_document(app: FastAPI, spec: ServiceSpec) -> dict[str, Any]:
     if app.openapi_schema is None:
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         app.openapi_schema = with_info(contract(app, doc, prefix=spec.prefix, service_wide={spec.name, spec.prefix},
-                                                tag_descriptions={spec.prefix: spec.description, **spec.tags}))
+                                                tag_descriptions={spec.prefix: spec.description, **spec.tags},
+                                                examples=load_examples(spec.migrations.parent)))
     return app.openapi_schema
 
 

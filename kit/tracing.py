@@ -55,8 +55,11 @@ def provider_from_environment(environ: Mapping[str, str] = os.environ) -> trace.
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
-    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over this default name.
-    resource = Resource.create({"service.name": "sendpb"}).merge(Resource.create())
+    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over this default name. (Merging the detected
+    # resource over the default lost it: without them the SDK detects "unknown_service:python".)
+    resource = Resource.create()
+    if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({"service.name": "sendpb"}))
     provider = TracerProvider(resource=resource)
     exporters = {e.strip() for e in environ.get("OTEL_TRACES_EXPORTER", "otlp").lower().split(",") if e.strip()}
     if "console" in exporters:

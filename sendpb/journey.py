@@ -30,6 +30,9 @@ class Family:
     pa_hours_per_week: int = 6           # personal-assistant support paid by direct payment
     pa_rate_pence: int = 1500            # £15.00 an hour
     child_id: str = field(default_factory=lambda: f"C-{uuid.uuid4().hex[:10]}")
+    # From 16 the young person, not the parent, asks (ELIG-04); from year 9 the plan records transition (ELIG-14).
+    requested_by: str = "parent"
+    transition: dict[str, str] | None = None
 
     @property
     def pa_annual_pence(self) -> int:
@@ -100,11 +103,12 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
     # 1. Request (eligibility)
     decision = await api.call("POST", "/v1/eligibility/requests", as_=casework, status=201, json={
         "child_id": child, "local_authority": la, "date_of_birth": family.date_of_birth.isoformat(),
-        "requested_on": today.isoformat(), "requested_by": "parent", "ehcp_stage": "plan_to_be_issued",
+        "requested_on": today.isoformat(), "requested_by": family.requested_by, "ehcp_stage": "plan_to_be_issued",
         "streams": ["education", "health", "social_care"], "arrangements": ["direct_payment", "notional"],
-        "recipient": {"role": "parent", "capable_of_managing": True, "consents": True,
+        "recipient": {"role": family.requested_by, "capable_of_managing": True, "consents": True,
                       "drug_or_alcohol_requirement": False},
-        "in_custody": False, "provision_on_setting_premises": False, "setting_agreement": None})
+        "in_custody": False, "provision_on_setting_premises": False, "setting_agreement": None,
+        **({"transition": family.transition} if family.transition else {})})
     facts["eligibility"] = decision["status"]
     facts["ids"] = ids = {"request_id": decision["id"], "decision_id": decision.get("decision_id")}
     story.append(f"{family.name} ({la}): request {decision['status']} under rules {decision['rules_version']}.")
@@ -184,7 +188,7 @@ async def run(api: Api, family: Family, *, today: date, story: list[str]) -> dic
 
     run = await api.until("the payment run to complete", run_done)
     ids["run_id"] = run["id"]
-    paid = await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance)
+    paid = (await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance))["items"]
     facts["paid_pence"] = sum(p["amount_pence"] for p in paid)
     bank_file = await api.call("GET", f"/v1/payments/runs/{run['id']}/file", as_=finance,
                                params={"format": "bacs18"})

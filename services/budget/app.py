@@ -16,6 +16,7 @@ from services.budget.routers import (
     family_links,
     family_pages,
     finance,
+    handover,
     health_funding,
     ledger,
     local_offer,
@@ -42,8 +43,8 @@ SPEC = ServiceSpec(
     # Fixed paths first, so they win over /{budget_id}: /local-offer/{local_authority} (BUD-15, public: the gateway
     # lets it through without a token) and /family/{token} (a family's signed link).
     routers=[reviews.router, reports.router, sen2_return.router, categories.router, local_offer.router, finance.router,
-             family_pages.router, budgets.router, health_funding.router, provision.router, panel.router, ledger.router,
-             variations.router, audit.router, disputes.router, family_links.router],
+             family_pages.router, handover.router, budgets.router, health_funding.router, provision.router,
+             panel.router, ledger.router, variations.router, audit.router, disputes.router, family_links.router],
     consumers=consumers,
     jobs=(Job("apply-due-reductions", apply_due_reductions, every_seconds=300),
           Job("close-ended-budgets", close_ended_budgets, every_seconds=300)),

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from kit.events import Envelope
+from kit.schemas import up_to
 from services.budget.models import Budget, Provision
 
 PRODUCER = "budget"
@@ -42,6 +43,11 @@ class Plan(Whose):
 class BudgetOpened(Plan):
     """A budget was opened for a child's plan period, by casework (`manual`) or from eligibility + RAS events."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "plan_reference": "EHCP-2026-04417", "period_start": "2026-10-01", "period_end": "2027-09-30",
+        "indicative_pence": {"education": 840000, "social_care": 620000}, "opened_from": "events"}]})
+
     indicative_pence: dict[Stream, int]
     opened_from: Literal["manual", "events"]
 
@@ -54,6 +60,14 @@ class StreamAgreed(Payload):
 class BudgetAgreed(Plan):
     """A budget was agreed; payments opens one agreement per stream with direct_payment_pence > 0."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "plan_reference": "EHCP-2026-04417", "period_start": "2026-10-01", "period_end": "2027-09-30",
+        "agreed_at": "2026-10-14T15:30:00+00:00",
+        "streams": {"education": {"agreed_pence": 840000, "direct_payment_pence": 0},
+                    "social_care": {"agreed_pence": 620000, "direct_payment_pence": 620000}},
+        "direct_payment_total_pence": 620000}]})
+
     agreed_at: Instant
     streams: dict[Stream, StreamAgreed]
     direct_payment_total_pence: int
@@ -61,6 +75,12 @@ class BudgetAgreed(Plan):
 
 class HealthFundingApplied(Whose):
     """An ICB health-funding event changed the health stream of the child's open budget (BUD-07)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "icb_event_id": "QU9-2026-000731", "annual_amount_pence": 1250000, "previous_amount_pence": 980000,
+        "effective_from": "2026-11-01",
+        "reason": "Continuing care package reviewed: two extra nursing nights a week"}]})
 
     icb_event_id: str
     annual_amount_pence: int
@@ -71,6 +91,13 @@ class HealthFundingApplied(Whose):
 
 class BudgetVaried(Whose):
     """Additive within v1: a stream's agreed amount changed after agreement (BUD-10)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "variation_id": "8e0a2c4e-6a8c-4e0a-9c2e-4a6c8e0a2c5b", "stream": "social_care",
+        "previous_agreed_pence": 620000, "agreed_pence": 700000,
+        "reasons": "Short breaks increased from two to three weekends a month after the annual review",
+        "direct_payment_pence": 700000, "effective_from": "2027-01-01"}]})
 
     variation_id: str
     stream: Stream
@@ -85,6 +112,11 @@ class BudgetClosed(Plan):
     """Additive within v1: the budget closed — its plan period ended, or the plan ceased. Payments stops its
     direct-payment agreements from ``closed_on`` (PAY-08)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "plan_reference": "EHCP-2026-04417", "period_start": "2026-10-01", "period_end": "2027-09-30",
+        "closed_on": "2027-09-30", "reason": "the plan period ended"}]})
+
     plan_reference: str | None
     closed_on: date
     reason: str
@@ -92,20 +124,49 @@ class BudgetClosed(Plan):
 
 class HealthFundingChanged(Payload):
     """Published by ICB systems; the same as POST /v1/budgets/health-funding-events. The payload's event_id is
-    the ICB's id and is what makes it apply once."""
+    the ICB's id and is what makes it apply once.
 
-    event_id: str
-    child_id: str
-    local_authority: str
-    annual_amount_pence: int
-    effective_from: date
-    reason: str
+    Read with the same limits as the REST body (an event that breaks one is dead-lettered with the field named).
+    What follows (BUD-07), each outcome recorded once per `event_id`:
+    - **applied**: the health stream of the child's open budget in `local_authority` is set to
+      `annual_amount_pence` from `effective_from` (a ledger posting of the difference), and
+      `budget.health_funding_applied.v1` is published. If that leaves an agreed budget's health stream below the
+      cost of its agreed health provision, `budget.insufficient.v1` follows (BUD-05: flagged, early review); if it
+      covers it again, `budget.insufficiency_cleared.v1`;
+    - **held**: the child has no open budget in that local authority: kept, and applied (with its events) when one
+      opens; nothing is published until then;
+    - **superseded**: effective before the amount already applied: kept, changes nothing, publishes nothing;
+    - **duplicate**: its `event_id` was received before (by AMQP or REST): nothing happens.
+    The budget refuses no readable ICB event for a business reason, so none is dead-lettered for one and there is
+    no refusal event for it (`budget.booking_refused.v1` is the refusal of money other services move)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "event_id": "QU9-2026-000731", "child_id": "C-104233", "local_authority": "E06000060",
+        "annual_amount_pence": 1250000, "effective_from": "2026-11-01",
+        "reason": "Continuing care package reviewed: two extra nursing nights a week"}]})
+
+    event_id: str = Field(min_length=1, max_length=64, description="the ICB's id of the change: applies it once")
+    child_id: str = Field(min_length=1, max_length=64, description="the child's id as the LA's systems know it")
+    local_authority: str = Field(pattern=r"^[EWSN]\d{8}$", description="ONS code of the local authority, e.g. "
+                                 "E06000060")
+    annual_amount_pence: int = Field(ge=0, le=10_000_000_000, description="the health stream's new annual amount, "
+                                     "integer pence")
+    effective_from: up_to(730, "an ICB change is announced at most two years ahead, and a later date would "
+                               "outrank every real change in between (BUD-07)")
+    reason: str = Field(min_length=1, max_length=500, description="why the funding changed, shown on the ledger")
 
 
 class BookingRefused(Payload):
     """Additive within v1: money another service moved that the budget will not book — no budget of that LA,
     another child's budget, a closed budget for a release (BUD-01, BUD-06, BUD-08). A business refusal, published
     and acknowledged, never a dead letter: contracts gives a refused release's units back."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "refused_event_type": "contracts.funds_released.v1", "refused_event_id": "5c7e9a1b-3d5f-4b7a-8c9e-1f3a5b7c9d0e",
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "stream": "education", "amount_pence": 96000, "transfer_id": "7b9d1f3a-5c7e-4a9b-8d1f-3a5c7e9b1d2f",
+        "payment_id": None, "recovery_id": None, "rule": "BUD-06",
+        "reason": "the budget closed on 2026-10-31: nothing more is booked to it"}]})
 
     refused_event_type: str
     refused_event_id: str
@@ -139,6 +200,14 @@ class BudgetInsufficient(StreamCoverage):
     provision — an ICB cut to the health stream — or is short by a different amount than last said. The budget is
     flagged (`insufficient` on GET /v1/budgets/{id}) and an early review falls due on `review_due` (BUD-09)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "stream": "health", "agreed_pence": 450000, "provision_cost_pence": 500000, "shortfall_pence": 50000,
+        "since": "2027-02-01", "effective_from": "2027-02-01",
+        "reasons": [{"rule": "BUD-05", "message": "the health stream's agreed £4,500.00 no longer covers its agreed "
+                                                  "provision costing £5,000.00"}],
+        "icb_event_id": "QU9-2027-000112", "review_due": "2027-02-01"}]})
+
     shortfall_pence: int
     since: date
     effective_from: date
@@ -150,6 +219,12 @@ class BudgetInsufficient(StreamCoverage):
 class BudgetInsufficiencyCleared(StreamCoverage):
     """Additive within v1 (BUD-05): a stream flagged by budget.insufficient.v1 covers its agreed provision again,
     by new ICB funding (`icb_event_id`) or a variation (`variation_id`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "stream": "health", "agreed_pence": 700000, "provision_cost_pence": 500000, "since": "2027-02-01",
+        "cleared_on": "2027-02-20", "reason": "a variation raised the health stream to cover its provision",
+        "icb_event_id": None, "variation_id": "8e0a2c4e-6a8c-4e0a-9c2e-4a6c8e0a2c5b"}]})
 
     since: date
     cleared_on: date
@@ -164,6 +239,12 @@ class ReassessmentRequested(Whose):
     and a review of the budget is due on `review_due` (at once). A new assessment reaches the budget as
     `ras.assessment_completed.v1` as usual."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "plan_reference": "EHCP-2026-04417", "review_id": "0b2d4f6a-8c0e-4a2c-9e4a-6c8e0a2c4e7f",
+        "requested_on": "2027-03-08", "reason": "a new diagnosis of epilepsy changes the support needed at home",
+        "review_due": "2027-03-08"}]})
+
     plan_reference: str
     review_id: str
     requested_on: date
@@ -176,6 +257,13 @@ class ProvisionAdded(Whose):
     it (`contract_id`, null when none). Contracts lists the children each contract serves from these; a line naming
     a contract contracts does not hold for that LA is recorded there as unmatched. The line's outcome and
     description stay in the budget."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "provision_id": "2c4e6a8c-0e2a-4c4e-8a6c-8e0a2c4e6a9d", "stream": "education", "category": "specialist_input",
+        "arrangement": "third_party", "annual_cost_pence": 480000,
+        "contract_id": "2e4a6c8e-0b2d-4f4a-9c6e-8a0c2e4b6d9f", "budget_status": "draft",
+        "added_at": "2026-10-03T09:12:00+00:00"}]})
 
     provision_id: str
     stream: Stream
@@ -199,6 +287,15 @@ class DisputeUpdated(Whose):
     step the change is about, `outcome` its decision (`upheld`, `not_upheld`, `partly_upheld`; null while open), and
     `next_step` what is open to the family now. An upheld change of the amount names the variation or panel decision
     that makes it (`variation_id`, `panel_decision_id`): this event moves no money."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "dispute_id": "6e8a0c2e-4a6c-4e8a-8c0e-2a4c6e8a0c1f", "change": "decided", "subject": "amount",
+        "status": "decided", "step": "reconsideration", "opened_on": "2026-11-02", "decided_on": "2026-11-20",
+        "outcome": "not_upheld", "decided_by": "SEND team manager", "variation_id": None,
+        "panel_decision_id": None,
+        "next_step": {"step": "panel", "how": "Ask for the budget to go back to panel: reply to the decision "
+                                              "letter or ask your caseworker.", "by": "2026-12-18"}}]})
 
     dispute_id: str
     change: Literal["opened", "decided", "escalated"]

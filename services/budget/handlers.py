@@ -11,7 +11,7 @@ from kit.events import Envelope
 from kit.inbox import Consumers, Reader, read
 from services.budget.domain.ledger import STREAMS
 from services.budget.schemas import EFFECTIVE
-from services.budget.service import health, money, opening
+from services.budget.service import handover, health, money, opening
 from services.budget.settings import BudgetSettings
 
 consumers = Consumers()
@@ -40,10 +40,11 @@ class AssessmentCompleted(Reader):
 class HealthFundingChanged(Reader):
     event_id: str = Field(min_length=1, max_length=64)
     child_id: str = Field(min_length=1, max_length=64)
-    local_authority: str = Field(pattern=r"^E\d{8}$")  # an ONS code; anything else can never be applied
-    annual_amount_pence: int = Field(ge=0)
+    local_authority: str = Field(pattern=r"^[EWSN]\d{8}$")  # an ONS code, as over REST; nothing else can apply
+    # Whole pence as a JSON integer, as over REST: lax parsing would read "12500.00" (pounds, as text) as 12500.
+    annual_amount_pence: int = Field(ge=0, le=10_000_000_000, strict=True)
     effective_from: EFFECTIVE  # a date past the horizon can never be applied sensibly (BUD-07): dead-lettered
-    reason: str = Field(max_length=500)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class FundsMoved(Reader):
@@ -165,3 +166,25 @@ async def on_payment_returned(session, envelope: Envelope, settings: BudgetSetti
     await _direct_payment(session, envelope, event, reference=f"return:{event.payment_id}", recovered=True,
                           why="paid by direct payment and returned unpaid by the bank", kind="payment_return",
                           payment_id=event.payment_id)
+
+
+class EligibilityHandover(Reader):
+    summary: str = ""
+    care_leaver: bool = False
+
+
+class AdulthoodApproaching(Reader):
+    child_id: str = Field(min_length=1, max_length=64)
+    local_authority: str = Field(pattern=r"^[EWSN]\d{8}$")  # an ONS code; anything else can never be applied
+    turns_18_on: date
+    handover: EligibilityHandover = EligibilityHandover()
+
+
+@consumers.on("eligibility.adulthood_approaching.v1")
+async def on_adulthood_approaching(session, envelope: Envelope, settings: BudgetSettings) -> None:
+    """ELIG-14: eligibility told adult social care that this young person turns 18: prepare the handover of their
+    budgets (a young person with no open budget is recorded as such, not dead-lettered)."""
+    event = read(AdulthoodApproaching, envelope)
+    await handover.prepare(
+        session, envelope, la=event.local_authority, child_id=event.child_id, turns_18_on=event.turns_18_on,
+        care_leaver=event.handover.care_leaver, eligibility_summary=event.handover.summary)

@@ -292,3 +292,23 @@ class FamilyLink(FamilyLinkColumns, Base):
 class FamilyLinkOpening(FamilyLinkOpeningColumns, Base):
     __tablename__ = "family_link_openings"
     __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)
+
+
+class Handover(Base):
+    """ELIG-14: adult social care was told that a young person turns 18 (``eligibility.adulthood_approaching.v1``)
+    and the budget service prepared the handover of the child's budgets: one row per child of an LA, naming the
+    budgets it found open then, or ``no_budget`` (recorded, not dead-lettered: a business outcome). The summary itself
+    is built when read (``GET /v1/budgets/{id}/handover``), so it is never staler than the budget."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (UniqueConstraint("local_authority", "child_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_authority: Mapped[str] = mapped_column(String(9))
+    child_id: Mapped[str] = mapped_column(String(64))
+    turns_18_on: Mapped[date] = mapped_column(Date)
+    care_leaver: Mapped[bool] = mapped_column(Boolean)
+    eligibility_summary: Mapped[str] = mapped_column(Text)  # the eligibility's part, as the event gave it
+    event_id: Mapped[str] = mapped_column(String(36))
+    outcome: Mapped[str] = mapped_column(String(20))  # prepared | no_budget
+    budget_ids: Mapped[list] = mapped_column(JSON)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -600,3 +600,102 @@ class FamilyDisputeAsked(BaseModel):
     step: str
     record_id: str
     again: bool
+
+
+# ELIG-14: the handover of a budget to adult social care before the young person turns 18.
+class HandoverStreamRead(Read):
+    """One stream's money, each figure a sum of ledger entries (BUD-08)."""
+
+    stream: Stream
+    agreed_pence: int
+    released_pence: int
+    committed_pence: int
+    spent_pence: int = Field(description="paid")
+    available_pence: int
+
+
+class HandoverArrangementRead(Read):
+    arrangement: Arrangement
+    held_as: str = Field(description="the arrangement in plain English")
+    annual_cost_pence: int = Field(description="the annual cost of the provision held this way")
+    streams: list[Stream]
+
+
+class HandoverOutcomeRead(Read):
+    """An outcome of the plan, the provision serving it and the latest progress towards it (BUD-14)."""
+
+    outcome: str
+    provision: list[str] = Field(description="the provision lines serving it")
+    annual_cost_pence: int
+    progress: Literal[outcomes.PROGRESS] | None = Field(  # type: ignore[valid-type]
+        description="at the latest review that recorded it; null before any")
+    note: str | None
+    reviewed_on: date | None
+
+
+class HandoverViewsRead(Read):
+    text: str
+    given_by: str
+    reviewed_on: date
+
+
+class HandoverDisputeRead(Read):
+    """A dispute still open (BUD-13): a step awaits its decision, or the family may take the next one."""
+
+    dispute_id: str
+    subject: Literal["amount", "contents"]
+    status: Literal["open", "decided"]
+    step: Literal["reconsideration", "panel", "complaint", "ombudsman"]
+    opened_on: date
+    next_step: Literal["reconsideration", "panel", "complaint", "ombudsman", "none"]
+    next_step_how: str
+    next_step_by: date | None
+
+
+class HandoverRead(Read):
+    """ELIG-14: a budget's handover summary for adult social care, as the budget stands now."""
+
+    budget_id: str
+    child_id: str
+    local_authority: str
+    turns_18_on: date | None = Field(description="from eligibility.adulthood_approaching.v1; null until it came")
+    care_leaver: bool
+    prepared_at: datetime | None = Field(description="when the handover was prepared on eligibility's word that "
+                                                     "the young person turns 18; null until then")
+    eligibility_summary: str | None = Field(description="the eligibility's part of the handover, as it was told")
+    budget_status: str = _of("summary", "budget_status")
+    plan_reference: str = _of("summary", "plan_reference")
+    period_start: date = _of("summary", "period_start")
+    period_end: date = _of("summary", "period_end")
+    agreed_pence: int = _of("summary", "agreed_pence")
+    committed_pence: int = _of("summary", "committed_pence")
+    spent_pence: int = _of("summary", "spent_pence")
+    streams: list[HandoverStreamRead] = _of("summary", "streams")
+    arrangements: list[HandoverArrangementRead] = _of("summary", "arrangements")
+    outcomes: list[HandoverOutcomeRead] = _of("summary", "outcomes")
+    views: HandoverViewsRead | None = _of("summary", "views")
+    next_review_due: date | None = _of("summary", "next_review_due")
+    next_review_reason: str | None = _of("summary", "next_review_reason")
+    open_disputes: list[HandoverDisputeRead] = _of("summary", "open_disputes")
+    summary: str = Field(validation_alias=AliasPath("summary", "summary"),
+                         description="the whole summary in plain English")
+
+
+class HandoverPrepared(Read):
+    """ELIG-14: a handover prepared when eligibility told adult social care that a young person turns 18."""
+
+    id: str
+    local_authority: str
+    child_id: str
+    turns_18_on: date
+    care_leaver: bool
+    outcome: Literal["prepared", "no_budget"] = Field(
+        description="`no_budget`: the young person had no open budget to hand over when told")
+    budget_ids: list[str] = Field(description="the open budgets handed over: `GET /v1/budgets/{id}/handover`")
+    eligibility_summary: str
+    prepared_at: datetime
+
+
+class HandoverPage(Read):
+    items: list[HandoverPrepared]
+    next_cursor: str | None = None

@@ -17,7 +17,10 @@ FUNDS_RETURNED = "contracts.funds_returned.v1"
 class FundsReleased(BaseModel):
     """An approved transfer: ``amount_pence`` moves from the contract into the budget's ``stream``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "transfer_id": "7b9d1f3a-5c7e-4a9b-8d1f-3a5c7e9b1d2f", "contract_id": "2e4a6c8e-0b2d-4f4a-9c6e-8a0c2e4b6d9f",
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "stream": "education", "units": 12, "amount_pence": 96000, "released_at": "2026-11-02T11:20:00Z"}]})
     transfer_id: str
     contract_id: str
     budget_id: str
@@ -32,6 +35,12 @@ class FundsReleased(BaseModel):
 class FundsReturned(FundsReleased):
     """A withdrawn or ended transfer gives the same units and amount back to the contract. ``returned_at`` and
     ``reason`` are additive fields."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "transfer_id": "7b9d1f3a-5c7e-4a9b-8d1f-3a5c7e9b1d2f", "contract_id": "2e4a6c8e-0b2d-4f4a-9c6e-8a0c2e4b6d9f",
+        "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11", "child_id": "C-104233", "local_authority": "E06000060",
+        "stream": "education", "units": 12, "amount_pence": 96000, "released_at": "2026-11-02T11:20:00Z",
+        "returned_at": "2027-01-15T09:00:00Z", "reason": "withdrawn: the family chose the school's own provision"}]})
 
     returned_at: datetime
     reason: str

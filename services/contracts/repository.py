@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
-from kit.pagination import newest_first
+from kit.pagination import keyset, newest_first
 from kit.tenancy import found, scoped
 from services.contracts.models import (
     Contract,
@@ -45,14 +45,17 @@ async def contracts_page(session: AsyncSession, caller: Caller, *, limit: int, c
     return list((await session.execute(stmt)).scalars())
 
 
-async def due_for_review(session: AsyncSession, caller: Caller, *, today: date,
-                         renewing_by: date) -> list[Contract]:
+DUE_ORDER = ("renewal_date", "id")
+
+
+async def due_for_review(session: AsyncSession, caller: Caller, *, today: date, renewing_by: date, limit: int,
+                         cursor: str | None) -> list[Contract]:
     """CON-03: running contracts renewing on or before ``renewing_by`` (overdue ones too) with no review
-    recorded for that renewal, soonest first."""
+    recorded for that renewal, soonest first, ``limit + 1`` rows (the extra one says there is a next page)."""
     stmt = scoped(select(Contract), Contract.local_authority, caller).where(
         Contract.renewal_date <= renewing_by, Contract.end_date >= today,
-        or_(Contract.reviewed_for_renewal.is_(None), Contract.reviewed_for_renewal != Contract.renewal_date),
-    ).order_by(Contract.renewal_date, Contract.id)
+        or_(Contract.reviewed_for_renewal.is_(None), Contract.reviewed_for_renewal != Contract.renewal_date))
+    stmt = keyset(stmt, [getattr(Contract, c) for c in DUE_ORDER], limit=limit, cursor=cursor)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -74,9 +77,15 @@ async def transfers_page(session: AsyncSession, caller: Caller, *, limit: int, c
     return list((await session.execute(stmt)).scalars())
 
 
-async def reviews_of(session: AsyncSession, contract_id: str) -> list[ContractReview]:
-    stmt = select(ContractReview).where(ContractReview.contract_id == contract_id).order_by(
-        ContractReview.reviewed_on.desc(), ContractReview.created_at.desc())
+REVIEWS_ORDER = ("reviewed_on", "created_at", "id")
+
+
+async def reviews_of(session: AsyncSession, contract_id: str, *, limit: int,
+                     cursor: str | None) -> list[ContractReview]:
+    """Latest first, ``limit + 1`` rows (the extra one says there is a next page)."""
+    stmt = select(ContractReview).where(ContractReview.contract_id == contract_id)
+    stmt = keyset(stmt, [getattr(ContractReview, c) for c in REVIEWS_ORDER], limit=limit, cursor=cursor,
+                  descending=True)
     return list((await session.execute(stmt)).scalars())
 
 

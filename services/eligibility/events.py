@@ -49,7 +49,23 @@ class RequestDecided(BaseModel):
     """A request was decided, or a review produced a decision that supersedes ``supersedes_decision_id``
     (ELIG-10, ELIG-11). ``request_id`` stays the same across reviews; ``decision_id`` is new each time."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "request_id": "b2d4f6a8-1c3e-4a5b-8d7f-9e0a1b2c3d4e", "decision_id": "c7e9a1b3-5d7f-4b2a-9c4e-6f8a0b2c4d6e",
+        "supersedes_decision_id": None, "child_id": "C-104233", "local_authority": "E06000060",
+        "status": "partially_eligible",
+        "streams": {"education": {"eligible": False, "reasons": [
+                        {"rule": "ELIG-03", "message": "education needs an EHC plan; the plan is at assessment"}]},
+                    "health": {"eligible": True, "reasons": []},
+                    "social_care": {"eligible": True, "reasons": []},
+                    "transport": {"eligible": False, "reasons": [
+                        {"rule": "ELIG-03", "message": "transport needs an EHC plan; the plan is at assessment"}]}},
+        "arrangements": {"direct_payment": {"allowed": True, "reasons": []},
+                         "third_party": {"allowed": True, "reasons": []},
+                         "notional": {"allowed": True, "reasons": []}},
+        "eligible_streams": ["health", "social_care"],
+        "allowed_arrangements": ["direct_payment", "third_party", "notional"],
+        "requested_on": "2026-09-07", "decided_at": "2026-09-14T10:32:00Z", "rules_version": "2027.01",
+        "declines": []}]})
     request_id: str
     decision_id: str
     supersedes_decision_id: str | None
@@ -102,7 +118,19 @@ class AdulthoodApproaching(BaseModel):
     social care is told once per child, with the eligibility handover. The budget's summary is the budget
     service's to hand over."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "child_id": "C-104233", "local_authority": "E06000060", "turns_18_on": "2027-06-12",
+        "request_id": "b2d4f6a8-1c3e-4a5b-8d7f-9e0a1b2c3d4e", "decision_id": "c7e9a1b3-5d7f-4b2a-9c4e-6f8a0b2c4d6e",
+        "status": "eligible",
+        "streams": {"education": {"eligible": True, "reasons": []},
+                    "social_care": {"eligible": True, "reasons": []}},
+        "handover": {
+            "summary": "Eligible for a personal budget for education and social care, by direct payment or "
+                       "notional arrangement, decided on 14 September 2026; the transition plan was reviewed on "
+                       "3 March 2027. Eligibility continues to 25 while the EHC plan is maintained.",
+            "eligible_streams": ["education", "social_care"], "allowed_arrangements": ["direct_payment", "notional"],
+            "requested_on": "2026-09-07", "decided_at": "2026-09-14T10:32:00Z", "rules_version": "2027.01",
+            "care_leaver": False, "transition_reviewed_on": "2027-03-03"}}]})
     child_id: str
     local_authority: str
     turns_18_on: date

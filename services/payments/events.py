@@ -60,12 +60,24 @@ class PaymentIssued(_Payment):
     """One direct payment made by a payment run (PAY-04): ``amount_pence`` left the LA for the payee on
     ``issued_on``. The budget service books it as spent on ``stream`` (null: an agreement opened without one)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agreement_id": "d5f7b9d1-4e6a-4c8b-8a2d-3f5b7d9e1a4c", "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11",
+        "child_id": "C-104233", "local_authority": "E06000060", "stream": "social_care", "amount_pence": 51667,
+        "payment_id": "f8a0c2e4-6b8d-4e1a-9c3f-5a7d9b1e3c6f", "due_date": "2026-12-01",
+        "run_id": "1a3c5e7a-9b1d-4f3a-8e5c-7b9d1f3a5c8e", "issued_on": "2026-11-26"}]})
+
     issued_on: date
 
 
 class RecoveryConfirmed(_Money):
     """A surplus recovery confirmed after its notice and challenge window (PAY-07): ``amount_pence`` comes back by
     deduction from future instalments or by invoice."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agreement_id": "d5f7b9d1-4e6a-4c8b-8a2d-3f5b7d9e1a4c", "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11",
+        "child_id": "C-104233", "local_authority": "E06000060", "stream": "social_care", "amount_pence": 124000,
+        "recovery_id": "9c1e3a5c-7e9b-4d1f-8a3c-5e7a9c1e3b5d", "method": "deduction",
+        "confirmed_at": "2027-04-30T16:00:00Z"}]})
 
     recovery_id: str
     method: Literal["deduction", "invoice"]
@@ -76,6 +88,13 @@ class PaymentReturned(_Payment):
     """A payment the bank returned unpaid (PAY-04): ``amount_pence`` came back to the LA on ``returned_on``. The
     budget books it back from spent on ``stream``; the instalment is paid again by a later run as a new payment."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agreement_id": "d5f7b9d1-4e6a-4c8b-8a2d-3f5b7d9e1a4c", "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11",
+        "child_id": "C-104233", "local_authority": "E06000060", "stream": "social_care", "amount_pence": 51667,
+        "payment_id": "f8a0c2e4-6b8d-4e1a-9c3f-5a7d9b1e3c6f", "due_date": "2026-12-01",
+        "run_id": "1a3c5e7a-9b1d-4f3a-8e5c-7b9d1f3a5c8e", "returned_on": "2026-12-04",
+        "reason": "returned unpaid by the bank: account closed"}]})
+
     returned_on: date
     reason: str
 
@@ -83,6 +102,12 @@ class RepaymentReceived(_Money):
     """One repayment of a PAY-10 recovery of overpaid or misused money received (PAY-07, PAY-10): a deduction taken
     from an instalment by a payment run, or an invoice instalment paid. ``amount_pence`` comes back to the budget's
     ``stream``; the budget books each repayment once, by ``repayment_id``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agreement_id": "d5f7b9d1-4e6a-4c8b-8a2d-3f5b7d9e1a4c", "budget_id": "3f6c2a1e-8b4d-4c1a-9e2f-5a7b8c9d0e11",
+        "child_id": "C-104233", "local_authority": "E06000060", "stream": "social_care", "amount_pence": 25000,
+        "repayment_id": "4d6f8a0c-2e4a-4c6e-9a8c-0e2a4c6e8a1b", "recovery_id": "6a8c0e2a-4c6e-4a8c-8e0a-2c4e6a8c0e3d",
+        "kind": "overpaid", "method": "deduction", "received_on": "2027-02-01"}]})
 
     repayment_id: str
     recovery_id: str

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
 from kit.db import bulk_insert
-from kit.pagination import newest_first
+from kit.pagination import keyset, newest_first
 from kit.tables import outbox
 from kit.tenancy import found, scoped
 from services.payments.models import (
@@ -131,18 +131,28 @@ async def ledger(session: AsyncSession, agreement_id: str) -> Sequence[LedgerEnt
     return (await session.execute(stmt)).scalars().all()
 
 
-async def payments_of_agreement(session: AsyncSession, agreement_id: str) -> Sequence[Payment]:
-    stmt = select(Payment).where(Payment.agreement_id == agreement_id).order_by(Payment.due_date,
-                                                                                Payment.created_at)
+PAYMENTS_ORDER = ("due_date", "created_at", "id")
+
+
+async def payments_of_agreement(session: AsyncSession, agreement_id: str, *, limit: int,
+                                cursor: str | None) -> Sequence[Payment]:
+    """Oldest due first, ``limit + 1`` rows (the extra one says there is a next page)."""
+    stmt = select(Payment).where(Payment.agreement_id == agreement_id)
+    stmt = keyset(stmt, [getattr(Payment, c) for c in PAYMENTS_ORDER], limit=limit, cursor=cursor)
     return (await session.execute(stmt)).scalars().all()
 
 
-async def audits_due(session: AsyncSession, caller: Caller, *, by: date, limit: int) -> Sequence[Agreement]:
+AUDITS_DUE_ORDER = ("next_audit_due", "id")
+
+
+async def audits_due(session: AsyncSession, caller: Caller, *, by: date, limit: int,
+                     cursor: str | None) -> Sequence[Agreement]:
+    """Soonest due first, ``limit + 1`` rows (the extra one says there is a next page)."""
     stmt = scoped(select(Agreement).where(Agreement.next_audit_due.is_not(None),
                                           Agreement.next_audit_due <= by),
                   Agreement.local_authority, caller)
-    return (await session.execute(stmt.order_by(Agreement.next_audit_due,
-                                                Agreement.id).limit(limit))).scalars().all()
+    stmt = keyset(stmt, [getattr(Agreement, c) for c in AUDITS_DUE_ORDER], limit=limit, cursor=cursor)
+    return (await session.execute(stmt)).scalars().all()
 
 
 async def current_audit(session: AsyncSession, agreement_id: str, period_end: date) -> Audit | None:
@@ -368,6 +378,17 @@ async def direct_payment_decision(session: AsyncSession, la: str, child_id: str,
 
 async def notices(session: AsyncSession, agreement_id: str) -> Sequence[Notice]:
     stmt = select(Notice).where(Notice.agreement_id == agreement_id).order_by(Notice.created_at, Notice.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+NOTICES_ORDER = ("created_at", "id")
+
+
+async def notices_page(session: AsyncSession, agreement_id: str, *, limit: int,
+                       cursor: str | None) -> Sequence[Notice]:
+    """Oldest first, ``limit + 1`` rows (the extra one says there is a next page)."""
+    stmt = select(Notice).where(Notice.agreement_id == agreement_id)
+    stmt = keyset(stmt, [getattr(Notice, c) for c in NOTICES_ORDER], limit=limit, cursor=cursor)
     return (await session.execute(stmt)).scalars().all()
 
 

@@ -17,7 +17,13 @@ class AssessmentCompleted(BaseModel):
     is listed in ``referred_streams`` and has no entry in ``indicative_pence``. Additive within v1:
     ``reassessment_request_ids`` names the re-assessment requests (BUD-12) this result completed, if any."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "assessment_id": "a1c3e5f7-2b4d-4f6a-8c0e-1d3f5a7b9c2e", "supersedes_assessment_id": None,
+        "child_id": "C-104233", "local_authority": "E06000060", "model_id": "e4a6c8e0-3f5b-4d7a-9b1c-2e4f6a8c0d3b",
+        "model_version": 3, "points": {"education": 42, "social_care": 31, "health": 58},
+        "indicative_pence": {"education": 840000, "social_care": 620000}, "total_indicative_pence": 1460000,
+        "referred_to_panel": True, "referred_streams": ["health"], "completed_at": "2026-09-21T15:04:00Z",
+        "reassessment_request_ids": []}]})
 
     assessment_id: str = Field(validation_alias=AliasChoices("assessment_id", "id"))  # read from the row's id
     supersedes_assessment_id: str | None

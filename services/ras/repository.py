@@ -6,7 +6,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, String, and_, any_, bindparam, case, exists, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -85,10 +98,10 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def stream_measures(stream: str, conversion: Conversion, ceiling: int | None) -> dict[str, ColumnElement]:
     """Labelled aggregates for one stream: ``points`` and ``counted`` over assessments not referred to panel,
     ``scored`` (any points in the stream) and, for bands, one count per band ``band<i>``."""
-    column = getattr(Assessment, POINT_COLUMNS[stream])
-    within = column.is_not(None) if ceiling is None else column <= ceiling
+    column, within = _scored_within(stream, ceiling)
     measures = {
         f"{stream}.points": func.coalesce(func.sum(case((within, column), else_=0)), 0),
+        f"{stream}.highest": func.coalesce(func.max(case((within, column))), 0),
         f"{stream}.counted": _count(within),
         f"{stream}.scored": func.count(column),
     }
@@ -106,13 +119,36 @@ async def cohort_aggregates(session: AsyncSession, caller: Caller, *, lineage_id
     superseded) assessment on any version of the model; ``size`` is how many assessments were aggregated."""
     labelled = [func.count().label("size"),
                 *(expr.label(name.replace(".", "__")) for name, expr in measures.items())]
-    stmt = scoped(select(*labelled).where(_on_model(lineage_id)), Assessment.local_authority, caller)
+    stmt = _in_cohort(session, caller, select(*labelled), lineage_id=lineage_id, cohort=cohort)
+    return _as_ints((await session.execute(stmt)).one())
+
+
+async def points_histogram(session: AsyncSession, caller: Caller, *, lineage_id: str, stream: str,
+                           ceiling: int | None, width: int, cohort: Sequence[str] | None) -> dict[int, int]:
+    """How many of the cohort's assessments (those not referred to panel in ``stream``) scored in each range of
+    ``width`` points: ``{points // width: assessments}``, grouped in SQL (ranges with none are left out)."""
+    column, within = _scored_within(stream, ceiling)
+    bucket = (column // width).label("bucket")
+    stmt = _in_cohort(session, caller, select(bucket, func.count()), lineage_id=lineage_id, cohort=cohort)
+    rows = await session.execute(stmt.where(within).group_by(bucket))
+    return {int(b): int(n) for b, n in rows}
+
+
+def _scored_within(stream: str, ceiling: int | None) -> tuple[InstrumentedAttribute, ColumnElement[bool]]:
+    """The stream's points column, and "scored in the stream and not above the ceiling" (not referred, RAS-04)."""
+    column = getattr(Assessment, POINT_COLUMNS[stream])
+    return column, column.is_not(None) if ceiling is None else column <= ceiling
+
+
+def _in_cohort(session: AsyncSession, caller: Caller, stmt: Select, *, lineage_id: str,
+               cohort: Sequence[str] | None) -> Select:
+    """``stmt`` over the cohort: the listed assessments, or with ``None`` every current (not superseded) one on
+    any version of the model; in the caller's LAs either way."""
+    stmt = scoped(stmt.where(_on_model(lineage_id)), Assessment.local_authority, caller)
     if cohort is None:
         later = aliased(Assessment)
-        stmt = stmt.where(~exists().where(later.supersedes_assessment_id == Assessment.id))
-    else:
-        stmt = stmt.where(_among(session, cohort))
-    return _as_ints((await session.execute(stmt)).one())
+        return stmt.where(~exists().where(later.supersedes_assessment_id == Assessment.id))
+    return stmt.where(_among(session, cohort))
 
 
 def _on_model(lineage_id: str) -> ColumnElement[bool]:

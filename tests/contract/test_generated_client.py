@@ -62,7 +62,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "schedule": ("paymentsSchedule", f"list of {TYPED}"),
     "start_run": ("paymentsStartRun", TYPED),
     "read_run": ("paymentsReadRun", TYPED),
-    "payments": ("paymentsPayments", f"list of {TYPED}"),
+    "payments": ("paymentsPayments", TYPED),  # a page: {items, next_cursor}
     "bank_file": ("paymentsBankFile", TYPED),  # text/plain: a str
 }
 
@@ -313,7 +313,7 @@ async def drive(package: types.ModuleType, platform, family: Family, today: date
 
         await j.until("the payment run to complete", run_done)
         paid = await j.call("payments", finance, agreement_id)
-        facts["paid_pence"] = sum(dig(p, "amount_pence") for p in paid)
+        facts["paid_pence"] = sum(dig(p, "amount_pence") for p in dig(paid, "items"))
         lines = (await j.call("bank_file", finance, dig(run, "id"))).splitlines()
         facts["bacs_labels"], facts["bacs_records"] = lines[:4] + lines[-3:], lines[4:-3]
 

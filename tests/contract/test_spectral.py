@@ -64,6 +64,17 @@ def test_our_rules_catch_what_they_are_for(tmp_path):
                 "parameters": [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": True}}}}}}},
+            "/v1/things/{thing_id}/parts": {"get": {  # one record's parts, declared bounded: an array is fine
+                "operationId": "thingParts", "description": "d", "tags": ["things"], "security": [{"OAuth2": ["read"]}],
+                "x-sendpb-bounded": "the parts of one thing, at most 12",
+                "parameters": [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}}}}}}},
+            "/v1/every-thing": {"get": {  # a list of everything cannot be declared bounded
+                "operationId": "everyThing", "description": "d", "tags": ["things"], "security": [{"OAuth2": ["read"]}],
+                "x-sendpb-bounded": "not really",
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}}}}}}},
             "/healthz": {"get": {"operationId": "healthz", "description": "d", "tags": ["things"],
                                  "security": [{"OAuth2": ["read"]}],
                                  "responses": {"200": {"description": "ok"}}}},
@@ -78,5 +89,8 @@ def test_our_rules_catch_what_they_are_for(tmp_path):
                      ("sendpb-tag-described", "tags/1"), ("sendpb-4xx-problem-json", "GET /v1/things"),
                      ("sendpb-paginated-list", "GET /v1/things"), ("sendpb-security", "GET /v1/things/{thing_id}"),
                      ("sendpb-secured-errors", "GET /v1/things/{thing_id}"),
-                     ("sendpb-typed-success", "GET /v1/things/{thing_id}"), ("sendpb-public-says-so", "GET /healthz")]:
+                     ("sendpb-typed-success", "GET /v1/things/{thing_id}"), ("sendpb-public-says-so", "GET /healthz"),
+                     ("sendpb-paginated-list", "GET /v1/every-thing"), ("sendpb-examples", "GET /v1/things")]:
         assert expected in reported, f"{expected} not reported; Spectral reported {sorted(reported)}"
+    assert ("sendpb-paginated-list", "GET /v1/things/{thing_id}/parts") not in reported, "a declared bounded part list"
+    assert ("sendpb-examples", "GET /healthz") not in reported, "an answer without a body needs no example"

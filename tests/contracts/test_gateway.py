@@ -40,7 +40,7 @@ async def test_another_la_cannot_see_or_draw_on_a_contract_through_the_gateway(p
                                    headers=other)
     assert r.status_code == 404
     due = await platform.client.get("/v1/contracts/reviews-due", params={"within_days": 3650}, headers=other)
-    assert due.status_code == 200 and c["id"] not in {d["contract_id"] for d in due.json()}
+    assert due.status_code == 200 and c["id"] not in {d["contract_id"] for d in due.json()["items"]}
     assert (await platform.client.get(f"/v1/contracts/{c['id']}")).status_code == 401
 
 

@@ -14,7 +14,7 @@ async def test_CON_03_contracts_renewing_within_the_window_are_listed_until_revi
     soon = await new_contract(svc.client, renewal_date=str(TODAY + timedelta(days=30)))
     overdue = await new_contract(svc.client, renewal_date=str(TODAY - timedelta(days=3)))
     later = await new_contract(svc.client, renewal_date=str(TODAY + timedelta(days=200)))
-    due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 60}, headers=READ)).json()
+    due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 60}, headers=READ)).json()["items"]
     assert [(d["contract_id"], d["overdue"], d["days_to_renewal"]) for d in due] == [
         (overdue["id"], True, -3), (soon["id"], False, 30)]
     r = await svc.client.post(f"/v1/contracts/{soon['id']}/reviews", json=review_body(),
@@ -22,7 +22,7 @@ async def test_CON_03_contracts_renewing_within_the_window_are_listed_until_revi
     assert r.status_code == 201, r.text
     assert r.json()["on_time"] is True and r.json()["previous_max_release_percent"] == 10
     due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 365},
-                                headers=READ)).json()
+                                headers=READ)).json()["items"]
     assert [d["contract_id"] for d in due] == [overdue["id"], later["id"]]
 
 
@@ -34,7 +34,7 @@ async def test_CON_03_a_review_that_adds_flexibility_raises_the_release_limit_at
     await svc.client.post(f"/v1/contracts/{c['id']}/reviews", json=review_body(), headers=COMMISSIONING)
     after = await svc.client.post(url, json=transfer_body(units=481), headers=CASEWORK)
     assert after.json()["decision"] == "approved"
-    reviews = (await svc.client.get(f"/v1/contracts/{c['id']}/reviews", headers=READ)).json()
+    reviews = (await svc.client.get(f"/v1/contracts/{c['id']}/reviews", headers=READ)).json()["items"]
     assert [(r["outcome"], r["new_max_release_percent"]) for r in reviews] == [("vary", 20)]
 
 
@@ -86,8 +86,35 @@ async def test_CON_03_a_review_can_start_the_next_cycle_and_ended_contracts_are_
     contract = (await svc.client.get(f"/v1/contracts/{c['id']}", headers=READ)).json()
     assert contract["renewal_date"] == str(next_renewal)
     due = (await svc.client.get("/v1/contracts/reviews-due", params={"within_days": 400},
-                                headers=READ)).json()
+                                headers=READ)).json()["items"]
     assert [d["contract_id"] for d in due] == [c["id"]] and ended["id"] not in {d["contract_id"] for d in due}
     backwards = await svc.client.post(f"/v1/contracts/{c['id']}/reviews", headers=COMMISSIONING,
                                       json=review_body(next_renewal_date=str(TODAY)))
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "next_renewal_date"
+
+
+async def walk(client, url: str, **params) -> list[dict]:
+    """Every item of a list, a page of one at a time (limit and the next_cursor handed back as cursor)."""
+    items, cursor = [], None
+    while True:
+        r = await client.get(url, params={**params, "limit": 1, **({"cursor": cursor} if cursor else {})},
+                             headers=READ)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) <= 1
+        items += r.json()["items"]
+        if not (cursor := r.json()["next_cursor"]):
+            return items
+
+
+async def test_CON_03_the_lists_of_reviews_page_in_their_order(svc):
+    """reviews-due is LA-wide, so it pages (soonest first); so do a contract's reviews (latest first)."""
+    later = await new_contract(svc.client, renewal_date=str(TODAY + timedelta(days=40)))
+    soon = await new_contract(svc.client, renewal_date=str(TODAY + timedelta(days=20)))
+    due = [d["contract_id"] for d in await walk(svc.client, "/v1/contracts/reviews-due", within_days=60)]
+    assert due.index(soon["id"]) < due.index(later["id"]) and len(due) == len(set(due))
+    url = f"/v1/contracts/{soon['id']}/reviews"
+    await svc.client.post(url, json=review_body(reviewed_on=str(TODAY - timedelta(days=2))), headers=COMMISSIONING)
+    await svc.client.post(url, json=review_body(reviewed_on=str(TODAY)), headers=COMMISSIONING)
+    assert [r["reviewed_on"] for r in await walk(svc.client, url)] == [str(TODAY), str(TODAY - timedelta(days=2))]
+    forged = await svc.client.get(url, params={"cursor": "WyJub3QgYSBkYXRlIiwgIngiLCAieSJd"}, headers=READ)
+    assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "cursor"

@@ -108,7 +108,7 @@ async def finished(client, run_id: str, *, headers: dict = FINANCE) -> dict:
 async def payments_of(client, agreement_id: str) -> list[dict]:
     r = await client.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=READ)
     assert r.status_code == 200, r.text
-    return r.json()
+    return r.json()["items"]
 
 
 async def agreed_through_gateway(client, headers: dict, *, child: str, la: str = LA, start: date, end: date,

@@ -58,7 +58,7 @@ async def agreement(svc, agreement_id: str) -> dict:
 async def notices_of(svc, agreement_id: str) -> list[dict]:
     r = await svc.client.get(f"/v1/payments/agreements/{agreement_id}/notices", headers=READ)
     assert r.status_code == 200, r.text
-    return r.json()
+    return r.json()["items"]
 
 
 def refusal(r, status: int, rule: str, field: str) -> None:

@@ -21,7 +21,7 @@ async def audit(client, agreement_id, *, balance, commitments=0, **extra):
 
 async def due(client, within_days=0):
     r = await client.get(f"/v1/payments/audits-due?within_days={within_days}", headers=READ)
-    return {a["agreement_id"]: a for a in r.json()}
+    return {a["agreement_id"]: a for a in r.json()["items"]}
 
 
 async def test_PAY_05_the_first_audit_is_due_within_3_months_of_signing_then_yearly(svc, today):
@@ -162,3 +162,22 @@ async def test_PAY_05_an_audit_of_a_period_that_has_not_ended_is_refused(svc, to
             "period_end": period_end, "balance_held_pence": 500000, "outstanding_commitments_pence": 0})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period_end", r.text
         assert r.json()["rule"] == "PAY-05"
+
+
+async def test_PAY_05_the_audits_due_page_soonest_first_and_a_forged_cursor_is_refused(svc, today):
+    """LA-wide, so a page ({items, next_cursor}) walked with limit and cursor gives every agreement once."""
+    first = await active_agreement(svc.client, signed_on=date(2026, 11, 20))
+    second = await active_agreement(svc.client, signed_on=date(2026, 11, 25))
+    today(date(2027, 3, 1))
+    seen, cursor = [], None
+    while True:
+        r = await svc.client.get("/v1/payments/audits-due", params={"limit": 1, **({"cursor": cursor} if cursor
+                                                                                   else {})}, headers=READ)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) <= 1
+        seen += [a["agreement_id"] for a in r.json()["items"]]
+        if not (cursor := r.json()["next_cursor"]):
+            break
+    assert seen.index(first["id"]) < seen.index(second["id"]) and len(seen) == len(set(seen))
+    forged = await svc.client.get("/v1/payments/audits-due", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=READ)
+    assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "cursor"

@@ -30,7 +30,7 @@ async def test_a_family_is_paid_through_the_gateway_and_other_las_see_nothing(pl
     done = await finished(c, run.json()["id"], headers=finance)
     assert (done["status"], done["payments_count"], done["total_pence"]) == ("completed", 2, 80000)
     payments = await c.get(f"/v1/payments/agreements/{agreement_id}/payments", headers=finance)
-    assert {p["account_number"] for p in payments.json()} == {"****4321"}
+    assert {p["account_number"] for p in payments.json()["items"]} == {"****4321"}
     for path in (f"/v1/payments/agreements/{agreement_id}",
                  f"/v1/payments/agreements/{agreement_id}/schedule", f"/v1/payments/runs/{run.json()['id']}"):
         r = await c.get(path, headers=other)

@@ -86,7 +86,7 @@ async def test_PAY_10_overpaid_money_is_repaid_by_deduction_never_below_the_floo
     done = await _run(c, finance, date(2027, 1, 24), "jan")
     assert done["total_pence"] == 40000 + 20000  # 27 Dec in full, 24 Jan at the floor
     paid = {p["due_date"]: p["amount_pence"]
-            for p in (await c.get(f"/v1/payments/agreements/{aid}/payments", headers=finance)).json()}
+            for p in (await c.get(f"/v1/payments/agreements/{aid}/payments", headers=finance)).json()["items"]}
     assert paid["2027-01-24"] == 20000
     budget_id = agreement["budget_id"]
     assert await eventually(lambda: _booked(c, finance, budget_id, 20000)) == 20000

@@ -83,8 +83,8 @@ async def test_CON_04_reconcile_is_clean_after_a_release_is_withdrawn_and_given_
 
 async def test_PAY_04_reconcile_is_clean_after_a_bank_return(platform, journey):
     api = Api(platform.client)
-    [payment] = await api.call("GET", f"/v1/payments/agreements/{journey['agreement_id']}/payments",
-                               as_="dev-finance")
+    [payment] = (await api.call("GET", f"/v1/payments/agreements/{journey['agreement_id']}/payments",
+                                as_="dev-finance"))["items"]
     await api.call("POST", f"/v1/payments/runs/{journey['ids']['run_id']}/returns", as_="dev-finance",
                    json={"items": [{"payment_id": payment["id"], "reason": "account closed"}]})
     lines: list[str] = []

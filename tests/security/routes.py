@@ -78,7 +78,7 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
                                      "reasons": "The physiotherapy programme needs fewer sessions"})
     commitment = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/commitments", as_="dev-admin", status=201,
                                 json={"stream": "social_care", "amount_pence": 10_000, "memo": "Activity club"})
-    paid = await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}/payments", as_="dev-admin")
+    paid = (await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}/payments", as_="dev-admin"))["items"]
     agreement = await api.call("GET", f"/v1/payments/agreements/{ids['agreement_id']}", as_="dev-admin")
     reduced = await api.call("PUT", f"/v1/payments/agreements/{ids['agreement_id']}/amount", as_="dev-admin",
                              status=202, json={"annual_amount_pence": agreement["annual_amount_pence"] // 2,

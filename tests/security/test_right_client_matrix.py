@@ -84,6 +84,8 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/ras/models/{model_id}/publish": _nothing,
     "POST /v1/ras/models/{model_id}/calibrations": lambda ids: {
         "json": {"available_pence": {"education": 50_000_000, "social_care": 30_000_000}}},
+    "GET /v1/ras/models/{model_id}/calibration.html": lambda ids: {
+        "params": {"education_pence": 50_000_000, "social_care_pence": 30_000_000}},
     "POST /v1/ras/assessments": _assessment,
     "GET /v1/ras/assessments": _nothing,
     "GET /v1/ras/assessments/{assessment_id}": _nothing,
@@ -155,6 +157,8 @@ REQUESTS: dict[str, Any] = {
         "outcome": "not_upheld", "reasons": "The plan's outcomes are met", "decided_by": "Team manager"}},
     "POST /v1/budgets/{budget_id}/disputes/{dispute_id}/escalate": lambda ids: {"json": {
         "to": "panel", "reason": "The family still disagrees"}},
+    "GET /v1/budgets/handovers": lambda ids: {"params": {"local_authority": LA}},  # ELIG-14
+    "GET /v1/budgets/{budget_id}/handover": _nothing,
     "POST /v1/payments/agreements": lambda ids: {"json": {
         "budget_id": ids["budget_id"], "stream": "social_care", "child_id": ids["child_id"], "local_authority": LA,
         "annual_amount_pence": 120_000, "frequency": "monthly", "start_date": str(TODAY),

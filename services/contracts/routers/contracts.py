@@ -54,14 +54,16 @@ async def list_contracts(session: SessionDep, caller: Reader, limit: Limit = 50,
     return Page[ContractRead].model_validate(page, from_attributes=True)
 
 
-@router.get("/reviews-due", response_model=list[ReviewDue], summary="Contracts due for review before renewal")
-async def due(session: SessionDep, caller: Reader,
+@router.get("/reviews-due", response_model=Page[ReviewDue], summary="Contracts due for review before renewal")
+async def due(session: SessionDep, caller: Reader, limit: Limit = 100, cursor: Cursor = None,
               within_days: int = Query(90, ge=0, le=3650, description="Renewing within this many days")):
     """CON-03: contracts renewing within `within_days` days from today (default 90), and any whose renewal
     date has passed, that have no review recorded for that renewal; soonest first. `overdue` marks a renewal
-    date in the past. Recording a review (`POST /v1/contracts/{id}/reviews`) takes a contract off the list."""
-    return [ReviewDue.model_validate(d) for d in await reviewing.reviews_due(session, caller=caller,
-                                                                         within_days=within_days)]
+    date in the past. Recording a review (`POST /v1/contracts/{id}/reviews`) takes a contract off the list.
+    Pass `next_cursor` back as `cursor` for the next page."""
+    page, next_cursor = await reviewing.reviews_due(session, caller=caller, within_days=within_days, limit=limit,
+                                                    cursor=cursor)
+    return Page[ReviewDue](items=[ReviewDue.model_validate(d) for d in page], next_cursor=next_cursor)
 
 
 @router.get("/{contract_id}", response_model=ContractRead, summary="One block contract with its prices")
@@ -92,8 +94,11 @@ async def review(contract_id: str, body: ReviewCreate, session: SessionDep, call
                                                                  caller=caller))
 
 
-@router.get("/{contract_id}/reviews", response_model=list[ReviewRead], summary="Reviews of a contract")
-async def reviews(contract_id: str, session: SessionDep, caller: Reader):
-    """The reviews recorded for a contract, latest first (CON-03)."""
-    return [ReviewRead.model_validate(r) for r in await reviewing.reviews_of(session, contract_id=contract_id,
-                                                                         caller=caller)]
+@router.get("/{contract_id}/reviews", response_model=Page[ReviewRead], summary="Reviews of a contract")
+async def reviews(contract_id: str, session: SessionDep, caller: Reader, limit: Limit = 100,
+                  cursor: Cursor = None):
+    """The reviews recorded for a contract, latest first (CON-03). Pass `next_cursor` back as `cursor` for the
+    next page."""
+    page, next_cursor = await reviewing.reviews_of(session, contract_id=contract_id, caller=caller, limit=limit,
+                                                   cursor=cursor)
+    return Page[ReviewRead](items=[ReviewRead.model_validate(r) for r in page], next_cursor=next_cursor)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.errors import RuleViolation
 from kit.events import utcnow
+from kit.pagination import keyset_page
 from services.contracts import repository
 from services.contracts.domain import terms
 from services.contracts.models import ContractReview
@@ -33,19 +34,25 @@ class DueForReview(AsOf):
         return self.row.renewal_date < self.today
 
 
-async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int) -> list[DueForReview]:
-    """Contracts renewing within ``within_days`` days of today (and overdue ones) without a review for that
-    renewal, soonest first."""
+async def reviews_due(session: AsyncSession, *, caller: Caller, within_days: int, limit: int,
+                      cursor: str | None) -> tuple[list[DueForReview], str | None]:
+    """A page of the contracts renewing within ``within_days`` days of today (and overdue ones) without a review
+    for that renewal, soonest first, and the next page's cursor."""
     today = utcnow().date()
     rows = await repository.due_for_review(session, caller, today=today,
-                                           renewing_by=today + timedelta(days=within_days))
-    return [DueForReview(c, today) for c in rows]
+                                           renewing_by=today + timedelta(days=within_days), limit=limit,
+                                           cursor=cursor)
+    page, next_cursor = keyset_page(rows, limit=limit, keys=repository.DUE_ORDER)
+    return [DueForReview(c, today) for c in page], next_cursor
 
 
-async def reviews_of(session: AsyncSession, *, contract_id: str, caller: Caller) -> list[ContractReview]:
-    """The reviews recorded for one of the caller's contracts, latest first."""
+async def reviews_of(session: AsyncSession, *, contract_id: str, caller: Caller, limit: int,
+                     cursor: str | None) -> tuple[list[ContractReview], str | None]:
+    """A page of the reviews recorded for one of the caller's contracts, latest first, and the next page's
+    cursor."""
     contract = await repository.contract(session, contract_id, caller)
-    return await repository.reviews_of(session, contract.id)
+    rows = await repository.reviews_of(session, contract.id, limit=limit, cursor=cursor)
+    return keyset_page(rows, limit=limit, keys=repository.REVIEWS_ORDER)
 
 
 async def record_review(session: AsyncSession, *, contract_id: str, body: ReviewCreate,

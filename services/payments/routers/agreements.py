@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from kit.auth import caller_with
 from kit.crypto import Keyring
 from kit.idempotency import IdempotencyKey, idempotent
+from kit.openapi import bounded
 from kit.pagination import Cursor, Limit, Page, page_of
 from kit.service import SessionDep, settings_of
 from services.payments.schemas import (
@@ -150,7 +151,9 @@ async def change_amount(agreement_id: str, body: AmountChange, request: Request,
     return await idempotent(session, request=request, caller=caller, key=key, body=body, produce=produce)
 
 
-@router.get("/agreements/{agreement_id}/schedule")
+@router.get("/agreements/{agreement_id}/schedule", openapi_extra=bounded(
+    "the instalments of one agreement, fixed by its dates (at most 14 a plan year); CONTRACT.md fixes this answer "
+    "as a JSON array"))
 async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> list[InstalmentRead]:
     """The instalments `[{due_date, amount_pence, basis, ...}]`, adding up exactly to the annual amount,
     each with how it was calculated (PAY-03), any recovery deducted from it (PAY-07) and whether it has
@@ -160,10 +163,13 @@ async def schedule(agreement_id: str, session: SessionDep, caller: Reader) -> li
 
 
 @router.get("/agreements/{agreement_id}/payments")
-async def payments(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys) -> list[PaymentRead]:
-    """Every payment of the agreement, including those the bank returned (bank details masked)."""
+async def payments(agreement_id: str, session: SessionDep, caller: Reader, keys: Keys, limit: Limit = 100,
+                   cursor: Cursor = None) -> Page[PaymentRead]:
+    """The payments of the agreement, oldest due first, including those the bank returned (bank details
+    masked). Pass `next_cursor` back as `cursor` for the next page."""
     await agreements.find(session, caller, agreement_id)
-    return [PaymentRead.model_validate(p) for p in await agreements.payments(session, agreement_id, keys)]
+    page, next_cursor = await agreements.payments(session, agreement_id, keys, limit=limit, cursor=cursor)
+    return Page[PaymentRead](items=[PaymentRead.model_validate(p) for p in page], next_cursor=next_cursor)
 
 
 @router.get("/agreements/{agreement_id}/ledger")

@@ -4,7 +4,7 @@ from fastapi.responses import JSONResponse
 
 from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.pagination import Limit
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep, settings_of
 from services.payments.schemas import AuditCreate, AuditDueRead, AuditRead, AuditRequested
 from services.payments.service import agreements, audits
@@ -16,12 +16,13 @@ Reader = caller_with("casework", "finance", "read")
 
 
 @router.get("/audits-due")
-async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100,
-                     within_days: int = Query(0, ge=0, le=366)) -> list[AuditDueRead]:
-    """Agreements whose audit is due within `within_days` (0: due or overdue today): the first within 3
-    months of signing, then yearly (PAY-05), and the final audit after payments stop (PAY-08)."""
-    return [AuditDueRead.model_validate(a)
-            for a in await audits.due(session, caller, within_days=within_days, limit=limit)]
+async def audits_due(session: SessionDep, caller: Reader, limit: Limit = 100, cursor: Cursor = None,
+                     within_days: int = Query(0, ge=0, le=366)) -> Page[AuditDueRead]:
+    """Agreements whose audit is due within `within_days` (0: due or overdue today), soonest first: the first
+    within 3 months of signing, then yearly (PAY-05), and the final audit after payments stop (PAY-08). A page
+    of the caller's local authorities: pass `next_cursor` back as `cursor` for the next."""
+    page, next_cursor = await audits.due(session, caller, within_days=within_days, limit=limit, cursor=cursor)
+    return Page[AuditDueRead](items=[AuditDueRead.model_validate(a) for a in page], next_cursor=next_cursor)
 
 
 @router.post("/agreements/{agreement_id}/audits", status_code=201, response_model=AuditRead)

@@ -3,6 +3,7 @@ from fastapi import APIRouter, Request
 
 from kit.auth import caller_with
 from kit.idempotency import IdempotencyKey, idempotent
+from kit.pagination import Cursor, Limit, Page
 from kit.service import SessionDep
 from services.payments.schemas import NoticeRead, Reconsideration, ReconsiderationDecision
 from services.payments.service import agreements, notices
@@ -12,12 +13,15 @@ Casework = caller_with("casework")
 Reader = caller_with("casework", "finance", "read")
 
 
-@router.get("/agreements/{agreement_id}/notices", response_model=list[NoticeRead])
-async def list_notices(agreement_id: str, session: SessionDep, caller: Reader) -> list[NoticeRead]:
+@router.get("/agreements/{agreement_id}/notices", response_model=Page[NoticeRead])
+async def list_notices(agreement_id: str, session: SessionDep, caller: Reader, limit: Limit = 100,
+                       cursor: Cursor = None) -> Page[NoticeRead]:
     """The written notices on the agreement, oldest first: suspensions and stops with their reasons (PAY-08),
-    reductions under notice and their reconsideration (BUD-10), increases. Each carries the letter's text."""
+    reductions under notice and their reconsideration (BUD-10), increases. Each carries the letter's text.
+    Pass `next_cursor` back as `cursor` for the next page."""
     await agreements.find(session, caller, agreement_id)
-    return [NoticeRead.model_validate(n) for n in await notices.listed(session, agreement_id)]
+    page, next_cursor = await notices.listed(session, agreement_id, limit=limit, cursor=cursor)
+    return Page[NoticeRead](items=[NoticeRead.model_validate(n) for n in page], next_cursor=next_cursor)
 
 
 @router.post("/agreements/{agreement_id}/notices/{notice_id}/reconsideration", response_model=NoticeRead)

@@ -16,6 +16,7 @@ from kit.auth import Caller
 from kit.crypto import Keyring
 from kit.errors import Conflict
 from kit.events import utcnow
+from kit.pagination import keyset_page
 from services.payments import domain, repository
 from services.payments.domain import agreements as rules
 from services.payments.domain.runs import payable
@@ -159,11 +160,14 @@ async def schedule(session: AsyncSession, agreement_id: str) -> list[Shown]:
             for i, paid in await repository.instalments(session, agreement_id)]
 
 
-async def payments(session: AsyncSession, agreement_id: str, keyring: Keyring) -> list[Shown]:
-    """Every payment of the agreement, bank details masked."""
+async def payments(session: AsyncSession, agreement_id: str, keyring: Keyring, *, limit: int,
+                   cursor: str | None) -> tuple[list[Shown], str | None]:
+    """A page of the agreement's payments, oldest due first, bank details masked, and the next page's cursor."""
+    rows = await repository.payments_of_agreement(session, agreement_id, limit=limit, cursor=cursor)
+    page, next_cursor = keyset_page(rows, limit=limit, keys=repository.PAYMENTS_ORDER)
     return [Shown(p, **{field: sealed.masked(keyring, p.agreement_id, field, getattr(p, field))
                         for field in ("sort_code", "account_number")})
-            for p in await repository.payments_of_agreement(session, agreement_id)]
+            for p in page], next_cursor
 
 
 @dataclass(frozen=True)

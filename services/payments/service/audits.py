@@ -10,6 +10,7 @@ from kit import clock
 from kit.auth import Caller
 from kit.events import utcnow
 from kit.outbox import add_event
+from kit.pagination import keyset_page
 from services.payments import domain, events, repository
 from services.payments.domain import audits as rules
 from services.payments.domain.runs import la_account, payable, payee_account
@@ -98,13 +99,16 @@ async def find_recovery(session: AsyncSession, caller: Caller, recovery_id: str)
     return await repository.recovery(session, caller, recovery_id)
 
 
-async def due(session: AsyncSession, caller: Caller, *, within_days: int, limit: int) -> list[Shown]:
-    """PAY-05/PAY-08: agreements whose audit is due within ``within_days``, and whether it is overdue or final."""
+async def due(session: AsyncSession, caller: Caller, *, within_days: int, limit: int,
+              cursor: str | None) -> tuple[list[Shown], str | None]:
+    """PAY-05/PAY-08: a page of the agreements whose audit is due within ``within_days``, soonest first, and whether
+    each is overdue or final; and the next page's cursor."""
     today = clock.today()
+    rows = await repository.audits_due(session, caller, by=today + timedelta(days=within_days), limit=limit,
+                                       cursor=cursor)
+    page, next_cursor = keyset_page(rows, limit=limit, keys=repository.AUDITS_DUE_ORDER)
     return [Shown(a, agreement_id=a.id, due_on=a.next_audit_due, overdue=a.next_audit_due < today,
-                  kind="final" if a.final_audit_due else "scheduled")
-            for a in await repository.audits_due(session, caller, by=today + timedelta(days=within_days),
-                                                 limit=limit)]
+                  kind="final" if a.final_audit_due else "scheduled") for a in page], next_cursor
 
 
 def challenge(recovery: Recovery, grounds: str) -> None:

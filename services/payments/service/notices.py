@@ -5,7 +5,6 @@ reconsideration)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +14,7 @@ from kit.db import Database
 from kit.errors import Conflict, InvalidInput, RuleViolation
 from kit.events import utcnow
 from kit.money import pounds
+from kit.pagination import keyset_page
 from services.payments import repository
 from services.payments.domain.notices import at_once, text
 from services.payments.models import Agreement, Notice
@@ -63,9 +63,11 @@ async def find(session: AsyncSession, agreement_id: str, notice_id: str) -> Noti
     return await repository.notice(session, agreement_id, notice_id)
 
 
-async def listed(session: AsyncSession, agreement_id: str) -> Sequence[Notice]:
-    """The agreement's notices, oldest first."""
-    return await repository.notices(session, agreement_id)
+async def listed(session: AsyncSession, agreement_id: str, *, limit: int,
+                 cursor: str | None) -> tuple[list[Notice], str | None]:
+    """A page of the agreement's notices, oldest first, and the next page's cursor."""
+    rows = await repository.notices_page(session, agreement_id, limit=limit, cursor=cursor)
+    return keyset_page(rows, limit=limit, keys=repository.NOTICES_ORDER)
 
 
 async def allow(session: AsyncSession, agreement: Agreement) -> None:

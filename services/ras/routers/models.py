@@ -1,9 +1,12 @@
 """``/v1/ras/models``: RAS model versions (RAS-01, RAS-03, RAS-04) and calibration (RAS-07)."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BeforeValidator, Field
 
 from kit.auth import caller_with
 from kit.pagination import Cursor, Limit, Page
@@ -17,7 +20,7 @@ from services.ras.schemas import (
     ModelSummary,
     ModelVersionCreate,
 )
-from services.ras.service import calibration, questionnaires
+from services.ras.service import calibration, calibration_page, questionnaires
 
 router = APIRouter(prefix="/models", tags=["ras", "ras models"])
 Admin = caller_with("ras-admin")
@@ -51,7 +54,9 @@ async def list_models(session: SessionDep, caller: Reader, limit: Limit = 50, cu
     return Page[ModelSummary](items=rows, next_cursor=next_cursor)
 
 
-@router.get("/active", response_model=ModelRead, summary="The local authority's active RAS model")
+@router.get("/active", response_model=ModelRead, summary="The local authority's active RAS model",
+            responses={404: {"description": "The local authority has no published model yet, or it is not one of "
+                                            "the caller's local authorities (never revealed which)."}})
 async def active_model(session: SessionDep, caller: Reader,
                        local_authority: Annotated[LocalAuthority, Query()]) -> ModelRead:
     """The version new assessments are scored on when they name no `model_id`: the local authority's most
@@ -111,3 +116,59 @@ async def calibrate(model_id: str, body: CalibrationCreate, request: Request, se
     decides them. 422 for an empty cohort, unknown ids, or a stream whose cohort has no points to price."""
     return await calibration.calibrate(session, caller=caller, settings=settings_of(request),
                                        model_id=model_id, body=body)
+
+
+# The page's query parameters: the JSON body's inputs, one parameter per stream (`available_pence.<stream>`
+# would be a dotted name that an HTML form and most clients handle badly). The page's form sends a field left
+# empty as `name=`: that is "not given", as leaving it out is.
+EmptyIsNone = BeforeValidator(lambda value: None if value == "" else value)
+StreamPence = Annotated[Annotated[int, Field(ge=0, le=10**13)] | None, EmptyIsNone,
+                        Query(description="Money available a year, in pence")]
+Percent = Annotated[Annotated[Decimal, Field(ge=0, lt=100, decimal_places=2)] | None, EmptyIsNone,
+                    Query(description="Reserve held back, e.g. 7.5; default: the LA's configured DEFAULT (5)")]
+# Each id up to 64 characters, at most 100 of them: a link must stay well under the 8 KB of a URL that servers and
+# proxies take; a larger cohort is calibrated with the JSON route.
+# No NUL character, which PostgreSQL cannot take (kit.schemas.Input refuses it in the JSON body alike).
+CohortIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]] | None,
+                      Query(max_length=100, description="Assessment ids, repeated (`cohort=a&cohort=b`), at "
+                                                        "most 100; none = every current assessment on the model")]
+# No script runs on the page and its one form goes back to itself; it shows a cohort's money, so it is never
+# cached, framed or sent on as a Referer.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+@router.get("/{model_id}/calibration.html", response_class=HTMLResponse,
+            summary="Calibrate: the what-if as a page with charts (RAS-07)",
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                             "description": "The what-if as a plain-English HTML page"}})
+async def calibration_what_if_page(
+        model_id: str, request: Request, session: SessionDep, caller: Admin,
+        education_pence: StreamPence = None, health_pence: StreamPence = None,
+        social_care_pence: StreamPence = None, transport_pence: StreamPence = None,
+        contingency_percent: Percent = None,
+        cohort: CohortIds = None) -> HTMLResponse:
+    """The calibration of `POST /v1/ras/models/{model_id}/calibrations` as a page an LA finance or commissioning
+    officer reads (scope `ras-admin`, as the JSON): per stream, the figures (money available, contingency, to
+    allocate, today's and the proposed conversion, the cohort's total under each, what is left unallocated), how
+    the cohort's points are spread (a histogram) and the money line (points → indicative amount a year, today's
+    conversion dashed and the proposed one solid), each chart with the same numbers as a table. A form on the page
+    tries other figures. **Nothing changes**: it is the same what-if, with the same numbers, as the JSON.
+
+    A GET, so the what-if is a link: bookmarked, sent to a colleague, opened again after the cohort has changed.
+    The inputs are the JSON body's as query parameters: `<stream>_pence` for each stream's `available_pence`,
+    `contingency_percent`, and `cohort` repeated (at most 100 ids; none: every current assessment on the model).
+    Errors are the JSON route's, as problem+json: 422 with no stream's money, for a stream the model does not
+    convert, for unknown cohort ids or a stream with nothing to price; another LA's model is 404."""
+    available = {stream: pence for stream, pence in (
+        ("education", education_pence), ("health", health_pence), ("social_care", social_care_pence),
+        ("transport", transport_pence)) if pence is not None}
+    view = await calibration_page.what_if(session, caller=caller, settings=settings_of(request), model_id=model_id,
+                                          available=available, contingency_percent=contingency_percent,
+                                          cohort=cohort)
+    return HTMLResponse(calibration_page.page(view), headers=PAGE_HEADERS)

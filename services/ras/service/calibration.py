@@ -2,7 +2,7 @@
 conversion. Nothing is written: the proposal is for an administrator to turn into a new model version."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +10,8 @@ from kit.auth import Caller
 from kit.errors import InvalidInput
 from services.ras import repository as repo
 from services.ras.domain import calibration as cal
-from services.ras.domain.definition import Band, Bands, Conversion, PricePerPoint
+from services.ras.domain.definition import Band, Bands, Conversion, ModelDefinition, PricePerPoint
+from services.ras.models import RasModel
 from services.ras.schemas import CalibrationCreate, CalibrationRead, StreamCalibration
 from services.ras.service.questionnaires import ensure_valid, get_model
 from services.ras.settings import RasSettings
@@ -60,11 +61,28 @@ def _cohort_ids(body: CalibrationCreate) -> list[str] | None:
     return ids
 
 
+@dataclass(frozen=True)
+class Calibrated:
+    """A calibration and what it was worked out from: the model version, the cohort asked for and its aggregates."""
+
+    row: RasModel
+    model: ModelDefinition
+    cohort: list[str] | None
+    sums: dict[str, int]
+    read: CalibrationRead
+
+
 async def calibrate(session: AsyncSession, *, caller: Caller, settings: RasSettings, model_id: str,
                     body: CalibrationCreate) -> CalibrationRead:
     """Per stream, the largest price per point (or band scale) whose cohort total fits the money available
     less the contingency (RAS-07); the model itself is left as it is."""
     row = await get_model(session, caller=caller, model_id=model_id)
+    return (await calibrated(session, caller=caller, settings=settings, row=row, body=body)).read
+
+
+async def calibrated(session: AsyncSession, *, caller: Caller, settings: RasSettings, row: RasModel,
+                     body: CalibrationCreate) -> Calibrated:
+    """``calibrate`` on a model version already loaded, keeping what the proposal was worked out from."""
     model = ensure_valid(row.definition, "the model is not valid, so it cannot be calibrated; every problem is in "
                                          "errors")
     unknown = [s for s in body.available_pence if s not in model.conversions]
@@ -102,9 +120,9 @@ async def calibrate(session: AsyncSession, *, caller: Caller, settings: RasSetti
                            rule="RAS-07", errors=errors)
     proposed = {s: _as_dict(c) for s, c in model.conversions.items()}
     proposed.update({s: c.proposed for s, c in streams.items()})
-    return CalibrationRead(
+    return Calibrated(row, model, ids, sums, CalibrationRead(
         model_id=row.id, model_version=row.version, contingency_basis_points=contingency_bp,
         cohort_size=sums["size"], streams=streams,
         projected_before_pence=sum(c.projected_before_pence for c in streams.values()),
         projected_after_pence=sum(c.projected_after_pence for c in streams.values()),
-        proposed_conversions=proposed, rounding=ROUNDING)
+        proposed_conversions=proposed, rounding=ROUNDING))
