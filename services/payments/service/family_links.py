@@ -19,7 +19,7 @@ from kit import family_links as links
 from kit.auth import Caller
 from kit.errors import NotFound
 from services.payments import repository
-from services.payments.models import Agreement, FamilyLink, FamilyLinkOpening, Payment, Recovery
+from services.payments.models import Agreement, FamilyLink, FamilyLinkOpening, Recovery
 from services.payments.service import audits
 
 PATH = "/v1/payments/family/"
@@ -66,12 +66,12 @@ class Notice:
     link: FamilyLink | None = None
     recovery: Recovery | None = None
     agreement: Agreement | None = None
-    payments: tuple[Payment, ...] = ()
+    payments: tuple[tuple[date, int], ...] = ()  # (due date, amount) of each payment sent and not returned
 
     @property
     def paid_pence(self) -> int:
         """What was paid under the agreement, less what the bank returned."""
-        return sum(p.amount_pence for p in self.payments if p.status != "returned")
+        return sum(amount for _, amount in self.payments)
 
     @property
     def left_to_repay_pence(self) -> int:
@@ -90,7 +90,7 @@ async def open_notice(session: AsyncSession, token: str, *, key: bytes, fmt: str
         return Notice(opened.status, opened.link)
     recovery = (await repository.recoveries_by_ids(session, [opened.link.document_id]))[opened.link.document_id]
     agreement = (await repository.agreements_by_ids(session, [recovery.agreement_id]))[recovery.agreement_id]
-    paid = tuple(await repository.payments_of_agreement(session, agreement.id))
+    paid = tuple(await repository.live_payments(session, agreement.id))
     return Notice(opened.status, opened.link, recovery, agreement, paid)
 
 

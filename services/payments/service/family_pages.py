@@ -45,7 +45,7 @@ def _what_the_money_is(n: Notice) -> str:
 
 
 def _what_was_paid(n: Notice) -> str:
-    count = len([x for x in n.payments if x.status != "returned"])
+    count = len(n.payments)
     return ("<h2>What was paid</h2>"
             + p(f"By {long_date(n.recovery.notice_issued_on)}, {pounds(n.paid_pence)} had been paid under this "
                 f"agreement, in {count} payment{'' if count == 1 else 's'}."))

@@ -4,13 +4,13 @@ A link now opens a statement or a decision notice naming the family's next step 
 variation or panel decision. ``acted_at``/``action_id`` record the one dispute or reconsideration the family asked
 for from the link, so the form posted twice records it once.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision, down_revision, branch_labels, depends_on = "0011", "0010", None, None
+revision, down_revision, branch_labels, depends_on = "0012", "0011", None, None
 
 
 def upgrade() -> None:
