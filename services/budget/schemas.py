@@ -570,7 +570,7 @@ class FamilyLinkRead(BaseModel):
     id: str
     budget_id: str
     document: str
-    document_id: str | None = Field(description="the variation or panel decision a decision notice is about")
+    document_id: str | None = Field(None, description="the variation or panel decision a decision notice is about")
     url: str
     issued_at: datetime
     issued_by: str
