@@ -62,7 +62,7 @@ async def misuse_recovered(api: Api, facts: dict[str, Any], *, today: date, stor
                                 headers={"Idempotency-Key": _key("surplus")},
                                 json={"outcome": "upheld", "reason": "The PA's leave was agreed in advance"})
         story.append(f"  The family's challenge of the surplus notice was upheld: the recovery is {upheld['status']}.")
-    paid = await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments", as_=finance)
+    paid = (await api.call("GET", f"/v1/payments/agreements/{agreement_id}/payments?limit=500", as_=finance))["items"]
     dues = sorted(p["due_date"] for p in paid)
     amount = max(1, sum(p["amount_pence"] for p in paid) // 4)
     notice = await api.call(

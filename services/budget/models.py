@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from kit.family_links import FamilyLinkColumns, FamilyLinkOpeningColumns
 from services.budget.domain import disputes
 from services.budget.domain.budget import reduction_notice
 
@@ -279,35 +280,18 @@ class DisputeStep(Base):
     panel_decision_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class FamilyLink(Base):
-    """A signed link that lets one family open one document of one budget without an account (issue 20). The token
-    is not stored: it is signed from these fields (``services/budget/service/family_links.py``), so a copy of the
-    table cannot open anything. Revoking sets ``revoked_at``; nothing is deleted."""
+class FamilyLink(FamilyLinkColumns, Base):
+    """A signed link that lets one family open one document of one budget without an account (issue 20): the
+    statement, or a decision notice (``document_id``: the variation or panel decision). The token is not stored: it
+    is signed from these fields (``kit/family_links.py``), so a copy of the table cannot open anything."""
 
     __tablename__ = "family_links"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
-    local_authority: Mapped[str] = mapped_column(String(9))
-    document: Mapped[str] = mapped_column(String(30))
-    issued_by: Mapped[str] = mapped_column(String(120))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_by: Mapped[str | None] = mapped_column(String(120))
 
 
-class FamilyLinkOpening(Base):
-    """Append-only: each time a family link was used, when, in which form, and whether it opened. No IP address or
-    user agent: they are the family's personal data, and "was it opened, when, how often" is all the council needs
-    (a link opened far more often than a family would suggests it was forwarded: revoke it)."""
-
+class FamilyLinkOpening(FamilyLinkOpeningColumns, Base):
     __tablename__ = "family_link_openings"
     __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    link_id: Mapped[str] = mapped_column(ForeignKey("family_links.id"))
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    format: Mapped[str] = mapped_column(String(10))     # html | pdf | action
-    outcome: Mapped[str] = mapped_column(String(10))    # opened | expired | revoked
 
 
 class Handover(Base):

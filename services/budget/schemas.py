@@ -631,10 +631,13 @@ class Sen2ValidationRead(Read):
 
 # ---------------------------------------------------------------- family links (issue 20)
 class FamilyLinkCreate(Input):
-    """A signed link for the family to one document of the budget (only `statement` today)."""
+    """A signed link for the family to one document of the budget: its statement, or a decision notice."""
 
-    document: Literal["statement"] = Field("statement", description=(
-        "what the link opens: `statement` (the family statement, as a page and a PDF); other documents join later"))
+    document: Literal["statement", "variation", "panel_decision"] = Field("statement", description=(
+        "what the link opens, as a page and a PDF: `statement` (the family statement), or a decision notice naming "
+        "the family's next step (BUD-13), which they can take from it: `variation` (BUD-10) or `panel_decision`"))
+    document_id: str | None = Field(None, max_length=36, description=(
+        "the variation or panel decision of this budget a decision notice is about (required for them)"))
     expires_in_days: int | None = Field(None, ge=1, le=90, description=(
         "how long the link lasts, in days from now (default 28, at most 90)"))
     expires_on: IsoDate | None = Field(None, description=(
@@ -656,6 +659,7 @@ class FamilyLinkRead(BaseModel):
     id: str
     budget_id: str
     document: str
+    document_id: str | None = Field(None, description="the variation or panel decision a decision notice is about")
     url: str
     issued_at: datetime
     issued_by: str
@@ -675,6 +679,16 @@ class FamilyReviewRequested(BaseModel):
     review_id: str
     requested_on: date
     next_review_due: date | None
+
+
+class FamilyDisputeAsked(BaseModel):
+    """What the family asked for from a decision notice's link (BUD-13), when the client asks for JSON: the `step`
+    (`reconsideration` or `panel`), the record made (the variation reconsidered, or the dispute opened) and `again`
+    when the link had asked before (nothing new recorded)."""
+
+    step: str
+    record_id: str
+    again: bool
 
 
 # ELIG-14: the handover of a budget to adult social care before the young person turns 18.

@@ -5,6 +5,8 @@ import re
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from kit.family import DEV_FAMILY_LINK_SECRET as DEV_FAMILY_LINK_SECRET  # re-exported: tests and docs name it here
+from kit.family import link_key
 from kit.settings import PlatformSettings, ServiceSettings
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
@@ -44,9 +46,8 @@ DEFAULT_LOCAL_OFFERS = {
         sendias_url="https://councilfordisabledchildren.org.uk/",
     ),
 }
-# Family links (issue 20) are signed with a per-deployment secret; this one is for dev mode only and is refused
-# outside it, as the dev signing key is.
-DEV_FAMILY_LINK_SECRET = "dev-family-link-secret-not-for-production-use"
+# Family links (issue 20) are signed with a per-deployment secret; the dev one (kit.family) is for dev mode only and
+# is refused outside it, as the dev signing key is.
 FAMILY_LINK_SECRET_SETTING = "SENDPB_BUDGET_FAMILY_LINK_SECRET"
 
 
@@ -124,16 +125,8 @@ class BudgetSettings(ServiceSettings):
         long enough, and not the dev one; the base URL must be https."""
         bound = self.model_copy()
         secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
-        if not platform.dev:
-            if secret is None:
-                raise ValueError(f"{FAMILY_LINK_SECRET_SETTING} must be set outside dev mode (the dev key is refused)")
-            if secret == DEV_FAMILY_LINK_SECRET:
-                raise ValueError(f"{FAMILY_LINK_SECRET_SETTING} holds the dev key, which is refused outside dev mode")
-            if not self.family_link_base_url.startswith("https://"):
-                raise ValueError("SENDPB_BUDGET_FAMILY_LINK_BASE_URL: outside dev mode family links are https")
-        if secret is not None and len(secret) < 32:
-            raise ValueError(f"{FAMILY_LINK_SECRET_SETTING}: at least 32 characters (a random 256-bit value)")
-        bound._family_link_key = (secret or DEV_FAMILY_LINK_SECRET).encode()
+        bound._family_link_key = link_key(secret, dev=platform.dev, base_url=self.family_link_base_url,
+                                          setting=FAMILY_LINK_SECRET_SETTING)
         return bound
 
     @property

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from kit.family_links import FamilyLinkColumns, FamilyLinkOpeningColumns
 from services.contracts.domain import pricing
 
 Base = make_base()
@@ -224,3 +225,17 @@ class ServedChild(Base):
         Index("ix_served_children_contract", "contract_id", "created_at", "budget_id"),
         Index("ix_served_children_child", "child_id", "local_authority"),
     )
+
+
+class FamilyLink(FamilyLinkColumns, Base):
+    """A signed link that lets the family of one child open the plain-English summary of one block contract that
+    serves them (``document_id``: the contract; CON-07, CON-10) without an account (issue 20). The token is not
+    stored (``kit/family_links.py``)."""
+
+    __tablename__ = "family_links"
+    child_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class FamilyLinkOpening(FamilyLinkOpeningColumns, Base):
+    __tablename__ = "family_link_openings"
+    __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)

@@ -15,6 +15,7 @@ from services.contracts.models import (
     Contract,
     ContractReview,
     EvidenceRequest,
+    FamilyLink,
     KnownBudget,
     ProvisionLink,
     ServedChild,
@@ -227,3 +228,28 @@ async def unmatched_page(session: AsyncSession, caller: Caller, *, limit: int,
                   caller)
     stmt = newest_first(stmt, ProvisionLink.created_at, ProvisionLink.provision_id, limit=limit, cursor=cursor)
     return list((await session.execute(stmt)).scalars())
+
+
+# ------------------------------------------------------------------ family links to summaries (issue 20)
+async def serves(session: AsyncSession, contract_id: str, child_id: str) -> bool:
+    """CON-10: whether the contract serves the child through a budget not closed."""
+    stmt = _still_serving(select(ServedChild.budget_id).where(ServedChild.contract_id == contract_id,
+                                                              ServedChild.child_id == child_id)).limit(1)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def transfers_of_child(session: AsyncSession, contract_id: str, child_id: str) -> list[TransferRequest]:
+    """The child's requests to move part of the contract into their budget, oldest first."""
+    stmt = select(TransferRequest).where(TransferRequest.contract_id == contract_id,
+                                         TransferRequest.child_id == child_id).order_by(TransferRequest.created_at,
+                                                                                        TransferRequest.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def contract_of_link(session: AsyncSession, contract_id: str) -> Contract:
+    """The contract a verified family link names (no caller: the link's signature is the credential), unlocked."""
+    return (await session.execute(select(Contract).where(Contract.id == contract_id))).scalar_one()
+
+
+async def family_link(session: AsyncSession, link_id: str) -> FamilyLink | None:
+    return await session.get(FamilyLink, link_id)

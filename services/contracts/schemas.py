@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from kit.family_links import FamilyLinkExpiry, FamilyLinkOpeningRead
 from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, Read, Uuid
 from services.contracts.domain.terms import CONTRACT_YEARS_MAX
@@ -293,3 +294,31 @@ class EvidenceRequestRead(Read):
     description: str | None
     evidenced_by: str | None
     evidenced_at: datetime | None
+
+
+# ---------------------------------------------------------------- family links to summaries (issue 20)
+class SummaryLinkCreate(FamilyLinkExpiry):
+    """A signed link for the family of a child the contract serves (CON-10) to its plain-English summary (CON-07)."""
+
+    child_id: str = Field(min_length=1, max_length=64, description="the child whose family receives the summary")
+
+
+class SummaryLinkRead(Read):
+    """A family link to a contract's summary: give `url` to the family (by email, text or letter). Anyone holding it
+    can open the summary until `expires_at`, so revoke it if it reaches someone else."""
+
+    id: str
+    child_id: str
+    document: Literal["contract_summary"]
+    document_id: str = Field(description="the contract whose summary the link opens")
+    url: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: Literal["open", "expired", "revoked"]
+    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
+
+
+class SummaryLinks(Read):
+    items: list[SummaryLinkRead]

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from kit.family_links import FamilyLinkColumns, FamilyLinkOpeningColumns
 from services.payments.domain import agreements, notices, runs
 
 Base = make_base()
@@ -329,3 +330,16 @@ class BankFileSubmission(Base):
     service_user_number: Mapped[str] = mapped_column(String(6))
     created_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FamilyLink(FamilyLinkColumns, Base):
+    """A signed link that lets the family of one agreement open one recovery notice (``document_id``) without an
+    account, and challenge it (PAY-07; issue 20). The token is not stored (``kit/family_links.py``)."""
+
+    __tablename__ = "family_links"
+    agreement_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class FamilyLinkOpening(FamilyLinkOpeningColumns, Base):
+    __tablename__ = "family_link_openings"
+    __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)

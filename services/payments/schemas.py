@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from kit.family_links import FamilyLinkExpiry, FamilyLinkOpeningRead
 from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, PlanDate, Read
 
@@ -389,3 +390,40 @@ class PlanRead(Read):
 
     recovery: RecoveryRead
     repayments: list[RepaymentRead]
+
+
+# ---------------------------------------------------------------- family links to recovery notices (issue 20)
+class RecoveryLinkCreate(FamilyLinkExpiry):
+    """A signed link for the family to the recovery notice (PAY-07, PAY-10), from which they can challenge it."""
+
+
+class RecoveryLinkRead(Read):
+    """A family link to a recovery notice: give `url` to the family (by email, text or letter). Anyone holding it
+    can open the notice and challenge it until `expires_at`, so revoke it if it reaches someone else."""
+
+    id: str
+    agreement_id: str
+    document: Literal["recovery_notice"]
+    document_id: str = Field(description="the recovery notice the link opens")
+    url: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    acted_at: datetime | None = Field(description="when the family challenged the notice from the link, if they did")
+    status: Literal["open", "expired", "revoked"]
+    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
+
+
+class RecoveryLinks(Read):
+    items: list[RecoveryLinkRead]
+
+
+class FamilyChallengeRecorded(Read):
+    """The family's challenge from their link (PAY-07), when the client asks for JSON: the recovery as it stands,
+    and `again` when the link had challenged before (nothing new recorded)."""
+
+    recovery_id: str
+    status: str
+    challenge_by: date
+    again: bool

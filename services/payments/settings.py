@@ -4,6 +4,7 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kit.crypto import Keyring
+from kit.family import link_key
 from kit.settings import PlatformSettings, ServiceSettings
 
 KEYS_SETTING = "SENDPB_PAYMENTS_ENCRYPTION_KEYS"
@@ -34,6 +35,9 @@ class GLAccounts(BaseModel):
 
     def for_stream(self, stream: str | None) -> GLCode:
         return self.streams.get(stream or "", self.other)
+
+
+FAMILY_LINK_SECRET_SETTING = "SENDPB_PAYMENTS_FAMILY_LINK_SECRET"
 
 
 class PaymentsSettings(ServiceSettings):
@@ -101,6 +105,12 @@ class PaymentsSettings(ServiceSettings):
     encryption_key_id: str | None = None
     _keyring: Keyring | None = PrivateAttr(None)
     _dev: bool = PrivateAttr(True)
+    # Family links (issue 20): the secret that signs links to recovery notices (HMAC-SHA256; at least 32 characters;
+    # unset means the dev secret in dev mode and refuses to start outside it), and the public address of the
+    # gateway that families open them at (https outside dev mode).
+    family_link_secret: SecretStr | None = None
+    family_link_base_url: str = "http://127.0.0.1:8000"
+    _family_link_key: bytes | None = PrivateAttr(None)
 
     def bound_to(self, platform: PlatformSettings) -> PaymentsSettings:
         """These settings with their keyring built for the platform's mode (refusing dev keys outside dev)."""
@@ -117,6 +127,9 @@ class PaymentsSettings(ServiceSettings):
                                                                      self.originator_account_number):
                     raise ValueError(f"{ORIGINATORS_SETTING}[{la!r}] is the dev placeholder originator, which is "
                                      "refused outside dev mode")
+        secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
+        bound._family_link_key = link_key(secret, dev=platform.dev, base_url=self.family_link_base_url,
+                                          setting=FAMILY_LINK_SECRET_SETTING)
         return bound
 
     def originator_for(self, la: str) -> OriginatorConfig | None:
@@ -131,6 +144,12 @@ class PaymentsSettings(ServiceSettings):
 
     def gl_accounts_for(self, la: str) -> GLAccounts:
         return self.gl_accounts_by_la.get(la, self.gl_accounts)
+
+    @property
+    def family_link_key(self) -> bytes:
+        if self._family_link_key is None:
+            raise RuntimeError("payments settings have no family-link key yet: use settings.bound_to(platform)")
+        return self._family_link_key
 
     @property
     def keyring(self) -> Keyring:

@@ -230,8 +230,14 @@ async def _payments_story(client: httpx.AsyncClient, admin: dict[str, str], embe
                                               "outstanding_commitments_pence": 0}))
     if audit.get("recovery"):
         surplus = audit["recovery"]["id"]
-        await client.post(f"/v1/payments/recoveries/{surplus}/challenge", headers=admin,
-                          json={"grounds": "The balance is kept for the summer holiday"})
+        # The family challenges this one from the notice's signed link (PAY-07, issue 20)
+        link = await _ok(await client.post(f"/v1/payments/recoveries/{surplus}/family-links", headers=admin,
+                                           json={"expires_in_days": 28}))
+        page = link["url"].removeprefix("http://127.0.0.1:8000")
+        await client.get(f"/v1/payments/recoveries/{surplus}/family-links", headers=admin)
+        await client.get(page, headers={"Accept": "text/html"})
+        await client.post(page + "/challenge", headers={"Accept": "application/json"},
+                          data={"grounds": "The balance is kept for the summer holiday"})
         await client.post(f"/v1/payments/recoveries/{surplus}/decision", headers=admin,
                           json={"outcome": "rejected", "reason": "Holiday cover is in the contingency already"})
         await client.post(f"/v1/payments/recoveries/{surplus}/confirm", headers=admin, json={"method": "invoice"})
@@ -254,6 +260,13 @@ async def _family_story(client: httpx.AsyncClient, admin: dict[str, str]) -> Non
     for accept in ("text/html", "application/json"):
         await client.post(page + "/review-requests", headers={"Accept": accept},
                           data={"reason": "Her needs have changed since she moved school"})
+    decision = (await _ok(await client.get(budget, headers=admin)))["panel_decisions"][0]
+    notice = await _ok(await client.post(budget + "/family-links", headers=admin, json={
+        "document": "panel_decision", "document_id": decision["id"], "expires_in_days": 28}))
+    page = notice["url"].removeprefix("http://127.0.0.1:8000")
+    await client.get(page, headers={"Accept": "text/html"})
+    await client.post(page + "/disputes", headers={"Accept": "application/json"},
+                      data={"reason": "Tuition needs two sessions a week"})
     variation = await _ok(await client.post(budget + "/variations", headers=admin, json={
         "stream": "health", "agreed_pence": 260_000, "reasons": "The physiotherapy programme needs fewer sessions"}))
     clock.set_to(DAY + timedelta(days=60))
@@ -274,10 +287,14 @@ async def _drive(client: httpx.AsyncClient, recording: Recording, embedded, tmp:
     await _payments_story(client, admin, embedded)
     for path in ("/v1/budgets/local-offer/E06000060", "/v1/budgets/local-offer/E06000060.html"):
         await client.get(path)
+    summary = await _ok(await client.post(f"/v1/contracts/{ids['contract_id']}/family-links", headers=admin,
+                                          json={"child_id": ids["served_child_id"], "expires_in_days": 28}))
+    await client.get(summary["url"].removeprefix("http://127.0.0.1:8000"), headers={"Accept": "text/html"})
     for route in route_table(tmp):
         kwargs = matrix.REQUESTS[f"{route.method} {route.path}"](ids)
         headers = {**admin, **kwargs.pop("headers", {})}
-        await client.request(route.method, route.url(**ids), headers=headers, **kwargs)
+        named = {**ids, **kwargs.pop("ids", {})}
+        await client.request(route.method, route.url(**named), headers=headers, **kwargs)
     await client.get("/healthz")
     await client.get("/readyz")
     await _family_story(client, admin)

@@ -121,7 +121,8 @@ async def test_an_expired_link_is_refused_with_a_plain_english_page_and_the_atte
     budget = await agreed_budget(platform)
     link = await issue(platform, budget["id"], expires_in_days=3)
     assert (await platform.client.get(path_of(link))).status_code == 200
-    clock.set_to(TODAY + timedelta(days=3, hours=1), tick=True)
+    # A date plus hours is still that date (09:00): move on from the moment the link was issued, not from TODAY.
+    clock.set_to(datetime.fromisoformat(link["expires_at"]) + timedelta(hours=1), tick=True)
     refused = await platform.client.get(path_of(link))
     assert refused.status_code == 410 and refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["title"] == "This link has expired"

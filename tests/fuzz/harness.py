@@ -128,10 +128,10 @@ class Figures:
 
 
 def config(ids: dict[str, Any], las: list[str]) -> schemathesis.Config:
-    """Real ids for path parameters and for the body and query fields that name a record or an LA, most of the
-    time (the rest stay generated, so unknown ids and foreign LAs are fuzzed as well); dev client credentials for
-    the token endpoint."""
-    dictionaries = {name: {"values": [value]} for name, value in ids.items()}
+    """Real ids (one, or a list to pick from) for path parameters and for the body and query fields that name a
+    record or an LA, most of the time (the rest stay generated, so unknown ids and foreign LAs are fuzzed as well);
+    dev client credentials for the token endpoint."""
+    dictionaries = {name: {"values": value if isinstance(value, list) else [value]} for name, value in ids.items()}
     dictionaries["local_authority"] = {"values": las}
     dictionaries.update(client_id={"values": ["dev-admin", "dev-casework"]}, client_secret={"values": ["dev-secret"]},
                         grant_type={"values": ["client_credentials"]})

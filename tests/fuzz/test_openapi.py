@@ -24,7 +24,13 @@ async def test_fuzz(either_platform, spec):
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     # A family's signed link is the credential of its pages (issue 20): the seeded link's token reaches them.
     links = (await client.get(f"/v1/budgets/{ids['budget_id']}/family-links", headers=headers)).json()["items"]
-    ids["token"] = links[0]["url"].rsplit("/", 1)[1]
+    # ... and each service's own: the seeded links to a recovery notice (PAY-07) and to a contract's summary (CON-07)
+    notice = (await client.get(f"/v1/payments/recoveries/{ids['recovery_id']}/family-links",
+                               headers=headers)).json()["items"]
+    summary = (await client.get(f"/v1/contracts/{ids['contract_id']}/family-links", headers=headers)).json()["items"]
+    ids["token"] = [found[0]["url"].rsplit("/", 1)[1] for found in (links, notice, summary)]
+    ids["link_id"] = [ids["link_id"], ids.pop("recovery_link_id"), ids.pop("summary_link_id")]
+    ids["child_id"] = ids.pop("served_child_id")  # a child the seeded contract serves (CON-10)
     app = platform.gateway if spec == "gateway" else platform.apps[spec]
     bridge = LoopBridge(app, asyncio.get_running_loop())
     figures = await asyncio.to_thread(fuzz, f"{spec} on {backend}", bridge, headers=headers,

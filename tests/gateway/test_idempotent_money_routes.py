@@ -59,6 +59,12 @@ NOT_MONEY = {
         "makes an audit due now; the audit itself is covered (PAY-05)",
     ("POST", "/v1/budgets/family/{token}/review-requests"):
         "the family asks for a review from their signed link, with no token (issue 20); a date only (BUD-09)",
+    ("POST", "/v1/budgets/family/{token}/disputes"):
+        "the family asks, from a decision notice's signed link, for reconsideration or a dispute (BUD-10, BUD-13): "
+        "recorded once per link, the money waits for the decision",
+    ("POST", "/v1/payments/family/{token}/challenge"):
+        "the family challenges a recovery notice from its signed link (PAY-07): recorded once per link, nothing is "
+        "taken back while it is decided",
     ("POST", "/v1/contracts/{contract_id}/reviews"):
         "records a review before renewal (CON-03); releases themselves go through transfer requests",
 }

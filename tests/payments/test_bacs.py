@@ -177,7 +177,8 @@ def test_outside_dev_mode_a_missing_or_placeholder_originator_is_refused_and_dev
     dev_account = {**ORIGINATORS[LA], "sort_code": "200000", "account_number": "55779911"}
     with pytest.raises(ValueError, match="is the dev placeholder"):
         PaymentsSettings(encryption_keys=KEYS, originators_by_la={LA: dev_account}).bound_to(prod)
-    bound = PaymentsSettings(encryption_keys=KEYS, originators_by_la={LA: ORIGINATORS[LA]}).bound_to(prod)
+    bound = PaymentsSettings(encryption_keys=KEYS, originators_by_la={LA: ORIGINATORS[LA]},
+                             family_link_secret="p" * 40, family_link_base_url="https://pb.example.gov.uk").bound_to(prod)
     assert bound.originator_for(LA).service_user_number == "654321"
     assert bound.originator_for(OTHER_LA) is None  # an LA not configured has no bank file in production
     dev = PaymentsSettings().bound_to(PlatformSettings())

@@ -26,8 +26,10 @@ K1, K2 = new_key(), new_key()
 
 def settings_with(keys: dict[str, str], current: str | None = None) -> PaymentsSettings:
     # Outside dev mode the service also needs each LA's own BACS originator (tests/payments/test_bacs.py).
+    # And its own family-link secret (issue 20: links to recovery notices; tests/family/test_recovery_links.py).
     return PaymentsSettings(encryption_keys=keys, encryption_key_id=current, originators_by_la={LA: {
-        "service_user_number": "654321", "name": "BUCKS DP", "sort_code": "309634", "account_number": "11223344"}})
+        "service_user_number": "654321", "name": "BUCKS DP", "sort_code": "309634", "account_number": "11223344"}},
+        family_link_secret="p" * 40, family_link_base_url="https://pb.example.gov.uk")
 
 
 async def raw_rows(svc, sql: str, **params) -> list[tuple]:

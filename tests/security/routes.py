@@ -15,7 +15,10 @@ PUBLIC = {"/healthz", "/readyz", "/metrics", "/asyncapi.json"}
 PUBLISHED = {"/v1/budgets/local-offer/{local_authority}", "/v1/budgets/local-offer/{local_authority}.html"}
 # Pages a family opens from a signed link, with no token (issue 20): the link is the credential. Their refusals
 # (another budget's, expired, revoked, altered links) are proved in tests/family/test_family_links.py.
-SIGNED_LINKS = {"/v1/budgets/family/{token}", "/v1/budgets/family/{token}/review-requests"}
+SIGNED_LINKS = {"/v1/budgets/family/{token}", "/v1/budgets/family/{token}/review-requests",
+                "/v1/budgets/family/{token}/disputes",  # a decision notice (tests/family/test_decision_links.py)
+                "/v1/payments/family/{token}", "/v1/payments/family/{token}/challenge",  # test_recovery_links.py
+                "/v1/contracts/family/{token}"}  # a contract's summary (tests/family/test_summary_links.py)
 
 
 @dataclass(frozen=True)
@@ -100,4 +103,34 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
     link = await api.call("POST", f"/v1/budgets/{ids['budget_id']}/family-links", as_="dev-admin", status=201,
                           json={"expires_in_days": 7})
     ids["link_id"] = link["id"]
+    if ids.get("recovery_id"):  # PAY-07: a link to the journey's recovery notice
+        notice = await api.call("POST", f"/v1/payments/recoveries/{ids['recovery_id']}/family-links",
+                                as_="dev-admin", status=201, json={"expires_in_days": 7})
+        ids["recovery_link_id"] = notice["id"]
+    ids.update(await _served_child(api, ids["contract_id"], local_authority))
     return facts, ids
+
+
+async def _served_child(api, contract_id: str, local_authority: str) -> dict[str, str]:
+    """CON-10: a child whose draft budget has a line naming the journey's contract, and a link to the contract's
+    summary for their family (CON-07)."""
+    import uuid
+    from datetime import date, timedelta
+
+    child = f"C-served-{uuid.uuid4().hex[:8]}"
+    budget = await api.call("POST", "/v1/budgets", as_="dev-admin", status=201, json={
+        "child_id": child, "local_authority": local_authority, "plan_reference": f"EHCP-{child}",
+        "period_start": str(date.today()), "period_end": str(date.today() + timedelta(days=364)),
+        "indicative_pence": {"health": 100_000}})
+    await api.call("POST", f"/v1/budgets/{budget['id']}/provisions", as_="dev-admin", status=201, json={
+        "description": "speech and language therapy", "outcome": "Tells adults what she needs", "stream": "health",
+        "category": "therapy", "annual_cost_pence": 96_000, "arrangement": "notional", "contract_id": contract_id})
+
+    async def served():
+        page = await api.call("GET", f"/v1/contracts/{contract_id}/children", as_="dev-admin")
+        return child if any(i["child_id"] == child for i in page["items"]) else None
+
+    await api.until("the contract to serve the child", served)
+    link = await api.call("POST", f"/v1/contracts/{contract_id}/family-links", as_="dev-admin", status=201,
+                          json={"child_id": child, "expires_in_days": 7})
+    return {"served_child_id": child, "summary_link_id": link["id"]}

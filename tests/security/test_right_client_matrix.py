@@ -116,6 +116,16 @@ REQUESTS: dict[str, Any] = {
     "POST /v1/budgets/{budget_id}/family-links": lambda ids: {"json": {"expires_in_days": 14}},
     "GET /v1/budgets/{budget_id}/family-links": _nothing,
     "POST /v1/budgets/{budget_id}/family-links/{link_id}/revoke": _nothing,
+    # Issue 20: links to a recovery notice (PAY-07) and to a contract's summary (CON-07), each under its own id.
+    "POST /v1/payments/recoveries/{recovery_id}/family-links": lambda ids: {"json": {"expires_in_days": 14}},
+    "GET /v1/payments/recoveries/{recovery_id}/family-links": _nothing,
+    "POST /v1/payments/recoveries/{recovery_id}/family-links/{link_id}/revoke": lambda ids: {
+        "ids": {"link_id": ids["recovery_link_id"]}},
+    "POST /v1/contracts/{contract_id}/family-links": lambda ids: {
+        "json": {"child_id": ids["served_child_id"], "expires_in_days": 14}},
+    "GET /v1/contracts/{contract_id}/family-links": lambda ids: {"params": {"child_id": ids["served_child_id"]}},
+    "POST /v1/contracts/{contract_id}/family-links/{link_id}/revoke": lambda ids: {
+        "ids": {"link_id": ids["summary_link_id"]}},
     "POST /v1/budgets/{budget_id}/commitments": lambda ids: {
         "json": {"stream": "social_care", "amount_pence": 5_000, "memo": "Swimming lessons"}},
     "POST /v1/budgets/{budget_id}/ledger/{transaction_id}/reversal": lambda ids: {
@@ -251,7 +261,8 @@ async def test_the_right_client_passes_authorisation_on_every_route(platform, tm
         for scope in sorted(route.scopes):
             kwargs = REQUESTS[key](ids)
             headers = {**auth(scope, las=[LA], client_id=f"matrix-{scope}"), **kwargs.pop("headers", {})}
-            r = await platform.client.request(route.method, route.url(**ids), headers=headers, **kwargs)
+            named = {**ids, **kwargs.pop("ids", {})}  # a record of the route's own service under a shared name
+            r = await platform.client.request(route.method, route.url(**named), headers=headers, **kwargs)
             outcomes[f"{key} [{scope}]"] = r.status_code
             if not (200 <= r.status_code < 300 or r.status_code == 409):
                 refused.append(f"{key} with only {scope}: {r.status_code} {r.text[:300]}")

@@ -2,42 +2,21 @@
 opens, and what a statement tells a family, in the order they need it.
 
 A link is issued by a caseworker for one family (one budget) and one document; it is signed, expires, can be
-revoked, and every opening is recorded. These are the rules; signing, storage and rendering live outside."""
+revoked, and every opening is recorded. The rules every service shares are kit.family's; signing, storage and the
+page's frame are kit's too (kit/family_links.py, kit/family_pages.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-# The documents a family link can open. Only the statement is served today; contract summaries (CON-07), notices
-# (BUD-10, PAY-07/PAY-10, BUD-13) and the local offer (BUD-15) join this list when their pages exist.
-DOCUMENTS = ("statement",)
-DEFAULT_LINK_DAYS = 28
-MAX_LINK_DAYS = 90
+from kit.family import DEFAULT_LINK_DAYS, EXPIRED, MAX_LINK_DAYS, OPEN, REVOKED, link_days_refusal, link_state
 
-OPEN, EXPIRED, REVOKED = "open", "expired", "revoked"
+__all__ = ["DEFAULT_LINK_DAYS", "DOCUMENTS", "DECISIONS", "EXPIRED", "MAX_LINK_DAYS", "OPEN", "REVOKED",
+           "link_days_refusal", "link_state"]
 
-
-def link_days_refusal(days: int) -> str | None:
-    """Why a link cannot last ``days`` days, or None: at least a day, at most ``MAX_LINK_DAYS`` (a link is a key to
-    a child's figures; one that never expires cannot be taken back from a forwarded email)."""
-    if days < 1:
-        return "a link lasts at least 1 day"
-    if days > MAX_LINK_DAYS:
-        return f"a link lasts at most {MAX_LINK_DAYS} days; issue a new one when it runs out"
-    return None
-
-
-def link_expiry(issued_at: datetime, days: int) -> datetime:
-    return issued_at + timedelta(days=days)
-
-
-def link_state(*, expires_at: datetime, revoked_at: datetime | None, now: datetime) -> str:
-    """``revoked`` once revoked (whenever that was), else ``expired`` from ``expires_at`` on, else ``open``."""
-    if revoked_at is not None:
-        return REVOKED
-    if now >= expires_at:
-        return EXPIRED
-    return OPEN
+# The documents a budget's family link can open: the statement, and a decision notice naming the next step open to
+# the family (BUD-13): a variation (BUD-10: a reduction's written notice) or a panel decision (BUD-06), by its id.
+DECISIONS = ("variation", "panel_decision")
+DOCUMENTS = ("statement", *DECISIONS)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,6 @@ from services.budget.repository.budgets import (
     variations,
 )
 from services.budget.repository.disputes import dispute, dispute_steps, disputes, panel_decision
-from services.budget.repository.family import (
-    add_family_link,
-    add_family_link_opening,
-    family_link,
-    family_link_openings,
-    family_link_with_budget,
-    family_links,
-)
 from services.budget.repository.health import (
     HealthState,
     child,
@@ -53,12 +45,6 @@ __all__ = [
     "agreed_by_stream_before",
     "budgets_covering",
     "provisions_covering",
-    "add_family_link",
-    "add_family_link_opening",
-    "family_link",
-    "family_link_openings",
-    "family_link_with_budget",
-    "family_links",
     "HealthState",
     "balances",
     "budget_by_id",

@@ -23,15 +23,17 @@ def _signing(request: Request) -> dict:
              response_model=FamilyLinkRead)
 async def issue_link(budget_id: str, body: FamilyLinkCreate, request: Request, session: SessionDep,
                      caller: Casework, key: IdempotencyKey = None) -> JSONResponse:
-    """A signed link for the child's family to open one document of the budget without an account: today the
-    `statement` (a page in plain English, and a PDF at `?format=pdf`). It lasts `expires_in_days` (default 28,
+    """A signed link for the child's family to open one document of the budget without an account: the
+    `statement`, or a decision notice (`variation` or `panel_decision`, named by `document_id`) from which the
+    family can take the next step open to them (BUD-13). Each is a page in plain English, and a PDF at
+    `?format=pdf`. It lasts `expires_in_days` (default 28,
     at most 90) or until `expires_on`; it can be revoked; every opening is recorded (`GET .../family-links`).
-    Give `url` to the family: anyone holding it can open the statement until it expires or is revoked. The same
+    Give `url` to the family: anyone holding it can open the document until it expires or is revoked. The same
     `Idempotency-Key` and body gives the same link."""
 
     async def produce():
         budget = await budgets.load(session, budget_id, caller)
-        link = await family_links.issue(session, budget, document=body.document,
+        link = await family_links.issue(session, budget, document=body.document, document_id=body.document_id,
                                         expires_in_days=body.expires_in_days, expires_on=body.expires_on,
                                         by=caller.client_id, **_signing(request))
         return 201, stored(FamilyLinkRead.model_validate(link))

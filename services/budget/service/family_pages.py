@@ -13,6 +13,8 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.family_pages import long_date, message_page, page, pdf_of
+from kit.family_pages import p as _p
 from kit.money import pounds
 from services.budget import repository as repo
 from services.budget.domain.chart import Bar, Segment, bar_chart_svg
@@ -24,11 +26,6 @@ from services.budget.service.reporting import FUNDERS, HOW, LABELS
 PAID, SET_ASIDE, LEFT = "Paid", "Set aside", "Left"
 # GOV.UK Design System colours: each meets 3:1 against white (WCAG 1.4.11) and differs from the others in lightness.
 COLOURS = {PAID: "#1d70b8", SET_ASIDE: "#f47738", LEFT: "#00703c"}
-
-
-def long_date(d: date) -> str:
-    """``1 December 2026``: how a date reads in a letter."""
-    return f"{d.day} {d:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -66,37 +63,6 @@ async def statement_view(session: AsyncSession, budget: Budget, *, today: date) 
 
 
 # ---------------------------------------------------------------- the page
-CSS = """
-body{font-family:Arial,Helvetica,sans-serif;font-size:19px;line-height:1.45;color:#0b0c0c;background:#fff;
-margin:0}
-header{background:#0b0c0c;color:#fff;padding:12px 16px}
-header p{margin:0;font-weight:bold}
-main{max-width:40em;margin:0 auto;padding:8px 16px 32px;overflow-wrap:anywhere}
-h1{font-size:32px;line-height:1.2;margin:16px 0 8px}
-h2{font-size:26px;margin:32px 0 8px;border-top:2px solid #b1b4b6;padding-top:16px}
-h3{font-size:21px;margin:20px 0 4px}
-.sum{font-size:21px;font-weight:bold;background:#f3f2f1;padding:12px;border-left:6px solid #1d70b8}
-table{border-collapse:collapse;width:100%;margin:12px 0;font-size:16px}
-caption{text-align:left;font-weight:bold;padding-bottom:6px}
-th,td{border-bottom:1px solid #b1b4b6;padding:6px 8px 6px 0;text-align:left}
-td.n,th.n{text-align:right}
-.chart{max-width:100%;height:auto}
-a{color:#1d70b8}
-a:focus,button:focus,textarea:focus{outline:3px solid #ffdd00;outline-offset:0;box-shadow:0 4px #0b0c0c}
-label{display:block;font-weight:bold;margin:12px 0 4px}
-textarea{width:100%;max-width:30em;font:inherit;border:2px solid #0b0c0c;padding:6px;box-sizing:border-box}
-button{font:inherit;font-weight:bold;background:#00703c;color:#fff;border:0;padding:10px 16px;margin-top:12px;
-box-shadow:0 2px #002d18;cursor:pointer;min-height:44px}
-.print-only{display:none}
-@media print{.screen-only{display:none}.print-only{display:block}header{background:#fff;color:#0b0c0c}
-body{font-size:12pt}h2{break-after:avoid}}
-"""
-
-
-def _p(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
-
-
 def _what_the_money_is(view: StatementView) -> str:
     b = view.budget
     out = ["<h2>What the money is</h2>", _p(
@@ -201,36 +167,10 @@ def statement_page(view: StatementView, *, action_url: str | None, pdf_url: str 
     """The whole page (HTML). ``action_url``: where the review form posts (None: no form, as in the PDF)."""
     pdf = (f'<p class="screen-only"><a href="{escape(pdf_url)}">Download this statement as a PDF</a> '
            "(to print or keep).</p>") if pdf_url else ""
-    return (
-        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex, nofollow">'
-        f"<title>Your child's personal budget statement</title><style>{CSS}</style></head><body>"
-        '<header><p>Personal budget statement</p></header><main id="main">'
-        "<h1>Your child's personal budget</h1>"
-        + _p(f"Statement made on {long_date(view.today)}.") + pdf
+    return page(title="Your child's personal budget statement", label="Personal budget statement", body=(
+        "<h1>Your child's personal budget</h1>" + _p(f"Statement made on {long_date(view.today)}.") + pdf
         + _what_the_money_is(view) + _what_was_paid(view) + _what_is_left(view)
-        + _what_you_can_do(view, action_url=action_url)
-        + "</main></body></html>"
-    )
+        + _what_you_can_do(view, action_url=action_url)))
 
 
-def message_page(title: str, message: str, *, back_url: str | None = None) -> str:
-    """A short page in plain English: a link that no longer opens, a review asked for."""
-    back = f'<p><a href="{escape(back_url)}">Back to your statement</a></p>' if back_url else ""
-    return (
-        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex, nofollow">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        '<header><p>Personal budget statement</p></header><main id="main">'
-        f"<h1>{escape(title)}</h1>{_p(message)}{back}</main></body></html>"
-    )
-
-
-def pdf_of(html: str) -> bytes:
-    """The page as a PDF (WeasyPrint, print styles: no form, a sentence instead). Imported here, not at start-up:
-    WeasyPrint loads Pango, which only this route needs."""
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
+__all__ = ["StatementView", "message_page", "pdf_of", "statement_page", "statement_view", "long_date"]
