@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.contract.documents import METHODS, served, spectral
 
+
 def where(finding: dict) -> str:
     """The operation (``GET /v1/budgets``) a finding is on, or the JSON path of one elsewhere in the document."""
     path = finding["path"]
