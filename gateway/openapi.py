@@ -39,7 +39,14 @@ def merge(base: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str
     described = {t["name"]: t.get("description", "") for t in merged.get("tags", [])}
     for name, doc in services.items():
         doc_schemas = doc.get("components", {}).get("schemas", {})
-        renames = {s: f"{name}__{s}" for s, body in doc_schemas.items() if s in schemas and schemas[s] != body}
+        renames: dict[str, str] = {}
+        while True:  # to a fixpoint: a schema referring to a renamed one differs too (Page_X_ of two services' X)
+            rewritten = _rewrite_refs(doc_schemas, renames)
+            more = {s: f"{name}__{s}" for s, body in rewritten.items()
+                    if s not in renames and s in schemas and schemas[s] != body}
+            if not more:
+                break
+            renames.update(more)
         doc = _rewrite_refs(doc, renames)
         for s, body in doc.get("components", {}).get("schemas", {}).items():
             # a renamed schema takes its new name as its title too: generators name their models by title
