@@ -63,6 +63,15 @@ async def test_the_statement_page_explains_agreed_released_and_health_funding_so
     assert re.search(r'<th scope="row">All together</th><td class="n">' + re.escape(pounds(f["year"])), page)
 
 
+async def test_BUD_15_the_statement_leads_the_family_to_their_councils_local_offer(platform, clock):
+    _, budget, link = await journey_link(platform, clock)
+    page = (await platform.client.get(path_of(link))).text
+    [href] = re.findall(r'<a href="([^"]+)">local offer of personal budgets</a>', page)
+    assert href == f"/v1/budgets/local-offer/{budget['local_authority']}.html"
+    offer = await platform.client.get(href)  # published information: no token, as the family has none
+    assert offer.status_code == 200 and offer.headers["content-type"].startswith("text/html")
+
+
 def _browser():
     """Playwright's async API, once Chromium and axe-core are there (a skip saying what is missing, or a failure
     under SENDPB_REQUIRE_SERVICES=1)."""

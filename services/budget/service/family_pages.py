@@ -157,10 +157,20 @@ def _what_you_can_do(view: StatementView, *, action_url: str | None) -> str:
         "caseworker you want to dispute your child's personal budget, and why. If you still disagree, you can ask "
         "for it to go back to the panel, then use the council's complaints process, and after that you can go to "
         "the Local Government and Social Care Ombudsman. Each decision will tell you the next step."),
+        "<h3>What the budget can pay for</h3>",
+        # BUD-15: the local offer is published information (no link token needed), so the page links to it
+        f'<p>Your council\'s <a href="{escape(local_offer_url(b.local_authority))}">local offer of personal budgets'
+        "</a> says what a personal budget may and may not be spent on, its personal budget policy, and where to get "
+        "advice.</p>",
         "<h3>Free, independent advice</h3>", _p(
         "Your local SEND Information, Advice and Support Service (SENDIAS) gives free, confidential advice about "
         "personal budgets and can help you ask for a review or dispute a decision.")]
     return "".join(out)
+
+
+def local_offer_url(local_authority: str) -> str:
+    """Where the LA's local offer (BUD-15) is published as a page: the same host as the family's link."""
+    return f"/v1/budgets/local-offer/{local_authority}.html"
 
 
 def statement_page(view: StatementView, *, action_url: str | None, pdf_url: str | None) -> str:

@@ -7,26 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from kit.errors import InvalidInput
-from kit.pagination import page_of
 from services.contracts.domain.terms import TermsInvalid
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Paged(Generic[T]):
-    """One page of rows, newest first, and the cursor of the next (None on the last)."""
-
-    items: list[T]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, rows: list[T], *, limit: int) -> Paged[T]:
-        """The page of ``limit + 1`` rows read by the repository."""
-        return cls(*page_of(rows, limit=limit))
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.errors import NotFound
 from kit.events import utcnow
-from kit.pagination import page_of
+from kit.pagination import Paged, page_of
 from services.contracts import repository
 from services.contracts.domain.children import match
 from services.contracts.domain.summary import ContractFacts, summarise
 from services.contracts.models import ProvisionLink, ServedChild
-from services.contracts.service import Paged, as_value, budgets
+from services.contracts.service import as_value, budgets
 from services.contracts.service.contracts import FamilySummary
 
 SUMMARIES_MAX = 100  # a child is served by a handful of contracts; the answer is bounded all the same

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Caller
 from kit.events import utcnow
+from kit.pagination import Paged
 from services.contracts import repository
 from services.contracts.domain import terms
 from services.contracts.domain.summary import ContractFacts, summarise
 from services.contracts.models import Contract
 from services.contracts.schemas import ContractCreate
-from services.contracts.service import Paged, as_value, invalid
+from services.contracts.service import as_value, invalid
 
 
 async def create_contract(session: AsyncSession, *, body: ContractCreate, caller: Caller) -> Contract:

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import Caller
 from kit.errors import InvalidInput, RuleViolation
 from kit.events import utcnow
+from kit.pagination import Paged
 from services.contracts import repository
 from services.contracts.domain import delivery
 from services.contracts.models import EvidenceRequest
 from services.contracts.schemas import EvidenceCreate, EvidenceRequestCreate
-from services.contracts.service import AsOf, Paged
+from services.contracts.service import AsOf
 
 
 class Standing(AsOf):

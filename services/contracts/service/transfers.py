@@ -11,13 +11,14 @@ from kit.auth import Caller
 from kit.errors import Conflict, InvalidInput
 from kit.events import utcnow
 from kit.outbox import add_event
+from kit.pagination import Paged
 from services.contracts import repository
 from services.contracts.domain.decision import APPROVED, Ask, Terms, decide
 from services.contracts.domain.evidence import EvidenceInvalid
 from services.contracts.events import funds_released, funds_returned
 from services.contracts.models import TransferRequest
 from services.contracts.schemas import TransferCreate
-from services.contracts.service import Paged, as_value, budgets
+from services.contracts.service import as_value, budgets
 
 
 async def request_transfer(session: AsyncSession, *, contract_id: str, body: TransferCreate,
