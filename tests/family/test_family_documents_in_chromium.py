@@ -8,15 +8,18 @@ import json
 
 from tests.family import test_decision_links, test_recovery_links, test_summary_links
 from tests.family.test_family_links import agreed_budget
-from tests.family.test_family_pages import ARTIFACTS, AXE, CHROMIUM, WCAG_22_AA, _browser, _keep, _size
+from tests.family.test_family_pages import (
+    ARTIFACTS,
+    CHROMIUM,
+    _browser,
+    _keep,
+    _size,
+    assert_no_violations,
+    axe,
+    via_gateway,
+)
 
 PHONE = {"width": 390, "height": 844}
-
-
-async def _axe(page) -> dict:
-    await page.add_script_tag(path=str(AXE))
-    return await page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
 
 
 async def test_each_family_document_and_its_answer_in_a_real_chromium_has_no_wcag_22_aa_violation(platform, clock):
@@ -39,11 +42,7 @@ async def test_each_family_document_and_its_answer_in_a_real_chromium_has_no_wca
                             "#reason", "The holidays need more hours", "We have your request"),
     }
 
-    async def through_the_gateway(route):  # the browser's requests go to the in-process gateway, as sent
-        req = route.request
-        r = await platform.client.request(req.method, req.url, headers=dict(req.headers),
-                                          content=req.post_data_buffer)
-        await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
+    through_the_gateway = via_gateway(platform)
 
     results = {}
     async with async_playwright() as p:
@@ -58,14 +57,14 @@ async def test_each_family_document_and_its_answer_in_a_real_chromium_has_no_wca
                 assert response.status == 200, name
                 assert await page.title() == title
                 await page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
-                results[name] = await _axe(page)
+                results[name] = await axe(page)
                 if field:  # the family acts from the page
                     await page.fill(field, text)
                     await page.click("button[type=submit]")
                     await page.wait_for_selector("h1")
                     assert await page.inner_text("h1") == answered, name
                     await page.screenshot(path=str(ARTIFACTS / f"{name}-answered-phone.png"), full_page=True)
-                    results[f"{name}-answered"] = await _axe(page)
+                    results[f"{name}-answered"] = await axe(page)
                 await context.close()
             context = await browser.new_context(viewport=PHONE, bypass_csp=True)
             page = await context.new_page()
@@ -73,14 +72,11 @@ async def test_each_family_document_and_its_answer_in_a_real_chromium_has_no_wca
             response = await page.goto("http://gateway/v1/payments/family/not-a-token")
             assert response.status == 404
             await page.screenshot(path=str(ARTIFACTS / "notice-link-not-working.png"), full_page=True)
-            results["notice-refused"] = await _axe(page)
+            results["notice-refused"] = await axe(page)
             await context.close()
         finally:
             await browser.close()
     _keep("axe-results-documents.json", json.dumps(results, indent=1))
-    for name, result in results.items():
-        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
-        assert violations == [], f"{name}: {violations}"
-        assert result["passes"], f"{name}: axe ran no check"
+    assert_no_violations(results)
     for name in pages:
         assert _size(f"{name}-phone.png") > 10_000

@@ -87,6 +87,33 @@ def _browser():
     return async_playwright
 
 
+async def axe(page) -> dict:
+    """axe-core's WCAG 2.2 A/AA results for the page (injected: the page's own CSP runs no script)."""
+    await page.add_script_tag(path=str(AXE))
+    return await page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+
+
+def assert_no_violations(results: dict[str, dict]) -> None:
+    for name, result in results.items():
+        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+        assert violations == [], f"{name}: {violations}"
+        assert result["passes"], f"{name}: axe ran no check"
+
+
+def via_gateway(platform, *, headers: dict | None = None, served: list[str] | None = None):
+    """A Playwright route handler sending the browser's requests to the in-process gateway as sent (with
+    ``headers`` added, e.g. an officer's token), noting each URL in ``served``."""
+    async def through_the_gateway(route):
+        req = route.request
+        if served is not None:
+            served.append(req.url)
+        r = await platform.client.request(req.method, req.url, headers={**dict(req.headers), **(headers or {})},
+                                          content=req.post_data_buffer)
+        await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
+    return through_the_gateway
+
+
 def _pdf_words(pdf: bytes) -> str:
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
@@ -102,11 +129,7 @@ async def test_the_statement_in_a_real_chromium_has_no_wcag_22_aa_violation_and_
     _, budget, link = await journey_link(platform, clock)
     url = f"http://gateway{path_of(link)}"
 
-    async def through_the_gateway(route):  # the browser's requests go to the in-process gateway, as sent
-        req = route.request
-        r = await platform.client.request(req.method, req.url, headers=dict(req.headers),
-                                          content=req.post_data_buffer)
-        await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
+    through_the_gateway = via_gateway(platform)
 
     results = {}
     async with async_playwright() as p:
@@ -122,18 +145,14 @@ async def test_the_statement_in_a_real_chromium_has_no_wcag_22_aa_violation_and_
                 assert response.status == 200
                 assert await page.title() == "Your child's personal budget statement"
                 await page.screenshot(path=str(ARTIFACTS / f"statement-{name}.png"), full_page=True)
-                await page.add_script_tag(path=str(AXE))
-                results[name] = await page.evaluate(
-                    "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+                results[name] = await axe(page)
                 if name == "phone":  # the family asks for a review from the page
                     await page.fill("#reason", "The PA hours are not enough in the holidays")
                     await page.click("button[type=submit]")
                     await page.wait_for_selector("h1")
                     assert await page.inner_text("h1") == "We have your request for a review"
                     await page.screenshot(path=str(ARTIFACTS / "review-requested-phone.png"), full_page=True)
-                    await page.add_script_tag(path=str(AXE))
-                    results["review-requested"] = await page.evaluate(
-                        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+                    results["review-requested"] = await axe(page)
                 await context.close()
             # A refused link's page too.
             context = await browser.new_context(bypass_csp=True)
@@ -142,17 +161,12 @@ async def test_the_statement_in_a_real_chromium_has_no_wcag_22_aa_violation_and_
             response = await page.goto("http://gateway/v1/budgets/family/not-a-token")
             assert response.status == 404
             await page.screenshot(path=str(ARTIFACTS / "link-not-working.png"), full_page=True)
-            await page.add_script_tag(path=str(AXE))
-            results["refused"] = await page.evaluate(
-                "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+            results["refused"] = await axe(page)
             await context.close()
         finally:
             await browser.close()
     _keep("axe-results.json", json.dumps(results, indent=1))
-    for name, result in results.items():
-        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
-        assert violations == [], f"{name}: {violations}"
-        assert result["passes"], f"{name}: axe ran no check"
+    assert_no_violations(results)
     assert _size("statement-phone.png") > 10_000
 
 

@@ -12,7 +12,7 @@ from html import unescape
 
 from kit.money import pounds
 from services.ras.service.examples import ecm_model
-from tests.family.test_family_pages import ARTIFACTS, AXE, CHROMIUM, WCAG_22_AA, _browser
+from tests.family.test_family_pages import ARTIFACTS, CHROMIUM, _browser, assert_no_violations, axe, via_gateway
 
 LA = "E06000060"
 LEVELS = ("none", "some", "lots", "exceptional")
@@ -44,12 +44,7 @@ async def test_the_calibration_page_in_a_real_chromium_has_no_wcag_22_aa_violati
     url = f"http://gateway/v1/ras/models/{model['id']}/calibration.html?{query}&contingency_percent=7.5"
     served: list[str] = []
 
-    async def through_the_gateway(route):  # as the officer's tool does: their token on each request
-        req = route.request
-        served.append(req.url)
-        r = await platform.client.request(req.method, req.url, headers={**dict(req.headers), **headers},
-                                          content=req.post_data_buffer)
-        await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
+    through_the_gateway = via_gateway(platform, headers=headers, served=served)  # the officer's token
 
     results = {}
     async with async_playwright() as p:
@@ -69,9 +64,7 @@ async def test_the_calibration_page_in_a_real_chromium_has_no_wcag_22_aa_violati
                 assert pounds(calibration["projected_before_pence"]) in summary
                 assert await page.locator("svg.chart").count() == 2 * len(calibration["streams"])
                 await page.screenshot(path=str(ARTIFACTS / f"ras-calibration-{name}.png"), full_page=True)
-                await page.add_script_tag(path=str(AXE))
-                results[name] = await page.evaluate(
-                    "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+                results[name] = await axe(page)
                 if name == "desktop":  # the officer tries other figures from the form on the page
                     await page.fill("#education_pence", "4000000")
                     await page.fill("#health_pence", "")  # left empty: health left out
@@ -88,8 +81,5 @@ async def test_the_calibration_page_in_a_real_chromium_has_no_wcag_22_aa_violati
         finally:
             await browser.close()
     (ARTIFACTS / "ras-calibration-axe-results.json").write_text(json.dumps(results, indent=1))
-    for name, result in results.items():
-        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
-        assert violations == [], f"{name}: {violations}"
-        assert result["passes"], f"{name}: axe ran no check"
+    assert_no_violations(results)
     assert (ARTIFACTS / "ras-calibration-phone.png").stat().st_size > 10_000
