@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check kit services gateway sendpb tests bench
 
 fuzz: $(STAMP)  ## the long fuzz run: many more examples per operation than the suite's short form
-	SENDPB_FUZZ_EXAMPLES=$${SENDPB_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
+	SENDPB_FUZZ_EVERY=1 SENDPB_FUZZ_EXAMPLES=$${SENDPB_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 faults: $(STAMP)  ## the long fault loops on PostgreSQL and RabbitMQ: more rounds than the suite's short form
 	SENDPB_FAULT_ROUNDS=$${SENDPB_FAULT_ROUNDS:-20} SENDPB_REQUIRE_SERVICES=1 $(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)

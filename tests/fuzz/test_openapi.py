@@ -2,8 +2,13 @@
 dev-admin token against records the end-to-end journey made, on both backends: the embedded platform's SQLite
 files, and PostgreSQL (what production runs on, and stricter: a request SQLite stores may break a PostgreSQL
 column). No 5xx, every documented response conforms to its schema, and data that breaks the schema is refused.
-SENDPB_FUZZ_EXAMPLES sets the examples per operation and mode (`make fuzz`: 200)."""
+SENDPB_FUZZ_EXAMPLES sets the examples per operation and mode (`make fuzz`: 200).
+
+The suite fuzzes the gateway's document on both backends (every operation as integrators call it) and each service's
+own document on PostgreSQL (the stricter backend); the operations are the same, so each is fuzzed three times per
+run. `make fuzz` (SENDPB_FUZZ_EVERY=1) adds each service's own document on SQLite as well."""
 import asyncio
+import os
 
 import pytest
 
@@ -14,9 +19,17 @@ from tests.fuzz.harness import REPORT, LoopBridge, config, fuzz
 from tests.security.routes import seed
 
 
-@pytest.mark.parametrize("spec", ["gateway", *(c.name for c in SERVICES)])
-async def test_fuzz(either_platform, spec):
-    backend, platform, client = either_platform.backend, either_platform.embedded, either_platform.client
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.integration)
+EVERY = os.environ.get("SENDPB_FUZZ_EVERY") == "1"
+CASES = [pytest.param("sqlite", "gateway"), pytest.param(*POSTGRESQL.values, "gateway", marks=POSTGRESQL.marks)]
+CASES += [pytest.param(*POSTGRESQL.values, c.name, marks=POSTGRESQL.marks) for c in SERVICES]
+CASES += [pytest.param("sqlite", c.name) for c in SERVICES] if EVERY else []
+
+
+@pytest.mark.parametrize(("backend", "spec"), CASES)
+async def test_fuzz(platforms, backend, spec):
+    handle = await platforms(backend)
+    platform, client = handle.embedded, handle.client
     assert {platform.runtime(c.name).db.dialect for c in SERVICES} == {backend}
     _, ids = await seed(client, name=f"Fuzz {spec}")  # fresh records: the last spec's fuzzing closed or stopped some
     token = (await client.post("/oauth/token", data={
