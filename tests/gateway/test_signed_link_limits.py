@@ -170,3 +170,24 @@ def test_a_link_bucket_is_named_by_the_token_hash_never_the_token():
     key = link_key("/v1/budgets/family/eyJhbGciOi.payload.sig/disputes")
     assert key == link_key("/v1/payments/family/eyJhbGciOi.payload.sig.pdf")
     assert "eyJ" not in key and len(key) == 32
+
+
+@pytest.mark.integration
+async def test_guesses_are_counted_across_replicas_on_redis(tmp_path, redis_url):
+    url, prefix = redis_url
+    settings = GatewaySettings(redis_url=url, redis_prefix=prefix,
+                               signed_links=SignedLinkLimitSettings(failed_openings_per_address=3))
+    services = Services()
+    replicas = [create_gateway(PlatformSettings(data_dir=tmp_path, log_json=False), settings,
+                               {"budgets": services}) for _ in range(2)]
+    try:
+        codes = [(await call(replicas[i % 2], "GET", f"/v1/budgets/family/bad{i}", client=FAMILY)).status
+                 for i in range(3)]
+        here = await call(replicas[0], "GET", "/v1/budgets/family/good", client=FAMILY)
+        shut = await call(replicas[1], "GET", "/v1/budgets/family/good", client=FAMILY)
+    finally:
+        for gw in replicas:
+            await gw.signed_links.guesses.redis.aclose()
+    assert codes == [404, 404, 404]
+    assert here.status == 429 and shut.status == 429, "three guesses over two replicas use up the three allowed"
+    assert int(shut.headers["retry-after"]) >= 1
