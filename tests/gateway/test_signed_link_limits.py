@@ -8,6 +8,7 @@ import pytest
 
 import gateway.app
 from gateway.app import create_gateway
+from gateway.openapi import SIGNED_LINK_LIMITED, signed_link
 from gateway.public_pages import SignedLinkLimits, link_key
 from gateway.settings import GatewaySettings, SignedLinkLimitSettings
 from kit.settings import PlatformSettings
@@ -191,3 +192,17 @@ async def test_guesses_are_counted_across_replicas_on_redis(tmp_path, redis_url)
     assert codes == [404, 404, 404]
     assert here.status == 429 and shut.status == 429, "three guesses over two replicas use up the three allowed"
     assert int(shut.headers["retry-after"]) >= 1
+
+
+async def test_the_merged_openapi_documents_the_429_on_every_signed_link_operation(platform):
+    doc = (await platform.client.get("/openapi.json")).json()
+    signed = {(path, method): op for path, item in doc["paths"].items() for method, op in item.items()
+              if method in ("get", "post") and signed_link(path)}
+    assert {path for path, _ in signed} >= {"/v1/budgets/family/{token}", "/v1/payments/family/{token}/challenge",
+                                            "/v1/contracts/family/{token}"}
+    for (path, method), op in signed.items():
+        limited = op["responses"].get("429")
+        assert limited and "Retry-After" in limited["headers"], (method, path)
+        assert limited["description"] == SIGNED_LINK_LIMITED, (method, path)
+    local_offer = doc["paths"]["/v1/budgets/local-offer/{local_authority}"]["get"]
+    assert "429" not in local_offer["responses"], "a published page is not limited"
