@@ -80,7 +80,7 @@ class SignedLinkLimits:
 
     async def admit(self, scope: dict, send: Send) -> Send | None:
         """The ``send`` to forward the request with, or None when it was refused (429 sent)."""
-        address = source_of(Request(scope), self.trusted)
+        address = bucket_of(source_of(Request(scope), self.trusted))
         by_address = self.forms if scope["method"] in FORMS else self.pages
         for bucket, key, refusal in ((by_address, address, ADDRESS), (self.links, link_key(scope["path"]), LINK)):
             allowed, wait = await bucket.take(key)
@@ -99,6 +99,16 @@ class SignedLinkLimits:
                 await self.guesses.give_back(address)
             await send(message)
         return counted
+
+
+def bucket_of(address: str) -> str:
+    """The address a bucket is kept for: an IPv6 address's /64, which one household or host is given whole (it could
+    otherwise take a fresh address per request); an IPv4 address as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else address
 
 
 def link_key(path: str) -> str:

@@ -206,3 +206,11 @@ async def test_the_merged_openapi_documents_the_429_on_every_signed_link_operati
         assert limited["description"] == SIGNED_LINK_LIMITED, (method, path)
     local_offer = doc["paths"]["/v1/budgets/local-offer/{local_authority}"]["get"]
     assert "429" not in local_offer["responses"], "a published page is not limited"
+
+
+async def test_an_ipv6_host_cannot_escape_its_bucket_by_changing_address_within_its_64(front):
+    gw, _ = front(pages_per_address_per_minute=1)
+    first = await call(gw, "GET", "/v1/budgets/family/tok1", client=("2001:db8:1:2::1", 1))
+    same_64 = await call(gw, "GET", "/v1/budgets/family/tok2", client=("2001:db8:1:2:ffff::9", 1))
+    next_64 = await call(gw, "GET", "/v1/budgets/family/tok3", client=("2001:db8:1:3::1", 1))
+    assert (first.status, same_64.status, next_64.status) == (200, 429, 200)
