@@ -21,6 +21,7 @@ from gateway.clients import Client as OAuthClient
 from gateway.openapi import document as openapi_document
 from gateway.openapi import served as served_openapi
 from gateway.paths import refusal
+from gateway.public_pages import SignedLinkLimits
 from gateway.ratelimit import Buckets, buckets
 from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
@@ -98,6 +99,8 @@ class _Exchange:
 class Gateway:
     """The ASGI entry point."""
 
+    signed_links: SignedLinkLimits | None = None  # rate limits of the signed-link pages (create_gateway sets them)
+
     def __init__(self, control: FastAPI, upstreams: dict[str, Any], *, authenticator: Authenticator,
                  limiter: Buckets, timeout: float, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self.control, self.upstreams, self.limiter = control, upstreams, limiter
@@ -163,8 +166,10 @@ class Gateway:
                                      f"no service at /v1/{prefix}; known: {', '.join(sorted(self.upstreams))}")
         exchange.route = f"/v1/{prefix}/{{path}}"  # until the service names its route (refused before, or failed)
         forwarded = None  # the gateway's own token standing for an external one (kit.oidc)
-        if (not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}")))
-                and not any(p.fullmatch(scope["path"][4:]) for p in SIGNED_LINKS)):
+        signed = any(p.fullmatch(scope["path"][4:]) for p in SIGNED_LINKS)
+        if signed and self.signed_links is not None and (send := await self.signed_links.admit(scope, send)) is None:
+            return  # refused: 429
+        if not (rest and (rest[0] in PUBLIC or PUBLISHED.fullmatch(f"{prefix}/{rest[0]}"))) and not signed:
             authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             scheme, _, credentials = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not credentials:
@@ -407,6 +412,7 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     gateway = Gateway(control, upstreams, authenticator=authenticator, limiter=limiter,
                       timeout=settings.upstream_timeout_seconds, max_body_bytes=settings.max_body_bytes)
     gateway.issuer = issuer
+    gateway.signed_links = SignedLinkLimits.from_settings(settings, redis=redis)
     gateway.reconciliation = None
     if settings.reconcile_local_authorities:
         gateway.reconciliation = ReconciliationJob(gateway, issuer, las=settings.reconcile_local_authorities,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ from fastapi.openapi.utils import get_openapi
 from kit.openapi import METHODS, contract, document_error, finish_components, load_examples, with_info
 
 REF = "#/components/schemas/"
+SIGNED_LINK_LIMITED = ("Too many requests from this address or with this link, or too many links that did not open "
+                       "from this address; `Retry-After` says when to try again. A page to read when the browser "
+                       "asks for HTML.")
 
 
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -89,7 +93,8 @@ def _drop_unused_schemas(doc: dict[str, Any]) -> None:
 
 def gateway_errors(doc: dict[str, Any]) -> dict[str, Any]:
     """What the gateway itself may answer on a service's operation: 429 over a client's rate limit (operations
-    behind a token), 400 for a path parameter that makes the path not plain."""
+    behind a token) or a family page's (gateway/public_pages.py), 400 for a path parameter that makes the path not
+    plain."""
     for path, item in doc.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
@@ -98,10 +103,21 @@ def gateway_errors(doc: dict[str, Any]) -> dict[str, Any]:
                 continue
             if op.get("security"):
                 document_error(op, 429)
+            elif signed_link(path):
+                op.setdefault("responses", {}).setdefault("429", {"description": SIGNED_LINK_LIMITED})
+                document_error(op, 429)
             if "{" in path:
                 document_error(op, 400)
     finish_components(doc)
     return doc
+
+
+def signed_link(path: str) -> bool:
+    """Whether an operation's path (``/v1/budgets/family/{token}``) is a page the gateway opens by signed link."""
+    from gateway.app import SIGNED_LINKS  # the gateway's own table (gateway.app imports this module)
+
+    concrete = re.sub(r"\{[^}/]+\}", "x", path)
+    return any(p.fullmatch(concrete[4:]) for p in SIGNED_LINKS)
 
 
 def document(control: FastAPI, services: dict[str, dict[str, Any]]) -> dict[str, Any]:

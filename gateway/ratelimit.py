@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("sendpb.gateway")
@@ -23,17 +24,17 @@ class Buckets(Protocol):
 
 
 class RateLimiter:
-    """Buckets in this process."""
+    """Buckets in this process, on ``clock``'s time (monotonic seconds; the tests give their own)."""
 
     PRUNE_AT = 10_000  # keys of failed token requests are the caller's choice: drop full buckets past this many
 
-    def __init__(self, rate_per_second: float, burst: int) -> None:
-        self.rate, self.burst = rate_per_second, burst
+    def __init__(self, rate_per_second: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate_per_second, burst, clock
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def allow(self, client: str, now: float | None = None) -> tuple[bool, float]:
         """Whether one more request may pass, and if not how many seconds until it may."""
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         tokens, last = self._buckets.get(client, (float(self.burst), now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
         if tokens >= 1:
@@ -113,13 +114,15 @@ class RedisBuckets:
             return None
 
 
-def share(rate_per_second: float, burst: int, replicas: int) -> RateLimiter:
+def share(rate_per_second: float, burst: int, replicas: int, *,
+          clock: Callable[[], float] = time.monotonic) -> RateLimiter:
     """One replica's part of a limit that ``replicas`` replicas enforce without a shared store."""
-    return RateLimiter(rate_per_second / replicas, max(1, math.ceil(burst / replicas)))
+    return RateLimiter(rate_per_second / replicas, max(1, math.ceil(burst / replicas)), clock=clock)
 
 
-def buckets(rate_per_second: float, burst: int, *, replicas: int, redis: Any | None, prefix: str) -> Buckets:
-    local = share(rate_per_second, burst, replicas)
+def buckets(rate_per_second: float, burst: int, *, replicas: int, redis: Any | None, prefix: str,
+            clock: Callable[[], float] = time.monotonic) -> Buckets:
+    local = share(rate_per_second, burst, replicas, clock=clock)
     if redis is None:
         return local
     return RedisBuckets(redis, rate_per_second, burst, prefix=prefix, fallback=local)

@@ -24,6 +24,17 @@ class ClientConfig(BaseModel):
     las: list[str] = Field(min_length=1)
 
 
+class SignedLinkLimitSettings(BaseModel):
+    """The pages a family opens from a signed link, without an account (gateway/public_pages.py): env
+    ``SENDPB_GATEWAY_SIGNED_LINKS__<FIELD>``. Each bucket holds its whole allowance at once and refills evenly."""
+
+    pages_per_address_per_minute: int = Field(60, ge=1)     # page and PDF reads from one source address
+    forms_per_address_per_minute: int = Field(10, ge=1)     # form posts (challenge, dispute...) from one address
+    openings_per_link_per_minute: int = Field(30, ge=1)     # requests with one link, from anywhere
+    failed_openings_per_address: int = Field(10, ge=1)      # links that do not open (404), per address...
+    failed_openings_window_seconds: float = Field(900.0, gt=0)  # ...full again after this long
+
+
 class GatewaySettings(Settings):
     """Gateway settings (env prefix ``SENDPB_GATEWAY_``)."""
 
@@ -55,8 +66,10 @@ class GatewaySettings(Settings):
     token_failures_per_client: int = Field(10, ge=1)
     token_failures_per_source: int = Field(50, ge=1)
     token_failure_window_seconds: float = Field(60.0, gt=0)
-    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for a token request's source address.
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the source address of a token request or of a
+    # signed-link page.
     trusted_proxies: list[str] = []
+    signed_links: SignedLinkLimitSettings = SignedLinkLimitSettings()
 
     @model_validator(mode="after")
     def _kid_matches_key(self) -> GatewaySettings:

@@ -1,7 +1,7 @@
 """BACS Standard 18 as Bacstel-IP software and bureaux take it (issue 20): every field of every record read BY
-POSITION with a reader written here from the published layout (docs/bacs.md), not from the writer's code; counts,
-totals and the contra; each LA's file carries its own originator; production refuses a placeholder or a missing
-originator."""
+POSITION by tests/payments/standard18.py, a reader written from published layouts (its docstring cites them), not
+from the writer's code; counts, totals and the contra; each LA's file carries its own originator; production
+refuses a placeholder or a missing originator."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +16,7 @@ from kit.testing import LA, OTHER_LA, auth, running_service
 from services.payments.app import create_app
 from services.payments.settings import PaymentsSettings
 from tests.payments.helpers import active_agreement, run
+from tests.payments.standard18 import julian, read, read_file
 
 ORIGINATORS = {
     LA: {"service_user_number": "654321", "name": "BUCKS COUNCIL DP", "sort_code": "309634",
@@ -24,47 +25,6 @@ ORIGINATORS = {
                "account_number": "55667788"},
 }
 FINANCE_BOTH = auth("finance", "casework", "read", las=[LA, OTHER_LA])
-
-# Standard 18, labelled (1-based positions, both ends included).
-LAYOUT = {
-    "VOL1": [("label", 1, 4), ("volume_serial", 5, 10), ("accessibility", 11, 11), ("reserved_1", 12, 37),
-             ("owner_lead", 38, 41), ("owner_sun", 42, 47), ("owner_tail", 48, 51), ("reserved_2", 52, 79),
-             ("label_standard", 80, 80)],
-    "HDR1": [("label", 1, 4), ("file_id", 5, 21), ("set_id", 22, 27), ("section", 28, 31), ("sequence", 32, 35),
-             ("generation", 36, 39), ("generation_version", 40, 41), ("created", 42, 47), ("expires", 48, 53),
-             ("accessibility", 54, 54), ("block_count", 55, 60), ("system_code", 61, 73), ("reserved", 74, 80)],
-    "HDR2": [("label", 1, 4), ("record_format", 5, 5), ("block_length", 6, 10), ("record_length", 11, 15),
-             ("reserved_1", 16, 50), ("buffer_offset", 51, 52), ("reserved_2", 53, 80)],
-    "UHL1": [("label", 1, 4), ("processing_day", 5, 10), ("receiving_party", 11, 20), ("currency", 21, 22),
-             ("country", 23, 28), ("work_code", 29, 37), ("file_number", 38, 40), ("reserved_1", 41, 47),
-             ("audit_print", 48, 54), ("reserved_2", 55, 80)],
-    "UTL1": [("label", 1, 4), ("debit_value", 5, 17), ("credit_value", 18, 30), ("debit_count", 31, 37),
-             ("credit_count", 38, 44), ("reserved", 45, 80)],
-    "DATA": [("dest_sort", 1, 6), ("dest_account", 7, 14), ("account_type", 15, 15), ("code", 16, 17),
-             ("orig_sort", 18, 23), ("orig_account", 24, 31), ("free", 32, 35), ("amount", 36, 46),
-             ("originator_name", 47, 64), ("reference", 65, 82), ("dest_name", 83, 100)],
-}
-LAYOUT["EOF1"], LAYOUT["EOF2"] = LAYOUT["HDR1"], LAYOUT["HDR2"]
-
-
-def read(line: str, kind: str) -> dict[str, str]:
-    fields = LAYOUT[kind]
-    assert len(line) == fields[-1][2], (kind, len(line), line)
-    return {name: line[start - 1:end] for name, start, end in fields}
-
-
-def read_file(text: str) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
-    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
-    lines = text.split("\r\n")[:-1]
-    kinds = [line[:4] for line in lines[:4]] + [line[:4] for line in lines[-3:]]
-    assert kinds == ["VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"]
-    labels = {kind: read(line, kind) for kind, line in zip(kinds, lines[:4] + lines[-3:], strict=True)}
-    return labels, [read(line, "DATA") for line in lines[4:-3]]
-
-
-def julian(day: date) -> str:
-    return f" {day.strftime('%y')}{day.timetuple().tm_yday:03d}"
-
 
 @pytest.fixture
 async def bacs(memory_backend):
@@ -88,45 +48,45 @@ async def test_every_field_of_every_record_is_where_standard_18_puts_it(bacs, to
     origin, sun = ORIGINATORS[LA], ORIGINATORS[LA]["service_user_number"]
 
     vol = labels["VOL1"]
-    assert (vol["volume_serial"], vol["accessibility"], vol["owner_sun"], vol["label_standard"]) == \
-        ("335001", "0", sun, "1")
-    assert (vol["reserved_1"] + vol["owner_lead"] + vol["owner_tail"] + vol["reserved_2"]).strip() == ""
-    for kind, blocks in (("HDR1", "000000"), ("EOF1", "000001")):  # 4 records of 100 fit one block of 2000
+    assert (vol["submission_serial"], vol["owner_sun"], vol["label_standard_level"]) == ("335001", sun, "1")
+    for kind in ("HDR1", "EOF1"):
         one = labels[kind]
-        assert one["file_id"] == f"A{sun}S  001    " and one["set_id"] == vol["volume_serial"]
-        assert (one["section"], one["sequence"], one["generation"], one["generation_version"]) == \
-            ("0001", "0001", "0001", "00")
-        assert one["created"] == one["expires"] == julian(date(2026, 11, 27)) == " 26331"
-        assert (one["accessibility"], one["block_count"]) == (" ", blocks)
-        assert (one["system_code"] + one["reserved"]).strip() == ""
+        assert (one["file_id_bacs"], one["file_id_sun"], one["file_id_s"], one["file_id_one"],
+                one["file_id_sun_again"]) == ("A", sun, "S", "1", sun)
+        assert one["set_identification"] == vol["submission_serial"]
+        assert (one["file_section_number"], one["file_sequence_number"], one["block_count"]) == \
+            ("0001", "0001", "000000")
+        assert one["creation_date"] == one["expiration_date"] == julian(2026, 331)  # 27 November 2026
+    assert {k: v for k, v in labels["EOF1"].items() if k != "label_identifier"} == \
+        {k: v for k, v in labels["HDR1"].items() if k != "label_identifier"}, "EOF1 repeats HDR1"
     for kind in ("HDR2", "EOF2"):
         two = labels[kind]
         assert (two["record_format"], two["block_length"], two["record_length"], two["buffer_offset"]) == \
             ("F", "02000", "00100", "00")
-        assert (two["reserved_1"] + two["reserved_2"]).strip() == ""
     uhl = labels["UHL1"]
-    assert (uhl["processing_day"], uhl["receiving_party"], uhl["currency"], uhl["country"], uhl["work_code"],
-            uhl["file_number"]) == (" 26335", "999999    ", "00", "000000", "1 DAILY  ", "001")
-    assert (uhl["reserved_1"] + uhl["audit_print"] + uhl["reserved_2"]).strip() == ""
+    assert (uhl["processing_day"], uhl["receiving_party"], uhl["currency_code"], uhl["country_code"],
+            uhl["work_code"], uhl["file_number"], uhl["audit_print_identifier"]) == \
+        (julian(2026, 335), "999999", "00", "000000", "1 DAILY  ", "001", " " * 7)  # 1 December 2026
 
-    credits = [d for d in data if d["code"] == "99"]
-    [contra] = [d for d in data if d["code"] == "17"]
+    credits = [d for d in data if d["transaction_code"] == "99"]
+    [contra] = [d for d in data if d["transaction_code"] == "17"]
     assert data[-1] is contra and len(credits) == len(data) - 1 == done["payments_count"] == 3
     for d in data:
-        assert (d["orig_sort"], d["orig_account"], d["account_type"], d["free"]) == \
-            (origin["sort_code"], origin["account_number"], "0", "    ")
-        assert d["originator_name"] == origin["name"].ljust(18) and d["amount"].isdigit()
+        assert (d["originating_sort_code"], d["originating_account"], d["destination_account_type"],
+                d["free_format"]) == (origin["sort_code"], origin["account_number"], "0", "    ")
+        assert d["service_users_name"] == origin["name"].ljust(18)
     for c in credits:
-        assert (c["dest_sort"], c["dest_account"], c["dest_name"]) == ("401276", "12345678", "ALEX PARENT".ljust(18))
-        assert c["reference"].startswith("DP")
-    assert (contra["dest_sort"], contra["dest_account"], contra["reference"], contra["dest_name"]) == \
+        assert (c["destination_sort_code"], c["destination_account"], c["destination_account_name"]) == \
+            ("401276", "12345678", "ALEX PARENT".ljust(18))
+        assert c["service_users_reference"].startswith("DP")
+    assert (contra["destination_sort_code"], contra["destination_account"], contra["service_users_reference"],
+            contra["destination_account_name"]) == \
         (origin["sort_code"], origin["account_number"], "CONTRA".ljust(18), origin["name"].ljust(18))
-    credit_total = sum(int(c["amount"]) for c in credits)
-    assert credit_total == int(contra["amount"]) == done["total_pence"]
+    credit_total = sum(int(c["amount_pence"]) for c in credits)
+    assert credit_total == int(contra["amount_pence"]) == done["total_pence"]
     utl = labels["UTL1"]
-    assert (int(utl["debit_value"]), int(utl["credit_value"]), int(utl["debit_count"]),
-            int(utl["credit_count"])) == (credit_total, credit_total, 1, 3)
-    assert utl["reserved"].strip() == ""
+    assert (int(utl["debit_value_total"]), int(utl["credit_value_total"]), int(utl["debit_item_count"]),
+            int(utl["credit_item_count"])) == (credit_total, credit_total, 1, 3)
 
 
 async def test_a_file_is_numbered_once_per_la_and_processing_day_and_another_la_uses_its_own_originator(
@@ -141,16 +101,19 @@ async def test_a_file_is_numbered_once_per_la_and_processing_day_and_another_la_
     two_labels, two_data = read_file(await file_of(bacs.client, second["id"]))
     assert await file_of(bacs.client, first["id"]) == one  # downloaded again: the same file, the same number
     assert read_file(one)[0]["UHL1"]["file_number"] == "001" and two_labels["UHL1"]["file_number"] == "002"
-    assert [d["code"] for d in two_data] == ["17"] and int(two_labels["UTL1"]["credit_count"]) == 0
+    assert two_labels["VOL1"]["submission_serial"] == "335002", "each file of the day has its own serial"
+    assert [d["transaction_code"] for d in two_data] == ["17"]
+    assert int(two_labels["UTL1"]["credit_item_count"]) == 0
 
     labels, data = read_file(await file_of(bacs.client, theirs["id"]))
     other = ORIGINATORS[OTHER_LA]
     assert labels["UHL1"]["file_number"] == "001"  # its own LA's first file of the day
     assert labels["VOL1"]["owner_sun"] == other["service_user_number"]
-    assert labels["HDR1"]["file_id"].startswith(f"A{other['service_user_number']}S")
-    assert {(d["orig_sort"], d["orig_account"], d["originator_name"].strip()) for d in data} == \
-        {(other["sort_code"], other["account_number"], other["name"])}
-    assert (data[-1]["dest_sort"], data[-1]["dest_account"]) == (other["sort_code"], other["account_number"])
+    assert labels["HDR1"]["file_id_sun"] == labels["HDR1"]["file_id_sun_again"] == other["service_user_number"]
+    assert {(d["originating_sort_code"], d["originating_account"], d["service_users_name"].strip())
+            for d in data} == {(other["sort_code"], other["account_number"], other["name"])}
+    assert (data[-1]["destination_sort_code"], data[-1]["destination_account"]) == \
+        (other["sort_code"], other["account_number"])
 
 
 async def test_the_unlabelled_form_is_the_data_records_alone(bacs, today):
@@ -159,7 +122,8 @@ async def test_the_unlabelled_form_is_the_data_records_alone(bacs, today):
     done = await run(bacs.client, date(2026, 12, 1))
     lines = (await file_of(bacs.client, done["id"], format="bacs18-unlabelled")).split("\r\n")[:-1]
     data = [read(line, "DATA") for line in lines]
-    assert [d["code"] for d in data] == ["99", "17"] and data[0]["amount"] == data[1]["amount"]
+    assert [d["transaction_code"] for d in data] == ["99", "17"]
+    assert data[0]["amount_pence"] == data[1]["amount_pence"]
 
 
 PROD = dict(mode="prod", jwt_public_keys={"k": public_key_pem(new_private_key_pem())}, amqp_url="amqp://broker/",

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from services.payments import domain
 from services.payments.domain import bankfile
+from tests.payments.standard18 import read_file
 
 FREQUENCIES = st.sampled_from(["four_weekly", "monthly"])
 DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31))
@@ -140,8 +141,10 @@ ORIGIN = bankfile.Originator("200000", "55779911", "123456", "SENDPB DIRECT PAY"
 def test_a_bacs18_file_has_100_character_records_whose_credits_sum_to_the_contra(items):
     credits = [bankfile.Credit(f"p{n}", "a", "401276", "12345678", name, f"REF{n}", amount, date(2026, 12, 1))
                for n, (amount, name) in enumerate(items)]
-    lines = bankfile.bacs18(credits, origin=ORIGIN, submission=bankfile.Submission(
-        date(2026, 12, 1), 1, date(2026, 11, 27))).split("\r\n")[:-1]
+    text = bankfile.bacs18(credits, origin=ORIGIN, submission=bankfile.Submission(
+        date(2026, 12, 1), 1, date(2026, 11, 27)))
+    read_file(text)  # every field of every record as the published layouts have it, whatever the names hold
+    lines = text.split("\r\n")[:-1]
     assert all(len(line) == 80 for line in lines[:4] + lines[-3:])
     assert lines[3].startswith("UHL1 26335999999")
     body = lines[4:-3]

@@ -80,14 +80,14 @@ def _label(text: str) -> str:
     return text
 
 
-def _file_labels(origin: Originator, sub: Submission, *, kind: str, blocks: int) -> list[str]:
-    # HDR1/EOF1 (ISO 1001 file header as Bacs uses it): 5-21 file identifier, 22-27 set identifier, 28-31
-    # section, 32-35 sequence, 36-39 generation, 40-41 generation version, 42-47 creation date, 48-53 expiry
-    # date, 54 accessibility, 55-60 block count (0 in HDR1), 61-73 system code, 74-80 reserved.
-    file_id = f"A{origin.service_user_number}S  {sub.serial:03d}".ljust(17)
-    one = (f"{kind}1{file_id}{volume_serial(sub)}0001" "0001" "0001" "00"
-           f"{julian(sub.created_on)}"
-           f"{julian(sub.created_on)} {blocks:06d}{'':13}{'':7}")
+def _file_labels(origin: Originator, sub: Submission, *, kind: str) -> list[str]:
+    # HDR1/EOF1 (docs/bacs.md has the sources): 5-21 file identifier (A, the SUN, S, 2 spaces, 1, the SUN again),
+    # 22-27 set identification (the volume serial), 28-31 section 0001, 32-35 sequence 0001, 36-41 generation
+    # and its version (spaces), 42-47 creation date, 48-53 expiry date, 54 accessibility (space), 55-60 block
+    # count (000000: Bacstel-IP files are not tape, and EOF1 repeats HDR1), 61-73 system code, 74-80 reserved.
+    sun = origin.service_user_number
+    one = (f"{kind}1A{sun}S  1{sun}{volume_serial(sub)}0001" "0001" f"{'':6}"
+           f"{julian(sub.created_on)}{julian(sub.created_on)} 000000{'':13}{'':7}")
     # HDR2/EOF2: 5 record format F, 6-10 block length, 11-15 record length, 16-50 reserved, 51-52 buffer
     # offset, 53-80 reserved.
     two = f"{kind}2F{BLOCK_LENGTH:05d}{RECORD_LENGTH:05d}{'':35}00{'':28}"
@@ -125,15 +125,18 @@ def bacs18(credits: Iterable[Credit], *, origin: Originator, submission: Submiss
     records, total, count = data_records(credits, origin=origin)
     if count > 9_999_999 or total > 99_999_999_999:
         raise ValueError("the file is too large for Standard 18's counts and totals")
-    blocks = -(-len(records) * RECORD_LENGTH // BLOCK_LENGTH)
-    vol1 = _label(f"VOL1{volume_serial(submission)}0{'':20}{'':6}{'':4}{origin.service_user_number}{'':4}"
+    # VOL1: 5-10 volume serial, 11 accessibility (space), 12-41 reserved, 42-47 owner: the SUN, 48-79 reserved,
+    # 80 label standard level.
+    vol1 = _label(f"VOL1{volume_serial(submission)} {'':20}{'':6}{'':4}{origin.service_user_number}{'':4}"
                   f"{'':28}1")
+    # UHL1: 5-10 processing day, 11-20 receiving party (999999: Bacs), 21-22 currency 00, 23-28 country 000000,
+    # 29-37 work code, 38-40 file number, 41-47 reserved, 48-54 audit print identifier, 55-80 reserved.
     uhl1 = _label(f"UHL1{julian(submission.processing_day)}{RECEIVING_PARTY:10}00000000{WORK_CODE}"
                   f"{submission.serial:03d}{'':7}{'':7}{'':26}")
     # UTL1: 5-17 debits' value, 18-30 credits' value, 31-37 debits' count, 38-44 credits' count, 45-80 reserved.
     utl1 = _label(f"UTL1{total:013d}{total:013d}{1:07d}{count:07d}{'':36}")
-    lines = [vol1, *_file_labels(origin, submission, kind="HDR", blocks=0), uhl1, *records,
-             *_file_labels(origin, submission, kind="EOF", blocks=blocks), utl1]
+    lines = [vol1, *_file_labels(origin, submission, kind="HDR"), uhl1, *records,
+             *_file_labels(origin, submission, kind="EOF"), utl1]
     return "\r\n".join(lines) + "\r\n"
 
 
