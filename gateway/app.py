@@ -56,7 +56,8 @@ PUBLISHED = re.compile(r"budgets/local-offer/[^/]+")  # an LA's local offer (BUD
 # which the service checks; the gateway lets these paths (after /v1/) through without a bearer token.
 SIGNED_LINKS = (re.compile(r"budgets/family/[A-Za-z0-9_.-]+(/review-requests|/disputes)?"),
                 re.compile(r"payments/family/[A-Za-z0-9_.-]+(/challenge)?"),
-                re.compile(r"contracts/family/[A-Za-z0-9_.-]+"))
+                re.compile(r"contracts/family/[A-Za-z0-9_.-]+"),
+                re.compile(r"eligibility/family/[A-Za-z0-9_.-]+(/review)?"))
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:
