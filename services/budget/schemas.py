@@ -634,11 +634,12 @@ class Sen2ValidationRead(Read):
 class FamilyLinkCreate(FamilyLinkExpiry):
     """A signed link for the family to one document of the budget: its statement, or a decision notice."""
 
-    document: Literal["statement", "variation", "panel_decision"] = Field("statement", description=(
+    document: Literal["statement", "variation", "panel_decision", "dispute"] = Field("statement", description=(
         "what the link opens, as a page and a PDF: `statement` (the family statement), or a decision notice naming "
-        "the family's next step (BUD-13), which they can take from it: `variation` (BUD-10) or `panel_decision`"))
+        "the family's next step (BUD-13), which they can take from it: `variation` (BUD-10) or `panel_decision`, "
+        "or a `dispute` (BUD-13): every step so far with its dates and outcome, and the next step"))
     document_id: str | None = Field(None, max_length=36, description=(
-        "the variation or panel decision of this budget a decision notice is about (required for them)"))
+        "the variation, panel decision or dispute of this budget the notice is about (required for them)"))
 
 
 class FamilyLinkRead(LinkRead):
@@ -647,7 +648,8 @@ class FamilyLinkRead(LinkRead):
 
     budget_id: str
     document: str
-    document_id: str | None = Field(None, description="the variation or panel decision a decision notice is about")
+    document_id: str | None = Field(None, description=(
+        "the variation, panel decision or dispute a decision notice is about"))
 
 
 class FamilyReviewRequested(BaseModel):

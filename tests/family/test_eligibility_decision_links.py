@@ -5,6 +5,7 @@ nothing new); casework sees the request and answers it with a review, after whic
 complaint. Another LA, an expired, revoked or altered link opens nothing."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import jwt
@@ -15,6 +16,16 @@ from kit.settings import PlatformSettings
 from services.eligibility.settings import EligibilitySettings
 from tests.eligibility.helpers import BASE, body
 from tests.family.test_family_links import _tampered
+from tests.family.test_family_pages import (
+    ARTIFACTS,
+    CHROMIUM,
+    _browser,
+    _keep,
+    _size,
+    assert_no_violations,
+    axe,
+    via_gateway,
+)
 
 TODAY = date(2026, 11, 25)
 PATH = "/v1/eligibility/family/"
@@ -68,6 +79,7 @@ async def test_ELIG_10_the_family_reads_what_was_decided_why_and_that_they_may_a
                                      "What you can do next")]
     assert order == sorted(order)
     assert "Direct payments: the money is paid to you to arrange the help yourself: not allowed" in text
+    assert "but the money cannot be held in every way you asked for" in text
     refusal = next(r for r in request["arrangements"]["direct_payment"]["reasons"] if r["rule"] == "ELIG-06")
     assert refusal["message"].replace("'", "&#x27;") in text and "(ELIG-06)" in text
     assert "Ask for a review" in text and f'action="{path_of(link)}/review"' in text
@@ -174,3 +186,60 @@ def test_outside_dev_mode_eligibility_refuses_a_missing_or_dev_family_link_secre
                             family_link_base_url="https://pb.example.gov.uk").bound_to(prod)
     assert EligibilitySettings(family_link_secret="z" * 40, family_link_base_url="https://pb.example.gov.uk").bound_to(
         prod).family_link_key == b"z" * 40
+
+
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
+async def test_ELIG_10_the_decision_notice_and_its_answers_in_a_real_chromium_have_no_wcag_22_aa_violation(
+        platform, clock):
+    """The refusal's notice, the page the review form answers, the notice once the review was asked for, and the
+    reviewed decision's notice (its next step a complaint), on a phone and a desktop: axe-core finds no WCAG 2.2
+    A/AA violation on any; screenshots are kept in var/artifacts/family/."""
+    async_playwright = _browser()
+    request = await decided(platform, clock)
+    link = await issue(platform, request)
+    through_the_gateway, results = via_gateway(platform), {}
+
+    async def opened(browser, viewport, path: str):
+        # axe is injected by the test; the page's own CSP (no script) would otherwise refuse it.
+        context = await browser.new_context(viewport=viewport, bypass_csp=True)
+        page = await context.new_page()
+        await page.route("http://gateway/**", through_the_gateway)
+        assert (await page.goto(f"http://gateway{path}")).status == 200
+        assert await page.title() == "Your personal budget decision"
+        return context, page
+
+    async def check(page, name: str) -> None:
+        await page.screenshot(path=str(ARTIFACTS / f"eligibility-{name}.png"), full_page=True)
+        results[name] = await axe(page)
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context, page = await opened(browser, PHONE, path_of(link))  # the family asks once, from a phone
+            await check(page, "decision-notice-phone")
+            await page.fill("#reason", "Sam's mum now agrees to manage the payments")
+            await page.click("button[type=submit]")
+            await page.wait_for_selector("h1")
+            assert await page.inner_text("h1") == "We have your request for a review"
+            await check(page, "decision-review-asked-phone")
+            await context.close()
+            context, page = await opened(browser, DESKTOP, path_of(link))  # and sees it asked, on a desktop
+            assert "You asked for a review of this decision" in await page.inner_text("main")
+            await check(page, "decision-notice-asked-desktop")
+            await context.close()
+            reviewed = await platform.client.post(f"{BASE}/{request['id']}/review", headers=await platform.token(
+                "dev-casework"), json={"reason": "The family asked from their notice", "asked_by": "parent"})
+            assert reviewed.status_code == 201, reviewed.text
+            complaint = await issue(platform, reviewed.json())
+            for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):  # the reviewed decision: a complaint
+                context, page = await opened(browser, viewport, path_of(complaint))
+                assert "complaints process" in await page.inner_text("main")
+                await check(page, f"decision-after-review-{size}")
+                await context.close()
+        finally:
+            await browser.close()
+    _keep("axe-results-eligibility-decision.json", json.dumps(results, indent=1))
+    assert_no_violations(results)
+    assert _size("eligibility-decision-notice-phone.png") > 10_000

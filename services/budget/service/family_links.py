@@ -15,10 +15,10 @@ from kit.errors import InvalidInput, NotFound
 from kit.family import INVALID, OPEN
 from kit.family_links import LinkScope, LinkTarget
 from services.budget import repository as repo
-from services.budget.domain.family import DECISIONS, DOCUMENTS
+from services.budget.domain.family import DECISIONS, DISPUTE, DOCUMENTS
 from services.budget.models import Budget, FamilyLink, FamilyLinkOpening, PanelDecision, Review, Variation
 from services.budget.schemas import FamilyLinkCreate
-from services.budget.service import budgets, common, reviews
+from services.budget.service import budgets, common, disputes, reviews
 
 __all__ = ["INVALID", "OPEN", "PATH", "Opened", "SPEC", "ask_for_review", "decision_of", "open_link", "scope",
            "target", "today"]
@@ -46,6 +46,14 @@ async def target(session: AsyncSession, scope: LinkScope, body: FamilyLinkCreate
             raise InvalidInput.field("document_id", f"a {document} notice names its {document}'s id")
         if await _decision(session, budget, document, document_id) is None:
             raise InvalidInput.field("document_id", f"this budget has no {document} {document_id}")
+    elif document == DISPUTE:
+        if document_id is None:
+            raise InvalidInput.field("document_id", "a dispute's notice names the dispute's id")
+        try:
+            await disputes.find(session, budget, document_id)
+        except NotFound:
+            raise InvalidInput.field("document_id", f"this budget has no dispute {document_id}",
+                                     rule="BUD-13") from None
     elif document_id is not None:
         raise InvalidInput.field("document_id", f"the {document} names no record")
     return LinkTarget(budget.id, document, document_id)

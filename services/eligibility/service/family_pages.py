@@ -20,6 +20,8 @@ ARRANGEMENTS = {"direct_payment": "Direct payments: the money is paid to you to 
 STATUS = {"eligible": "You can have a personal budget for everything you asked for.",
           "partially_eligible": "You can have a personal budget for some of what you asked for, not all of it.",
           "not_eligible": "We cannot give you a personal budget for what you asked for."}
+SOME_WAYS = ("You can have a personal budget for every kind of help you asked about, but the money cannot be held in "
+             "every way you asked for.")
 COMPLAIN = ("If you are still unhappy, you can make a complaint through the council's complaints process: ask your "
             "caseworker, or contact the council's complaints team, and say which decision you are complaining about "
             "(its date is at the top of this notice). There is no tribunal appeal about personal budget "
@@ -37,14 +39,20 @@ def _outcomes(title: str, outcomes: dict, flag: str, names: dict, yes: str, no: 
     return f"<h2>{escape(title)}</h2>" + "".join(rows)
 
 
+def _summary(decision) -> str:
+    if decision.status == "eligible" and not all(o["allowed"] for o in decision.arrangements.values()):
+        return SOME_WAYS
+    return STATUS[decision.status]
+
+
 def _what_was_decided(n: Notice) -> str:
     d = n.decision
     how = " after a review you asked for" if n.review is not None else ""
     return ("<h2>What we decided</h2>"
             + p(f"On {long_date(d.decided_at.date())}{how}, we decided the request for a personal budget made on "
                 f"{long_date(n.request.requested_on)}.")
-            + f'<p class="sum">{escape(STATUS[d.status])}</p>'
-            + p("A personal budget is money set aside for your child's help, which you can have a say in how it is "
+            + f'<p class="sum">{escape(_summary(d))}</p>'
+            + p("A personal budget is money set aside for your child's help, and you have a say in how it is "
                 "spent. Below is each kind of help you asked about and each way the money could be held, with our "
                 "reasons. The code after each reason names the rule we applied."))
 
