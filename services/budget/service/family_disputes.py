@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import family_links as links
 from kit.errors import Conflict, NotFound
-from kit.family_pages import form, long_date, p, page
+from kit.family_pages import long_date, p, page
 from kit.money import pounds
 from services.budget import repository as repo
 from services.budget.domain.disputes import STEPS, NextStep
@@ -23,9 +23,12 @@ from services.budget.domain.family import DISPUTE, StreamMoney, Totals, totals
 from services.budget.domain.ledger import STREAMS
 from services.budget.service import disputes
 from services.budget.service.disputes import DisputeState
+from services.budget.service.family_decisions import next_step_part
 from services.budget.service.family_links import Opened, today
 
 LABEL = "Personal budget dispute"
+ADVICE = ("Your local SEND Information, Advice and Support Service (SENDIAS) gives free, confidential advice about "
+          "personal budgets and disputes, and can help you with each step.")
 TITLE = "Your dispute about your child's personal budget"
 # The steps the family takes through the council from this page; the Ombudsman is theirs to go to directly.
 ACTS = {"panel": "Ask for the budget to go back to panel", "complaint": "Make a complaint"}
@@ -99,22 +102,13 @@ def _steps(view: DisputeView) -> str:
 
 
 def _what_you_can_do(view: DisputeView, *, action_url: str | None) -> str:
-    step = view.next_step
-    by = f" You can do this until {long_date(step.by)}." if step.by else ""
-    out = ["<h2>What you can do next</h2>", p(step.how + by)]
     link = view.opened.link
-    if view.acted:
-        out.append(p(f"You took this step from this page on {long_date(link.acted_at.date())}: you will be told "
-                     "the decision, its reasons and what you can do next."))
-    elif step.step in ACTS:
-        out.append(form(action_url=action_url, field="reason", label="Why are you taking this step?",
-                        button=ACTS[step.step], required=True,
-                        print_text="To take this step, open this notice from the link you were sent, or contact "
-                                   "your caseworker."))
-    out += ["<h3>Free, independent advice</h3>", p(
-        "Your local SEND Information, Advice and Support Service (SENDIAS) gives free, confidential advice about "
-        "personal budgets and disputes, and can help you with each step.")]
-    return "".join(out)
+    acted = (f"You took this step from this page on {long_date(link.acted_at.date())}: you will be told the "
+             "decision, its reasons and what you can do next.") if view.acted else None
+    return next_step_part(view.next_step, acted=acted, acts=ACTS, action_url=action_url,
+                          label="Why are you taking this step?",
+                          print_text="To take this step, open this notice from the link you were sent, or contact "
+                                     "your caseworker.", advice=ADVICE)
 
 
 def dispute_page(view: DisputeView, *, action_url: str | None, pdf_url: str | None) -> str:
