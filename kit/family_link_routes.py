@@ -5,7 +5,10 @@ routes made once for every service from its ``LinkRoutes``.
 A service declares only what is its own: the path parameter naming the record its links hang from (a budget, a
 recovery, a contract, an eligibility request), ``scope`` (load that record under the caller's LAs, a 404 for
 another LA's, and say which family's links about which document it holds), ``target`` (what a new link opens, its
-family and document, refusing a body that names another record), its models and its docs."""
+family and document, refusing a body that names another record), its models and its docs.
+
+No ``from __future__ import annotations`` here: the routes' parameters are annotated with the service's models and
+dependencies held in local variables, which FastAPI must see as objects, not strings."""
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass

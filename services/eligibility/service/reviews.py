@@ -73,13 +73,6 @@ async def ask_for_review(session: AsyncSession, notice: Notice, *, reason: str) 
     return AskedForReview(asked, False)
 
 
-async def review_requests(session: AsyncSession, *, request_id: str, caller: Caller) -> list[OpenReviewRequest]:
-    """The family's review requests of the caller's request, newest first, each ``open`` until a review supersedes
-    the decision it names."""
-    request = await request_of(session, request_id, caller)
-    return [OpenReviewRequest(row, is_open) for row, is_open in await repo.review_requests(session, request.id)]
-
-
 @dataclass(frozen=True)
 class OpenReviewRequest:
     """A family's review request, and whether it is still open."""
@@ -89,3 +82,10 @@ class OpenReviewRequest:
 
     def __getattr__(self, name: str):  # the request's own fields (id, reason, asked_at, ...)
         return getattr(self.review_request, name)
+
+
+async def review_requests(session: AsyncSession, *, request_id: str, caller: Caller) -> list[OpenReviewRequest]:
+    """The family's review requests of the caller's request, newest first, each ``open`` until a review supersedes
+    the decision it names."""
+    request = await request_of(session, request_id, caller)
+    return [OpenReviewRequest(row, is_open) for row, is_open in await repo.review_requests(session, request.id)]
