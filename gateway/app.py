@@ -55,9 +55,10 @@ PUBLIC = ("healthz", "readyz")  # /v1/<prefix>/healthz and /readyz answer withou
 PUBLISHED = re.compile(r"budgets/local-offer/[^/]+")  # an LA's local offer (BUD-15): published, read without a token
 # Pages a family opens from a signed link, without an account (issue 20): the link's signature is the credential,
 # which the service checks; the gateway lets these paths (after /v1/) through without a bearer token.
-SIGNED_LINKS = (re.compile(r"budgets/family/[A-Za-z0-9_.-]+(/review-requests|/disputes)?"),
+SIGNED_LINKS = (re.compile(r"budgets/family/[A-Za-z0-9_.-]+(/review-requests|/disputes|/escalations)?"),
                 re.compile(r"payments/family/[A-Za-z0-9_.-]+(/challenge)?"),
-                re.compile(r"contracts/family/[A-Za-z0-9_.-]+"))
+                re.compile(r"contracts/family/[A-Za-z0-9_.-]+"),
+                re.compile(r"eligibility/family/[A-Za-z0-9_.-]+(/review)?"))
 
 
 def _problem_bytes(status: int, slug: str, title: str, detail: str, **extra: Any) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,6 +82,26 @@ class LinkSpec:
         return getattr(link, self.family_field)
 
 
+@dataclass(frozen=True)
+class LinkScope:
+    """The links a record holds: ``family_id``'s (every family's when None) about ``document_id`` (any document
+    of the family when None); ``record`` is the record itself, for ``target``."""
+
+    local_authority: str
+    family_id: str | None
+    document_id: str | None
+    record: Any = None
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What a new link opens: the family, the document and the record it is about."""
+
+    family_id: str
+    document: str
+    document_id: str | None = None
+
+
 def sign(spec: LinkSpec, link, key: bytes) -> str:
     claims = {"iss": spec.issuer, "aud": AUDIENCE, "sub": link.id, spec.family_claim: spec.family_of(link),
               "doc": link.document, "iat": int(link.issued_at.timestamp()), "exp": int(link.expires_at.timestamp())}
@@ -133,9 +153,15 @@ async def issue(session: AsyncSession, spec: LinkSpec, *, family_id: str, local_
     return _issued(spec, link, [], key=key, base_url=base_url)
 
 
-async def find(session: AsyncSession, spec: LinkSpec, family_id: str, link_id: str):
-    """One link of the family (the caller already holds the family's record under its LAs), or None."""
-    stmt = select(spec.link).where(spec.link.id == link_id, getattr(spec.link, spec.family_field) == family_id)
+async def find(session: AsyncSession, spec: LinkSpec, family_id: str | None, link_id: str, *,
+               document_id: str | None = None):
+    """One link of the family (any family's when None) about ``document_id`` (any document when None), or None:
+    the caller already holds the record the links hang from under its LAs."""
+    stmt = select(spec.link).where(spec.link.id == link_id)
+    if family_id is not None:
+        stmt = stmt.where(getattr(spec.link, spec.family_field) == family_id)
+    if document_id is not None:
+        stmt = stmt.where(spec.link.document_id == document_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -151,10 +177,11 @@ async def openings(session: AsyncSession, spec: LinkSpec, link_ids: list[str]) -
     return found
 
 
-async def revoke(session: AsyncSession, spec: LinkSpec, family_id: str, link_id: str, *, by: str, key: bytes,
-                 base_url: str) -> IssuedLink:
-    """Withdraw a link: it opens nothing from now on. Another family's link is a 404; revoking twice a 409."""
-    link = await find(session, spec, family_id, link_id)
+async def revoke(session: AsyncSession, spec: LinkSpec, family_id: str | None, link_id: str, *, by: str,
+                 key: bytes, base_url: str, document_id: str | None = None) -> IssuedLink:
+    """Withdraw a link: it opens nothing from now on. Another family's link (or one about another document than
+    ``document_id``) is a 404; revoking twice a 409."""
+    link = await find(session, spec, family_id, link_id, document_id=document_id)
     if link is None:
         raise NotFound(f"family link {link_id} was not found")
     if link.revoked_at is not None:
@@ -223,6 +250,21 @@ class FamilyLinkOpeningRead(BaseModel):
     opened_at: datetime
     format: str = Field(description="`html`, `pdf`, or `action` (the family acted from the page)")
     outcome: str = Field(description="`opened`, or `expired`/`revoked` when the link was refused")
+
+
+class LinkRead(BaseModel):
+    """The fields of a family link every service shows a caseworker; a service's read adds the family's field and
+    the document's."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    url: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: Literal["open", "expired", "revoked"]
+    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
 
 
 class FamilyLinkExpiry(Input):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit.auth import refuse_dev_key
@@ -157,3 +157,31 @@ class ServiceSettings(Settings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = Field(1024 * 1024, ge=1024)  # larger request bodies are refused with 413 (kit.middleware)
+
+
+class FamilyLinkSettings(ServiceSettings):
+    """Settings of a service that issues family links (issue 20): the secret that signs them (HMAC-SHA256; at least
+    32 characters; unset means the dev secret in dev mode and refuses to start outside it) and the public address
+    of the gateway families open them at (https outside dev mode). ``FAMILY_LINK_SECRET_SETTING`` names the
+    environment variable in the refusal."""
+
+    FAMILY_LINK_SECRET_SETTING: ClassVar[str] = "SENDPB_FAMILY_LINK_SECRET"
+    family_link_secret: SecretStr | None = None
+    family_link_base_url: str = "http://127.0.0.1:8000"
+    _family_link_key: bytes | None = PrivateAttr(None)
+
+    def bound_to(self, platform: PlatformSettings) -> Self:
+        """These settings with the family-link key for the platform's mode (the dev key refused outside dev)."""
+        from kit.family import link_key
+
+        bound = self.model_copy()
+        secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
+        bound._family_link_key = link_key(secret, dev=platform.dev, base_url=self.family_link_base_url,
+                                          setting=self.FAMILY_LINK_SECRET_SETTING)
+        return bound
+
+    @property
+    def family_link_key(self) -> bytes:
+        if self._family_link_key is None:
+            raise RuntimeError(f"{type(self).__name__} has no family-link key yet: use settings.bound_to(platform)")
+        return self._family_link_key

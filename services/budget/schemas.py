@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kit.family_links import FamilyLinkExpiry, LinkRead
 from kit.pagination import Page
 from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, PlanDate, Read, up_to, within_years
@@ -630,47 +631,25 @@ class Sen2ValidationRead(Read):
 
 
 # ---------------------------------------------------------------- family links (issue 20)
-class FamilyLinkCreate(Input):
+class FamilyLinkCreate(FamilyLinkExpiry):
     """A signed link for the family to one document of the budget: its statement, or a decision notice."""
 
-    document: Literal["statement", "variation", "panel_decision"] = Field("statement", description=(
+    document: Literal["statement", "variation", "panel_decision", "dispute"] = Field("statement", description=(
         "what the link opens, as a page and a PDF: `statement` (the family statement), or a decision notice naming "
-        "the family's next step (BUD-13), which they can take from it: `variation` (BUD-10) or `panel_decision`"))
+        "the family's next step (BUD-13), which they can take from it: `variation` (BUD-10) or `panel_decision`, "
+        "or a `dispute` (BUD-13): every step so far with its dates and outcome, and the next step"))
     document_id: str | None = Field(None, max_length=36, description=(
-        "the variation or panel decision of this budget a decision notice is about (required for them)"))
-    expires_in_days: int | None = Field(None, ge=1, le=90, description=(
-        "how long the link lasts, in days from now (default 28, at most 90)"))
-    expires_on: IsoDate | None = Field(None, description=(
-        "or the date it lasts until (at most 90 days from today); give one of the two, or neither for 28 days"))
+        "the variation, panel decision or dispute of this budget the notice is about (required for them)"))
 
 
-class FamilyLinkOpeningRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    opened_at: datetime
-    format: str = Field(description="`html`, `pdf`, or `action` (the family asked for a review from it)")
-    outcome: str = Field(description="`opened`, or `expired`/`revoked` when the link was refused")
-
-
-class FamilyLinkRead(BaseModel):
+class FamilyLinkRead(LinkRead):
     """A family link: give `url` to the family (by email, text or letter). Anyone holding it can open the document
     until `expires_at`, so revoke it if it reaches someone else."""
 
-    model_config = ConfigDict(from_attributes=True)
-    id: str
     budget_id: str
     document: str
-    document_id: str | None = Field(None, description="the variation or panel decision a decision notice is about")
-    url: str
-    issued_at: datetime
-    issued_by: str
-    expires_at: datetime
-    revoked_at: datetime | None
-    status: Literal["open", "expired", "revoked"]
-    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
-
-
-class FamilyLinks(BaseModel):
-    items: list[FamilyLinkRead]
+    document_id: str | None = Field(None, description=(
+        "the variation, panel decision or dispute a decision notice is about"))
 
 
 class FamilyReviewRequested(BaseModel):

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.family import DEV_FAMILY_LINK_SECRET as DEV_FAMILY_LINK_SECRET  # re-exported: tests and docs name it here
-from kit.family import link_key
-from kit.settings import PlatformSettings, ServiceSettings
+from kit.settings import FamilyLinkSettings
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
@@ -51,7 +50,7 @@ DEFAULT_LOCAL_OFFERS = {
 FAMILY_LINK_SECRET_SETTING = "SENDPB_BUDGET_FAMILY_LINK_SECRET"
 
 
-class BudgetSettings(ServiceSettings):
+class BudgetSettings(FamilyLinkSettings):
     """Settings of the budget service (env prefix ``SENDPB_BUDGET_``).
 
     Delegated authority (BUD-06) is per LA and stream, for two levels: ``stream`` (each stream's panel
@@ -91,12 +90,8 @@ class BudgetSettings(ServiceSettings):
         if bad := [la for la in offers if not re.fullmatch(_LA, la)]:
             raise ValueError(f"BUD-15: local offers are keyed by an LA's ONS code, e.g. E06000060; not {bad}")
         return offers
-    # Family links (issue 20): the secret that signs them (HMAC-SHA256; at least 32 characters; unset means the dev
-    # secret in dev mode and refuses to start outside it), and the public address of the gateway that families
-    # open them at (https outside dev mode).
-    family_link_secret: SecretStr | None = None
-    family_link_base_url: str = "http://127.0.0.1:8000"
-    _family_link_key: bytes | None = PrivateAttr(None)
+    # Family links (issue 20): ``family_link_secret`` and ``family_link_base_url`` (kit.settings.FamilyLinkSettings).
+    FAMILY_LINK_SECRET_SETTING = FAMILY_LINK_SECRET_SETTING
 
     @field_validator("review_cadence_months")
     @classmethod
@@ -120,22 +115,6 @@ class BudgetSettings(ServiceSettings):
             if not (len(number) == 3 and number.isdigit()):
                 raise ValueError(f"BUD-11: {la}: a DfE LA number has three digits, not {number!r}")
         return numbers
-    def bound_to(self, platform: PlatformSettings) -> BudgetSettings:
-        """These settings with the family-link key for the platform's mode: outside dev mode the secret must be set,
-        long enough, and not the dev one; the base URL must be https."""
-        bound = self.model_copy()
-        secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
-        bound._family_link_key = link_key(secret, dev=platform.dev, base_url=self.family_link_base_url,
-                                          setting=FAMILY_LINK_SECRET_SETTING)
-        return bound
-
-    @property
-    def family_link_key(self) -> bytes:
-        if self._family_link_key is None:
-            raise RuntimeError("budget settings have no family-link key yet: use settings.bound_to(platform) "
-                               "(create_app does)")
-        return self._family_link_key
-
     def review_cadence_for(self, la: str) -> tuple[int, ...]:
         """The LA's review cadence (BUD-12): months to the first review after agreement, then between reviews."""
         return tuple(self.review_cadence_months_by_la.get(la, self.review_cadence_months))

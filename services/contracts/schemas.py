@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kit.family_links import FamilyLinkExpiry, FamilyLinkOpeningRead
+from kit.family_links import FamilyLinkExpiry, LinkRead
 from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, Read, Uuid
 from services.contracts.domain.terms import CONTRACT_YEARS_MAX
@@ -303,22 +303,10 @@ class SummaryLinkCreate(FamilyLinkExpiry):
     child_id: str = Field(min_length=1, max_length=64, description="the child whose family receives the summary")
 
 
-class SummaryLinkRead(Read):
+class SummaryLinkRead(LinkRead):
     """A family link to a contract's summary: give `url` to the family (by email, text or letter). Anyone holding it
     can open the summary until `expires_at`, so revoke it if it reaches someone else."""
 
-    id: str
     child_id: str
     document: Literal["contract_summary"]
     document_id: str = Field(description="the contract whose summary the link opens")
-    url: str
-    issued_at: datetime
-    issued_by: str
-    expires_at: datetime
-    revoked_at: datetime | None
-    status: Literal["open", "expired", "revoked"]
-    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
-
-
-class SummaryLinks(Read):
-    items: list[SummaryLinkRead]

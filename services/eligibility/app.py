@@ -7,7 +7,7 @@ from kit.jobs import Job
 from kit.service import ServiceSpec, build_app
 from kit.settings import PlatformSettings
 from services.eligibility.events import OWNED, PUBLISHED
-from services.eligibility.routers import adulthood, requests
+from services.eligibility.routers import adulthood, family_links, family_pages, requests
 from services.eligibility.service import announce_adulthood
 from services.eligibility.settings import EligibilitySettings
 
@@ -19,7 +19,7 @@ SPEC = ServiceSpec(
                 "with reasons (ELIG-01..14).",
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EligibilitySettings,
-    routers=[requests.router, adulthood.router],
+    routers=[requests.router, adulthood.router, family_links.router, family_pages.router],
     owned_events=OWNED,
     publishes=tuple(PUBLISHED),
     # ELIG-14: tell adult social care before 18; hourly is ample for a window of months.
@@ -29,4 +29,5 @@ SPEC = ServiceSpec(
 
 def create_app(platform: PlatformSettings, *, settings: EligibilitySettings | None = None,
                bus: Bus | None = None, manage_runtime: bool = True) -> FastAPI:
+    settings = (settings or EligibilitySettings()).bound_to(platform)
     return build_app(SPEC, platform, settings=settings, bus=bus, manage_runtime=manage_runtime)

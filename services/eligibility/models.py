@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.db import UTCDateTime, make_base
+from kit.family_links import FamilyLinkColumns, FamilyLinkOpeningColumns
 
 Base = make_base()
 
@@ -96,3 +97,35 @@ class AdulthoodAnnouncement(Base):
     decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"))
     turns_18_on: Mapped[date] = mapped_column(Date)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FamilyLink(FamilyLinkColumns, Base):
+    """A signed link that lets the family of a request open the notice of one decision on it (``document_id``:
+    the decision; ELIG-10) without an account, and ask for a review from it (issue 20). The token is not stored
+    (``kit/family_links.py``)."""
+
+    __tablename__ = "family_links"
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class FamilyLinkOpening(FamilyLinkOpeningColumns, Base):
+    __tablename__ = "family_link_openings"
+    __table_args__ = (Index("ix_family_link_openings_link_id", "link_id", "opened_at"),)
+
+
+class ReviewRequest(Base):
+    """A family's request for a review of a decision (ELIG-10), made from their decision notice's link: recorded
+    for the LA to review (``service/reviews.py`` ``ask_for_review``). Written once, like a review: it stays open
+    while the decision it names is in force, and is answered by the review that supersedes it (casework's
+    ``POST /requests/{id}/review``)."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"))
+    local_authority: Mapped[str] = mapped_column(String(9))
+    reason: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(200))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    link_id: Mapped[str] = mapped_column(ForeignKey("family_links.id"), unique=True)  # once per link

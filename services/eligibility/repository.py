@@ -12,7 +12,14 @@ from sqlalchemy.orm import aliased
 from kit.auth import Caller
 from kit.pagination import decode_cursor, encode_cursor, newest_first, page_of
 from kit.tenancy import scoped
-from services.eligibility.models import AdulthoodAnnouncement, Decision, EligibilityRequest, Review
+from services.eligibility.models import (
+    AdulthoodAnnouncement,
+    Decision,
+    EligibilityRequest,
+    FamilyLink,
+    Review,
+    ReviewRequest,
+)
 
 _later = aliased(Decision)
 # The current decision of a request is the one no other decision supersedes.
@@ -31,7 +38,8 @@ IS_CHILDS_LATEST = ~exists().where(
 )
 
 
-async def add(session: AsyncSession, row: EligibilityRequest | Review | Decision | AdulthoodAnnouncement) -> None:
+async def add(session: AsyncSession,
+              row: EligibilityRequest | Review | Decision | AdulthoodAnnouncement | ReviewRequest) -> None:
     """Insert ``row`` in the use case's transaction now, so that a constraint it breaks (a decision superseded
     twice) raises here rather than at commit."""
     session.add(row)
@@ -158,3 +166,33 @@ async def approaching_adulthood(
     last = rows[limit - 1][1]
     assert last.date_of_birth is not None  # selected by it
     return rows[:limit], encode_cursor(datetime.combine(last.date_of_birth, time(), UTC), last.id)
+
+
+async def superseding(session: AsyncSession, decision_id: str) -> Decision | None:
+    """The decision that superseded ``decision_id`` (a review's, or a decline's), or None while it is in force."""
+    stmt = select(Decision).where(Decision.supersedes_decision_id == decision_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def request_by_id(session: AsyncSession, request_id: str) -> EligibilityRequest | None:
+    """A request by id, for a family link (which names it and was issued under its LA)."""
+    return await session.get(EligibilityRequest, request_id)
+
+
+async def review_request_of_link(session: AsyncSession, link_id: str) -> ReviewRequest | None:
+    stmt = select(ReviewRequest).where(ReviewRequest.link_id == link_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def review_requests(session: AsyncSession, request_id: str) -> list[tuple[ReviewRequest, bool]]:
+    """The family's review requests of a request, newest first, each with whether it is open (the decision it names
+    is still in force: not yet reviewed)."""
+    open_ = ~exists().where(_later.supersedes_decision_id == ReviewRequest.decision_id)
+    stmt = (select(ReviewRequest, open_).where(ReviewRequest.request_id == request_id)
+            .order_by(ReviewRequest.asked_at.desc(), ReviewRequest.id))
+    return [(row, bool(is_open)) for row, is_open in (await session.execute(stmt)).all()]
+
+
+async def family_link_locked(session: AsyncSession, link_id: str) -> FamilyLink:
+    """The link as it stands, locked until the transaction ends (one review request per link)."""
+    return await session.get(FamilyLink, link_id, with_for_update=True, populate_existing=True)

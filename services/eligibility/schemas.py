@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from kit.schemas import Input, IsoDate, up_to
+from kit.family_links import FamilyLinkExpiry, LinkRead
+from kit.schemas import Input, IsoDate, Read, up_to
 from services.eligibility.domain import (
     DEFAULT_NOTICE_DAYS,
     Arrangement,
@@ -300,3 +301,48 @@ class AdulthoodPage(BaseModel):
 
 
 WITHIN_DAYS = f"Turning 18 within this many days from today (default {DEFAULT_NOTICE_DAYS}, about six months)"
+
+
+# ---------------------------------------------------------------- decision notices by family link (issue 20)
+class DecisionLinkCreate(FamilyLinkExpiry):
+    """A signed link for the family of the request to the notice of one decision on it (ELIG-10)."""
+
+    decision_id: str = Field(min_length=1, max_length=36, description=(
+        "the decision of this request whose notice the link opens (`decision_id` of a decision)"))
+
+
+class DecisionLinkRead(LinkRead):
+    """A family link to a decision notice: give `url` to the family (by email, text or letter). Anyone holding it
+    can open the notice and ask for a review from it until `expires_at`, so revoke it if it reaches someone else."""
+
+    request_id: str
+    document: Literal["decision"]
+    document_id: str = Field(description="the decision whose notice the link opens")
+    acted_at: datetime | None = Field(description="when the family asked for a review from the link, if they did")
+
+
+class ReviewRequestRead(Read):
+    """A family's request for a review (ELIG-10), made from their decision notice's link, for the LA to review."""
+
+    id: str
+    request_id: str
+    decision_id: str = Field(description="the decision the family asked to be reviewed")
+    reason: str = Field(description="the family's reason, in their words (may be empty)")
+    asked_by: str
+    asked_at: datetime
+    link_id: str = Field(description="the family link it was made from")
+    open: bool = Field(description="true until a review (`POST /requests/{id}/review`) supersedes the decision")
+
+
+class ReviewRequests(Read):
+    items: list[ReviewRequestRead]
+
+
+class FamilyReviewAsked(Read):
+    """The family's review request from their link (ELIG-10), when the client asks for JSON: `again` when the link
+    had asked before (nothing new recorded)."""
+
+    review_request_id: str
+    decision_id: str
+    asked_at: datetime
+    again: bool

@@ -1,16 +1,21 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import FamilyLinkSettings
+
+FAMILY_LINK_SECRET_SETTING = "SENDPB_ELIGIBILITY_FAMILY_LINK_SECRET"
 
 
-class EligibilitySettings(ServiceSettings):
-    """Settings of the eligibility service (env prefix ``SENDPB_ELIGIBILITY_``)."""
+class EligibilitySettings(FamilyLinkSettings):
+    """Settings of the eligibility service (env prefix ``SENDPB_ELIGIBILITY_``). Family links (issue 20) to
+    decision notices are signed under ``SENDPB_ELIGIBILITY_FAMILY_LINK_SECRET`` (``kit.settings.FamilyLinkSettings``:
+    the dev secret is refused outside dev mode)."""
 
     model_config = SettingsConfigDict(
         env_prefix="SENDPB_ELIGIBILITY_", env_nested_delimiter="__", extra="ignore"
     )
 
+    FAMILY_LINK_SECRET_SETTING = FAMILY_LINK_SECRET_SETTING
     port: int = 8001
     # ELIG-08 is a DEFAULT (Cheshire East practice): on unless an LA turns it off,
     # e.g. SENDPB_ELIGIBILITY_CUSTODY_RULE='{"E08000018": false}'.

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kit.family_links import FamilyLinkExpiry, FamilyLinkOpeningRead
+from kit.family_links import FamilyLinkExpiry, LinkRead
 from kit.reports import FinanceTotals
 from kit.schemas import Input, IsoDate, PlanDate, Read
 
@@ -397,26 +397,14 @@ class RecoveryLinkCreate(FamilyLinkExpiry):
     """A signed link for the family to the recovery notice (PAY-07, PAY-10), from which they can challenge it."""
 
 
-class RecoveryLinkRead(Read):
+class RecoveryLinkRead(LinkRead):
     """A family link to a recovery notice: give `url` to the family (by email, text or letter). Anyone holding it
     can open the notice and challenge it until `expires_at`, so revoke it if it reaches someone else."""
 
-    id: str
     agreement_id: str
     document: Literal["recovery_notice"]
     document_id: str = Field(description="the recovery notice the link opens")
-    url: str
-    issued_at: datetime
-    issued_by: str
-    expires_at: datetime
-    revoked_at: datetime | None
     acted_at: datetime | None = Field(description="when the family challenged the notice from the link, if they did")
-    status: Literal["open", "expired", "revoked"]
-    openings: list[FamilyLinkOpeningRead] = Field(description="every use of the link, newest first")
-
-
-class RecoveryLinks(Read):
-    items: list[RecoveryLinkRead]
 
 
 class FamilyChallengeRecorded(Read):

@@ -4,8 +4,7 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kit.crypto import Keyring
-from kit.family import link_key
-from kit.settings import PlatformSettings, ServiceSettings
+from kit.settings import FamilyLinkSettings, PlatformSettings
 
 KEYS_SETTING = "SENDPB_PAYMENTS_ENCRYPTION_KEYS"
 ORIGINATORS_SETTING = "SENDPB_PAYMENTS_ORIGINATORS_BY_LA"
@@ -40,7 +39,7 @@ class GLAccounts(BaseModel):
 FAMILY_LINK_SECRET_SETTING = "SENDPB_PAYMENTS_FAMILY_LINK_SECRET"
 
 
-class PaymentsSettings(ServiceSettings):
+class PaymentsSettings(FamilyLinkSettings):
     """Settings of the payments service (env prefix ``SENDPB_PAYMENTS_``). Per-LA dicts are keyed by ONS code,
     e.g. ``SENDPB_PAYMENTS_CONTINGENCY_WEEKS='{"E06000049": 4}'``; an LA not listed gets the DEFAULT."""
 
@@ -105,18 +104,14 @@ class PaymentsSettings(ServiceSettings):
     encryption_key_id: str | None = None
     _keyring: Keyring | None = PrivateAttr(None)
     _dev: bool = PrivateAttr(True)
-    # Family links (issue 20): the secret that signs links to recovery notices (HMAC-SHA256; at least 32 characters;
-    # unset means the dev secret in dev mode and refuses to start outside it), and the public address of the
-    # gateway that families open them at (https outside dev mode).
-    family_link_secret: SecretStr | None = None
-    family_link_base_url: str = "http://127.0.0.1:8000"
-    _family_link_key: bytes | None = PrivateAttr(None)
+    # Family links (issue 20) to recovery notices: ``family_link_secret`` and ``family_link_base_url``
+    # (kit.settings.FamilyLinkSettings).
+    FAMILY_LINK_SECRET_SETTING = FAMILY_LINK_SECRET_SETTING
 
     def bound_to(self, platform: PlatformSettings) -> PaymentsSettings:
-        """These settings with their keyring built for the platform's mode (refusing dev keys outside dev)."""
-        bound = self.model_copy()
-        bound._keyring = platform.keyring(self.encryption_keys, self.encryption_key_id, setting=KEYS_SETTING)
-        bound._dev = platform.dev
+        """These settings with their keyring and family-link key built for the platform's mode (refusing dev keys
+        and the placeholder originator outside dev)."""
+        keyring = platform.keyring(self.encryption_keys, self.encryption_key_id, setting=KEYS_SETTING)
         if not platform.dev:
             if not self.originators_by_la:
                 raise ValueError(f"{ORIGINATORS_SETTING} must be set outside dev mode (the placeholder "
@@ -127,9 +122,8 @@ class PaymentsSettings(ServiceSettings):
                                                                      self.originator_account_number):
                     raise ValueError(f"{ORIGINATORS_SETTING}[{la!r}] is the dev placeholder originator, which is "
                                      "refused outside dev mode")
-        secret = self.family_link_secret.get_secret_value() if self.family_link_secret else None
-        bound._family_link_key = link_key(secret, dev=platform.dev, base_url=self.family_link_base_url,
-                                          setting=FAMILY_LINK_SECRET_SETTING)
+        bound = super().bound_to(platform)
+        bound._keyring, bound._dev = keyring, platform.dev
         return bound
 
     def originator_for(self, la: str) -> OriginatorConfig | None:
@@ -144,12 +138,6 @@ class PaymentsSettings(ServiceSettings):
 
     def gl_accounts_for(self, la: str) -> GLAccounts:
         return self.gl_accounts_by_la.get(la, self.gl_accounts)
-
-    @property
-    def family_link_key(self) -> bytes:
-        if self._family_link_key is None:
-            raise RuntimeError("payments settings have no family-link key yet: use settings.bound_to(platform)")
-        return self._family_link_key
 
     @property
     def keyring(self) -> Keyring:

@@ -245,6 +245,23 @@ async def _payments_story(client: httpx.AsyncClient, admin: dict[str, str], embe
         "reason": "The family no longer wants direct payments", "reason_code": "consent_withdrawn"}))
 
 
+async def _decision_notice_story(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    """ELIG-10: a refusal (direct payments: the parent does not consent), its notice by signed link, and a review
+    the family asks for from it, which casework lists."""
+    from tests.eligibility.helpers import body
+
+    refusal = await _ok(await client.post("/v1/eligibility/requests", headers=admin, json=body(
+        requested_on=DAY.isoformat(), recipient={"role": "parent", "capable_of_managing": True, "consents": False,
+                                                 "drug_or_alcohol_requirement": False})))
+    link = await _ok(await client.post(f"/v1/eligibility/requests/{refusal['id']}/family-links", headers=admin,
+                                       json={"decision_id": refusal["decision_id"], "expires_in_days": 28}))
+    page = link["url"].removeprefix("http://127.0.0.1:8000")
+    await client.get(page, headers={"Accept": "text/html"})
+    await client.post(page + "/review", headers={"Accept": "application/json"},
+                      data={"reason": "Her mother now agrees to manage the payments"})
+    await client.get(f"/v1/eligibility/requests/{refusal['id']}/review-requests", headers=admin)
+
+
 async def _family_story(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     """A second family's agreed budget: the page of its signed link and a review asked from it, then a reduction
     applied once its reconsideration window has passed (the clock moved on: the last thing recorded)."""
@@ -265,8 +282,17 @@ async def _family_story(client: httpx.AsyncClient, admin: dict[str, str]) -> Non
         "document": "panel_decision", "document_id": decision["id"], "expires_in_days": 28}))
     page = notice["url"].removeprefix("http://127.0.0.1:8000")
     await client.get(page, headers={"Accept": "text/html"})
-    await client.post(page + "/disputes", headers={"Accept": "application/json"},
-                      data={"reason": "Tuition needs two sessions a week"})
+    disputed = (await client.post(page + "/disputes", headers={"Accept": "application/json"},
+                                  data={"reason": "Tuition needs two sessions a week"})).json()
+    # BUD-13: the reconsideration is not upheld; the family takes the next step from the dispute's own notice.
+    await client.post(f"{budget}/disputes/{disputed['record_id']}/decision", headers=admin, json={
+        "outcome": "not_upheld", "reasons": "Two sessions a week are not in the plan", "decided_by": "SEND officer"})
+    dispute = await _ok(await client.post(budget + "/family-links", headers=admin, json={
+        "document": "dispute", "document_id": disputed["record_id"], "expires_in_days": 28}))
+    page = dispute["url"].removeprefix("http://127.0.0.1:8000")
+    await client.get(page, headers={"Accept": "text/html"})
+    await client.post(page + "/escalations", headers={"Accept": "application/json"},
+                      data={"reason": "The plan says tuition twice a week"})
     variation = await _ok(await client.post(budget + "/variations", headers=admin, json={
         "stream": "health", "agreed_pence": 260_000, "reasons": "The physiotherapy programme needs fewer sessions"}))
     clock.set_to(DAY + timedelta(days=60))
@@ -297,6 +323,7 @@ async def _drive(client: httpx.AsyncClient, recording: Recording, embedded, tmp:
         await client.request(route.method, route.url(**named), headers=headers, **kwargs)
     await client.get("/healthz")
     await client.get("/readyz")
+    await _decision_notice_story(client, admin)
     await _family_story(client, admin)
     # Each service's own health, under its own operationIds
     for name, app in embedded.apps.items():

@@ -62,6 +62,9 @@ NOT_MONEY = {
     ("POST", "/v1/budgets/family/{token}/disputes"):
         "the family asks, from a decision notice's signed link, for reconsideration or a dispute (BUD-10, BUD-13): "
         "recorded once per link, the money waits for the decision",
+    ("POST", "/v1/budgets/family/{token}/escalations"):
+        "the family takes the next step of a dispute from its signed link (BUD-13): a step, no amount; recorded "
+        "once per link",
     ("POST", "/v1/payments/family/{token}/challenge"):
         "the family challenges a recovery notice from its signed link (PAY-07): recorded once per link, nothing is "
         "taken back while it is decided",

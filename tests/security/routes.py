@@ -17,8 +17,11 @@ PUBLISHED = {"/v1/budgets/local-offer/{local_authority}", "/v1/budgets/local-off
 # (another budget's, expired, revoked, altered links) are proved in tests/family/test_family_links.py.
 SIGNED_LINKS = {"/v1/budgets/family/{token}", "/v1/budgets/family/{token}/review-requests",
                 "/v1/budgets/family/{token}/disputes",  # a decision notice (tests/family/test_decision_links.py)
+                "/v1/budgets/family/{token}/escalations",  # a dispute's notice (test_dispute_links.py)
                 "/v1/payments/family/{token}", "/v1/payments/family/{token}/challenge",  # test_recovery_links.py
-                "/v1/contracts/family/{token}"}  # a contract's summary (tests/family/test_summary_links.py)
+                "/v1/contracts/family/{token}",  # a contract's summary (tests/family/test_summary_links.py)
+                # an eligibility decision notice (tests/family/test_eligibility_decision_links.py)
+                "/v1/eligibility/family/{token}", "/v1/eligibility/family/{token}/review"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ async def seed(client, *, name: str = "Matrix", local_authority: str = "E0600006
                                 as_="dev-admin", status=201, json={"expires_in_days": 7})
         ids["recovery_link_id"] = notice["id"]
     ids.update(await _served_child(api, ids["contract_id"], local_authority))
+    decision_link = await api.call("POST", f"/v1/eligibility/requests/{ids['request_id']}/family-links",
+                                   as_="dev-admin", status=201, json={"decision_id": ids["decision_id"],
+                                                                      "expires_in_days": 7})
+    ids["decision_link_id"] = decision_link["id"]  # ELIG-10: a link to the journey's decision notice
     return facts, ids
 
 

@@ -126,6 +126,13 @@ REQUESTS: dict[str, Any] = {
     "GET /v1/contracts/{contract_id}/family-links": lambda ids: {"params": {"child_id": ids["served_child_id"]}},
     "POST /v1/contracts/{contract_id}/family-links/{link_id}/revoke": lambda ids: {
         "ids": {"link_id": ids["summary_link_id"]}},
+    # ELIG-10: links to a decision notice, and the reviews families asked for from them.
+    "POST /v1/eligibility/requests/{request_id}/family-links": lambda ids: {
+        "json": {"decision_id": ids["decision_id"], "expires_in_days": 14}},
+    "GET /v1/eligibility/requests/{request_id}/family-links": _nothing,
+    "POST /v1/eligibility/requests/{request_id}/family-links/{link_id}/revoke": lambda ids: {
+        "ids": {"link_id": ids["decision_link_id"]}},
+    "GET /v1/eligibility/requests/{request_id}/review-requests": _nothing,
     "POST /v1/budgets/{budget_id}/commitments": lambda ids: {
         "json": {"stream": "social_care", "amount_pence": 5_000, "memo": "Swimming lessons"}},
     "POST /v1/budgets/{budget_id}/ledger/{transaction_id}/reversal": lambda ids: {

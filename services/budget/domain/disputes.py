@@ -149,7 +149,7 @@ def next_step(steps: Sequence[Step]) -> NextStep:
     """BUD-13: the next step open to the family on a dispute."""
     current = steps[-1]
     if not current.decided:
-        return NextStep(NONE, f"Wait for the {_named(current.step)} decision: you will be told it, its reasons and "
+        return NextStep(NONE, f"Wait for {_named(current.step)} decision: you will be told it, its reasons and "
                               "what you can do next.")
     if current.outcome == "upheld":
         return NextStep(NONE, f"Your dispute was upheld at {_named(current.step)}: the change is made to your budget, "

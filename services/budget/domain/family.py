@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 from kit.family import DEFAULT_LINK_DAYS, EXPIRED, MAX_LINK_DAYS, OPEN, REVOKED, link_days_refusal, link_state
 
-__all__ = ["DEFAULT_LINK_DAYS", "DOCUMENTS", "DECISIONS", "EXPIRED", "MAX_LINK_DAYS", "OPEN", "REVOKED",
+__all__ = ["DEFAULT_LINK_DAYS", "DISPUTE", "DOCUMENTS", "DECISIONS", "EXPIRED", "MAX_LINK_DAYS", "OPEN", "REVOKED",
            "link_days_refusal", "link_state"]
 
 # The documents a budget's family link can open: the statement, and a decision notice naming the next step open to
 # the family (BUD-13): a variation (BUD-10: a reduction's written notice) or a panel decision (BUD-06), by its id.
 DECISIONS = ("variation", "panel_decision")
-DOCUMENTS = ("statement", *DECISIONS)
+# A dispute (BUD-13) by its id: every step so far with its dates and outcome, and the next step open to the family.
+DISPUTE = "dispute"
+DOCUMENTS = ("statement", *DECISIONS, DISPUTE)
 
 
 @dataclass(frozen=True)

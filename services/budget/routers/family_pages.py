@@ -25,12 +25,12 @@ from kit.family_pages import (
 from kit.service import SessionDep, settings_of
 from services.budget.routers.access import AFTER_AGREEMENT
 from services.budget.schemas import FamilyDisputeAsked, FamilyReviewRequested
-from services.budget.service import family_decisions, family_links, family_pages
+from services.budget.service import family_decisions, family_disputes, family_links, family_pages
 from services.budget.service.family_links import PATH
 
 router = APIRouter(tags=[AFTER_AGREEMENT])
 FamilyToken = Annotated[str, "the token of a family link"]
-DOCUMENTS = ("statement", "variation", "panel_decision")
+DOCUMENTS = ("statement", "variation", "panel_decision", "dispute")
 
 
 def _no_nul(reason: str) -> None:
@@ -49,7 +49,10 @@ async def open_statement(token: FamilyToken, request: Request, session: SessionD
       table), what the family can do next (ask for a review here; how to dispute the budget; independent advice);
     - a **decision notice** (a variation, BUD-10, or a panel decision): the decision and its reasons, what was
       paid and is left of that part of the budget, and the next step open to the family (BUD-13), which they can
-      take here (`POST .../disputes`).
+      take here (`POST .../disputes`);
+    - a **dispute** (BUD-13): every step so far with its dates, outcome and reasons, what was paid and is left, and
+      the next step open to the family, which they can take here when it is theirs through the council (a return
+      to panel, a complaint: `POST .../escalations`).
 
     `?format=pdf` or `<token>.pdf` gives the same document as a PDF for letters. An expired or revoked link is a
     410, a link that is not one of ours a 404 (a plain-English page when a browser asks for HTML). Every use of a
@@ -65,6 +68,11 @@ async def open_statement(token: FamilyToken, request: Request, session: SessionD
         html = family_pages.statement_page(view, action_url=None if pdf else f"{PATH}{token}/review-requests",
                                            pdf_url=None if pdf else f"{PATH}{token}.pdf")
         return await pdf_response(html, "personal-budget-statement.pdf") if pdf else html_response(html)
+    if opened.link.document == "dispute":
+        dispute = await family_disputes.dispute_view(session, opened)
+        html = family_disputes.dispute_page(dispute, action_url=None if pdf else f"{PATH}{token}/escalations",
+                                            pdf_url=None if pdf else f"{PATH}{token}.pdf")
+        return await pdf_response(html, "personal-budget-dispute.pdf") if pdf else html_response(html)
     view = await family_decisions.decision_view(session, opened)
     html = family_decisions.decision_page(view, action_url=None if pdf else f"{PATH}{token}/disputes",
                                           pdf_url=None if pdf else f"{PATH}{token}.pdf")
@@ -137,3 +145,38 @@ async def dispute_decision(token: FamilyToken, request: Request, session: Sessio
                   "reasons and what you can do next.", **back,
                   json=FamilyDisputeAsked(step=asked.step, record_id=asked.record_id,
                                           again=asked.again).model_dump(mode="json"))
+
+
+@router.post("/family/{token}/escalations", status_code=201, summary="The family takes the next step of a dispute",
+             response_class=HTMLResponse,
+             responses={201: {"content": {"text/html": {"schema": {"type": "string"}}}, "model": FamilyDisputeAsked},
+                        200: {"description": "taken before from this link: what the first post recorded",
+                              "model": FamilyDisputeAsked},
+                        404: {"description": "not a dispute's link this service issued (or altered)"},
+                        409: {"description": "no step is the family's to take here now (BUD-13)"},
+                        410: GONE, 413: {}, 422: {"description": "`reason` is missing"}})
+async def escalate_dispute(token: FamilyToken, request: Request, session: SessionDep,
+                           reason: Annotated[str, Form(min_length=1, max_length=1000)]) -> Response:
+    """No bearer token: the link is the credential. The form on a dispute's notice: the family takes the next step
+    of their dispute (BUD-13) once the current one was decided and not upheld: a return to panel after the local
+    authority's reconsideration, or a complaint after the panel, through the same use case as
+    `POST /{budget_id}/disputes/{dispute_id}/escalate`. Recorded once per link: posting again answers 200 with
+    what the first post recorded (`{step, record_id: the dispute, again}` when the client asks for JSON). No step
+    open to the family here (waiting for a decision, upheld, or the Ombudsman, which they go to directly) is a
+    409."""
+    _no_nul(reason)
+    opened = await family_links.open_link(session, token, key=settings_of(request).family_link_key, fmt="action",
+                                          documents=("dispute",))
+    if opened.status != "open":
+        return refused(request, opened.status)
+    back = {"label": family_disputes.LABEL, "back_url": f"{PATH}{token}", "back_text": "Back to your dispute"}
+    try:
+        taken = await family_disputes.take_next_step(session, opened, reason=reason)
+    except AppError as e:
+        return answer(request, e.status, "There is no step for you to take here now", e.detail, **back)
+    what = {"panel": "send the budget back to panel", "complaint": "look at your complaint"}[taken.step]
+    return answer(request, 200 if taken.again else 201, "We have your request",
+                  f"Thank you. You asked us to {what}. You will be told the decision, its reasons and what you can "
+                  "do next.", **back,
+                  json=FamilyDisputeAsked(step=taken.step, record_id=taken.dispute_id,
+                                          again=taken.again).model_dump(mode="json"))

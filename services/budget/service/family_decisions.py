@@ -83,22 +83,33 @@ def _paid_and_left(view: DecisionView) -> str:
               f"{pounds(m.spent_pence)} paid{less}.</p>")
 
 
-def _what_you_can_do(view: DecisionView, *, action_url: str | None) -> str:
-    step = view.next_step
+ADVICE = ("Your local SEND Information, Advice and Support Service (SENDIAS) gives free, confidential advice about "
+          "personal budgets and can help you ask for a decision to be looked at again.")
+
+
+def next_step_part(step: NextStep, *, acted: str | None, acts: dict[str, str], label: str, print_text: str,
+                   action_url: str | None, advice: str = ADVICE) -> str:
+    """What the family can do next (BUD-13), as every budget notice says it: the step and by when; what they
+    already did from this page (``acted``), or else the form taking the step when it is one of ``acts`` (step →
+    button); and where to get free advice."""
     by = f" You can do this until {long_date(step.by)}." if step.by else ""
     out = ["<h2>What you can do next</h2>", p(step.how + by)]
+    if acted is not None:
+        out.append(p(acted))
+    elif step.step in acts:
+        out.append(form(action_url=action_url, field="reason", label=label, button=acts[step.step], required=True,
+                        print_text=print_text))
+    return "".join(out) + "<h3>Free, independent advice</h3>" + p(advice)
+
+
+def _what_you_can_do(view: DecisionView, *, action_url: str | None) -> str:
     link = view.opened.link
-    if view.acted:
-        out.append(p(f"You asked for this from this page on {long_date(link.acted_at.date())}: your caseworker will "
-                     "write to you with the decision, its reasons and what you can do next."))
-    elif step.step in ACTS:
-        out.append(form(action_url=action_url, field="reason", label="What do you disagree with, and why?",
-                        button=ACTS[step.step], required=True,
-                        print_text="To ask, open this notice from the link you were sent, or contact your caseworker."))
-    out += ["<h3>Free, independent advice</h3>", p(
-        "Your local SEND Information, Advice and Support Service (SENDIAS) gives free, confidential advice about "
-        "personal budgets and can help you ask for a decision to be looked at again.")]
-    return "".join(out)
+    acted = (f"You asked for this from this page on {long_date(link.acted_at.date())}: your caseworker will write to "
+             "you with the decision, its reasons and what you can do next.") if view.acted else None
+    return next_step_part(view.next_step, acted=acted, acts=ACTS, action_url=action_url,
+                          label="What do you disagree with, and why?",
+                          print_text="To ask, open this notice from the link you were sent, or contact your "
+                                     "caseworker.")
 
 
 def decision_page(view: DecisionView, *, action_url: str | None, pdf_url: str | None) -> str:

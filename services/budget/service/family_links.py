@@ -10,52 +10,53 @@ from datetime import UTC, date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import family_links as links
+from kit.auth import Caller
 from kit.errors import InvalidInput, NotFound
 from kit.family import INVALID, OPEN
+from kit.family_links import LinkScope, LinkTarget
 from services.budget import repository as repo
-from services.budget.domain.family import DECISIONS, DOCUMENTS
+from services.budget.domain.family import DECISIONS, DISPUTE, DOCUMENTS
 from services.budget.models import Budget, FamilyLink, FamilyLinkOpening, PanelDecision, Review, Variation
-from services.budget.service import common, reviews
+from services.budget.schemas import FamilyLinkCreate
+from services.budget.service import budgets, common, disputes, reviews
 
-__all__ = ["INVALID", "OPEN", "PATH", "Opened", "SPEC", "ask_for_review", "decision_of", "issue", "listing",
-           "open_link", "revoke", "today"]
+__all__ = ["INVALID", "OPEN", "PATH", "Opened", "SPEC", "ask_for_review", "decision_of", "open_link", "scope",
+           "target", "today"]
 
 PATH = "/v1/budgets/family/"
 # The budget's tokens kept the claims they had before kit held the mechanism (``bud`` names the budget), so links
 # already sent keep opening.
 SPEC = links.LinkSpec(issuer="sendpb-budget", path=PATH, link=FamilyLink, opening=FamilyLinkOpening,
                       family_field="budget_id", family_claim="bud", documents=DOCUMENTS)
-IssuedLink = links.IssuedLink
 
 
-async def issue(session: AsyncSession, budget: Budget, *, document: str, document_id: str | None = None,
-                expires_in_days: int | None, expires_on: date | None, by: str, key: bytes,
-                base_url: str) -> IssuedLink:
-    """A new link to ``document`` of the budget, lasting ``expires_in_days`` days from now, or until the end of
-    ``expires_on`` (UTC), or 28 days; never more than 90. A decision notice names its variation or panel decision
+async def scope(session: AsyncSession, caller: Caller, budget_id: str, *, lock: bool = False) -> LinkScope:
+    """The caller's budget (404 for another LA's) and its links: every document of its family."""
+    budget = await budgets.load(session, budget_id, caller, lock=lock)
+    return LinkScope(budget.local_authority, budget.id, None, budget)
+
+
+async def target(session: AsyncSession, scope: LinkScope, body: FamilyLinkCreate) -> LinkTarget:
+    """What a new link opens: the budget's ``document``. A decision notice names its variation or panel decision
     (``document_id``: 422 naming it when missing or not this budget's, so another budget's decision is never
     linked)."""
+    budget, document, document_id = scope.record, body.document, body.document_id
     if document in DECISIONS:
         if document_id is None:
             raise InvalidInput.field("document_id", f"a {document} notice names its {document}'s id")
         if await _decision(session, budget, document, document_id) is None:
             raise InvalidInput.field("document_id", f"this budget has no {document} {document_id}")
+    elif document == DISPUTE:
+        if document_id is None:
+            raise InvalidInput.field("document_id", "a dispute's notice names the dispute's id")
+        try:
+            await disputes.find(session, budget, document_id)
+        except NotFound:
+            raise InvalidInput.field("document_id", f"this budget has no dispute {document_id}",
+                                     rule="BUD-13") from None
     elif document_id is not None:
         raise InvalidInput.field("document_id", f"the {document} names no record")
-    return await links.issue(session, SPEC, family_id=budget.id, local_authority=budget.local_authority,
-                             document=document, document_id=document_id, expires_in_days=expires_in_days,
-                             expires_on=expires_on, by=by, key=key, base_url=base_url)
-
-
-async def revoke(session: AsyncSession, budget: Budget, link_id: str, *, by: str, key: bytes,
-                 base_url: str) -> IssuedLink:
-    """Withdraw a link: it opens nothing from now on. Revoking twice is a 409."""
-    return await links.revoke(session, SPEC, budget.id, link_id, by=by, key=key, base_url=base_url)
-
-
-async def listing(session: AsyncSession, budget: Budget, *, key: bytes, base_url: str) -> list[IssuedLink]:
-    """The budget's links, newest first, each with its state and openings."""
-    return await links.listing(session, SPEC, budget.id, key=key, base_url=base_url)
+    return LinkTarget(budget.id, document, document_id)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ and the outbox row in the same transaction. Every use case returns typed objects
 response models: the router builds those from their attributes.
 
 - ``requests``: ``submit`` a request and its first decision;
-- ``reviews``: ``review`` a decision at the family's request;
+- ``reviews``: ``review`` a decision at the family's request; ``ask_for_review``, the family's own request from
+  their decision notice's link (``family_links``), recorded for the LA; ``review_requests`` lists them;
 - ``declines``: ``decline`` a budget or part of one under ELIG-12 (a decision superseding the one in force);
 - ``adulthood``: the young people ``approaching`` 18 and the job ``announce_adulthood`` (ELIG-14);
 - ``reading``: ``current``, ``one_decision``, ``decisions`` (a request's history) and ``history`` (the caller's
@@ -21,7 +22,8 @@ from services.eligibility.service.deciding import DecidedRequest
 from services.eligibility.service.declines import decline
 from services.eligibility.service.reading import current, decisions, history, one_decision
 from services.eligibility.service.requests import submit
-from services.eligibility.service.reviews import review
+from services.eligibility.service.reviews import AskedForReview, ask_for_review, review, review_requests
 
-__all__ = ["ApproachingAdulthood", "DecidedRequest", "announce_adulthood", "approaching", "current", "decisions",
-           "decline", "history", "one_decision", "review", "submit"]
+__all__ = ["ApproachingAdulthood", "AskedForReview", "DecidedRequest", "announce_adulthood", "approaching",
+           "ask_for_review", "current", "decisions", "decline", "history", "one_decision", "review",
+           "review_requests", "submit"]

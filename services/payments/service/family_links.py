@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit import clock
 from kit import family_links as links
 from kit.auth import Caller
-from kit.errors import NotFound
+from kit.family_links import LinkScope, LinkTarget
 from services.payments import repository
 from services.payments.models import Agreement, FamilyLink, FamilyLinkOpening, Recovery
 from services.payments.service import audits
@@ -26,35 +26,17 @@ PATH = "/v1/payments/family/"
 DOCUMENT = "recovery_notice"
 SPEC = links.LinkSpec(issuer="sendpb-payments", path=PATH, link=FamilyLink, opening=FamilyLinkOpening,
                       family_field="agreement_id", family_claim="agr", documents=(DOCUMENT,))
-IssuedLink = links.IssuedLink
 
 
-async def issue(session: AsyncSession, caller: Caller, recovery_id: str, *, expires_in_days: int | None,
-                expires_on: date | None, key: bytes, base_url: str) -> IssuedLink:
-    """A new link to the recovery notice for its agreement's family (another LA's recovery: 404)."""
+async def scope(session: AsyncSession, caller: Caller, recovery_id: str, *, lock: bool = False) -> LinkScope:
+    """The recovery (404 for another LA's) and its links: its agreement's family's, to this notice."""
     recovery = await audits.find_recovery(session, caller, recovery_id)
-    return await links.issue(session, SPEC, family_id=recovery.agreement_id, local_authority=recovery.local_authority,
-                             document=DOCUMENT, document_id=recovery.id, expires_in_days=expires_in_days,
-                             expires_on=expires_on, by=caller.client_id, key=key, base_url=base_url)
+    return LinkScope(recovery.local_authority, recovery.agreement_id, recovery.id, recovery)
 
 
-async def listing(session: AsyncSession, caller: Caller, recovery_id: str, *, key: bytes,
-                  base_url: str) -> list[IssuedLink]:
-    """The links to the recovery notice, newest first, with their state and openings."""
-    recovery = await audits.find_recovery(session, caller, recovery_id)
-    return await links.listing(session, SPEC, recovery.agreement_id, key=key, base_url=base_url,
-                               document_id=recovery.id)
-
-
-async def revoke(session: AsyncSession, caller: Caller, recovery_id: str, link_id: str, *, key: bytes,
-                 base_url: str) -> IssuedLink:
-    """Withdraw a link to the notice; a link to another notice is a 404, revoking twice a 409."""
-    recovery = await audits.find_recovery(session, caller, recovery_id)
-    link = await links.find(session, SPEC, recovery.agreement_id, link_id)
-    if link is None or link.document_id != recovery.id:
-        raise NotFound(f"family link {link_id} was not found")
-    return await links.revoke(session, SPEC, recovery.agreement_id, link_id, by=caller.client_id, key=key,
-                              base_url=base_url)
+async def target(session: AsyncSession, scope: LinkScope, body: object) -> LinkTarget:
+    """A new link opens the recovery notice for its agreement's family."""
+    return LinkTarget(scope.family_id, DOCUMENT, scope.document_id)
 
 
 @dataclass(frozen=True)
