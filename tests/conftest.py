@@ -4,6 +4,17 @@ import pytest
 from kit.testing import cleanup, make_backend
 
 
+def unlimited_gateway(**settings):
+    """Gateway settings whose rate limits no test reaches by accident: the client buckets, and the signed-link
+    pages' (a test opening a dozen tampered links is not guessing). The limits' own tests set theirs."""
+    from gateway.settings import GatewaySettings, SignedLinkLimitSettings
+
+    plenty = SignedLinkLimitSettings(pages_per_address_per_minute=10_000, forms_per_address_per_minute=10_000,
+                                     openings_per_link_per_minute=10_000, failed_openings_per_address=10_000)
+    return GatewaySettings(**{"rate_limit_per_second": 10_000, "rate_limit_burst": 10_000, "signed_links": plenty,
+                              **settings})
+
+
 @pytest.fixture(scope="session", autouse=True)
 async def _drop_test_databases_and_vhost():
     yield
@@ -55,12 +66,11 @@ async def platform(tmp_path):
     gateway. ``platform.client`` talks to http://gateway; ``platform.embedded`` reaches runtimes and the bus."""
     import httpx
 
-    from gateway.settings import GatewaySettings
     from kit.settings import PlatformSettings
     from sendpb.runner import build_embedded
 
     settings = PlatformSettings(data_dir=tmp_path, relay_poll_seconds=0.2, log_json=False)
-    embedded = build_embedded(settings, GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+    embedded = build_embedded(settings, unlimited_gateway())
     async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
         transport = httpx.ASGITransport(app=embedded.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:

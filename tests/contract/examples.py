@@ -337,10 +337,10 @@ async def _drive(client: httpx.AsyncClient, recording: Recording, embedded, tmp:
 
 async def record(out: Path = ROOT) -> dict[str, int]:
     """Drive the platform and write every service's examples; returns how many operations each has."""
-    from gateway.settings import GatewaySettings
     from kit import clock
     from kit.settings import PlatformSettings
     from sendpb.runner import SERVICES, build_embedded
+    from tests.conftest import unlimited_gateway
 
     real_uuid4, uuid.uuid4 = uuid.uuid4, _seeded_uuid4()
     clock.set_to(DAY)  # held at 09:00 UTC: every time recorded is the same at each regeneration
@@ -348,7 +348,7 @@ async def record(out: Path = ROOT) -> dict[str, int]:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             embedded = build_embedded(PlatformSettings(data_dir=tmp, relay_poll_seconds=0.2, log_json=False),
-                                      GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+                                      unlimited_gateway())
             async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
                 transport = httpx.ASGITransport(app=embedded.gateway)
                 async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as probe:

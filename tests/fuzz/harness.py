@@ -44,10 +44,10 @@ async def embedded_platform(backend: str, data_dir: Path) -> AsyncIterator[tuple
     SENDPB_REQUIRE_SERVICES=1."""
     import httpx
 
-    from gateway.settings import GatewaySettings
     from kit.settings import PlatformSettings
     from kit.testing import RUN_ID, ensure_database, pg_url, postgres_reason, unavailable
     from sendpb.runner import SERVICES, build_embedded
+    from tests.conftest import unlimited_gateway
 
     values: dict[str, Any] = {"data_dir": data_dir, "relay_poll_seconds": 0.2, "log_json": False}
     if backend == "postgresql":
@@ -57,7 +57,7 @@ async def embedded_platform(backend: str, data_dir: Path) -> AsyncIterator[tuple
             await ensure_database(f"sendpb_{RUN_ID}_fuzz_{component.name}")
         values["database_url_template"] = pg_url(f"sendpb_{RUN_ID}_fuzz_{{service}}")
     embedded = build_embedded(PlatformSettings(**values),
-                              GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+                              unlimited_gateway())
     async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
         transport = httpx.ASGITransport(app=embedded.gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:

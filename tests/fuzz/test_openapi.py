@@ -18,7 +18,6 @@ from sendpb.runner import SERVICES
 from tests.fuzz.harness import REPORT, LoopBridge, config, fuzz
 from tests.security.routes import seed
 
-
 POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.integration)
 EVERY = os.environ.get("SENDPB_FUZZ_EVERY") == "1"
 CASES = [pytest.param("sqlite", "gateway"), pytest.param(*POSTGRESQL.values, "gateway", marks=POSTGRESQL.marks)]

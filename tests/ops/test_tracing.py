@@ -11,13 +11,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from gateway.settings import GatewaySettings
 from kit import tracing
 from kit.bus import Outgoing
 from kit.events import Envelope
 from kit.settings import PlatformSettings
 from kit.testing import LA, eventually
 from sendpb.runner import build_embedded
+from tests.conftest import unlimited_gateway
 
 HEALTH_EVENT = "icb.health_funding.changed.v1"
 
@@ -39,7 +39,7 @@ def spans():
 async def traced_platform(tmp_path, spans):
     """The embedded platform, built while tracing is on."""
     embedded = build_embedded(PlatformSettings(data_dir=tmp_path, relay_poll_seconds=0.2, log_json=False),
-                              GatewaySettings(rate_limit_per_second=10_000, rate_limit_burst=10_000))
+                              unlimited_gateway())
     async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=embedded.gateway),
                                      base_url="http://gateway") as client:

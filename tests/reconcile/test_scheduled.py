@@ -8,13 +8,13 @@ from datetime import date
 import httpx
 import pytest
 
-from gateway.settings import GatewaySettings
 from kit.events import utcnow
 from kit.settings import PlatformSettings
 from sendpb.journey import Api, Family, run
 from sendpb.runner import build_embedded
 from services.budget import repository as budget_repo
 from services.budget.domain.ledger import spend
+from tests.conftest import unlimited_gateway
 from tests.reconcile.conftest import JOURNEY_DAY, LA
 
 
@@ -22,8 +22,8 @@ from tests.reconcile.conftest import JOURNEY_DAY, LA
 async def reconciling(tmp_path, clock):
     clock.set_to(JOURNEY_DAY, tick=True)
     settings = PlatformSettings(data_dir=tmp_path, relay_poll_seconds=0.2, log_json=False)
-    embedded = build_embedded(settings, GatewaySettings(
-        rate_limit_per_second=10_000, rate_limit_burst=10_000, reconcile_local_authorities=[LA],
+    embedded = build_embedded(settings, unlimited_gateway(
+        reconcile_local_authorities=[LA],
         reconcile_every_seconds=1, reconcile_settle_seconds=2))
     async with embedded.gateway.control.router.lifespan_context(embedded.gateway.control):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=embedded.gateway),
