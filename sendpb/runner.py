@@ -6,14 +6,15 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.app import Gateway, create_gateway
 from gateway.settings import GatewaySettings
 from gateway.upstream import HttpUpstream, InProcessUpstream
-from kit.bus import Bus, bus_from_settings
-from kit.bus.faults import KillSwitch
 from kit.settings import PlatformSettings
+
+if TYPE_CHECKING:  # the broker's library is imported by what uses it: a lone gateway never does (its memory)
+    from kit.bus import Bus
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Embedded:
 
 def build_embedded(platform: PlatformSettings, gateway_settings: GatewaySettings | None = None,
                    *, bus: Bus | None = None) -> Embedded:
+    from kit.bus import bus_from_settings
+
     bus = bus or bus_from_settings(platform)
     apps = {c.name: c.create_app(platform, bus=bus, manage_runtime=False) for c in SERVICES}
     upstreams = {c.prefix: InProcessUpstream(c.prefix, apps[c.name]) for c in SERVICES}
@@ -97,6 +100,8 @@ def build_service(name: str, platform: PlatformSettings):
 def _kill_after_publish(runtime: Any, at: int) -> None:
     """Fault injection (SENDPB_FAULT_KILL_AFTER_PUBLISH, dev mode only): the process dies after the relay's
     ``at``-th batch is confirmed by the broker and before its rows are marked sent (``OutboxRelay.after_publish``)."""
+    from kit.bus.faults import KillSwitch
+
     switch = KillSwitch(at, "after the outbox relay published, before it marked the rows sent")
     start_relay = runtime.start_relay
 
