@@ -30,7 +30,6 @@ from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import BodyLimit, RequestContext
-from kit.migrations import upgrade
 from kit.openapi import Alive, Ready, contract, load_examples, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
@@ -74,6 +73,10 @@ class ServiceRuntime:
                            pool=self.platform.pool())
         tracing.instrument_engine(self.db.engine)  # database spans, when tracing is on
         if self.platform.migrate_on_start:
+            # Imported here: where migrations run as a Job of their own (SENDPB_MIGRATE_ON_START=false, as deploy/
+            # does), Alembic and its templates never take the service's memory.
+            from kit.migrations import upgrade
+
             await upgrade(self.db.engine, self.spec.migrations)
         if self._own_bus:
             await self.bus.start()

@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gateway.app import Gateway, create_gateway
-from gateway.settings import GatewaySettings
-from gateway.upstream import HttpUpstream, InProcessUpstream
 from kit.settings import PlatformSettings
 
-if TYPE_CHECKING:  # the broker's library is imported by what uses it: a lone gateway never does (its memory)
+if TYPE_CHECKING:  # each target imports what it runs: a lone service never loads the gateway, nor a lone gateway
+    from gateway.app import Gateway  # the broker's library (their memory, bench/memory.py)
+    from gateway.settings import GatewaySettings
     from kit.bus import Bus
 
 
@@ -55,6 +54,9 @@ class Embedded:
 
 def build_embedded(platform: PlatformSettings, gateway_settings: GatewaySettings | None = None,
                    *, bus: Bus | None = None) -> Embedded:
+    from gateway.app import create_gateway
+    from gateway.settings import GatewaySettings
+    from gateway.upstream import InProcessUpstream
     from kit.bus import bus_from_settings
 
     bus = bus or bus_from_settings(platform)
@@ -84,6 +86,9 @@ def build_embedded(platform: PlatformSettings, gateway_settings: GatewaySettings
 
 def build_gateway(platform: PlatformSettings, settings: GatewaySettings) -> Gateway:
     """The gateway alone, in front of services running elsewhere."""
+    from gateway.app import create_gateway
+    from gateway.upstream import HttpUpstream
+
     upstreams = {prefix: HttpUpstream(prefix, url, timeout=settings.upstream_timeout_seconds,
                                       connections=settings.upstream_connections)
                  for prefix, url in settings.upstreams.items()}
