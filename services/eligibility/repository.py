@@ -41,11 +41,10 @@ IS_CHILDS_LATEST = ~exists().where(
 async def add(session: AsyncSession,
               row: EligibilityRequest | Review | Decision | AdulthoodAnnouncement | ReviewRequest) -> None:
     """Insert ``row`` in the use case's transaction now, so that a constraint it breaks (a decision superseded
-    twice) raises here rather than at commit. A plain INSERT, not the unit of work's flush: these rows are only
-    ever added (ELIG-11), so the session need not track them, and the flush's bookkeeping took about a fifth of a
-    recorded request's time (bench/write_api.py; docs/OPERATIONS.md, "Benchmarks")."""
+    twice) raises here rather than at commit. A plain INSERT on the session's connection, not a unit-of-work
+    flush: these rows are only ever added (ELIG-11), so the session need not track them (bench/write_api.py)."""
     mapper = inspect(type(row))
-    await session.execute(insert(mapper.local_table), {
+    await (await session.connection()).execute(insert(mapper.local_table), {
         attr.columns[0].name: getattr(row, attr.key) for attr in mapper.column_attrs if attr.key in vars(row)})
 
 
