@@ -31,6 +31,8 @@ from loadgen import (  # noqa: E402
     Request,
     backends,
     closed_loop,
+    cost_line,
+    costed,
     distributed_env,
     open_loop,
     port,
@@ -96,15 +98,17 @@ async def seed(base: str, token: str, n: int) -> None:
                 assert r.status == 201, await r.text()
 
 
-async def measure(args, targets: dict[str, str], toks: list[str]) -> None:
+async def measure(args, targets: dict[str, str], toks: list[str], spent: dict[str, dict]) -> None:
     def requests_to(base: str):
         return lambda i: Request("GET", base + PATH, toks[i % len(toks)])
 
     async with session(args.connections) as http:
         for base in targets.values():  # warm up connections, caches, the JIT-less interpreter's imports
             await closed_loop(http, requests_to(base), concurrency=args.connections, seconds=args.warmup)
-        full = {name: await closed_loop(http, requests_to(base), concurrency=args.connections,
-                                        seconds=args.seconds) for name, base in targets.items()}
+        full, cost = {}, {}
+        for name, base in targets.items():
+            full[name], cost[name] = await costed(closed_loop(http, requests_to(base), concurrency=args.connections,
+                                                              seconds=args.seconds), spent[name])
         rate = full["direct"].rate / 2
         half = {name: await open_loop(http, requests_to(base), rate=rate, seconds=args.seconds)
                 for name, base in targets.items()}
@@ -115,6 +119,10 @@ async def measure(args, targets: dict[str, str], toks: list[str]) -> None:
           f"(latency from the send):")
     for name, figures in full.items():
         print(figures.line(name))
+    print("\nCPU each process spent per answered request in those runs (what a loaded machine's scheduling leaves "
+          "alone):")
+    for name, figures in cost.items():
+        print(cost_line(name, figures))
     print(f"\nhalf load, open loop at {rate:,.0f} req/s (half of direct), {args.seconds:g}s each "
           f"(latency from the due time):")
     for name, figures in half.items():
@@ -162,7 +170,9 @@ async def main(args) -> int:
             targets["nginx"] = f"http://127.0.0.1:{ngx}"
         toks = tokens(args.tokens)
         await seed(targets["direct"], toks[0], args.seed)
-        await measure(args, targets, toks)
+        spent = {"direct": {"service": procs[0]}, "gateway": {"gateway": procs[1], "service": procs[0]},
+                 "nginx": {"nginx": nginx, "service": procs[0]}}
+        await measure(args, targets, toks, spent)
         return 0
     finally:
         stop(procs)

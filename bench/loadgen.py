@@ -185,6 +185,28 @@ def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 
     raise SystemExit(f"{url} did not become ready in {timeout:g}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its live children (nginx's worker) have used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    below = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in below)
+
+
+async def costed(phase, procs: dict[str, subprocess.Popen]) -> tuple[Figures, dict[str, float]]:
+    """Runs ``phase`` (a coroutine giving Figures) and returns them with the CPU milliseconds each of ``procs`` used
+    per answered request: what a request costs each process, which a loaded machine's scheduling does not change
+    the way it changes requests per second."""
+    before = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+    figures = await phase
+    answered = max(1, sum(isinstance(s.status, int) and s.status < 400 for s in figures.samples))
+    return figures, {name: (cpu_seconds(p.pid) - before[name]) * 1000 / answered for name, p in procs.items()}
+
+
+def cost_line(label: str, cost: dict[str, float]) -> str:
+    return f"  {label:<24}" + ", ".join(f"{name} {ms:.2f}" for name, ms in cost.items()) + " ms CPU per request"
+
+
 def stop(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         if p.poll() is None:

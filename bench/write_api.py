@@ -28,6 +28,8 @@ from loadgen import (  # noqa: E402
     Request,
     backends,
     closed_loop,
+    cost_line,
+    costed,
     distributed_env,
     open_loop,
     port,
@@ -84,9 +86,14 @@ async def main(args) -> int:
             for name, build in make.items():  # warm up
                 await closed_loop(http, build(bodies(f"{suffix}-warm-{name[0]}")), concurrency=args.connections,
                                   seconds=args.warmup)
-            full = {name: await closed_loop(http, build(bodies(f"{suffix}-full-{name[0]}")),
-                                            concurrency=args.connections, seconds=args.seconds)
-                    for name, build in make.items()}
+            # The processes each target's requests cost CPU in (the gateway's figures include the service's).
+            spent = {"baseline": {"baseline": procs[2]}, "service direct": {"service": procs[0]},
+                     "through gateway": {"gateway": procs[1], "service": procs[0]}}
+            full, cost = {}, {}
+            for name, build in make.items():
+                full[name], cost[name] = await costed(closed_loop(
+                    http, build(bodies(f"{suffix}-full-{name[0]}")), concurrency=args.connections,
+                    seconds=args.seconds), spent[name])
             rate = full["through gateway"].rate / 2
             half = {name: await open_loop(http, build(bodies(f"{suffix}-half-{name[0]}")), rate=rate,
                                           seconds=args.seconds) for name, build in make.items()}
@@ -95,6 +102,10 @@ async def main(args) -> int:
         print(f"\nthroughput, closed loop, {args.connections} in flight, {args.seconds:g}s each:")
         for name, figures in full.items():
             print(figures.line(name))
+        print("\nCPU each process spent per answered request in those runs (what a loaded machine's scheduling leaves "
+              "alone):")
+        for name, figures in cost.items():
+            print(cost_line(name, figures))
         print(f"\nopen loop at {rate:,.0f} req/s (half the gateway's throughput), latency from the due time:")
         for name, figures in half.items():
             print(figures.line(name))

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,15 +23,15 @@ from gateway.openapi import served as served_openapi
 from gateway.paths import refusal
 from gateway.public_pages import SignedLinkLimits
 from gateway.ratelimit import Buckets, buckets
-from gateway.reconciliation import ReconciliationJob
 from gateway.settings import GatewaySettings
 from gateway.token import TokenEndpoint
 from gateway.upstream import UpstreamError
 from kit import tracing
 from kit.asyncapi import merge as merge_asyncapi
-from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key
+from kit.auth import TokenIssuer, dev_private_key_pem, refuse_dev_key, verifier_from
 from kit.docs import docs_router
 from kit.errors import AppError, install_error_handlers, problem
+from kit.health import READINESS_TIMEOUT_SECONDS
 from kit.logs import loggable_path, request_id
 from kit.metrics import HTTP_REQUESTS, RATE_LIMITED, UNMATCHED, UPSTREAM_ERRORS, LatencyByRoute
 from kit.middleware import (
@@ -45,8 +45,10 @@ from kit.middleware import (
 )
 from kit.oidc import Authenticator, ExternalIssuer
 from kit.openapi import AccessToken, Alive, GatewayReady
-from kit.service import READINESS_TIMEOUT_SECONDS, verifier_from
 from kit.settings import PlatformSettings
+
+if TYPE_CHECKING:  # imported where a job is configured: httpx and the reconciliation stay out of an idle gateway
+    from gateway.reconciliation import ReconciliationJob
 
 log = logging.getLogger("sendpb.gateway")
 access = logging.getLogger("sendpb.access")
@@ -416,6 +418,8 @@ def create_gateway(platform: PlatformSettings, settings: GatewaySettings, upstre
     gateway.signed_links = SignedLinkLimits.from_settings(settings, redis=redis)
     gateway.reconciliation = None
     if settings.reconcile_local_authorities:
+        from gateway.reconciliation import ReconciliationJob
+
         gateway.reconciliation = ReconciliationJob(gateway, issuer, las=settings.reconcile_local_authorities,
                                                    every_seconds=settings.reconcile_every_seconds,
                                                    settle_seconds=settings.reconcile_settle_seconds)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -17,6 +17,9 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kit.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from kit.settings import PlatformSettings
 
 ALGORITHM = "EdDSA"
 DEV_KID = "dev-1"
@@ -165,6 +168,12 @@ class TokenVerifier:
         scope = claims.get("scope", "")
         caller = Caller(client_id=str(claims["sub"]), scopes=frozenset(str(scope).split()), las=tuple(las))
         return caller, int(claims["exp"])
+
+
+def verifier_from(platform: PlatformSettings) -> TokenVerifier:
+    """The check of the platform's own tokens: its configured public keys, or the dev key's in dev mode."""
+    keys = platform.jwt_public_keys or {DEV_KID: public_key_pem(dev_private_key_pem())}
+    return TokenVerifier(keys, issuer=platform.jwt_issuer, audience=platform.jwt_audience)
 
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /oauth/token")

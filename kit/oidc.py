@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 import jwt
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -163,6 +162,8 @@ class ExternalIssuer:
             if self._checked_at != seen:       # another request fetched them while this one waited
                 return
             self._checked_at = time.monotonic()
+            import httpx  # here, not at import: only a gateway with external issuers fetches keys (memory)
+
             try:
                 async with httpx.AsyncClient(timeout=self.config.http_timeout_seconds) as http:
                     if self._jwks_uri is None:
@@ -179,7 +180,7 @@ class ExternalIssuer:
                           if isinstance(k, dict) and isinstance(k.get("kid"), str) and k.get("use") in (None, "sig")}
             log.info("keys of %s fetched: %s", self.config.issuer, ", ".join(sorted(self._keys)))
 
-    async def _discover(self, http: httpx.AsyncClient) -> str:
+    async def _discover(self, http: Any) -> str:
         url = self.config.discovery_url or self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
         response = await http.get(url)
         response.raise_for_status()

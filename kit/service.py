@@ -5,7 +5,7 @@ in embedded mode, the runner) starts the runtime."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import tracing
 from kit.asyncapi import messages, service_document
-from kit.auth import DEV_KID, TokenVerifier, dev_private_key_pem, public_key_pem
+from kit.auth import verifier_from
 from kit.bus import Bus, bus_from_settings
 from kit.db import Database
 from kit.docs import docs_router
 from kit.errors import PROBLEM_JSON, install_error_handlers, problem
+from kit.health import check
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
 from kit.middleware import BodyLimit, RequestContext
-from kit.migrations import upgrade
 from kit.openapi import Alive, Ready, contract, load_examples, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
@@ -55,11 +55,6 @@ class ServiceSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def verifier_from(platform: PlatformSettings) -> TokenVerifier:
-    keys = platform.jwt_public_keys or {DEV_KID: public_key_pem(dev_private_key_pem())}
-    return TokenVerifier(keys, issuer=platform.jwt_issuer, audience=platform.jwt_audience)
-
-
 class ServiceRuntime:
     """The moving parts of one service. Start is in two steps so that, in one process, every consumer queue
     exists before any relay publishes (as durable queues do on RabbitMQ)."""
@@ -78,6 +73,10 @@ class ServiceRuntime:
                            pool=self.platform.pool())
         tracing.instrument_engine(self.db.engine)  # database spans, when tracing is on
         if self.platform.migrate_on_start:
+            # Imported here: where migrations run as a Job of their own (SENDPB_MIGRATE_ON_START=false, as deploy/
+            # does), Alembic and its templates never take the service's memory.
+            from kit.migrations import upgrade
+
             await upgrade(self.db.engine, self.spec.migrations)
         if self._own_bus:
             await self.bus.start()
@@ -129,20 +128,6 @@ def settings_of(request: Request) -> Any:
     return request.app.state.runtime.settings
 
 
-READINESS_TIMEOUT_SECONDS = 2.0  # within the probes' own timeouts: an answer naming what hangs, not a probe timeout
-
-
-async def _check(probe: Callable[[], Awaitable[None]]) -> str:
-    try:
-        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
-            await probe()
-        return "ok"
-    except TimeoutError:
-        return f"unavailable: no answer within {READINESS_TIMEOUT_SECONDS:g}s"
-    except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
-        return f"unavailable: {type(exc).__name__}"
-
-
 def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -159,7 +144,7 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
         does not make the service unready: what it publishes waits in its outbox until the broker is back, and its
         consumers reconnect by themselves. 503 naming what does not answer otherwise."""
         runtime = runtime_of(request)
-        database, broker = await asyncio.gather(_check(runtime.db.ping), _check(runtime.bus.ping))
+        database, broker = await asyncio.gather(check(runtime.db.ping), check(runtime.bus.ping))
         checks = {"database": database, "broker": broker}
         if checks["database"] == "ok":
             degraded = [name for name, state in checks.items() if state != "ok"]

@@ -6,14 +6,14 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gateway.app import Gateway, create_gateway
-from gateway.settings import GatewaySettings
-from gateway.upstream import HttpUpstream, InProcessUpstream
-from kit.bus import Bus, bus_from_settings
-from kit.bus.faults import KillSwitch
 from kit.settings import PlatformSettings
+
+if TYPE_CHECKING:  # each target imports what it runs: a lone service never loads the gateway, nor a lone gateway
+    from gateway.app import Gateway  # the broker's library (their memory, bench/memory.py)
+    from gateway.settings import GatewaySettings
+    from kit.bus import Bus
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ class Embedded:
 
 def build_embedded(platform: PlatformSettings, gateway_settings: GatewaySettings | None = None,
                    *, bus: Bus | None = None) -> Embedded:
+    from gateway.app import create_gateway
+    from gateway.settings import GatewaySettings
+    from gateway.upstream import InProcessUpstream
+    from kit.bus import bus_from_settings
+
     bus = bus or bus_from_settings(platform)
     apps = {c.name: c.create_app(platform, bus=bus, manage_runtime=False) for c in SERVICES}
     upstreams = {c.prefix: InProcessUpstream(c.prefix, apps[c.name]) for c in SERVICES}
@@ -81,6 +86,9 @@ def build_embedded(platform: PlatformSettings, gateway_settings: GatewaySettings
 
 def build_gateway(platform: PlatformSettings, settings: GatewaySettings) -> Gateway:
     """The gateway alone, in front of services running elsewhere."""
+    from gateway.app import create_gateway
+    from gateway.upstream import HttpUpstream
+
     upstreams = {prefix: HttpUpstream(prefix, url, timeout=settings.upstream_timeout_seconds,
                                       connections=settings.upstream_connections)
                  for prefix, url in settings.upstreams.items()}
@@ -97,6 +105,8 @@ def build_service(name: str, platform: PlatformSettings):
 def _kill_after_publish(runtime: Any, at: int) -> None:
     """Fault injection (SENDPB_FAULT_KILL_AFTER_PUBLISH, dev mode only): the process dies after the relay's
     ``at``-th batch is confirmed by the broker and before its rows are marked sent (``OutboxRelay.after_publish``)."""
+    from kit.bus.faults import KillSwitch
+
     switch = KillSwitch(at, "after the outbox relay published, before it marked the rows sent")
     start_relay = runtime.start_relay
 

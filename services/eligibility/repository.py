@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, insert, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,9 +41,11 @@ IS_CHILDS_LATEST = ~exists().where(
 async def add(session: AsyncSession,
               row: EligibilityRequest | Review | Decision | AdulthoodAnnouncement | ReviewRequest) -> None:
     """Insert ``row`` in the use case's transaction now, so that a constraint it breaks (a decision superseded
-    twice) raises here rather than at commit."""
-    session.add(row)
-    await session.flush()
+    twice) raises here rather than at commit. A plain INSERT on the session's connection, not a unit-of-work
+    flush: these rows are only ever added (ELIG-11), so the session need not track them (bench/write_api.py)."""
+    mapper = inspect(type(row))
+    await (await session.connection()).execute(insert(mapper.local_table), {
+        attr.columns[0].name: getattr(row, attr.key) for attr in mapper.column_attrs if attr.key in vars(row)})
 
 
 async def request_for(session: AsyncSession, request_id: str, caller: Caller) -> EligibilityRequest | None:

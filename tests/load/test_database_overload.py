@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from kit.db import Database, DatabaseBusy, Pool
 from kit.errors import install_error_handlers
@@ -114,6 +115,28 @@ async def test_a_lock_wait_past_the_lock_timeout_is_a_503_not_a_wait(url):
     finally:
         await holder.close()
         await database.dispose()
+
+
+async def test_a_database_with_no_connection_to_spare_is_a_503_not_a_500(url):
+    """PostgreSQL refusing the pool a new connection (too_many_connections: the server's max_connections taken by
+    other processes, as on a busy machine, or here a role allowed none) is busy, not broken."""
+    import asyncpg
+
+    role = f"sendpb_{RUN_ID}_no_connections"
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+        as_role = make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+        database = Database(as_role, pool=Pool(size=1, max_overflow=0))
+        try:
+            async with Service(database).client() as client:
+                assert_busy(await client.get("/read"), "no connection to spare")
+        finally:
+            await database.dispose()
+    finally:
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
 
 
 def test_a_busy_pool_is_an_outage_consumers_wait_out_not_an_attempt_of_the_message():
