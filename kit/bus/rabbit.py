@@ -91,6 +91,8 @@ class RabbitBus(Bus):
         which would otherwise overtake it), so the relay keeps the rows and tries again."""
         before, mine = self._last_commit, asyncio.get_running_loop().create_future()
         self._last_commit = mine  # taken before anything is awaited: commits follow the order of the calls
+        if before is not None and before.done():
+            before = None  # nothing in flight: a batch that failed earlier is behind us, not ahead
         committed = False
         try:
             await self.start()
