@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import String, bindparam, func, select, text, tuple_
+from sqlalchemy import BigInteger, Date, DateTime, String, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,10 +79,18 @@ def _upsert_children(dialect, rows=None):
                                       set_={"child_id": stmt.excluded.child_id})
 
 
+# The ICB events of a batch as one array per column (PostgreSQL), in the table's column order.
+_EVENT_COLUMNS = {"event_id": String, "local_authority": String, "child_id": String, "annual_amount_pence": BigInteger,
+                  "effective_from": Date, "reason": String, "channel": String, "status": String, "budget_id": String,
+                  "received_at": DateTime(timezone=True), "applied_at": DateTime(timezone=True)}
+_EVENTS = func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _EVENT_COLUMNS.items())) \
+    .table_valued(*_EVENT_COLUMNS).render_derived(name="icb")
+
 _BY_DIALECT = {
     "postgresql": {
         "upsert_children": _upsert_children(postgresql, select(_PAIRS.c.local_authority, _PAIRS.c.child_id)),
-        "insert_events": postgresql.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()
+        "insert_events": postgresql.insert(HealthFundingEvent.__table__)
+        .from_select(list(_EVENT_COLUMNS), select(*_EVENTS.c)).on_conflict_do_nothing()
         .returning(HealthFundingEvent.event_id),
         # The budget rows are locked too, so agreement, variations and payments (which lock them) never read a
         # health amount that an ICB event is changing (SQLite's write lock serialises anyway).
@@ -167,6 +175,9 @@ async def insert_health_events(session: AsyncSession, rows: Sequence[dict]) -> s
     """Record ICB events, skipping any whose event_id is already recorded; the ids this call recorded (BUD-07)."""
     if not rows:
         return set()
+    if session.bind.dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _EVENT_COLUMNS}
+        return set((await _core(session, "insert_events", columns)).scalars())
     return set((await _core(session, "insert_events", list(rows))).scalars())
 
 
