@@ -14,14 +14,20 @@ def _envelopes(n: int) -> list[Envelope]:
             for k in range(n)]
 
 
-async def test_a_backlog_drained_by_overlapping_passes_reaches_a_consumer_once_each_and_oldest_first(backend):
-    bus = await backend.bus()
+async def _tapped(bus) -> list[int]:
+    """What a consumer of the counted events receives, in the order it receives it."""
     delivered: list[int] = []
 
     async def tap(body: bytes) -> None:
         delivered.append(Envelope.from_bytes(body).payload["n"])
 
     await bus.subscribe("probe-order", ["probe.counted.#"], tap)
+    return delivered
+
+
+async def test_a_backlog_drained_by_overlapping_passes_reaches_a_consumer_once_each_and_oldest_first(backend):
+    bus = await backend.bus()
+    delivered = await _tapped(bus)
     async with running_service(create_app, backend, service="probe", bus=bus) as svc:
         relay: OutboxRelay = svc.runtime.relay
         await relay.stop()
@@ -38,12 +44,7 @@ async def test_a_backlog_drained_by_overlapping_passes_reaches_a_consumer_once_e
 
 async def test_a_batch_that_fails_fails_the_batch_queued_behind_it_and_neither_reaches_the_queue(real_backend):
     bus = await real_backend.bus()
-    delivered: list[int] = []
-
-    async def tap(body: bytes) -> None:
-        delivered.append(Envelope.from_bytes(body).payload["n"])
-
-    await bus.subscribe("probe-order", ["probe.counted.#"], tap)
+    delivered = await _tapped(bus)
     first, second, third = ([Outgoing(e.type, e.to_bytes(), str(e.event_id))] for e in _envelopes(3))
     unencodable = Outgoing("probe.counted.v1", b"{}", "m-bad", {"x-bad": object()})
     failed, behind = await asyncio.gather(bus.publish([*first, unencodable]), bus.publish(second),
