@@ -13,7 +13,9 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, SpanKind, Tracer
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import DateTime, String, bindparam, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import tracing
@@ -52,9 +54,16 @@ EventHandler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Envelope], Any], Awaitable[None]]
 
 
-# Built once (a statement built per call is compiled per call): SQLAlchemy sends the rows as one multi-row insert.
-_CLAIM = {name: dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+# Built once (a statement built per call is compiled per call). SQLite: SQLAlchemy sends the rows as one multi-row
+# insert. PostgreSQL: the rows travel as arrays, so the statement's text is the same whatever the lot's size and
+# each connection prepares it once (a multi-row insert is a new statement, prepared anew, for every size of lot).
+_CLAIM = sqlite.insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+_CLAIM_ARRAYS = text(
+    "INSERT INTO inbox (consumer, event_id, type, received_at) "
+    "SELECT :consumer, e.event_id, e.type, :received_at FROM unnest(:event_ids, :types) AS e(event_id, type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+).bindparams(bindparam("event_ids", type_=ARRAY(String)), bindparam("types", type_=ARRAY(String)),
+             bindparam("received_at", type_=DateTime(timezone=True)))
 
 
 async def claim(session: AsyncSession, consumer: str, envelopes: list[Envelope]) -> set[str]:
@@ -62,10 +71,14 @@ async def claim(session: AsyncSession, consumer: str, envelopes: list[Envelope])
     if not envelopes:
         return set()
     now = utcnow()
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return set((await connection.execute(_CLAIM_ARRAYS, {
+            "consumer": consumer, "received_at": now, "event_ids": [str(e.event_id) for e in envelopes],
+            "types": [e.type for e in envelopes]})).scalars())
     rows = [{"consumer": consumer, "event_id": str(e.event_id), "type": e.type, "received_at": now}
             for e in envelopes]
-    connection = await session.connection()
-    return set((await connection.execute(_CLAIM[connection.dialect.name], rows)).scalars())
+    return set((await connection.execute(_CLAIM, rows)).scalars())
 
 
 class Consumers:

@@ -10,7 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import tracing
@@ -24,6 +25,11 @@ log = logging.getLogger("sendpb.outbox")
 
 
 _ADD = insert(outbox)
+# Rows marked sent. PostgreSQL: their ids as one array, so the statement is the same for every size of batch and a
+# connection prepares it once; elsewhere an expanding IN.
+_MARK = {postgres: update(outbox).where(outbox.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))) if postgres
+                                        else outbox.c.id.in_(bindparam("ids", expanding=True)))
+         .values(published_at=bindparam("now")) for postgres in (True, False)}
 
 
 async def add_events(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
@@ -42,9 +48,12 @@ async def add_event(session: AsyncSession, envelope: Envelope) -> None:
 
 class OutboxRelay:
     def __init__(self, db: Database, bus: Bus, *, service: str, batch_size: int = 500,
-                 poll_seconds: float = 1.0) -> None:
+                 poll_seconds: float = 1.0, overlap: int = 2) -> None:
         self.db, self.bus, self.service = db, bus, service
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        # Passes in flight at once while a backlog drains. Only PostgreSQL's SKIP LOCKED keeps the rows of
+        # overlapping passes apart; SQLite relays one pass at a time.
+        self.overlap = overlap if db.dialect == "postgresql" else 1
         self.coalesce_seconds = 0.002
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -103,8 +112,7 @@ class OutboxRelay:
         backoff = self.poll_seconds
         while not self._stopping:
             try:
-                while await self.relay_once() == self.batch_size and not self._stopping:
-                    pass
+                await self._drain()
                 backoff = self.poll_seconds
             except asyncio.CancelledError:
                 raise
@@ -126,25 +134,65 @@ class OutboxRelay:
             if not self._stopping:
                 self._wake.clear()
 
-    async def relay_once(self) -> int:
-        """Publish one batch of unsent rows, oldest first; returns how many were published."""
+    async def _drain(self) -> None:
+        """Relay until a pass finds less than a full batch. Up to ``overlap`` passes are in flight: the next takes
+        its rows (passing over those the one before holds) and sends them while the one before waits for the
+        broker's commit; the bus commits them in the order they were handed over (``Bus.publish``), so events still
+        go out oldest first. Each pass keeps its own guarantee: its rows are marked sent in its transaction, after
+        the broker took them."""
+        passes: set[asyncio.Task] = set()
+        try:
+            while not self._stopping:
+                while len(passes) >= self.overlap:
+                    done, passes = await asyncio.wait(passes, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a failed pass stops the drain (the rows stay for the next try)
+                taken = asyncio.get_running_loop().create_future()
+                task = asyncio.create_task(self.relay_once(taken))
+                passes.add(task)
+                await asyncio.wait((taken, task), return_when=asyncio.FIRST_COMPLETED)
+                if not taken.done() or taken.result() < self.batch_size:
+                    break
+        except asyncio.CancelledError:  # stopped past its grace: nothing in flight is waited for
+            for task in passes:
+                task.cancel()
+            raise
+        finally:
+            results = await asyncio.gather(*passes, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def relay_once(self, taken: asyncio.Future | None = None) -> int:
+        """Publish one batch of unsent rows, oldest first; returns how many were published. ``taken`` learns how
+        many rows the pass took as soon as it has them, before it publishes them."""
+        try:
+            return await self._pass(taken)
+        finally:
+            if taken is not None and not taken.done():
+                taken.set_result(0)
+
+    async def _pass(self, taken: asyncio.Future | None) -> int:
         async with self.db.transaction(notify=False) as session:
             query = (select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body)
                      .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size))
             if self.db.dialect == "postgresql":
-                # Several replicas may relay at once; each takes rows no other is holding.
+                # Several replicas (and overlapping passes) may relay at once; each takes rows no other is holding.
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
+            if taken is not None:
+                taken.set_result(len(rows))
             if not rows:
                 return 0
+            # Nothing is awaited between handing the rows over and the bus taking its turn to commit them.
             if self._tracer is None:
                 await self.bus.publish([Outgoing(r.type, r.body, r.event_id) for r in rows])
             else:
                 await self._publish_traced(rows)
             if self.after_publish is not None:
                 await self.after_publish()
-            await session.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                                  .values(published_at=utcnow()))
+            ids = [r.id for r in rows]
+            await session.execute(_MARK[self.db.dialect == "postgresql"], {"ids": ids, "now": utcnow()})
         EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 

@@ -34,7 +34,8 @@ def dlq_name(consumer: str) -> str:
 
 class RabbitBus(Bus):
     def __init__(self, url: str, *, prefetch: int = 64, max_attempts: int = 5, retry_delay: float = 0.05,
-                 transient_patience: float = 300.0, kill_before_ack: int | None = None) -> None:
+                 transient_patience: float = 300.0, kill_before_ack: int | None = None,
+                 publish_channels: int = 2) -> None:
         self.url, self.prefetch, self.max_attempts, self.retry_delay = url, prefetch, max_attempts, retry_delay
         # How long a message waits for its database to come back (kit.outages.transient) before that counts.
         self.transient_patience = transient_patience
@@ -45,8 +46,13 @@ class RabbitBus(Bus):
         self._conn: AbstractRobustConnection | None = None
         self._lock = asyncio.Lock()
         self._consumers: list[_Deliveries] = []
-        self._publishing = asyncio.Lock()
-        self._transactional = None  # the AMQP channel put in tx mode (a reconnect brings a new one)
+        # Transactional channels to publish on, taken in turn, and the commit of the latest publish: each publish
+        # commits only after the one called before it (see ``publish``).
+        self._tx_slots: asyncio.Queue[_TxChannel] = asyncio.Queue()
+        for _ in range(publish_channels):
+            self._tx_slots.put_nowait(_TxChannel())
+        self._last_commit: asyncio.Future | None = None
+        self._discarding: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         async with self._lock:
@@ -56,7 +62,6 @@ class RabbitBus(Bus):
             self._pub = await self._conn.channel(publisher_confirms=True)
             self._exchange = await self._pub.declare_exchange(EXCHANGE, ExchangeType.TOPIC, durable=True)
             self._dlx = await self._pub.declare_exchange(DLX, ExchangeType.DIRECT, durable=True)
-            self._tx = await self._conn.channel(publisher_confirms=False)
 
     async def stop_consuming(self, grace: float = 5.0) -> None:
         await asyncio.gather(*(deliveries.stop(grace) for deliveries in self._consumers))
@@ -73,28 +78,59 @@ class RabbitBus(Bus):
             raise ConnectionError("not connected to RabbitMQ")
 
     async def publish(self, messages: Sequence[Outgoing]) -> None:
-        """Publish in one AMQP transaction on a channel of its own: RabbitMQ sends tx.commit-ok only once it has
-        taken responsibility for every message of it, persisted the persistent ones and routed them (its "broker
-        semantics"), which is what publisher confirms give one message at a time. The relay publishes every
-        event of the platform, and a confirm per message (a task, a future and a frame each) cost more than twice
-        the CPU of the publish itself. A failure anywhere raises, so the relay keeps the rows and tries again."""
-        await self.start()
-        async with self._publishing:
-            channel = await self._tx.get_underlay_channel()
-            if self._transactional is not channel:  # a fresh channel, or one reopened after a reconnect
-                await channel.tx_select()
-                self._transactional = channel
+        """Publish in one AMQP transaction: RabbitMQ sends tx.commit-ok only once it has taken responsibility for
+        every message of it, persisted the persistent ones and routed them (its "broker semantics"), which is what
+        publisher confirms give one message at a time. The relay publishes every event of the platform, and a
+        confirm per message (a task, a future and a frame each) cost more than twice the CPU of the publish itself.
+
+        Publishes called while others are still in flight (the relay's overlapping passes) go out on channels of
+        their own, so that one batch travels to the broker while the one before waits for its commit (1.6x the
+        persistent messages/s of one channel, batches of 500, measured on the loaded 2-core machine); a
+        transaction's messages are routed only at its commit, and each publish commits only after the one called
+        before it committed, so events still reach the queues in the order they were handed over. A failure
+        anywhere raises (and fails the publishes queued behind it, which would otherwise overtake it), so the relay
+        keeps the rows and tries again."""
+        before, mine = self._last_commit, asyncio.get_running_loop().create_future()
+        self._last_commit = mine  # taken before anything is awaited: commits follow the order of the calls
+        if before is not None and before.done():
+            before = None  # nothing in flight: a batch that failed earlier is behind us, not ahead
+        committed = False
+        try:
+            await self.start()
+            slot = await self._tx_slots.get()
             try:
-                for m in messages:
-                    await channel.basic_publish(
-                        m.body, exchange=EXCHANGE, routing_key=m.routing_key, wait=False,
-                        properties=spec.Basic.Properties(content_type="application/json", delivery_mode=PERSISTENT,
-                                                         message_id=m.message_id, message_type=m.routing_key,
-                                                         headers=dict(m.headers) if m.headers else None))
-                await channel.tx_commit()
-            except BaseException:
-                self._transactional = None  # the broker may have closed it: select again on whatever comes next
-                raise
+                await self._publish_on(slot, messages, before)
+            finally:
+                self._tx_slots.put_nowait(slot)
+            committed = True
+        finally:
+            mine.set_result(committed)
+
+    async def _publish_on(self, slot: _TxChannel, messages: Sequence[Outgoing],
+                          before: asyncio.Future | None) -> None:
+        channel = await slot.open(self._conn)
+        try:
+            for m in messages:
+                await channel.basic_publish(
+                    m.body, exchange=EXCHANGE, routing_key=m.routing_key, wait=False,
+                    properties=spec.Basic.Properties(content_type="application/json", delivery_mode=PERSISTENT,
+                                                     message_id=m.message_id, message_type=m.routing_key,
+                                                     headers=dict(m.headers) if m.headers else None))
+            if before is not None and not await asyncio.shield(before):
+                raise ConnectionError("the batch published before this one failed; both are kept to try again")
+            await channel.tx_commit()
+        except BaseException:
+            # Its uncommitted messages must never go out with a later batch: the channel is closed (the broker
+            # then drops them) and the slot opens a fresh one next time.
+            self._discard(slot)
+            raise
+
+    def _discard(self, slot: _TxChannel) -> None:
+        channel, slot.channel = slot.channel, None
+        if channel is not None and not channel.is_closed:
+            task = asyncio.create_task(channel.close())
+            self._discarding.add(task)
+            task.add_done_callback(self._discarding.discard)
 
     async def _declare(self, channel, consumer: str):
         dlq = await channel.declare_queue(dlq_name(consumer), durable=True)
@@ -246,6 +282,24 @@ async def _settle_all(messages: list[DeliveredMessage], what: str,
             await settle(last)
         except Exception as exc:  # noqa: BLE001 - its channel is gone: the broker redelivers, the inbox dedups
             log.warning("could not %s message(s) up to delivery %s: %s", what, last.delivery.delivery_tag, exc)
+
+
+class _TxChannel:
+    """A channel of the publisher in AMQP transaction mode, opened (and tx.select-ed) when first needed; a robust
+    channel reopened after a reconnect is selected again."""
+
+    def __init__(self) -> None:
+        self.channel = None
+        self._selected = None  # the underlying AMQP channel put in tx mode
+
+    async def open(self, conn: AbstractRobustConnection):
+        if self.channel is None or self.channel.is_closed:
+            self.channel, self._selected = await conn.channel(publisher_confirms=False), None
+        underlay = await self.channel.get_underlay_channel()
+        if self._selected is not underlay:
+            await underlay.tx_select()
+            self._selected = underlay
+        return underlay
 
 
 class _Deliveries:

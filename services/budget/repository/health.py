@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, func, select, text, tuple_
+from sqlalchemy import BigInteger, Date, DateTime, String, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.models import (
@@ -59,30 +60,58 @@ _HEALTH_STATES = (
            select(Insufficiency.agreed_pence)
            .where(Insufficiency.budget_id == Budget.id, Insufficiency.stream == "health",
                   Insufficiency.cleared_at.is_(None)).limit(1).scalar_subquery())
-    .where(tuple_(Budget.local_authority, Budget.child_id).in_(bindparam("pairs", expanding=True)),
-           Budget.status != "closed")
+    .where(Budget.status != "closed")
     .order_by(Budget.period_start))
 
+# PostgreSQL: the CYPs travel as two arrays, so each statement's text is the same whatever the number of CYPs and a
+# connection prepares it once (an expanding IN or a multi-row insert is a new statement for every size of batch).
+_LAS, _CHILDREN = bindparam("las", type_=ARRAY(String)), bindparam("children", type_=ARRAY(String))
+_PAIRS = func.unnest(_LAS, _CHILDREN).table_valued("local_authority", "child_id").render_derived(name="cyp")
+_OF_PAIRS = tuple_(Budget.local_authority, Budget.child_id).in_(select(_PAIRS.c.local_authority, _PAIRS.c.child_id))
+_OF_EXPANDED = tuple_(Budget.local_authority, Budget.child_id).in_(bindparam("pairs", expanding=True))
 
-def _upsert_children(dialect):
+
+def _upsert_children(dialect, rows=None):
     stmt = dialect.insert(Child.__table__)
+    if rows is not None:
+        stmt = stmt.from_select(["local_authority", "child_id"], rows)
     return stmt.on_conflict_do_update(index_elements=["local_authority", "child_id"],
                                       set_={"child_id": stmt.excluded.child_id})
 
 
+# The ICB events of a batch as one array per column (PostgreSQL), in the table's column order.
+_EVENT_COLUMNS = {"event_id": String, "local_authority": String, "child_id": String, "annual_amount_pence": BigInteger,
+                  "effective_from": Date, "reason": String, "channel": String, "status": String, "budget_id": String,
+                  "received_at": DateTime(timezone=True), "applied_at": DateTime(timezone=True)}
+_EVENTS = func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _EVENT_COLUMNS.items())) \
+    .table_valued(*_EVENT_COLUMNS).render_derived(name="icb")
+
 _BY_DIALECT = {
-    name: {"upsert_children": _upsert_children(d),
-           "insert_events": d.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()
-           .returning(HealthFundingEvent.event_id),
-           # The budget rows are locked too, so agreement, variations and payments (which lock them) never read a
-           # health amount that an ICB event is changing (PostgreSQL; SQLite's write lock serialises anyway).
-           "health_states": _HEALTH_STATES.with_for_update(of=Budget.__table__) if name == "postgresql"
-           else _HEALTH_STATES}
-    for name, d in (("postgresql", postgresql), ("sqlite", sqlite))
+    "postgresql": {
+        "upsert_children": _upsert_children(postgresql, select(_PAIRS.c.local_authority, _PAIRS.c.child_id)),
+        "insert_events": postgresql.insert(HealthFundingEvent.__table__)
+        .from_select(list(_EVENT_COLUMNS), select(*_EVENTS.c)).on_conflict_do_nothing()
+        .returning(HealthFundingEvent.event_id),
+        # The budget rows are locked too, so agreement, variations and payments (which lock them) never read a
+        # health amount that an ICB event is changing (SQLite's write lock serialises anyway).
+        "health_states": _HEALTH_STATES.where(_OF_PAIRS).with_for_update(of=Budget.__table__),
+        "known_events": select(HealthFundingEvent.__table__).where(
+            HealthFundingEvent.event_id == func.any(bindparam("ids", type_=ARRAY(String))))},
+    "sqlite": {
+        "upsert_children": _upsert_children(sqlite),
+        "insert_events": sqlite.insert(HealthFundingEvent.__table__).on_conflict_do_nothing()
+        .returning(HealthFundingEvent.event_id),
+        "health_states": _HEALTH_STATES.where(_OF_EXPANDED),
+        "known_events": select(HealthFundingEvent.__table__).where(
+            HealthFundingEvent.event_id.in_(bindparam("ids", expanding=True)))},
 }
 
-_KNOWN_EVENTS = select(HealthFundingEvent.__table__).where(
-    HealthFundingEvent.event_id.in_(bindparam("ids", expanding=True)))
+
+def _pairs(session: AsyncSession, pairs: list[tuple[str, str]]) -> dict | list[dict]:
+    """The CYPs as the dialect's statements take them: two arrays (PostgreSQL), or a list of pairs."""
+    if session.bind.dialect.name == "postgresql":
+        return {"las": [la for la, _ in pairs], "children": [child for _, child in pairs]}
+    return {"pairs": pairs}
 
 
 async def _core(session: AsyncSession, name: str, params):
@@ -100,8 +129,11 @@ async def wait_for_locks_at_most(session: AsyncSession, seconds: float) -> None:
 async def lock_children(session: AsyncSession, children: Sequence[tuple[str, str]]) -> None:
     """Create (if new) and lock the CYPs' rows in one statement (an upsert takes the row locks on PostgreSQL),
     always in the same (sorted) order so that two transactions locking overlapping sets never deadlock."""
-    await _core(session, "upsert_children",
-                [{"local_authority": la, "child_id": child} for la, child in sorted(set(children))])
+    pairs = sorted(set(children))
+    if session.bind.dialect.name == "postgresql":
+        await _core(session, "upsert_children", _pairs(session, pairs))
+        return
+    await _core(session, "upsert_children", [{"local_authority": la, "child_id": child} for la, child in pairs])
 
 
 def _when(value, kind):
@@ -120,7 +152,7 @@ async def health_states(session: AsyncSession, children: Sequence[tuple[str, str
     cost, open insufficiency). A CYP with no open budget has ``budget_id`` None."""
     pairs = sorted(set(children))
     states = {pair: HealthState(None, None, 0) for pair in pairs}
-    rows = await _core(session, "health_states", {"pairs": pairs})
+    rows = await _core(session, "health_states", _pairs(session, pairs))
     for la, child, budget_id, effective, received, agreed, status, cost, flagged in rows:
         effective, received = _when(effective, date), _when(received, datetime)
         states[(la, child)] = HealthState(budget_id, (effective, received) if effective is not None else None,
@@ -135,7 +167,7 @@ async def health_state(session: AsyncSession, la: str, child_id: str) -> HealthS
 
 async def known_health_events(session: AsyncSession, event_ids: Sequence[str]) -> dict[str, dict]:
     """The recorded ICB events among ``event_ids``, by event id (their columns)."""
-    rows = await (await session.connection()).execute(_KNOWN_EVENTS, {"ids": sorted(set(event_ids))})
+    rows = await _core(session, "known_events", {"ids": sorted(set(event_ids))})
     return {row.event_id: dict(row._mapping) for row in rows}
 
 
@@ -143,6 +175,9 @@ async def insert_health_events(session: AsyncSession, rows: Sequence[dict]) -> s
     """Record ICB events, skipping any whose event_id is already recorded; the ids this call recorded (BUD-07)."""
     if not rows:
         return set()
+    if session.bind.dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _EVENT_COLUMNS}
+        return set((await _core(session, "insert_events", columns)).scalars())
     return set((await _core(session, "insert_events", list(rows))).scalars())
 
 
