@@ -17,6 +17,9 @@ from kit.testing import RUN_ID, ensure_database, pg_url, postgres_reason, rabbit
 from sendpb.runner import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
+# Six Python processes importing the platform and migrating their databases at once: on a shared 2-core machine
+# busy with other work that took from 13 s to over 30 s.
+READY_SECONDS = 120
 
 
 def free_port() -> int:
@@ -109,7 +112,8 @@ async def distributed_platform(log_dir: Path, *, extra_env: dict[str, str] | Non
             p.start()
         base = f"http://127.0.0.1:{gateway_port}"
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            for _ in range(150):
+            deadline = asyncio.get_running_loop().time() + READY_SECONDS
+            while asyncio.get_running_loop().time() < deadline:
                 try:
                     r = await client.get("/readyz")
                     if r.status_code == 200 and "degraded" not in r.json():  # the gateway and every service
