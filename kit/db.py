@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, insert, text
+from sqlalchemy import DateTime, Insert, MetaData, TypeDecorator, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -101,14 +101,30 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# The names of the tables a pooled connection inserted into since it was checked out (in its ``info``).
+_INSERTED = "sendpb.inserted_into"
+
+
+def _track_inserts(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(_dbapi_conn, record, _proxy):
+        record.info.pop(_INSERTED, None)
+
+    @event.listens_for(engine.sync_engine, "after_execute")
+    def _executed(conn, statement, *_):
+        if isinstance(statement, Insert):
+            conn.info.setdefault(_INSERTED, set()).add(statement.table.name)
+
+
 class Database:
     """One service's engine, session factory and after-commit listeners (e.g. waking the outbox relay)."""
 
     def __init__(self, url: str, *, pool: Pool | None = None) -> None:
         self.url, self.pool = url, pool or Pool()
         self.engine = create_engine(url, pool=self.pool)
+        _track_inserts(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[tuple[Callable[[], None], str | None]] = []
         # SQLite has one writer at a time. Queueing this process's transactions on an asyncio lock hands the
         # database over at once, where waiting in SQLite's busy handler would sleep in growing steps.
         self._serial = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -117,12 +133,17 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        self._after_commit.append(callback)
+    def on_commit(self, callback: Callable[[], None], *, inserted_into: str | None = None) -> None:
+        """Call ``callback`` after each transaction that commits, or only after those that inserted rows into the
+        table ``inserted_into`` (the outbox relay is woken by new events, not by every read that commits: a pass
+        of the relay is a transaction too, taking a connection from the requests)."""
+        self._after_commit.append((callback, inserted_into))
 
-    def committed(self) -> None:
-        for callback in self._after_commit:
-            callback()
+    def committed(self, inserted: set[str] | frozenset[str] | None = None) -> None:
+        """Run the after-commit callbacks for a transaction that inserted into ``inserted`` (None: any table)."""
+        for callback, table in self._after_commit:
+            if table is None or inserted is None or table in inserted:
+                callback()
 
     @asynccontextmanager
     async def transaction(self, *, notify: bool = True) -> AsyncIterator[AsyncSession]:
@@ -133,6 +154,7 @@ class Database:
             async with self._serialised(), self.sessions() as session:
                 try:
                     yield session
+                    inserted = await _inserted_into(session)
                     await session.commit()
                 except BaseException:
                     await session.rollback()
@@ -140,7 +162,7 @@ class Database:
         except PoolTimeout as exc:
             raise DatabaseBusy(self.pool) from exc
         if notify:
-            self.committed()
+            self.committed(inserted)
 
     @asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
@@ -156,6 +178,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _inserted_into(session: AsyncSession) -> frozenset[str]:
+    """The tables the session's transaction inserted into (none if it never used a connection)."""
+    if not session.in_transaction():
+        return frozenset()
+    return frozenset((await session.connection()).info.get(_INSERTED, ()))
 
 
 class UTCDateTime(TypeDecorator):
@@ -187,6 +216,7 @@ async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str],
         import asyncpg
 
         conn = await session.connection()
+        conn.info.setdefault(_INSERTED, set()).add(table.name)  # COPY is no Insert statement for _track_inserts
         raw = await conn.get_raw_connection()
         try:
             await raw.driver_connection.copy_records_to_table(table.name, records=list(rows), columns=list(columns))
