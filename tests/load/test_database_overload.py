@@ -116,6 +116,24 @@ async def test_a_lock_wait_past_the_lock_timeout_is_a_503_not_a_wait(url):
         await database.dispose()
 
 
+async def test_a_connection_the_server_refuses_for_want_of_connections_is_a_503_not_a_500(url):
+    """PostgreSQL's max_connections is shared by every service (and anything else) on the server: at it, the pool's
+    new connection is refused with SQLSTATE 53300, here by a role allowed none."""
+    import asyncpg
+
+    role = f"{RUN_ID}_full"
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    database = Database(url.replace("postgres@", f"{role}@"), pool=Pool(size=1, max_overflow=0))
+    try:
+        async with Service(database).client() as client:
+            assert_busy(await client.get("/read"), "refused a connection", "connection limit")
+    finally:
+        await database.dispose()
+        await admin.execute(f'DROP ROLE "{role}"')
+        await admin.close()
+
+
 def test_a_busy_pool_is_an_outage_consumers_wait_out_not_an_attempt_of_the_message():
     assert transient(DatabaseBusy(Pool()))
 
