@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util import await_only
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,8 +81,32 @@ def create_engine(url: str, *, pool: Pool | None = None) -> AsyncEngine:
         return engine
     pool = pool or Pool()
     connect_args = {"server_settings": settings} if (settings := pool.server_settings()) else {}
-    return create_async_engine(url, pool_size=pool.size, max_overflow=pool.max_overflow,
-                               pool_timeout=pool.timeout_seconds, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_async_engine(url, pool_size=pool.size, max_overflow=pool.max_overflow,
+                                 pool_timeout=pool.timeout_seconds, pool_pre_ping=True, connect_args=connect_args)
+    _wait_for_a_server_connection(engine, pool)
+    return engine
+
+
+_SERVER_FULL = "53300"  # too_many_connections: the server's max_connections (or the role's limit) reached
+
+
+def _wait_for_a_server_connection(engine: AsyncEngine, pool: Pool) -> None:
+    """A new pooled connection that the server refuses because it is at its connection limit (shared by every
+    service and anything else on the server) is asked for again, for up to the pool's timeout, as a free pooled
+    connection is waited for: a connection another client closes a moment later serves the request. Past the
+    bound the refusal is raised (a 503, kit.errors)."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        deadline, delay = time.monotonic() + pool.timeout_seconds, 0.05
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) != _SERVER_FULL or time.monotonic() + delay > deadline:
+                    raise
+            await_only(asyncio.sleep(delay))  # the pool connects in SQLAlchemy's greenlet: this yields the loop
+            delay = min(delay * 2, 0.5)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:

@@ -124,12 +124,38 @@ async def test_a_connection_the_server_refuses_for_want_of_connections_is_a_503_
     role = f"{RUN_ID}_full"
     admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
-    database = Database(url.replace("postgres@", f"{role}@"), pool=Pool(size=1, max_overflow=0))
+    database = Database(url.replace("postgres@", f"{role}@"), pool=Pool(size=1, max_overflow=0, timeout_seconds=BOUND))
     try:
         async with Service(database).client() as client:
             assert_busy(await client.get("/read"), "refused a connection", "connection limit")
     finally:
         await database.dispose()
+        await admin.execute(f'DROP ROLE "{role}"')
+        await admin.close()
+
+
+async def test_a_connection_the_server_refuses_for_a_moment_is_asked_for_again_within_the_pools_bound(url):
+    """The server's last connection is held elsewhere; once that closes, the waiting request is served."""
+    import asyncpg
+
+    role = f"{RUN_ID}_one"
+    plain = url.replace("postgresql+asyncpg", "postgresql")
+    admin = await asyncpg.connect(plain)
+    await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1')
+    elsewhere = await asyncpg.connect(plain.replace("postgres@", f"{role}@"))
+    database = Database(url.replace("postgres@", f"{role}@"), pool=Pool(size=1, max_overflow=0, timeout_seconds=30))
+    try:
+        async with Service(database).client() as client:
+            read = asyncio.create_task(client.get("/read"))
+            await asyncio.sleep(0.3)  # let the request be refused (its first try is at once); were it not yet, the
+            # test would still pass, but not the other way round: without asking again it is a 500 at once
+            await elsewhere.close()
+            answer = await read
+            assert answer.status_code == 200, answer.text
+    finally:
+        await database.dispose()
+        if not elsewhere.is_closed():
+            await elsewhere.close()
         await admin.execute(f'DROP ROLE "{role}"')
         await admin.close()
 
