@@ -8,7 +8,8 @@ RabbitMQ: tests/distributed.py) under a realistic request mix through the gatewa
    eligibility request and a RAS assessment (their budgets open by themselves from the events); a few contracts.
 2. Capacity: a closed-loop burst of the same mix (``--concurrency`` in flight for ``--capacity-seconds``), unless
    ``--rate`` is given: the requests answered as expected over the time until the last answer and until the events
-   they caused were handled (``Capacity``: the work the burst put off is part of what the soak must sustain). The
+   they caused were handled (``Capacity``: the work the burst put off is part of what the soak must sustain); a
+   shed request is sent again after its Retry-After, so the burst serves the soak's mix, not a lighter one. The
    soak then runs at ``--fraction`` of it (default 1: the measured capacity itself, as issue 21 asks; 0.5 for the
    older half-load soak).
 3. Baseline: the same client, open-loop at the same rate, on the gateway's ``/healthz`` (no token, no upstream):
@@ -223,6 +224,7 @@ class Sample:
     latency: float     # end of response body − scheduled send
     ok: bool
     status: int | str
+    retry_after: float = 0.0  # seconds, on a shed answer
 
 
 class Load:
@@ -230,20 +232,23 @@ class Load:
         self.session, self.tokens = session, tokens
         self.failures: list[str] = []
 
-    async def fire(self, call: Call, scheduled: float, t0: float, out: list[Sample]) -> None:
+    async def fire(self, call: Call, scheduled: float, t0: float, out: list[Sample]) -> Sample:
         sent = time.perf_counter()
-        body = b""
+        body, retry_after = b"", 0.0
         try:
             async with self.session.request(call.method, call.path, json=call.body,
                                             headers=self.tokens.get(call.client)) as r:
                 body, status = await r.read(), r.status
+                retry_after = float(r.headers.get("Retry-After", 0) or 0)
         except (aiohttp.ClientError, TimeoutError) as exc:
             status = type(exc).__name__
         done = time.perf_counter()
         ok = status == call.expected
         if not ok and not shed(status) and len(self.failures) < 10:
             self.failures.append(f"{call.method} {call.path}: expected {call.expected}, got {status} {body[:300]!r}")
-        out.append(Sample(call.kind, scheduled - t0, sent - scheduled, done - scheduled, ok, status))
+        sample = Sample(call.kind, scheduled - t0, sent - scheduled, done - scheduled, ok, status, retry_after)
+        out.append(sample)
+        return sample
 
     async def open_loop(self, next_call: Callable[[], Call], rate: float, seconds: float) -> list[Sample]:
         """Send on a fixed schedule, never waiting for answers: a slow answer cannot delay the next request."""
@@ -262,13 +267,21 @@ class Load:
         return out
 
     async def closed_loop(self, next_call: Callable[[], Call], concurrency: int, seconds: float) -> list[Sample]:
+        """``concurrency`` clients, each sending its next request when the last was answered. A shed request (503)
+        is sent again after its Retry-After, as a client does (and as the soak's mix needs it: were the client to
+        go on to another request, a busy service's shed calls would be replaced by cheaper calls to the others,
+        and the burst would measure a lighter mix than the soak sends)."""
         out: list[Sample] = []
         t0 = time.perf_counter()
         deadline = t0 + seconds
 
         async def worker() -> None:
             while time.perf_counter() < deadline:
-                await self.fire(next_call(), time.perf_counter(), t0, out)
+                call = next_call()
+                sample = await self.fire(call, time.perf_counter(), t0, out)
+                while shed(sample.status) and time.perf_counter() < deadline:
+                    await asyncio.sleep(max(sample.retry_after, 0.1))  # noqa: ASYNC110 - the server's Retry-After
+                    sample = await self.fire(call, time.perf_counter(), t0, out)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return out
@@ -284,7 +297,7 @@ class Capacity:
     answers are not served requests; an answer still in flight at the burst's end took its time too."""
 
     served: int
-    answered_in: float        # seconds from the burst's start to its last answer
+    answered_in: float        # seconds from the burst's start to its last answer (shed calls sent again)
     events_in: float          # seconds after that until its events were handled
 
     @property
@@ -610,7 +623,8 @@ class Report:
         print("mix: " + ", ".join(f"{k} {w}%" for k, w in MIX))
         if (c := self.capacity) is not None:
             print(f"capacity: closed loop, {a.concurrency} in flight, {a.capacity_seconds:g}s: {c.served:,} answered "
-                  f"as expected ({len(self.burst) - c.served} not) in {c.answered_in:.1f}s, their events handled "
+                  f"as expected ({len(self.burst) - c.served} other answers: shed and sent again, or errors) in "
+                  f"{c.answered_in:.1f}s, their events handled "
                   f"{c.events_in:.1f}s later: {c.rate:,.1f} req/s (the burst's own seconds alone would say "
                   f"{len(self.burst) / a.capacity_seconds:,.1f}) → soak rate {rate:,.1f} req/s ({a.fraction:g} of it)")
         else:
