@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, insert, text
+from sqlalchemy import DateTime, Insert, MetaData, TypeDecorator, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util import await_only
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,8 +81,32 @@ def create_engine(url: str, *, pool: Pool | None = None) -> AsyncEngine:
         return engine
     pool = pool or Pool()
     connect_args = {"server_settings": settings} if (settings := pool.server_settings()) else {}
-    return create_async_engine(url, pool_size=pool.size, max_overflow=pool.max_overflow,
-                               pool_timeout=pool.timeout_seconds, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_async_engine(url, pool_size=pool.size, max_overflow=pool.max_overflow,
+                                 pool_timeout=pool.timeout_seconds, pool_pre_ping=True, connect_args=connect_args)
+    _wait_for_a_server_connection(engine, pool)
+    return engine
+
+
+_SERVER_FULL = "53300"  # too_many_connections: the server's max_connections (or the role's limit) reached
+
+
+def _wait_for_a_server_connection(engine: AsyncEngine, pool: Pool) -> None:
+    """A new pooled connection that the server refuses because it is at its connection limit (shared by every
+    service and anything else on the server) is asked for again, for up to the pool's timeout, as a free pooled
+    connection is waited for: a connection another client closes a moment later serves the request. Past the
+    bound the refusal is raised (a 503, kit.errors)."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        deadline, delay = time.monotonic() + pool.timeout_seconds, 0.05
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as exc:
+                if getattr(exc, "sqlstate", None) != _SERVER_FULL or time.monotonic() + delay > deadline:
+                    raise
+            await_only(asyncio.sleep(delay))  # the pool connects in SQLAlchemy's greenlet: this yields the loop
+            delay = min(delay * 2, 0.5)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
@@ -101,14 +127,30 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# The names of the tables a pooled connection inserted into since it was checked out (in its ``info``).
+_INSERTED = "sendpb.inserted_into"
+
+
+def _track_inserts(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(_dbapi_conn, record, _proxy):
+        record.info.pop(_INSERTED, None)
+
+    @event.listens_for(engine.sync_engine, "after_execute")
+    def _executed(conn, statement, *_):
+        if isinstance(statement, Insert):
+            conn.info.setdefault(_INSERTED, set()).add(statement.table.name)
+
+
 class Database:
     """One service's engine, session factory and after-commit listeners (e.g. waking the outbox relay)."""
 
     def __init__(self, url: str, *, pool: Pool | None = None) -> None:
         self.url, self.pool = url, pool or Pool()
         self.engine = create_engine(url, pool=self.pool)
+        _track_inserts(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[tuple[Callable[[], None], str | None]] = []
         # SQLite has one writer at a time. Queueing this process's transactions on an asyncio lock hands the
         # database over at once, where waiting in SQLite's busy handler would sleep in growing steps.
         self._serial = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -117,12 +159,17 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        self._after_commit.append(callback)
+    def on_commit(self, callback: Callable[[], None], *, inserted_into: str | None = None) -> None:
+        """Call ``callback`` after each transaction that commits, or only after those that inserted rows into the
+        table ``inserted_into`` (the outbox relay is woken by new events, not by every read that commits: a pass
+        of the relay is a transaction too, taking a connection from the requests)."""
+        self._after_commit.append((callback, inserted_into))
 
-    def committed(self) -> None:
-        for callback in self._after_commit:
-            callback()
+    def committed(self, inserted: set[str] | frozenset[str] | None = None) -> None:
+        """Run the after-commit callbacks for a transaction that inserted into ``inserted`` (None: any table)."""
+        for callback, table in self._after_commit:
+            if table is None or inserted is None or table in inserted:
+                callback()
 
     @asynccontextmanager
     async def transaction(self, *, notify: bool = True) -> AsyncIterator[AsyncSession]:
@@ -133,6 +180,7 @@ class Database:
             async with self._serialised(), self.sessions() as session:
                 try:
                     yield session
+                    inserted = await _inserted_into(session)
                     await session.commit()
                 except BaseException:
                     await session.rollback()
@@ -140,7 +188,7 @@ class Database:
         except PoolTimeout as exc:
             raise DatabaseBusy(self.pool) from exc
         if notify:
-            self.committed()
+            self.committed(inserted)
 
     @asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
@@ -156,6 +204,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _inserted_into(session: AsyncSession) -> frozenset[str]:
+    """The tables the session's transaction inserted into (none if it never used a connection)."""
+    if not session.in_transaction():
+        return frozenset()
+    return frozenset((await session.connection()).info.get(_INSERTED, ()))
 
 
 class UTCDateTime(TypeDecorator):
@@ -187,6 +242,7 @@ async def bulk_insert(session: AsyncSession, table: Any, columns: Sequence[str],
         import asyncpg
 
         conn = await session.connection()
+        conn.info.setdefault(_INSERTED, set()).add(table.name)  # COPY is no Insert statement for _track_inserts
         raw = await conn.get_raw_connection()
         try:
             await raw.driver_connection.copy_records_to_table(table.name, records=list(rows), columns=list(columns))

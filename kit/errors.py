@@ -24,9 +24,10 @@ NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 # PostgreSQL's SQLSTATEs for work ended by the service's own bounds (kit.db.Pool): lock_not_available (a lock wait
 # past lock_timeout) and query_canceled (a statement past statement_timeout). The work may succeed when retried.
 _ENDED_BY_TIMEOUT = {"55P03": "a lock it needed", "57014": "its statement"}
-# too_many_connections: the server (max_connections) or the role (CONNECTION LIMIT) has no connection to spare when
-# the pool opens one, as when other processes take them all; busy for now, like a pool with none free.
-_NO_CONNECTION_TO_SPARE = "53300"
+# The server refused the pool a new connection: it is at max_connections (or the role's limit), which every service
+# and anything else on the same server share, or it is starting up or shutting down. A moment later one is free.
+_NO_CONNECTION = {"53300": "it has no connection left to give (at its connection limit)",
+                  "57P03": "it is not accepting connections yet"}
 
 
 class AppError(Exception):
@@ -162,14 +163,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         """A NUL character the database refused (found by fuzzing on PostgreSQL, where it was a 500) is a 422
-        naming the parameter; a statement or lock wait ended by the service's timeouts, or a database with no
-        connection to spare, is a 503 with Retry-After; any other database error stays unexpected."""
+        naming the parameter; a statement or lock wait ended by the service's timeouts, or a connection the server
+        refused because it has none left, is a 503 with Retry-After; any other database error stays unexpected."""
         if (what := _ENDED_BY_TIMEOUT.get(_sqlstate(exc) or "")) is not None:
             return _unavailable(request, f"the database took too long over {what} (the service is busy); try "
                                 "again shortly", 1)
-        if _sqlstate(exc) == _NO_CONNECTION_TO_SPARE:
-            return _unavailable(request, "the database has no connection to spare (it is at capacity); try again "
-                                "shortly", 1)
+        if (why := _NO_CONNECTION.get(_sqlstate(exc) or "")) is not None:
+            return _unavailable(request, f"the database server refused a connection: {why}; try again shortly", 1)
         if _sqlstate(exc) != _NUL_REFUSED:
             raise exc
         errors = [{"field": name, "message": NUL_MESSAGE} for name in _parameters_with_nul(request)]

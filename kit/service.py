@@ -33,6 +33,7 @@ from kit.middleware import BodyLimit, RequestContext
 from kit.openapi import Alive, Ready, contract, load_examples, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
+from kit.tables import outbox
 
 
 @dataclass
@@ -83,7 +84,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, self.bus, service=self.spec.name,
                                  batch_size=self.platform.relay_batch_size,
                                  poll_seconds=self.platform.relay_poll_seconds)
-        self.db.on_commit(self.relay.wake)
+        self.db.on_commit(self.relay.wake, inserted_into=outbox.name)
         housekeeping = kit_jobs(outbox_days=self.platform.outbox_retention_days,
                                 idempotency_days=self.platform.idempotency_retention_days,
                                 every_seconds=self.platform.housekeeping_every_seconds)

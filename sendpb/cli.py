@@ -28,13 +28,20 @@ def _configuring() -> Iterator[None]:
         raise ConfigurationRefused(str(exc)) from None
 
 
+# How long a served process keeps an idle keep-alive connection open. It must outlast the gateway's own keep-alive
+# of its upstream connections (60 s, gateway/upstream.py): were the server to close first (uvicorn's default is
+# 5 s), the gateway could send a request on a connection the server is closing at that moment, and the request
+# would fail as a 502 (ClientOSError, ServerDisconnectedError), the more often the busier the machine.
+KEEP_ALIVE_SECONDS = 75
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     with _configuring():
         app, host, port = _build(args)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                proxy_headers=False, server_header=False)
+                proxy_headers=False, server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     return 0
 
 

@@ -164,6 +164,33 @@ async def test_bud_07_after_a_budget_closes_health_funding_waits_for_the_next_on
     assert again.status_code == 409
 
 
+async def test_a_childs_budgets_listed_together_each_show_their_own_figures_provision_and_decisions(svc):
+    cyp = child()
+    first = await submitted(svc.client, [line("social_care", 260_000)], child_id=cyp,
+                            indicative={"social_care": 300_000})
+    decided = await decide(svc.client, first["id"], "social_care", 280_000)
+    assert decided.status_code == 201, decided.text
+    await svc.client.post(f"/v1/budgets/{first['id']}/close", headers=CASEWORK)
+    body = new_budget(cyp, start=date(2027, 12, 1), indicative={"education": 150_000})
+    second = (await svc.client.post("/v1/budgets", json=body, headers=CASEWORK)).json()
+    await svc.client.post(f"/v1/budgets/{second['id']}/provisions", json=line("education", 90_000),
+                          headers=CASEWORK)
+    listed = await svc.client.get("/v1/budgets", params={"child_id": cyp}, headers=READ)
+    assert listed.status_code == 200, listed.text
+    items = {b["id"]: b for b in listed.json()["items"]}
+    assert set(items) == {first["id"], second["id"]}
+    for budget_id in items:  # the list's detail is the budget's own, as reading it alone shows it
+        alone = (await svc.client.get(f"/v1/budgets/{budget_id}", headers=READ)).json()
+        assert items[budget_id] == alone
+    assert items[first["id"]]["streams"]["social_care"]["indicative_pence"] == 300_000
+    assert [p["annual_cost_pence"] for p in items[first["id"]]["provisions"]] == [260_000]
+    assert [d["agreed_pence"] for d in items[first["id"]]["panel_decisions"]] == [280_000]
+    assert items[second["id"]]["streams"]["education"]["indicative_pence"] == 150_000
+    assert items[second["id"]]["streams"]["social_care"]["indicative_pence"] == 0
+    assert [p["annual_cost_pence"] for p in items[second["id"]]["provisions"]] == [90_000]
+    assert items[second["id"]]["panel_decisions"] == []
+
+
 @pytest.mark.parametrize("head_agreement, status", [(False, 409), (True, 201)])
 async def test_bud_04_money_from_a_schools_budget_needs_the_heads_agreement(svc, head_agreement, status):
     budget = await open_with_lines(svc.client, [])

@@ -9,6 +9,7 @@ from services.budget.repository.budgets import (
     list_budgets,
     open_budget,
     panel_decisions,
+    panel_decisions_of,
     provisions,
     provisions_of,
     reviews,
@@ -31,6 +32,7 @@ from services.budget.repository.health import (
 )
 from services.budget.repository.ledger import (
     balances,
+    balances_of,
     ledger,
     post,
     post_many,
@@ -39,7 +41,7 @@ from services.budget.repository.ledger import (
     transaction,
 )
 from services.budget.repository.sen2 import agreed_by_stream_before, budgets_covering, provisions_covering
-from services.budget.repository.sufficiency import insufficiencies, open_insufficiency
+from services.budget.repository.sufficiency import insufficiencies, open_insufficiencies_of, open_insufficiency
 
 __all__ = [
     "agreed_by_stream_before",
@@ -47,6 +49,7 @@ __all__ = [
     "provisions_covering",
     "HealthState",
     "balances",
+    "balances_of",
     "budget_by_id",
     "budget_for",
     "budgets_of_child",
@@ -69,9 +72,11 @@ __all__ = [
     "lock_children",
     "wait_for_locks_at_most",
     "open_budget",
+    "open_insufficiencies_of",
     "open_insufficiency",
     "panel_decision",
     "panel_decisions",
+    "panel_decisions_of",
     "post",
     "post_many",
     "provisions",

@@ -146,8 +146,17 @@ async def budgets_of_la(session: AsyncSession, la: str, *, limit: int, after: st
 
 
 async def provisions_of(session: AsyncSession, budget_ids: Sequence[str]) -> list[Provision]:
+    """The provision of each of the budgets, each budget's in the order it was added."""
     if not budget_ids:
         return []
-    return list(
-        (await session.execute(select(Provision).where(Provision.budget_id.in_(budget_ids)))).scalars()
-    )
+    stmt = (select(Provision).where(Provision.budget_id.in_(budget_ids))
+            .order_by(Provision.created_at, Provision.id))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def panel_decisions_of(session: AsyncSession, budget_ids: Sequence[str]) -> list[PanelDecision]:
+    """The panel decisions of each of the budgets, each budget's in order."""
+    if not budget_ids:
+        return []
+    stmt = select(PanelDecision).where(PanelDecision.budget_id.in_(budget_ids)).order_by(PanelDecision.seq)
+    return list((await session.execute(stmt)).scalars())

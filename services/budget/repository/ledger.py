@@ -31,6 +31,19 @@ async def balances(session: AsyncSession, budget_id: str) -> Balances:
     return Balances.of((await session.execute(stmt)).all())
 
 
+async def balances_of(session: AsyncSession, budget_ids: Sequence[str]) -> dict[str, Balances]:
+    """Each budget's balances in one query (BUD-08: sums of its entries); a budget with no entries has zeros."""
+    stmt = (
+        select(LedgerEntry.budget_id, LedgerEntry.stream, LedgerEntry.account, func.sum(LedgerEntry.amount_pence))
+        .where(LedgerEntry.budget_id.in_(budget_ids))
+        .group_by(LedgerEntry.budget_id, LedgerEntry.stream, LedgerEntry.account)
+    )
+    sums: dict[str, list[tuple[str, str, int]]] = {i: [] for i in budget_ids}
+    for budget_id, stream, account, total in (await session.execute(stmt)).all() if budget_ids else ():
+        sums[budget_id].append((stream, account, total))
+    return {i: Balances.of(rows) for i, rows in sums.items()}
+
+
 async def post(
     session: AsyncSession,
     budget_id: str,

@@ -2,7 +2,9 @@
 caller's LAs."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +13,8 @@ from kit.pagination import page_of
 from services.budget import repository as repo
 from services.budget.domain.ledger import STREAMS, StreamBalance
 from services.budget.models import Budget, Insufficiency, PanelDecision, Provision
+
+T = TypeVar("T", Provision, PanelDecision, Insufficiency)
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,26 @@ async def load(session: AsyncSession, budget_id: str, caller: Caller, *, lock: b
 
 
 async def detail(session: AsyncSession, budget: Budget) -> Detail:
-    balances = await repo.balances(session, budget.id)
-    return Detail(budget, {s: balances[s] for s in STREAMS}, await repo.provisions(session, budget.id),
-                  await repo.panel_decisions(session, budget.id), await repo.insufficiencies(session, budget.id))
+    return (await details(session, [budget]))[0]
+
+
+async def details(session: AsyncSession, budgets: Sequence[Budget]) -> list[Detail]:
+    """Each budget's detail, with the same four queries however many budgets there are (a page of a list costs
+    what one budget does, not four queries more per budget)."""
+    ids = [b.id for b in budgets]
+    balances = await repo.balances_of(session, ids)
+    provisions = _by_budget(await repo.provisions_of(session, ids))
+    decisions = _by_budget(await repo.panel_decisions_of(session, ids))
+    insufficient = _by_budget(await repo.open_insufficiencies_of(session, ids))
+    return [Detail(b, {s: balances[b.id][s] for s in STREAMS}, provisions.get(b.id, []), decisions.get(b.id, []),
+                   insufficient.get(b.id, [])) for b in budgets]
+
+
+def _by_budget(rows: Iterable[T]) -> dict[str, list[T]]:
+    grouped: dict[str, list[T]] = {}
+    for row in rows:
+        grouped.setdefault(row.budget_id, []).append(row)
+    return grouped
 
 
 async def listing(session: AsyncSession, caller: Caller, *, child_id: str | None, limit: int,
@@ -47,4 +68,4 @@ async def listing(session: AsyncSession, caller: Caller, *, child_id: str | None
     """The caller's LAs' budgets, newest first, optionally for one child, and the cursor of the next page."""
     rows = await repo.list_budgets(session, caller, child_id=child_id, limit=limit, cursor=cursor)
     page, next_cursor = page_of(rows, limit=limit)
-    return Listing([await detail(session, b) for b in page], next_cursor)
+    return Listing(await details(session, page), next_cursor)
