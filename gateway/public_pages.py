@@ -118,16 +118,23 @@ def link_key(path: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
+def after(seconds: int) -> str:
+    """How long the family waits, as they would say it: "in a minute", "in about 2 minutes"."""
+    minutes = math.ceil(seconds / 60)
+    return "in a minute" if minutes <= 1 else f"in about {minutes} minutes"
+
+
 async def _refuse(scope: dict, send: Send, refusal: Refusal, wait: float) -> None:
     RATE_LIMITED.labels(refusal.bucket).inc()
-    retry_after = str(max(1, math.ceil(wait)))
+    seconds = max(1, math.ceil(wait))
+    retry_after, detail = str(seconds), f"{refusal.detail} You can try again {after(seconds)}."
     accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
     if b"text/html" in accept:
-        body = message_page(refusal.title, refusal.detail, label=LABEL).encode()
+        body = message_page(refusal.title, detail, label=LABEL).encode()
         content_type = b"text/html; charset=utf-8"
     else:
         body = json.dumps({"type": PROBLEM_BASE + "rate-limited", "title": refusal.title, "status": 429,
-                           "detail": refusal.detail}).encode()
+                           "detail": detail}).encode()
         content_type = PROBLEM_JSON.encode()
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
                (b"retry-after", retry_after.encode()),

@@ -74,6 +74,7 @@ async def test_a_family_page_opened_too_often_from_one_address_is_429_with_retry
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.headers["retry-after"] == "20"  # 3 a minute: one every 20 s
     assert refused.json()["type"].endswith("/rate-limited") and "connection" in refused.json()["detail"]
+    assert refused.json()["detail"].endswith("You can try again in a minute.")
     assert "/v1/budgets/family/tok9" not in services.forwarded, "a refused request never reaches the service"
     assert (await call(gw, "GET", "/v1/budgets/family/tok9", client=NEIGHBOUR)).status == 200, "per address"
     clock.now += 20
