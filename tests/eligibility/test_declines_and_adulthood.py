@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kit.testing import LA, LA2, auth, make_backend, running_service
+from kit.testing import LA, LA2, auth, eventually, make_backend, running_service
 from services.eligibility.app import create_app
 from services.eligibility.events import PUBLISHED
 from tests.eligibility.helpers import BASE, CASEWORK, READER, rules_of, submit, tapped
@@ -161,8 +161,9 @@ async def test_ELIG_14_young_people_approaching_18_are_listed_and_adult_social_c
 
     assert await svc.runtime.jobs.run_once("announce-adulthood") >= 1
     assert await svc.runtime.jobs.run_once("announce-adulthood") == 0, "once per child"
-    [event] = [e for e in svc.received if e.type == "eligibility.adulthood_approaching.v1"
-               and e.payload["child_id"] == soon["child_id"]]
+    # The relay publishes after the job's commit, in the background: wait for the event to arrive.
+    [event] = await eventually(lambda: [e for e in svc.received if e.type == "eligibility.adulthood_approaching.v1"
+                                        and e.payload["child_id"] == soon["child_id"]])
     PUBLISHED[event.type].model_validate(event.payload)
     assert event.payload["turns_18_on"] == "2027-03-10" and event.local_authority == LA
     assert event.payload["streams"]["social_care"]["eligible"] is True
