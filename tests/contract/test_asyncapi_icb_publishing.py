@@ -195,12 +195,15 @@ def test_the_asyncapi_message_documents_what_an_icb_needs_to_publish():
                                                        "autoDelete": False, "vhost": "/"}
     assert message["bindings"]["amqp"]["messageType"] == "icb.health_funding.changed.v1"
     assert "traceparent" in message["headers"]["properties"]
+    assert "user_id" in message["x-amqp-properties"]["required"], "ICB tenancy: who published it is required"
+    assert "validated user-id" in message["x-amqp-properties"]["properties"]["user_id"]["description"]
     assert set(message["payload"]["required"]) >= {"type", "producer", "local_authority", "payload"}
     assert message["payload"]["properties"]["event_id"]["description"]
     for words in ("publisher confirms", "`content_type` `application/json`", "`delivery_mode` 2", "`message_id`",
                   "sendpb.budget.dlq", "x-death-reason", "applies each envelope `event_id` once",
                   "budget.health_funding_applied.v1", "budget.insufficient.v1", "no refusal event",
-                  "docs/icb-publishing.md"):
+                  "docs/icb-publishing.md", "**`user_id` (required) = the broker user you connect as**",
+                  "`Unauthorised:`"):
         assert words in message["description"], words
     [example] = message["examples"]
     assert example["payload"]["payload"]["annual_amount_pence"] == 1_250_000
