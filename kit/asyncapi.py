@@ -41,9 +41,39 @@ HEADERS = {
                                       "attempt; never set it when publishing."},
         "x-original-routing-key": {"type": "string",
                                    "description": "Set by a consumer on a retried or dead-lettered copy."},
+        "x-original-user-id": {"type": "string",
+                               "description": "Set by a consumer on a retried or dead-lettered copy: the validated "
+                                              "AMQP `user_id` the message was published with. Never set it when "
+                                              "publishing (it is believed only on the platform's own copies)."},
         "x-death-reason": {"type": "string",
                            "description": "Set on a dead letter only: why it could not be applied."},
     },
+}
+# The AMQP basic properties an outside publisher sets (AsyncAPI's AMQP message binding has no place for them).
+INBOUND_PROPERTIES = {
+    "type": "object",
+    "description": "AMQP basic properties of the message as published (not headers).",
+    "required": ["user_id", "content_type", "delivery_mode"],
+    "properties": {
+        "user_id": {"type": "string", "minLength": 1, "description": (
+            "The broker user the publisher connects as (one per outside system). RabbitMQ refuses a message whose "
+            "`user_id` is not the publishing connection's user (validated user-id), so it names the publisher; the "
+            "consumer applies the message only from a user allowed for the payload's `local_authority` and "
+            "dead-letters any other, or one without `user_id`, with a reason starting `Unauthorised:`.")},
+        "content_type": {"const": "application/json"},
+        "delivery_mode": {"const": 2, "description": "persistent"},
+        "message_id": {"type": "string", "description": "the envelope's `event_id` (recommended)"},
+        "type": {"type": "string", "description": "the event type (recommended)"},
+    },
+}
+WHO_MAY = " (or, published from outside, whose `user_id` is missing or not allowed for its local authority)"
+DEAD_LETTER_HEADERS = {
+    "type": "object",
+    "description": "AMQP application headers of a dead letter, set by the consumer that gave up on it.",
+    "required": ["x-death-reason", "x-attempts", "x-original-routing-key"],
+    "properties": {key: HEADERS["properties"][key]
+                   for key in ("x-death-reason", "x-attempts", "x-original-routing-key", "x-original-user-id",
+                               "traceparent")},
 }
 
 
@@ -117,8 +147,14 @@ def _publishing(event_type: str, service: str) -> str:
         f"**Publishing it** (step by step, with a worked aio-pika example: `{PUBLISHING_GUIDE}`):\n"
         f"- exchange `{EXCHANGE}` (type `topic`, durable), routing key `{event_type}`; publish with publisher "
         "confirms and `mandatory` set, and treat a nack or a return as not sent (publish it again);\n"
-        "- AMQP properties: `content_type` `application/json`, `delivery_mode` 2 (persistent), `message_id` = the "
-        f"envelope's `event_id`, `type` `{event_type}`; optional header `traceparent` (W3C trace context);\n"
+        "- AMQP properties: **`user_id` (required) = the broker user you connect as**, `content_type` "
+        "`application/json`, `delivery_mode` 2 (persistent), `message_id` = the envelope's `event_id`, `type` "
+        f"`{event_type}`; optional header `traceparent` (W3C trace context);\n"
+        "- who may publish it: RabbitMQ refuses a `user_id` that is not the connection's user (validated user-id), "
+        "so it names you; the operator lists each outside system's broker user with the local authorities it may "
+        "publish for, and a message without `user_id`, or for a local authority not listed for its user, is never "
+        "applied: it is dead-lettered at once with a reason starting `Unauthorised:` (not a refusal event: it did "
+        "not come from a publisher entitled to an answer);\n"
         "- body: the envelope (UTF-8 JSON) with `type`, `producer`, `local_authority`, a fresh `event_id` per "
         "envelope and the payload below;\n"
         f"- idempotent: `{service}` applies each envelope `event_id` once (its inbox), and the payload's own id once "
@@ -137,6 +173,7 @@ def _message(event_type: str, spec: dict[str, Any], *, service: str, inbound: bo
     description = (spec.get("description") or "").strip()
     if inbound:
         description = f"{description}\n\n{_publishing(event_type, service)}"
+    extensions = {"x-amqp-properties": copy.deepcopy(INBOUND_PROPERTIES)} if inbound else {}
     return {
         "name": event_type, "title": event_type, "summary": (spec.get("summary") or "").strip(),
         "description": description, "contentType": "application/json",
@@ -150,6 +187,44 @@ def _message(event_type: str, spec: dict[str, Any], *, service: str, inbound: bo
                       "headers": {"traceparent": EXAMPLE_TRACEPARENT},
                       "payload": example_envelope(event_type, example, producer=producer)}
                      for i, example in enumerate(payload.get("examples", []))],
+        **extensions,
+    }
+
+
+def dead_letter_key(service: str) -> str:
+    return f"sendpb_{service}_dlq"
+
+
+def _dead_letter_channel(service: str, consumes: list[str]) -> dict[str, Any]:
+    """The service's dead-letter queue: what its consumer gave up on, the body unchanged, with why."""
+    queue = f"sendpb.{service}.dlq"
+    example_type = consumes[0]
+    return {
+        "address": queue, "title": queue,
+        "description": f"The dead letters of `{service}`: messages its queue `sendpb.{service}` received and could "
+                       f"not apply, published to the direct exchange `{DLX}` with routing key `{service}`. A message "
+                       "that cannot be read (or whose publisher may not publish it) comes here at once; one that "
+                       "failed otherwise after its last attempt. Nothing is dropped: the operator takes them "
+                       f"(`sendpb dead-letters take {service}`) and, after a fix, replays them onto the queue "
+                       f"(`sendpb dead-letters replay {service}`).",
+        "messages": {"dead_letter": {
+            "name": "dead_letter", "title": f"A dead letter of {service}",
+            "summary": "A message the consumer gave up on, the body as it was published, with the reason.",
+            "description": "The body is unchanged: usually an event envelope of the type in `x-original-routing-key` "
+                           "(described on that event's channel), but anything unreadable as well. The headers say "
+                           "why (`x-death-reason`), after how many attempts, and who published it.",
+            "contentType": "application/json",
+            "headers": copy.deepcopy(DEAD_LETTER_HEADERS),
+            "payload": {"description": "The message body as it was published (not necessarily valid JSON)."},
+            "examples": [{"name": "unreadable", "summary": "a payload field out of range",
+                          "headers": {"x-death-reason": f"PoisonMessage: {example_type} payload is not readable: "
+                                                        "[{'type': 'greater_than_equal', 'loc': ('amount_pence',)}]",
+                                      "x-attempts": 1, "x-original-routing-key": example_type},
+                          "payload": {"type": example_type, "payload": {"amount_pence": -1}}}],
+        }},
+        "bindings": {"amqp": {"is": "queue", "bindingVersion": AMQP_BINDING,
+                              "queue": {"name": queue, "durable": True, "exclusive": False, "autoDelete": False,
+                                        "vhost": "/"}}},
     }
 
 
@@ -179,6 +254,16 @@ def service_document(*, service: str, title: str, version: str, owned: dict[str,
                            "message.",
             "bindings": _channel_bindings(),
         })
+    if consumes:
+        dlq = dead_letter_key(service)
+        channels[dlq] = _dead_letter_channel(service, consumes)
+        operations[f"{service}__dead_letter"] = {
+            "action": "send", "channel": {"$ref": f"#/channels/{dlq}"},
+            "summary": f"{service} dead-letters what it cannot apply to sendpb.{service}.dlq",
+            "description": "With the reason in `x-death-reason`, the attempts in `x-attempts`, the event type in "
+                           "`x-original-routing-key` and the publisher's validated user in `x-original-user-id`.",
+            "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": AMQP_BINDING}},
+        }
     for event_type in publishes:
         key = message_key(event_type)
         operations[f"{service}__send__{key}"] = {
@@ -197,7 +282,9 @@ def service_document(*, service: str, title: str, version: str, owned: dict[str,
                        f"(dead letters: sendpb.{service}.dlq)",
             "description": f"The durable queue `sendpb.{service}` is bound to `{event_type}`. Each event is applied "
                            "once per envelope `event_id` (the consumer's inbox) and acknowledged after its "
-                           "transaction commits. A message that cannot be read goes to the dead-letter queue "
+                           "transaction commits. A message that cannot be read"
+                           f"{WHO_MAY if event_type in owned and event_type not in publishes else ''} goes to the "
+                           "dead-letter queue "
                            f"`sendpb.{service}.dlq` at once, with the reason in its `x-death-reason` header; any "
                            "other failure is retried (header `x-attempts`) and dead-lettered after the last attempt. "
                            "A business refusal is published as an event, never dead-lettered.",

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from kit import clock
 from kit.logs import correlation_id as current_correlation
@@ -44,6 +44,21 @@ class Envelope(BaseModel):
     traceparent: str | None = Field(default_factory=current_traceparent, max_length=128, description=(
         "W3C `traceparent` of the work that produced the event, when tracing is on; optional"))
     payload: dict[str, Any]
+    # Who published this delivery: the broker user its validated AMQP ``user_id`` names (kit.bus), set by the
+    # consumer that received it; never read from the JSON, which anyone can write.
+    _publisher: str | None = PrivateAttr(None)
+
+    @property
+    def publisher(self) -> str | None:
+        """The broker user who published this envelope, as the broker validated it; None if it set no user_id."""
+        return self._publisher
+
+    @classmethod
+    def delivered(cls, body: bytes, *, publisher: str | None) -> Envelope:
+        """The envelope of a delivered message, with who published it (``kit.bus.publisher_of``)."""
+        envelope = cls.from_bytes(body)
+        envelope._publisher = publisher
+        return envelope
 
     def to_bytes(self) -> bytes:
         if self.traceparent is None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import tracing
 from kit.batching import Batcher
-from kit.bus import PoisonMessage
+from kit.bus import PoisonMessage, Unauthorised, publisher_of
 from kit.db import Database
 from kit.events import Envelope, utcnow
 from kit.logs import correlation_id
@@ -118,7 +118,7 @@ class Consumers:
                 EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
                 raise PoisonMessage("text with the NUL character (\\u0000), which the database cannot store")
             try:
-                return Envelope.from_bytes(body)
+                return Envelope.delivered(body, publisher=publisher_of(body))
             except ValidationError as exc:
                 EVENTS_CONSUMED.labels(consumer, "unknown", "poison").inc()
                 raise PoisonMessage(f"not a valid event envelope: {exc.errors()[:3]}") from None
@@ -168,7 +168,12 @@ class Consumers:
                 EVENTS_CONSUMED.labels(consumer, event_type, outcome).inc(n)
 
         async def run_one(body: bytes) -> None:
-            await run_batch([body])
+            try:
+                await run_batch([body])
+            except Unauthorised:
+                # Counted here, once per delivery: a batch it spoiled is run again one message at a time.
+                EVENTS_CONSUMED.labels(consumer, _type_of(body), "unauthorised").inc()
+                raise
 
         async def run_batch(bodies: list[bytes]) -> None:
             envelopes = [parse(body) for body in bodies]  # a poison message sends the batch to run_one
@@ -193,6 +198,11 @@ class Consumers:
             count(envelopes, outcomes)
 
         return Batcher(run_batch, run_one, max_size=batch_size)
+
+
+def _type_of(body: bytes) -> str:
+    """The type of a message already read once as an envelope."""
+    return Envelope.from_bytes(body).type
 
 
 @contextlib.contextmanager

@@ -20,8 +20,26 @@ async def test_every_contract_event_has_a_channel_and_a_message(platform):
     assert doc["asyncapi"].startswith("3.")
     addresses = {c["address"] for c in doc["channels"].values()}
     assert addresses >= CONTRACT_EVENTS
-    for channel in doc["channels"].values():
+    events = [c for c in doc["channels"].values() if c["bindings"]["amqp"]["is"] == "routingKey"]
+    assert {c["address"] for c in events} == addresses - {c["address"] for c in doc["channels"].values()
+                                                         if c["bindings"]["amqp"]["is"] == "queue"}
+    for channel in events:
         assert channel["bindings"]["amqp"]["exchange"]["name"] == "sendpb.events"
+
+
+async def test_each_consumers_dead_letter_queue_is_a_channel_with_its_reason_header(platform):
+    """Integrators and operators see where dead letters go (the queue, not an exchange's routing key) and what a
+    dead letter carries: x-death-reason (required), x-attempts, x-original-routing-key, x-original-user-id."""
+    doc = await asyncapi(platform)
+    queues = {c["address"]: c for c in doc["channels"].values() if c["bindings"]["amqp"]["is"] == "queue"}
+    assert set(queues) == {f"sendpb.{s}.dlq" for s in ("ras", "budget", "payments", "contracts")}
+    for address, channel in queues.items():
+        assert channel["bindings"]["amqp"]["queue"]["name"] == address and "sendpb.dlx" in channel["description"]
+        headers = channel["messages"]["dead_letter"]["headers"]
+        assert {"x-death-reason", "x-attempts", "x-original-routing-key"} <= set(headers["required"])
+        assert "x-original-user-id" in headers["properties"]
+    sent = {op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"}
+    assert "#/channels/sendpb_budget_dlq" in sent
 
 
 async def test_every_operation_points_at_a_channel_of_the_document(platform):

@@ -1,8 +1,18 @@
 """Two message buses behind one interface: in-memory (embedded mode, tests) and RabbitMQ (distributed mode)."""
-from kit.bus.base import Bus, DeadLetter, Handler, Outgoing, PoisonMessage, topic_matches, transient
+from kit.bus.base import (
+    Bus,
+    DeadLetter,
+    Handler,
+    Outgoing,
+    PoisonMessage,
+    Unauthorised,
+    publisher_of,
+    topic_matches,
+    transient,
+)
 
-__all__ = ["Bus", "DeadLetter", "Handler", "Outgoing", "PoisonMessage", "topic_matches", "transient",
-           "bus_from_settings"]
+__all__ = ["Bus", "DeadLetter", "Handler", "Outgoing", "PoisonMessage", "Unauthorised", "publisher_of",
+           "topic_matches", "transient", "bus_from_settings"]
 
 
 def bus_from_settings(platform) -> Bus:

@@ -20,27 +20,42 @@ class PoisonMessage(Exception):
     """The message can never be processed (not JSON, not an envelope): dead-letter it at once."""
 
 
+class Unauthorised(PoisonMessage):
+    """Whoever published the message may not publish it (no validated AMQP ``user_id``, or a user not allowed for
+    what it changes): it is never applied, and is dead-lettered at once with the reason, for the operator."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     routing_key: str
     body: bytes
     message_id: str
     headers: Mapping[str, str] | None = None  # e.g. the W3C ``traceparent`` of the event's publish span
+    # The AMQP ``user_id`` property: the broker user publishing it. RabbitMQ refuses a message whose user_id is not
+    # the connection's user (its "validated user-id"), so a consumer can trust it to name the publisher.
+    user_id: str | None = None
 
 
 class Delivered(bytes):
-    """A delivered message body that came with headers (a trace context): the handler reads them as ``headers``
-    without the handler's signature changing. Bodies that came without any stay plain bytes (no copy)."""
+    """A delivered message body that came with headers (a trace context) or a validated ``user_id`` (who published
+    it): the handler reads them as ``headers`` and ``user_id`` without the handler's signature changing. Bodies that
+    came without either stay plain bytes (no copy)."""
 
     headers: Mapping[str, Any]
+    user_id: str | None
 
 
-def delivered(body: bytes, headers: Mapping[str, Any] | None) -> bytes:
-    if not headers:
+def delivered(body: bytes, headers: Mapping[str, Any] | None, user_id: str | None = None) -> bytes:
+    if not headers and user_id is None:
         return body
     message = Delivered(body)
-    message.headers = headers
+    message.headers, message.user_id = headers or {}, user_id
     return message
+
+
+def publisher_of(body: bytes) -> str | None:
+    """The broker user who published a delivered message (its validated AMQP ``user_id``), or None if it set none."""
+    return getattr(body, "user_id", None)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """An in-memory broker for the embedded mode: topic routing, a queue per consumer, JSON bytes only,
-redelivery on failure and a dead-letter list. It behaves like the RabbitMQ bus but lives in one process."""
+redelivery on failure and a dead-letter list. It behaves like the RabbitMQ bus but lives in one process: everything
+published on it is published as one broker user (``user``, RabbitMQ's default ``guest``), and like RabbitMQ's
+validated user-id a message claiming another user is refused, while the ``user_id`` of one that sets it reaches the
+consumer with the body."""
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +31,9 @@ class _Queue:
 
 class MemoryBus(Bus):
     def __init__(self, *, max_attempts: int = 5, workers_per_consumer: int = 4, retry_delay: float = 0.01,
-                 transient_patience: float = 300.0) -> None:
+                 transient_patience: float = 300.0, user: str = "guest") -> None:
         self.max_attempts = max_attempts
+        self.user = user  # the broker user every publisher of this process is connected as
         self.transient_patience = transient_patience
         self._workers = workers_per_consumer
         self._retry_delay = retry_delay
@@ -55,8 +59,12 @@ class MemoryBus(Bus):
         return None
 
     async def publish(self, messages: Sequence[Outgoing]) -> None:
+        if forged := [m.user_id for m in messages if m.user_id is not None and m.user_id != self.user]:
+            # What RabbitMQ does (channel closed, PRECONDITION_FAILED): nothing of the publish goes out.
+            raise PermissionError(f"user_id property set to {forged[0]!r} but authenticated user was {self.user!r}")
         for m in messages:
-            body = delivered(bytes(m.body), dict(m.headers) if m.headers else None)  # headers travel, like AMQP's
+            # headers and the validated user_id travel with the body, like AMQP's
+            body = delivered(bytes(m.body), dict(m.headers) if m.headers else None, m.user_id)
             for q in self._queues.values():
                 if any(topic_matches(k, m.routing_key) for k in q.keys):
                     q.items.put_nowait(_Delivery(m.routing_key, body, 1))

@@ -22,6 +22,9 @@ from kit.tracing import TRACEPARENT
 log = logging.getLogger("sendpb.bus")
 DLX = "sendpb.dlx"
 PERSISTENT = int(DeliveryMode.PERSISTENT)
+# Who published a message, kept on the platform's own copies of it (retries, dead letters, replays): those are
+# published by the platform's user, which cannot set another user's user_id property.
+ORIGINAL_USER_ID = "x-original-user-id"
 
 
 def queue_name(consumer: str) -> str:
@@ -115,6 +118,7 @@ class RabbitBus(Bus):
                     m.body, exchange=EXCHANGE, routing_key=m.routing_key, wait=False,
                     properties=spec.Basic.Properties(content_type="application/json", delivery_mode=PERSISTENT,
                                                      message_id=m.message_id, message_type=m.routing_key,
+                                                     user_id=m.user_id,
                                                      headers=dict(m.headers) if m.headers else None))
             if before is not None and not await asyncio.shield(before):
                 raise ConnectionError("the batch published before this one failed; both are kept to try again")
@@ -173,7 +177,7 @@ class RabbitBus(Bus):
         before anything is acknowledged, so nothing is lost. Then one ``multiple`` ack per channel covers the lot:
         the messages are settled in delivery order, so every earlier delivery on the channel is settled too."""
         # A trace context in the headers goes to the handler with the body (kit.tracing), the rest stays here.
-        bodies = [delivered(m.body, _trace_headers(m)) for m in messages]
+        bodies = [delivered(m.body, _trace_headers(m), _publisher(m)) for m in messages]
         outcomes = await patiently_many(handler, bodies, first_delay=self.retry_delay,
                                         patience=self.transient_patience,
                                         where=f"{len(messages)} message(s) for {consumer}")
@@ -200,10 +204,12 @@ class RabbitBus(Bus):
 
     @staticmethod
     def _copy(message: DeliveredMessage, routing_key: str, headers: dict) -> Message:
+        publisher = _publisher(message)
         return Message(
             message.body, content_type="application/json", delivery_mode=DeliveryMode.PERSISTENT,
             message_id=message.header.properties.message_id, type=routing_key,
-            headers={**_headers(message), "x-original-routing-key": routing_key, **headers},
+            headers={**_headers(message), "x-original-routing-key": routing_key,
+                     **({ORIGINAL_USER_ID: publisher} if publisher is not None else {}), **headers},
         )
 
     async def _dead_letter(self, consumer, message, routing_key: str, attempts: int, reason: str) -> None:
@@ -249,9 +255,11 @@ class RabbitBus(Bus):
 
     async def replay_dead_letters(self, consumer: str, limit: int = 1000) -> int:
         async def requeue(dl: DeadLetter) -> None:
+            kept = {ORIGINAL_USER_ID: dl.headers[ORIGINAL_USER_ID]} if ORIGINAL_USER_ID in dl.headers else {}
             await self._pub.default_exchange.publish(
                 Message(dl.body, content_type="application/json", delivery_mode=DeliveryMode.PERSISTENT,
-                        type=dl.routing_key, headers={"x-original-routing-key": dl.routing_key, "x-attempts": 1}),
+                        type=dl.routing_key,
+                        headers={"x-original-routing-key": dl.routing_key, "x-attempts": 1, **kept}),
                 routing_key=queue_name(consumer), mandatory=False,
             )
 
@@ -260,6 +268,17 @@ class RabbitBus(Bus):
 
 def _headers(message: DeliveredMessage) -> dict:
     return message.header.properties.headers or {}
+
+
+def _publisher(message: DeliveredMessage) -> str | None:
+    """Who published the message. Off the events exchange: its ``user_id`` property, which RabbitMQ validated against
+    the publishing connection's user (a header saying otherwise is not believed). Off the default exchange, where
+    only the platform publishes (its retry copies and replays; a publisher outside is given write permission on
+    ``sendpb.events`` alone, deploy/README.md): the user the platform recorded when it made the copy."""
+    if message.delivery.exchange == EXCHANGE:
+        return message.header.properties.user_id
+    value = _headers(message).get(ORIGINAL_USER_ID)
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _trace_headers(message: DeliveredMessage) -> dict | None:

@@ -104,8 +104,10 @@ async def on_assessment_completed(session, envelope: Envelope, settings: BudgetS
 
 @consumers.on_batch("icb.health_funding.changed.v1")
 async def on_health_funding_changed(session, envelopes: list[Envelope], settings: BudgetSettings) -> None:
-    """BUD-07: the same as POST /v1/budgets/health-funding-events, for a batch of deliveries at once."""
+    """BUD-07: the same as POST /v1/budgets/health-funding-events, for a batch of deliveries at once; each from a
+    broker user allowed to move health funding for the child's LA (ICB tenancy), or none is applied."""
     received = [(health.HealthFunding(**read(HealthFundingChanged, e).model_dump()), e) for e in envelopes]
+    health.ensure_publishers_may(received, settings.icb_publisher_refusal)
     await health.receive_many(session, received, channel="amqp")
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+from typing import Self
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.family import DEV_FAMILY_LINK_SECRET as DEV_FAMILY_LINK_SECRET  # re-exported: tests and docs name it here
-from kit.settings import FamilyLinkSettings
+from kit.settings import FamilyLinkSettings, PlatformSettings
 from services.budget.domain.reviews import DEFAULT_REVIEW_CADENCE, review_cadence_refusal
 
 AUTHORITIES = ("stream", "senior")
@@ -48,6 +49,13 @@ DEFAULT_LOCAL_OFFERS = {
 # Family links (issue 20) are signed with a per-deployment secret; the dev one (kit.family) is for dev mode only and
 # is refused outside it, as the dev signing key is.
 FAMILY_LINK_SECRET_SETTING = "SENDPB_BUDGET_FAMILY_LINK_SECRET"
+# Who may publish ICB health funding over AMQP: broker user -> the LAs (ONS codes) it commissions with, whose
+# children's health funding it may change, e.g. SENDPB_BUDGET_ICB_PUBLISHERS='{"icb-bob": ["E06000060"]}'. Unset
+# means the dev default in dev mode (RabbitMQ's own ``guest``, which the in-memory bus publishes as too, for any
+# LA) and refuses to start outside it; ``*`` (any LA) is refused outside dev mode.
+ICB_PUBLISHERS_SETTING = "SENDPB_BUDGET_ICB_PUBLISHERS"
+ANY_LA = "*"
+DEV_ICB_PUBLISHERS = {"guest": [ANY_LA]}
 
 
 class BudgetSettings(FamilyLinkSettings):
@@ -83,6 +91,44 @@ class BudgetSettings(FamilyLinkSettings):
     outcomes_and_views_required_las: list[str] = []
     # BUD-15: each LA's published local offer (ONS code -> its policy and SENDIAS); an LA not listed has none (404).
     local_offers: dict[str, LocalOfferSettings] = dict(DEFAULT_LOCAL_OFFERS)
+    # Broker users allowed to publish icb.health_funding.changed.v1, and for which LAs (ICB_PUBLISHERS_SETTING).
+    icb_publishers: dict[str, list[str]] = {}
+
+    @field_validator("icb_publishers")
+    @classmethod
+    def _icb_publisher_las(cls, publishers: dict[str, list[str]]) -> dict[str, list[str]]:
+        for user, las in publishers.items():
+            bad = [la for la in las if la != ANY_LA and not re.fullmatch(_LA, la)]
+            if not las or bad:
+                raise ValueError(f"{ICB_PUBLISHERS_SETTING}: {user!r} needs the ONS codes of its LAs, e.g. "
+                                 f"[\"E06000060\"]; not {bad or las}")
+        return publishers
+
+    def bound_to(self, platform: PlatformSettings) -> Self:
+        """Also the ICB publishers for the platform's mode: the dev default in dev mode when unset; outside it, they
+        must be set (the service consumes ICB events) and name each LA."""
+        bound = super().bound_to(platform)
+        if not self.icb_publishers:
+            if not platform.dev:
+                raise ValueError(f"{ICB_PUBLISHERS_SETTING} must be set outside dev mode: the broker users that may "
+                                 "publish ICB health funding, and their LAs, e.g. '{\"icb-bob\": [\"E06000060\"]}'")
+            bound.icb_publishers = DEV_ICB_PUBLISHERS
+        elif not platform.dev and (anywhere := [u for u, las in self.icb_publishers.items() if ANY_LA in las]):
+            raise ValueError(f"{ICB_PUBLISHERS_SETTING}: {ANY_LA!r} (any LA) is the dev default's, refused outside "
+                             f"dev mode; name the LAs of {anywhere}")
+        return bound
+
+    def icb_publisher_refusal(self, user: str | None, la: str) -> str | None:
+        """Why the broker user may not publish health funding for a child of this LA, or None if it may: an ICB
+        moves health funding only for the LAs it commissions with."""
+        if user is None:
+            return "no user_id property: the publisher is unknown (set it to the broker user you connect as)"
+        las = self.icb_publishers.get(user)
+        if las is None:
+            return f"broker user {user!r} may not publish ICB health funding ({ICB_PUBLISHERS_SETTING})"
+        if la not in las and ANY_LA not in las:
+            return f"broker user {user!r} may not publish ICB health funding for {la} ({ICB_PUBLISHERS_SETTING})"
+        return None
 
     @field_validator("local_offers")
     @classmethod

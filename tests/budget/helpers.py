@@ -86,9 +86,16 @@ async def decide(
     )
 
 
-async def publish(bus, type_: str, payload: dict, la: str = LA, producer: str = "test") -> Envelope:
+# The broker user the tests' buses connect as (RabbitMQ's guest; the in-memory bus's too): the dev default of
+# SENDPB_BUDGET_ICB_PUBLISHERS lets it publish ICB health funding for any LA.
+BROKER_USER = "guest"
+
+
+async def publish(bus, type_: str, payload: dict, la: str = LA, producer: str = "test",
+                  user_id: str | None = BROKER_USER) -> Envelope:
+    """Publish one event as the broker user ``user_id`` (its validated AMQP user_id property; None sets none)."""
     env = Envelope(type=type_, producer=producer, local_authority=la, payload=payload)
-    await bus.publish([Outgoing(env.type, env.to_bytes(), str(env.event_id))])
+    await bus.publish([Outgoing(env.type, env.to_bytes(), str(env.event_id), user_id=user_id)])
     return env
 
 

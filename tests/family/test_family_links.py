@@ -244,7 +244,8 @@ def test_outside_dev_mode_the_family_link_secret_must_be_set_and_not_the_dev_one
         BudgetSettings(family_link_secret="x" * 40).bound_to(prod)
     with pytest.raises(ValueError, match="at least 32 characters"):
         BudgetSettings(family_link_secret="short").bound_to(PlatformSettings())
-    bound = BudgetSettings(family_link_secret="y" * 40, family_link_base_url="https://pb.example.gov.uk")
+    bound = BudgetSettings(family_link_secret="y" * 40, family_link_base_url="https://pb.example.gov.uk",
+                           icb_publishers={"icb-qu9": ["E06000060"]})  # budget's other prod setting
     assert bound.bound_to(prod).family_link_key == b"y" * 40
 
 

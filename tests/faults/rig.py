@@ -15,6 +15,7 @@ from typing import Any
 
 import aio_pika
 import httpx
+from yarl import URL
 
 from kit.bus import DeadLetter, Outgoing
 from kit.bus.rabbit import RabbitBus
@@ -50,12 +51,16 @@ class Rig:
     def __init__(self, log_dir: Path, amqp_url: str) -> None:
         self.log_dir, self.amqp_url = log_dir, amqp_url
         self.vhost = amqp_url.rsplit("/", 1)[1]
+        # The ICB system publishes as the broker user it connects as; budget lets it move health funding for LA
+        # alone (ICB tenancy), as a deployment would.
+        self.broker_user = URL(amqp_url).user
         self.databases = {s: f"sendpb_{RUN_ID}_faults_{s}" for s in SERVICES}
         self.db = {s: Database(pg_url(name)) for s, name in self.databases.items()}
         # A run's lease is short here, so that the run of a killed payments process is taken over within seconds.
         env = service_env(f"{amqp_url}?reconnect_interval=1", pg_url(f"sendpb_{RUN_ID}_faults_{{service}}"),
                           SENDPB_LOG_JSON="false", SENDPB_PAYMENTS_RUN_CHUNK_SIZE="3",
-                          SENDPB_PAYMENTS_RUN_LEASE_SECONDS="2", SENDPB_PAYMENTS_RUN_TAKEOVER_EVERY_SECONDS="0.5")
+                          SENDPB_PAYMENTS_RUN_LEASE_SECONDS="2", SENDPB_PAYMENTS_RUN_TAKEOVER_EVERY_SECONDS="0.5",
+                          SENDPB_BUDGET_ICB_PUBLISHERS=json.dumps({self.broker_user: [LA]}))
         self.procs = {s: ServiceProcess(s, free_port(), env, log_dir) for s in SERVICES}
         # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them: reusing one just as
         # the server closes it is "Server disconnected without sending a response" (seen once in 20 rounds).
@@ -210,11 +215,13 @@ class Rig:
                    "reason": "ICB review of continuing care"}
         envelope = Envelope(type=ICB_EVENT, producer="icb", local_authority=LA, payload=payload)
         self.icb[str(envelope.event_id)] = payload
-        return Outgoing(ICB_EVENT, envelope.to_bytes(), str(envelope.event_id))
+        return Outgoing(ICB_EVENT, envelope.to_bytes(), str(envelope.event_id), user_id=self.broker_user)
 
-    def poison_message(self, routing_key: str, body: bytes, what: str) -> Outgoing:
+    def poison_message(self, routing_key: str, body: bytes, what: str, *, anonymous: bool = False) -> Outgoing:
+        """A message that must be dead-lettered, published as the ICB's broker user (``anonymous``: with no
+        user_id)."""
         self.poison[body] = what
-        return Outgoing(routing_key, body, uuid.uuid4().hex)
+        return Outgoing(routing_key, body, uuid.uuid4().hex, user_id=None if anonymous else self.broker_user)
 
     async def publish(self, messages: list[Outgoing], timeout: float = 120) -> None:
         """As an ICB system does: publish with confirms, and publish again what the broker did not confirm

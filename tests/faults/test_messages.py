@@ -15,7 +15,7 @@ import pytest
 
 from kit.bus import DeadLetter
 from kit.events import Envelope
-from kit.testing import LA
+from kit.testing import LA, OTHER_LA
 from tests.distributed import ROOT
 from tests.faults.checker import rows
 from tests.faults.conftest import ROUNDS, replay, rng_for
@@ -42,6 +42,14 @@ def poison(rig: Rig, kind: str):
                    "annual_amount_pence": -1, "effective_from": TODAY.isoformat(), "reason": "ICB review"}
         body = Envelope(type=ICB_EVENT, producer="icb", local_authority=LA, payload=payload).to_bytes()
         return rig.poison_message(ICB_EVENT, body, kind), "payload is not readable", 1
+    if kind in ("no user_id", "another LA's child"):  # readable, from a publisher that may not publish it
+        la = OTHER_LA if kind == "another LA's child" else LA
+        payload = {"event_id": str(uuid.uuid4()), "child_id": child(), "local_authority": la,
+                   "annual_amount_pence": 300_000, "effective_from": TODAY.isoformat(), "reason": "ICB review"}
+        body = Envelope(type=ICB_EVENT, producer="icb", local_authority=la, payload=payload).to_bytes()
+        why = "no user_id property" if kind == "no user_id" else \
+            f"broker user {rig.broker_user!r} may not publish ICB health funding for {OTHER_LA}"
+        return rig.poison_message(ICB_EVENT, body, kind, anonymous=kind == "no user_id"), f"not applied: {why}", 1
     if kind == "a payment of negative pence":  # a business refusal (no budget of ours) is an event, not poison
         payload = {"payment_id": str(uuid.uuid4()), "agreement_id": str(uuid.uuid4()), "budget_id": str(uuid.uuid4()),
                    "child_id": child(), "local_authority": LA, "stream": "social_care", "amount_pence": -20_000,
@@ -59,9 +67,9 @@ def poison(rig: Rig, kind: str):
 
 
 # The first round takes its dead letters with `sendpb dead-letters take`, which prints each body as text: it has the
-# first three kinds, the second round the other three, later rounds a few of any.
-KINDS = ("not JSON", "unreadable payload", "an amount beyond 64 bits", "not UTF-8", "not an envelope",
-         "a payment of negative pence")
+# first four kinds, the second round the other four, later rounds a few of any.
+KINDS = ("not JSON", "unreadable payload", "an amount beyond 64 bits", "no user_id", "not UTF-8", "not an envelope",
+         "a payment of negative pence", "another LA's child")
 
 
 async def test_poison_messages_are_dead_lettered_with_their_reason_and_the_rest_apply_once(rig: Rig):
@@ -71,7 +79,7 @@ async def test_poison_messages_are_dead_lettered_with_their_reason_and_the_rest_
 
 
 async def poison_round(rig: Rig, rng, where: str, round_: int) -> None:
-    kinds = KINDS[3 * round_:3 * round_ + 3] or rng.sample(KINDS, k=rng.randint(2, 4))
+    kinds = KINDS[4 * round_:4 * round_ + 4] or rng.sample(KINDS, k=rng.randint(2, 4))
     expected = [poison(rig, kind) for kind in kinds]
     burst = icb_burst(rig, rng, children=await funded_children(rig, rng, 3), events=rng.randint(10, 20))
     burst += [message for message, _, _ in expected]

@@ -4,7 +4,7 @@ import asyncio
 from kit.bus import Outgoing
 from kit.outbox import OutboxRelay
 from kit.testing import LA, auth, eventually, running_service
-from tests.kit.probe.app import ATTEMPTS, create_app
+from tests.kit.probe.app import ATTEMPTS, PUBLISHERS, create_app
 
 CASEWORK = auth("casework")
 
@@ -90,6 +90,36 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_with_its_reason(b
         # Three deliveries; a delivery that shared a failed batch is also tried on its own.
         assert ATTEMPTS[poison.json()["id"]] >= 3
         assert poison.json()["id"] not in await seen(svc.client)
+
+
+async def test_who_published_a_message_reaches_its_handler_through_retries_dead_letters_and_replays(backend):
+    """The validated AMQP user_id names the publisher (RabbitMQ's guest here). The platform's own copies of the
+    message (a retry, a dead letter, a replay) are published by the platform, which cannot set another's user_id:
+    they carry it in x-original-user-id, and the handler is told the same publisher each time."""
+    import uuid
+
+    from kit.events import Envelope
+
+    flaky, anonymous_id = str(uuid.uuid4()), str(uuid.uuid4())  # ATTEMPTS and PUBLISHERS outlive one backend
+    async with running_service(create_app, backend, service="probe", consumer_max_attempts=2) as svc:
+        event = Envelope(type="probe.note_created.v1", producer="probe", local_authority=LA,
+                         payload={"note_id": flaky, "text": "flaky-publisher"})
+        await svc.runtime.bus.publish([Outgoing(event.type, event.to_bytes(), str(event.event_id),
+                                                user_id="guest")])
+        # It fails twice (a retry copy, then the dead letter); replayed, its third delivery applies.
+        await eventually(lambda: _replayed_one(svc))
+        await eventually(lambda: _contains(svc.client, flaky))
+        assert PUBLISHERS[flaky] == ["guest", "guest", "guest"]
+
+        anonymous = Envelope(type="probe.note_created.v1", producer="probe", local_authority=LA,
+                             payload={"note_id": anonymous_id, "text": "who sent this?"})
+        await svc.runtime.bus.publish([Outgoing(anonymous.type, anonymous.to_bytes(), str(anonymous.event_id))])
+        await eventually(lambda: _contains(svc.client, anonymous_id))
+        assert PUBLISHERS[anonymous_id] == [None]
+
+
+async def _replayed_one(svc) -> bool:
+    return await svc.runtime.bus.replay_dead_letters("probe") == 1
 
 
 async def test_a_message_that_is_not_an_envelope_is_dead_lettered_at_once(backend):

@@ -103,6 +103,27 @@ def test_an_empty_setting_is_unset_everywhere(monkeypatch):
         prod(database_url_template="sqlite+aiosqlite:///var/{service}.db")
 
 
+def test_outside_dev_mode_budget_needs_the_broker_users_that_may_publish_icb_funding_and_their_las():
+    """ICB tenancy over AMQP: the budget service consumes icb.health_funding.changed.v1, so outside dev mode it
+    must be told which broker users may publish it, for which LAs; "any LA" is the dev default's alone."""
+    from services.budget.settings import DEV_ICB_PUBLISHERS, BudgetSettings
+
+    linked = {"family_link_secret": "s" * 40, "family_link_base_url": "https://pb.example.gov.uk"}
+    with pytest.raises(ValueError, match="SENDPB_BUDGET_ICB_PUBLISHERS must be set outside dev mode"):
+        BudgetSettings(**linked).bound_to(prod())
+    with pytest.raises(ValueError, match=r"'\*' \(any LA\) is the dev default's, refused outside dev mode"):
+        BudgetSettings(**linked, icb_publishers={"icb-bob": ["*"]}).bound_to(prod())
+    with pytest.raises(ValueError, match="needs the ONS codes of its LAs"):
+        BudgetSettings(icb_publishers={"icb-bob": ["Buckinghamshire"]})
+    with pytest.raises(ValueError, match="needs the ONS codes of its LAs"):
+        BudgetSettings(icb_publishers={"icb-bob": []})
+    bound = BudgetSettings(**linked, icb_publishers={"icb-bob": ["E06000060"]}).bound_to(prod())
+    assert bound.icb_publisher_refusal("icb-bob", "E06000060") is None
+    assert "for E08000018" in bound.icb_publisher_refusal("icb-bob", "E08000018")
+    assert "'guest' may not publish" in bound.icb_publisher_refusal("guest", "E06000060")
+    assert BudgetSettings().bound_to(PlatformSettings()).icb_publishers == DEV_ICB_PUBLISHERS  # dev mode
+
+
 # ---------------------------------------------------------------- the processes an operator starts
 async def _real_backends() -> dict[str, str]:
     reason = await postgres_reason()
@@ -147,4 +168,9 @@ async def test_production_processes_refuse_to_start_with_a_dev_key_or_an_empty_b
     assert "SENDPB_DATABASE_URL_TEMPLATE must be set outside dev mode" in log
     log = await _refused("eligibility", {**base, "SENDPB_AMQP_URL": ""}, tmp_path, "empty-broker")
     assert "SENDPB_AMQP_URL must be set outside dev mode" in log
+
+    budget = {**base, "SENDPB_BUDGET_FAMILY_LINK_SECRET": "s" * 40,
+              "SENDPB_BUDGET_FAMILY_LINK_BASE_URL": "https://pb.example.gov.uk"}
+    log = await _refused("budget", budget, tmp_path, "budget-no-icb-publishers")
+    assert "refusing to start: SENDPB_BUDGET_ICB_PUBLISHERS must be set outside dev mode" in log
 

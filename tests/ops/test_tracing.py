@@ -131,7 +131,7 @@ async def test_an_event_published_with_a_traceparent_is_applied_and_posted_in_th
     with icb.start_as_current_span("publish health funding", kind=SpanKind.PRODUCER) as publish:
         trace_id = publish.get_span_context().trace_id
         await embedded.bus.publish([Outgoing(HEALTH_EVENT, envelope.to_bytes(), str(envelope.event_id),
-                                             tracing.headers_for(publish))])
+                                             tracing.headers_for(publish), user_id=embedded.bus.user)])
     await embedded.bus.drain()
 
     in_trace = of_trace(exporter, trace_id)

@@ -12,11 +12,12 @@ covers it again) is settled by ``sufficiency`` (BUD-05): judged from the same he
 cost further statements."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.bus import Unauthorised
 from kit.errors import Conflict
 from kit.events import Envelope
 from kit.money import pounds
@@ -32,6 +33,17 @@ HealthFunding = events.HealthFundingChanged  # the ICB's payload, whichever chan
 
 
 REST_LOCK_WAIT_SECONDS = 1.0
+
+
+def ensure_publishers_may(received: Sequence[tuple[HealthFunding, Envelope]],
+                          refusal: Callable[[str | None, str], str | None]) -> None:
+    """ICB tenancy over AMQP, as the token's LAs are over REST: each event's publisher (the broker user its
+    validated ``user_id`` names) must be allowed for the child's LA (``refusal`` says why not). Otherwise nothing
+    of it is applied: it is dead-lettered with the reason (``Unauthorised``), for the operator to see. It is not a
+    business refusal event: it did not come from someone entitled to be answered."""
+    for funding, envelope in received:
+        if why := refusal(envelope.publisher, funding.local_authority):
+            raise Unauthorised(f"{envelope.type} {funding.event_id} for {funding.local_authority} not applied: {why}")
 
 
 async def receive_health_funding(session: AsyncSession, funding: HealthFunding, *, channel: str,

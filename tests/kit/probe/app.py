@@ -79,11 +79,13 @@ async def seen(session: SessionDep, caller: Reader) -> dict[str, str]:
 
 consumers = Consumers()
 ATTEMPTS: dict[str, int] = {}
+PUBLISHERS: dict[str, list[str | None]] = {}  # note id -> who published each delivery of it (Envelope.publisher)
 
 
 @consumers.on("probe.note_created.v1")
 async def on_note_created(session, envelope: Envelope, settings) -> None:
     ATTEMPTS[envelope.payload["note_id"]] = ATTEMPTS.get(envelope.payload["note_id"], 0) + 1
+    PUBLISHERS.setdefault(envelope.payload["note_id"], []).append(envelope.publisher)
     if envelope.payload["text"].startswith("poison"):
         raise RuntimeError("cannot digest this note")
     if envelope.payload["text"].startswith("flaky") and ATTEMPTS[envelope.payload["note_id"]] < 3:
