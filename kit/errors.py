@@ -164,7 +164,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         """A NUL character the database refused (found by fuzzing on PostgreSQL, where it was a 500) is a 422
         naming the parameter; a statement or lock wait ended by the service's timeouts, or a connection the server
-        refused because it has none left, is a 503 with Retry-After; any other database error stays unexpected."""
+        refused because it has none left, or one the server closed in the middle of the transaction (a restart), is a
+        503 with Retry-After; any other database error stays unexpected."""
+        if exc.connection_invalidated:
+            return _unavailable(request, "the database connection was lost in the middle of the request (the "
+                                "database restarted); try again shortly", 1)
         if (what := _ENDED_BY_TIMEOUT.get(_sqlstate(exc) or "")) is not None:
             return _unavailable(request, f"the database took too long over {what} (the service is busy); try "
                                 "again shortly", 1)

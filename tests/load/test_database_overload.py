@@ -57,6 +57,10 @@ class Service:
         async def read(session: SessionDep) -> dict:
             return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
 
+        @app.get("/pid")
+        async def pid(session: SessionDep) -> dict:
+            return {"pid": (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()}
+
         @app.get("/sleep")
         async def sleep(session: SessionDep) -> dict:
             await session.execute(text("SELECT pg_sleep(30)"))
