@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from kit.db import Database, Pool, replace_if_closed
 from kit.testing import PG_ADMIN_DSN
-from tests.load.test_database_overload import Service, assert_busy, url  # noqa: F401 - url is a fixture
+from tests.load.test_database_overload import Service, assert_busy
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ class Pooled:
 
 
 @pytest.fixture
-async def pooled(url):  # noqa: F811 - the fixture imported above
+async def pooled(url):
     pooled = Pooled(url)
     yield pooled
     await pooled.db.dispose()

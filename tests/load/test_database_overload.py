@@ -14,19 +14,11 @@ from kit.errors import install_error_handlers
 from kit.outages import transient
 from kit.service import SessionDep
 from kit.settings import PlatformSettings
-from kit.testing import RUN_ID, ensure_database, postgres_reason, unavailable
+from kit.testing import RUN_ID
 
 pytestmark = pytest.mark.integration
 BOUND = 0.2
 LOCK_KEY = 21_021
-
-
-@pytest.fixture
-async def url():
-    reason = await postgres_reason()
-    if reason:
-        unavailable(reason)
-    return await ensure_database(f"sendpb_{RUN_ID}_load")
 
 
 @pytest.fixture
