@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from kit.db import replace_if_closed
 from kit.testing import RUN_ID, cleanup, ensure_database, postgres_reason
 
-CHECKS = {"pre-ping (SELECT 1 round trips)": True, "is_closed() at checkout": False}
+CHECKS = {"pre-ping (three round trips)": True, "is_closed() at checkout": False}
 
 
 async def cpu_per_transaction(url: str, *, pre_ping: bool, transactions: int, tasks: int) -> tuple[float, float]:
