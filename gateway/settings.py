@@ -48,7 +48,9 @@ class GatewaySettings(Settings):
     clients: list[ClientConfig] = []       # JSON in SENDPB_GATEWAY_CLIENTS
     upstreams: dict[str, str] = DEFAULT_UPSTREAMS
     upstream_timeout_seconds: float = Field(30.0, gt=0)
-    upstream_connections: int = Field(256, ge=1)
+    # Requests in flight per service from this replica (gateway/upstream.py): no more than a service admits
+    # (SENDPB_MAX_REQUESTS_IN_FLIGHT, 60 per process by default); docs/OPERATIONS.md, "Sizing".
+    upstream_connections: int = Field(64, ge=1)
     rate_limit_per_second: float = Field(200.0, gt=0)   # per client, sustained
     rate_limit_burst: int = Field(400, ge=1)
     # The scheduled reconciliation (gateway/reconciliation.py): off while no LA is given (JSON list in

@@ -13,6 +13,8 @@ EVENTS_CONSUMED = Counter(
     "sendpb_events_consumed_total", "Events handled by a consumer", ["service", "type", "outcome"]
 )
 OUTBOX_PENDING = Gauge("sendpb_outbox_pending", "Outbox rows not yet published (at the last check)", ["service"])
+REQUESTS_SHED = Counter("sendpb_requests_shed_total", "Requests answered 503 at once, over the in-flight limit",
+                        ["service"])
 UPSTREAM_ERRORS = Counter("sendpb_gateway_upstream_errors_total", "Gateway upstream failures", ["service", "kind"])
 RATE_LIMITED = Counter("sendpb_gateway_rate_limited_total", "Requests refused by the rate limit", ["client"])
 RECONCILIATION_DIFFERENCES = Gauge(

@@ -1,4 +1,5 @@
-"""Lean ASGI middlewares: request id in and out, request metrics, one access-log line; a cap on request bodies."""
+"""Lean ASGI middlewares: request id in and out, request metrics, one access-log line; a cap on request bodies; a
+cap on requests in progress (admission control)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import os
 import time
 
 from kit.logs import correlation_id, loggable_path, request_id
-from kit.metrics import HTTP_REQUESTS, UNMATCHED, LatencyByRoute
+from kit.metrics import HTTP_REQUESTS, REQUESTS_SHED, UNMATCHED, LatencyByRoute
 
 access = logging.getLogger("sendpb.access")
 REQUEST_ID = b"x-request-id"
@@ -79,6 +80,34 @@ class BodyLimit:
     async def _refuse(self, send) -> None:
         await send_problem(send, 413, "payload-too-large", "Request body too large",
                            f"request bodies are limited to {self.max_bytes} bytes")
+
+
+class AdmissionLimit:
+    """Admits at most ``limit`` requests in progress at once; one more is answered at once with 503 problem+json
+    and ``Retry-After`` without reaching the app (issue 21). A CPU-starved process that took every request would
+    work on all of them at once and answer none in time; shed early, the caller hears "busy" and retries. The
+    ``exempt`` paths (health, readiness, metrics) are never shed and are not counted."""
+
+    def __init__(self, app, *, service: str, limit: int, exempt: frozenset[str] = frozenset(),
+                 retry_after: int = 1) -> None:
+        self.app, self.limit, self.exempt, self.retry_after = app, limit, exempt, retry_after
+        self.shed = REQUESTS_SHED.labels(service)
+        self.in_progress = 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            return await self.app(scope, receive, send)
+        if self.in_progress >= self.limit:
+            self.shed.inc()
+            return await send_problem(send, 503, "overloaded", "Service overloaded",
+                                      f"this service has {self.limit} requests in progress, its limit "
+                                      "(SENDPB_MAX_REQUESTS_IN_FLIGHT); try again shortly",
+                                      [(b"retry-after", str(self.retry_after).encode())])
+        self.in_progress += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
 
 
 async def send_problem(send, status: int, slug: str, title: str, detail: str,

@@ -29,7 +29,7 @@ from kit.health import check
 from kit.housekeeping import kit_jobs
 from kit.inbox import Consumers
 from kit.jobs import Job, JobRunner
-from kit.middleware import BodyLimit, RequestContext
+from kit.middleware import AdmissionLimit, BodyLimit, RequestContext
 from kit.openapi import Alive, Ready, contract, load_examples, with_info
 from kit.outbox import OutboxRelay
 from kit.settings import PlatformSettings, ServiceSettings
@@ -174,6 +174,12 @@ def health_router(runtime_of: Callable[[Request], ServiceRuntime]) -> APIRouter:
     return router
 
 
+def never_shed(prefix: str) -> frozenset[str]:
+    """The paths the admission limit never sheds: liveness, readiness and metrics, at the root and under the
+    service's prefix (health_router is mounted at both)."""
+    return frozenset(f"{root}/{name}" for root in ("", f"/v1/{prefix}") for name in ("healthz", "readyz", "metrics"))
+
+
 def _contract_document(app: FastAPI, spec: ServiceSpec) -> dict[str, Any]:
     """The service's OpenAPI document as the contract (kit.openapi), built once."""
     if app.openapi_schema is None:
@@ -214,6 +220,9 @@ def build_app(spec: ServiceSpec, platform: PlatformSettings, *, settings: Servic
         app.include_router(router, prefix=f"/v1/{spec.prefix}")
     app.openapi = lambda: _contract_document(app, spec)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    # outside the body cap, inside the request context (which logs and counts the 503s it sheds)
+    app.add_middleware(AdmissionLimit, service=spec.name, limit=platform.requests_in_flight(),
+                       exempt=never_shed(spec.prefix))
     app.add_middleware(RequestContext, service=spec.name)  # added last: outermost, so it logs the 413s too
     tracing.instrument_app(app)  # a server span per request continuing the caller's traceparent, when tracing is on
     return app

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         return _without_empty(values) if isinstance(values, dict) else values
 
 
+# The default admission limit per pooled connection: a request holds a connection only while its transaction runs,
+# so a few per connection keep the pool busy (the rest wait in the pool, up to its timeout) without queueing a
+# backlog a starved process could not answer in time.
+REQUESTS_PER_CONNECTION = 4
+
+
 class PlatformSettings(Settings):
     """Settings every process shares (env prefix ``SENDPB_``).
 
@@ -67,6 +73,10 @@ class PlatformSettings(Settings):
     db_pool_timeout_seconds: float = Field(Pool.timeout_seconds, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(Pool.statement_timeout_seconds, ge=0)
     db_lock_timeout_seconds: float = Field(Pool.lock_timeout_seconds, ge=0)
+    # Requests one service process works on at once (kit.middleware.AdmissionLimit); one more is answered 503 at
+    # once with Retry-After instead of queueing behind the others. Unset: REQUESTS_PER_CONNECTION times the pool's
+    # connections (db_pool_size + db_max_overflow), 60 with the defaults (docs/OPERATIONS.md, "Sizing").
+    max_requests_in_flight: int | None = Field(None, ge=1, le=100_000)
     # Retention of the kit's tables (kit.housekeeping, docs/DATA.md): published events, Idempotency-Key records.
     outbox_retention_days: int = Field(7, ge=1, le=3650)
     idempotency_retention_days: int = Field(30, ge=1, le=3650)
@@ -122,6 +132,11 @@ class PlatformSettings(Settings):
                     timeout_seconds=self.db_pool_timeout_seconds,
                     statement_timeout_seconds=self.db_statement_timeout_seconds,
                     lock_timeout_seconds=self.db_lock_timeout_seconds)
+
+    def requests_in_flight(self) -> int:
+        """The admission limit of each service process: the setting, or a few requests per pooled connection
+        (enough for those waiting their turn for one within the pool's timeout, no more)."""
+        return self.max_requests_in_flight or REQUESTS_PER_CONNECTION * (self.db_pool_size + self.db_max_overflow)
 
     def keyring(self, keys: Mapping[str, SecretStr], current: str | None, *, setting: str) -> Keyring:
         """The keyring of a service's data at rest from its settings (``setting`` names them in errors). Empty in dev
