@@ -157,6 +157,15 @@ def _tampered(token: str) -> list[str]:
             f"{header}.{payload}", "not-a-token", jwt.encode({**claims}, "some other secret of 32 characters!")]
 
 
+async def assert_altered_copies_open_nothing(platform, prefix: str, token: str, form: str, data: dict) -> None:
+    """Every altered copy of ``token`` (see ``_tampered``) is a 404 "This link does not work" page under ``prefix``,
+    and its ``form`` post a 404 too."""
+    for bad in _tampered(token):
+        r = await platform.client.get(f"{prefix}{bad}", headers={"Accept": "text/html"})
+        assert r.status_code == 404 and "This link does not work" in r.text, bad
+        assert (await platform.client.post(f"{prefix}{bad}/{form}", data=data)).status_code == 404
+
+
 async def test_a_tampered_link_is_refused(platform, clock):
     clock.set_to(TODAY, tick=True)
     budget = await agreed_budget(platform)
