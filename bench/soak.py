@@ -10,8 +10,14 @@ RabbitMQ: tests/distributed.py) under a realistic request mix through the gatewa
    ``--rate`` is given: the requests answered as expected over the time until the last answer and until the events
    they caused were handled (``Capacity``: the work the burst put off is part of what the soak must sustain); a
    shed request is sent again after its Retry-After, so the burst serves the soak's mix, not a lighter one. The
-   soak then runs at ``--fraction`` of it (default 1: the measured capacity itself, as issue 21 asks; 0.5 for the
-   older half-load soak).
+   burst's figure is then confirmed open loop, as the soak sends: ``--probe-seconds`` at that rate, and the
+   platform has kept up when under ``--probe-shed-percent`` of the probe's requests were shed, none failed and its
+   events were handled within ``--probe-drain-seconds`` after it; if not, the rate steps down by ``--probe-step``
+   and is probed again (at most ``--probe-steps`` times). A closed-loop burst never queues more than its
+   ``--concurrency``, so it cannot tell a rate the platform sustains from one it reaches only while nothing
+   queues; an open-loop rate at or past that edge grows its queue without bound. The capacity is the first rate
+   kept up; the soak then runs at ``--fraction`` of it (default 1: the measured capacity itself, as issue 21 asks;
+   0.5 for the older half-load soak), for six times a probe's length by default.
 3. Baseline: the same client, open-loop at the same rate, on the gateway's ``/healthz`` (no token, no upstream):
    what the client, the gateway process and the machine add on their own.
 4. Soak: ``--duration`` seconds open-loop at the rate. Requests are sent on a fixed schedule whatever the answers
@@ -305,6 +311,46 @@ class Capacity:
         return self.served / (self.answered_in + self.events_in)
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One open-loop try of a rate while measuring the capacity: its requests and how long its events took."""
+
+    rate: float
+    samples: list[Sample]
+    events_in: float
+    drained: bool
+
+    @property
+    def shed_percent(self) -> float:
+        return sum(shed(s.status) for s in self.samples) * 100 / max(1, len(self.samples))
+
+    def kept_up(self, args: argparse.Namespace) -> bool:
+        return (self.drained and errors_of(self.samples) == 0 and self.shed_percent < args.probe_shed_percent
+                and self.events_in <= args.probe_drain_seconds)
+
+    def describe(self, args: argparse.Namespace) -> str:
+        lat = sorted(s.latency for s in self.samples)
+        return (f"{self.rate:,.1f} req/s for {args.probe_seconds:g}s: {self.shed_percent:.2f}% shed, "
+                f"{errors_of(self.samples)} errors, p99 {pct(lat, .99):,.0f} ms, events handled "
+                f"{self.events_in:.1f}s after: {'kept up' if self.kept_up(args) else 'did not keep up'}")
+
+
+async def confirm(load: Load, pool: Pool, estimate: float, args: argparse.Namespace,
+                  settle: Callable) -> list[Probe]:
+    """Probe open loop from the burst's estimate down, a ``--probe-step`` at a time, until a rate is kept up."""
+    probes: list[Probe] = []
+    rate = estimate
+    for step in range(args.probe_steps):
+        note(f"capacity: confirming {rate:,.1f} req/s open loop for {args.probe_seconds:g}s")
+        samples = await load.open_loop(chooser(pool, 10 + step), rate, args.probe_seconds)
+        drained, events_in, *_ = await settle()
+        probes.append(Probe(rate, samples, events_in, drained))
+        if probes[-1].kept_up(args):
+            break
+        rate *= 1 - args.probe_step
+    return probes
+
+
 def shed(status: int | str) -> bool:
     """A deliberate refusal under load: 503 with Retry-After (kit.errors, gateway shedding; issue 21)."""
     return status == 503
@@ -549,9 +595,11 @@ async def soak(args) -> int:
                 burst = await load.closed_loop(chooser(pool, 2), args.concurrency, args.capacity_seconds)
                 answered_in = time.perf_counter() - began
             burst_drain = await drain(session, ports, vhost)
+            probes: list[Probe] = []
             if args.rate is None:
                 capacity = Capacity(sum(s.ok for s in burst), answered_in, burst_drain[1])
-            rate = args.rate or capacity.rate * args.fraction
+                probes = await confirm(load, pool, capacity.rate, args, lambda: drain(session, ports, vhost))
+            rate = args.rate or probes[-1].rate * args.fraction
             base_seconds = min(args.baseline_seconds, args.duration)
             note(f"baseline: GET /healthz at {rate:,.1f} req/s for {base_seconds:g}s")
             baseline = await load.open_loop(healthz, rate, base_seconds)
@@ -571,7 +619,7 @@ async def soak(args) -> int:
             sample = pool.paired[-20:]
             opened = await budgets_opened(load, sample)
             differences = await asyncio.to_thread(reconcile, str(client.base_url))
-    report = Report(args, rate, capacity, burst, warm, baseline, run_samples, load.failures, seeded)
+    report = Report(args, rate, capacity, probes, burst, warm, baseline, run_samples, load.failures, seeded)
     report.print_figures()
     start_rss = rss_series[0][1] if rss_series else idle
     peak = {n: max((s.get(n) or 0 for _, s in rss_series), default=0) for n in names}
@@ -589,7 +637,7 @@ async def soak(args) -> int:
           f"{pending}, queues {depths if depths is not None else 'unknown: rabbitmqctl unavailable'}); "
           f"after the capacity burst drained in {burst_drain[1]:.1f}s; dead letters {dead}; budgets opened for "
           f"{opened}/{len(sample)} of the soak's last new children")
-    errors = errors_of(warm + burst + baseline + run_samples)
+    errors = errors_of(warm + burst + [s for p in probes for s in p.samples] + baseline + run_samples)
     sheds = sum(shed(s.status) for s in run_samples)
     shed_percent = sheds * 100 / max(1, len(run_samples))
     print(f"\n503s (load shed, with Retry-After) in the soak: {sheds} of {len(run_samples)} = {shed_percent:.2f}% "
@@ -607,6 +655,7 @@ class Report:
     args: argparse.Namespace
     rate: float
     capacity: Capacity | None
+    probes: list[Probe]
     burst: list[Sample]
     warm: list[Sample]
     baseline: list[Sample]
@@ -626,7 +675,13 @@ class Report:
                   f"as expected ({len(self.burst) - c.served} other answers: shed and sent again, or errors) in "
                   f"{c.answered_in:.1f}s, their events handled "
                   f"{c.events_in:.1f}s later: {c.rate:,.1f} req/s (the burst's own seconds alone would say "
-                  f"{len(self.burst) / a.capacity_seconds:,.1f}) → soak rate {rate:,.1f} req/s ({a.fraction:g} of it)")
+                  f"{len(self.burst) / a.capacity_seconds:,.1f})")
+            print("capacity confirmed open loop (the first rate kept up is the capacity):\n  "
+                  + "\n  ".join(p.describe(a) for p in self.probes))
+            kept = self.probes[-1]
+            print(f"→ capacity {kept.rate:,.1f} req/s ({kept.rate / c.rate:.2f}x the burst's estimate"
+                  f"{'' if kept.kept_up(a) else '; NOT kept up at the last step: the soak runs at it anyway'}) → "
+                  f"soak rate {rate:,.1f} req/s ({a.fraction:g} of it)")
         else:
             print(f"soak rate {rate:,.1f} req/s (--rate; capacity not measured)")
         print("baseline: the same client, open loop at the same rate, on the gateway's GET /healthz (no token, no "
@@ -648,7 +703,7 @@ class Report:
         lag = sorted(s.lag for s in self.soak)
         print(f"\nsoak / baseline latency: p50 {pct(lat, .5) / pct(base, .5):.1f}x, p99 "
               f"{pct(lat, .99) / pct(base, .99):.1f}x; offered {len(self.soak) / a.duration:,.1f} req/s = "
-              f"{rate / self.capacity.rate if self.capacity else float('nan'):.2f}x capacity")
+              f"{rate / self.probes[-1].rate if self.probes else float('nan'):.2f}x capacity")
         print(f"client send lag (actual − scheduled send) in the soak: p50 {pct(lag, .5):.2f} ms, p99 "
               f"{pct(lag, .99):.2f} ms, max {lag[-1] * 1000 if lag else float('nan'):.1f} ms")
         if self.failures:
@@ -665,6 +720,13 @@ def main() -> int:
     ap.add_argument("--families", type=int, default=40, help="children seeded with a budget (default 40)")
     ap.add_argument("--capacity-seconds", type=float, default=15)
     ap.add_argument("--concurrency", type=int, default=32, help="in flight during the capacity burst")
+    ap.add_argument("--probe-seconds", type=float, default=30, help="each open-loop try of a rate (default 30)")
+    ap.add_argument("--probe-shed-percent", type=float, default=0.25,
+                    help="a try sheds under this %% of its requests to be kept up (default 0.25)")
+    ap.add_argument("--probe-drain-seconds", type=float, default=5,
+                    help="a try's events are handled within this after it to be kept up (default 5)")
+    ap.add_argument("--probe-step", type=float, default=0.05, help="the rate's step down after a try (default 0.05)")
+    ap.add_argument("--probe-steps", type=int, default=6, help="tries at most (default 6)")
     ap.add_argument("--baseline-seconds", type=float, default=30)
     ap.add_argument("--window", type=int, default=60, help="seconds per row of the per-minute table")
     ap.add_argument("--timeout", type=float, default=10, help="per request; a timeout is an error")
@@ -672,6 +734,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.duration, args.families, args.capacity_seconds, args.baseline_seconds, args.window = 20, 6, 5, 5, 10
+        args.probe_seconds, args.probe_steps = 5, 2
 
     async def go() -> int:
         reason = await reachable()
